@@ -1,0 +1,3 @@
+from negotiation_watch.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""Where things live (platformdirs) and the user's settings (config.toml)."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "negotiation-watch"
+DB_ENV = "NEGOTIATION_WATCH_DB"
+# Tests and portable installs point these at their own folders instead of the user's home.
+CONFIG_DIR_ENV = "NEGOTIATION_WATCH_CONFIG_DIR"
+DATA_DIR_ENV = "NEGOTIATION_WATCH_DATA_DIR"
+
+
+def config_dir() -> Path:
+    """The user's config folder: config.toml and taxonomy.d/ overrides."""
+    return Path(os.environ.get(CONFIG_DIR_ENV) or platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """The user's data folder, home of the default database."""
+    return Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME))
+
+
+def taxonomy_override_dir() -> Path:
+    """Folder of the user's own taxonomy TOML files, merged over the bundled ones."""
+    return config_dir() / "taxonomy.d"
+
+
+def default_db_path() -> Path:
+    """The database used when neither --db nor NEGOTIATION_WATCH_DB says otherwise."""
+    return Path(os.environ.get(DB_ENV) or data_dir() / "negotiation-watch.db")
+
+
+def config_path() -> Path:
+    return config_dir() / "config.toml"
+
+
+@dataclass
+class Settings:
+    """User settings; every field has a default so a missing file is fine."""
+
+    fetch_interval_seconds: int = 15 * 60
+    concurrency: int = 16
+    pinned: list[str] = field(default_factory=list)  # "party:RUS", "track:normandy-format"
+    problems: list[str] = field(default_factory=list)  # what could not be read, for the UI to show
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read config.toml; a broken file is reported in `problems`, never raised."""
+    path = path or config_path()
+    settings = Settings()
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return settings
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        settings.problems.append(f"{path}: {exc}")
+        return settings
+    interval = raw.get("fetch_interval_seconds", settings.fetch_interval_seconds)
+    if isinstance(interval, int) and interval >= 60:
+        settings.fetch_interval_seconds = interval
+    else:
+        settings.problems.append(f"{path}: fetch_interval_seconds must be a whole number >= 60")
+    concurrency = raw.get("concurrency", settings.concurrency)
+    if isinstance(concurrency, int) and 1 <= concurrency <= 256:
+        settings.concurrency = concurrency
+    else:
+        settings.problems.append(f"{path}: concurrency must be a whole number from 1 to 256")
+    pinned = raw.get("pinned", [])
+    if isinstance(pinned, list) and all(isinstance(p, str) for p in pinned):
+        settings.pinned = pinned
+    else:
+        settings.problems.append(f"{path}: pinned must be a list of strings")
+    return settings
+
+
+def save_settings(settings: Settings, path: Path | None = None) -> None:
+    """Write config.toml atomically (temp file, then rename) so a crash never truncates it."""
+    path = path or config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pinned = ", ".join(_toml_string(p) for p in settings.pinned)
+    text = (
+        "# negotiation-watch settings\n"
+        f"fetch_interval_seconds = {settings.fetch_interval_seconds}\n"
+        f"concurrency = {settings.concurrency}\n"
+        f"pinned = [{pinned}]\n"
+    )
+    tmp = path.with_suffix(".toml.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"'
+
+
+def parse_duration(text: str) -> int:
+    """'15m', '1h', '90s', '2h30m' or plain seconds -> seconds; ValueError when malformed."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if text.isdigit():
+        return int(text)
+    total, number = 0, ""
+    for char in text:
+        if char.isdigit():
+            number += char
+        elif char in units and number:
+            total += int(number) * units[char]
+            number = ""
+        else:
+            raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s)")
+    if number or total <= 0:
+        raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s)")
+    return total

@@ -1,0 +1,1 @@
+"""The engine: database, fetcher, parser, extractor and its taxonomy data. No UI."""
