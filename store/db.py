@@ -1,0 +1,551 @@
+"""The SQLite store: schema, migrations, connections and the queries the app needs.
+
+Every other module reads and writes the database through the functions here, so the SQL
+lives in one place. Times are stored as UTC ISO-8601 strings ("2022-01-27T14:05:00Z"),
+which sort and compare correctly as text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 15_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    site_url TEXT,
+    added TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_fetch TEXT,
+    last_ok TEXT,
+    last_status TEXT,
+    last_error TEXT,
+    consecutive_errors INTEGER NOT NULL DEFAULT 0,
+    next_fetch_due TEXT,
+    paused INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    url TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    author TEXT,
+    published TEXT NOT NULL,
+    date_estimated INTEGER NOT NULL DEFAULT 0,
+    fetched TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    is_read INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (published DESC, id DESC);
+CREATE INDEX IF NOT EXISTS articles_feed_published ON articles (feed_id, published DESC);
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('party', 'track')),
+    tag_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    person TEXT
+);
+CREATE INDEX IF NOT EXISTS tags_lookup ON tags (kind, tag_id, article_id);
+CREATE INDEX IF NOT EXISTS tags_article ON tags (article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
+    title, summary, content='articles', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER IF NOT EXISTS articles_ai AFTER INSERT ON articles BEGIN
+    INSERT INTO articles_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, summary ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+    INSERT INTO articles_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+"""
+
+
+class StoreError(Exception):
+    """A database problem explained for the user: which file, what is wrong, what to do."""
+
+
+# --------------------------------------------------------------------------- time
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def to_iso(moment: datetime) -> str:
+    """UTC ISO-8601 with a Z, to the second: the one time format stored."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# --------------------------------------------------------------------------- connecting
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) the database at `path`, ready for concurrent use.
+
+    Autocommit mode: writers open their own transaction with `write_transaction`, so two
+    processes never deadlock on a read lock that wants to become a write lock.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file: give --db a file path.")
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path} does not exist.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {path}: {exc.strerror or exc}.") from exc
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    except sqlite3.DatabaseError as exc:
+        raise _explain(path, exc) from exc
+    db = sqlite_utils.Database(conn)
+    try:
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _explain(path, exc) from exc
+    except StoreError:
+        conn.close()
+        raise
+    return db
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    message = str(exc)
+    if "not a database" in message or "malformed" in message:
+        return StoreError(
+            f"{path} is not a readable negotiation-watch database ({message}). "
+            "It was left untouched; move it aside or choose another file with --db."
+        )
+    if "readonly" in message or "unable to open" in message:
+        return StoreError(
+            f"cannot write to {path} ({message}). Check the file and folder permissions, "
+            "or choose another file with --db."
+        )
+    if "disk" in message and "full" in message:
+        return StoreError(f"the disk holding {path} is full ({message}). Free some space and try again.")
+    return StoreError(f"database error in {path}: {message}")
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One atomic write: BEGIN IMMEDIATE takes the write lock up front (waiting up to the
+    busy timeout), and everything inside commits together or not at all.
+
+    Use plain `conn.execute` inside: sqlite-utils' own write helpers commit on their own.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database."""
+    found = _schema_version(db)
+    if found == SCHEMA_VERSION:
+        return
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
+            f"negotiation-watch (schema {found}, this one knows {SCHEMA_VERSION}). "
+            "Upgrade negotiation-watch; the file was left untouched."
+        )
+    with write_transaction(db) as conn:
+        if _schema_version(db) == SCHEMA_VERSION:  # another process migrated while we waited
+            return
+        for statement in _statements(SCHEMA):
+            conn.execute(statement)
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema script into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.splitlines():
+        current.append(line)
+        if sqlite3.complete_statement("\n".join(current)):
+            statements.append("\n".join(current).strip())
+            current = []
+    return [s for s in statements if s]
+
+
+def _schema_version(db: sqlite_utils.Database) -> int:
+    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        if db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'feeds'").fetchone():
+            raise StoreError(
+                "this file holds other tables but no negotiation-watch schema; it was left "
+                "untouched. Choose another file with --db."
+            )
+        return 0
+    row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    with write_transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """Changes whenever another connection commits: the dashboard polls it to stay live."""
+    return db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> tuple[int, bool]:
+    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now)."""
+    now = to_iso(utc_now())
+    with write_transaction(db) as conn:
+        row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
+        if row:
+            return row[0], False
+        cursor = conn.execute(
+            "INSERT INTO feeds (url, title, added, next_fetch_due) VALUES (?, ?, ?, ?)",
+            (url, title, now, now),
+        )
+        return cursor.lastrowid, True
+
+
+def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
+    """A feed by its id or its URL."""
+    if isinstance(url_or_id, int) or str(url_or_id).isdigit():
+        rows = _rows(db, "SELECT * FROM feeds WHERE id = ?", (int(url_or_id),))
+    else:
+        rows = _rows(db, "SELECT * FROM feeds WHERE url = ?", (url_or_id,))
+    return rows[0] if rows else None
+
+
+def remove_feed(db: sqlite_utils.Database, feed_id: int) -> None:
+    """Remove a feed and, through the foreign keys, its articles and their tags."""
+    with write_transaction(db) as conn:
+        conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
+
+
+def set_feed_paused(db: sqlite_utils.Database, feed_id: int, paused: bool) -> None:
+    """Pause or resume a feed; resuming makes it due at once."""
+    with write_transaction(db) as conn:
+        conn.execute(
+            "UPDATE feeds SET paused = ?, next_fetch_due = CASE WHEN ? THEN next_fetch_due ELSE ? END "
+            "WHERE id = ?",
+            (int(paused), int(paused), to_iso(utc_now()), feed_id),
+        )
+
+
+def set_feed_due_now(db: sqlite_utils.Database, feed_id: int) -> None:
+    """Make one feed due at once (refetch)."""
+    with write_transaction(db) as conn:
+        conn.execute("UPDATE feeds SET next_fetch_due = ? WHERE id = ?", (to_iso(utc_now()), feed_id))
+
+
+def list_feeds(db: sqlite_utils.Database) -> list[dict]:
+    """Every feed with its health and article count, in the order they were added."""
+    return _rows(
+        db,
+        "SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
+        "AS article_count FROM feeds ORDER BY feeds.id",
+    )
+
+
+def due_feeds(db: sqlite_utils.Database, now: datetime | None = None, *, force: bool = False) -> list[dict]:
+    """Feeds to fetch now: not paused and due (or all unpaused ones with force)."""
+    if force:
+        return _rows(db, "SELECT * FROM feeds WHERE paused = 0 ORDER BY id")
+    return _rows(
+        db,
+        "SELECT * FROM feeds WHERE paused = 0 AND (next_fetch_due IS NULL OR next_fetch_due <= ?) "
+        "ORDER BY next_fetch_due, id",
+        (to_iso(now or utc_now()),),
+    )
+
+
+def update_feed(db: sqlite_utils.Database, feed_id: int, **values) -> None:
+    """Set feed columns (health, conditional-GET validators, new URL) in one write."""
+    if not values:
+        return
+    unknown = set(values) - FEED_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown feed columns: {sorted(unknown)}")
+    assignments = ", ".join(f"{name} = ?" for name in values)
+    with write_transaction(db) as conn:
+        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*values.values(), feed_id))
+
+
+FEED_COLUMNS = {
+    "url", "title", "site_url", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
+    "last_status", "last_error", "consecutive_errors", "next_fetch_due", "paused",
+}
+
+
+# --------------------------------------------------------------------------- reads for the UI
+
+
+@dataclass
+class TagLabel:
+    kind: str
+    tag_id: str
+
+
+@dataclass
+class ArticleRow:
+    """One line of a pane: enough to draw it without another query."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    url: str | None
+    published: str
+    is_read: bool
+    tags: list[TagLabel] = field(default_factory=list)
+
+
+@dataclass
+class TagCount:
+    kind: str
+    tag_id: str
+    articles: int
+    unread: int
+
+
+def latest_articles(
+    db: sqlite_utils.Database,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 50,
+    before: tuple[str, int] | None = None,
+) -> list[ArticleRow]:
+    """Newest first, optionally only those tagged kind/tag_id; `before` = (published, id)
+    of the last row shown, for paging without OFFSET."""
+    where, params = [], []
+    if kind and tag_id:
+        where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    if before:
+        where.append("(a.published < ? OR (a.published = ? AND a.id < ?))")
+        params += [before[0], before[0], before[1]]
+    sql = (
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
+    )
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
+    _attach_tags(db, rows)
+    return rows
+
+
+def search_articles(
+    db: sqlite_utils.Database,
+    query: str,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 100,
+) -> list[ArticleRow]:
+    """Full-text search over titles and summaries, best matches first, newest breaking ties.
+
+    The user's words are quoted, so FTS5 syntax in them is never an error.
+    """
+    match = fts_query(query)
+    if not match:
+        return []
+    where, params = ["articles_fts MATCH ?"], [match]
+    if kind and tag_id:
+        where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    sql = (
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read "
+        "FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+        "JOIN feeds f ON f.id = a.feed_id WHERE " + " AND ".join(where)
+        + " ORDER BY articles_fts.rank, a.published DESC LIMIT ?"
+    )
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
+    _attach_tags(db, rows)
+    return rows
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)
+
+
+def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
+    if not rows:
+        return
+    by_id = {row.id: row for row in rows}
+    marks = ",".join("?" * len(by_id))
+    for article_id, kind, tag_id in db.conn.execute(
+        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
+        "ORDER BY article_id, kind DESC, tag_id",
+        tuple(by_id),
+    ):
+        by_id[article_id].tags.append(TagLabel(kind, tag_id))
+
+
+def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
+    """Articles and unread articles per party and per track, most articles first."""
+    return [
+        TagCount(*row)
+        for row in db.conn.execute(
+            "SELECT t.kind, t.tag_id, count(*), sum(1 - a.is_read) FROM "
+            "(SELECT DISTINCT kind, tag_id, article_id FROM tags) t "
+            "JOIN articles a ON a.id = t.article_id GROUP BY t.kind, t.tag_id "
+            "ORDER BY count(*) DESC, t.kind, t.tag_id"
+        )
+    ]
+
+
+def daily_counts(
+    db: sqlite_utils.Database, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
+) -> list[int]:
+    """Articles per day for one party or track over the `days` days ending with `end`
+    (default today, UTC), oldest first: the sidebar's sparkline."""
+    end = end or utc_now().date()
+    start = end - timedelta(days=days - 1)
+    counts = dict(
+        db.conn.execute(
+            "SELECT substr(a.published, 1, 10) AS day, count(DISTINCT a.id) FROM tags t "
+            "JOIN articles a ON a.id = t.article_id WHERE t.kind = ? AND t.tag_id = ? "
+            "AND a.published >= ? AND a.published < ? GROUP BY day",
+            (kind, tag_id, start.isoformat(), (end + timedelta(days=1)).isoformat()),
+        )
+    )
+    return [counts.get((start + timedelta(days=i)).isoformat(), 0) for i in range(days)]
+
+
+@dataclass
+class ArticleDetail:
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    summary: str
+    url: str | None
+    author: str | None
+    published: str
+    date_estimated: bool
+    fetched: str
+    is_read: bool
+    evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
+
+
+def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
+    """One article with every tag's evidence, for the article screen."""
+    row = db.conn.execute(
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.summary, a.url, a.author, "
+        "a.published, a.date_estimated, a.fetched, a.is_read "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+        (article_id,),
+    ).fetchone()
+    if not row:
+        return None
+    evidence = _rows(
+        db,
+        'SELECT kind, tag_id, field, start, "end", text, person FROM tags WHERE article_id = ? '
+        "ORDER BY kind DESC, tag_id, field DESC, start",
+        (article_id,),
+    )
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence)
+
+
+def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> None:
+    with write_transaction(db) as conn:
+        conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
+
+
+@dataclass
+class Stats:
+    feeds: int
+    feeds_ok: int
+    feeds_failing: int
+    feeds_paused: int
+    articles: int
+    unread: int
+    last_fetch: str | None
+
+
+def stats(db: sqlite_utils.Database) -> Stats:
+    """Figures for the status line."""
+    feeds, ok, failing, paused, last_fetch = db.conn.execute(
+        "SELECT count(*), coalesce(sum(consecutive_errors = 0 AND last_fetch IS NOT NULL), 0), "
+        "coalesce(sum(consecutive_errors > 0), 0), coalesce(sum(paused), 0), max(last_fetch) FROM feeds"
+    ).fetchone()
+    articles, unread = db.conn.execute(
+        "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
+    ).fetchone()
+    return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[dict]:
+    cursor = db.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]

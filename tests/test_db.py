@@ -1,0 +1,164 @@
+"""The store: schema, migrations, refusals, and the read queries the dashboard uses."""
+
+import sqlite3
+
+import pytest
+
+from negotiation_watch.store import db as store
+
+
+def _article(conn, feed_id, guid, title, published, summary="", read=0):
+    cursor = conn.execute(
+        "INSERT INTO articles (feed_id, guid, title, summary, published, fetched, content_hash, is_read) "
+        "VALUES (?, ?, ?, ?, ?, ?, 'h', ?)",
+        (feed_id, guid, title, summary, published, published, read),
+    )
+    return cursor.lastrowid
+
+
+def _tag(conn, article_id, kind, tag_id, start=0, text="x"):
+    conn.execute(
+        'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        (article_id, kind, tag_id, "title", start, start + len(text), text),
+    )
+
+
+def test_new_database_has_schema_wal_and_foreign_keys(db_path):
+    db = store.connect(db_path)
+    assert {"feeds", "articles", "tags", "meta", "articles_fts"} <= set(db.table_names())
+    assert store.get_meta(db, "schema_version") == str(store.SCHEMA_VERSION)
+    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == store.BUSY_TIMEOUT_MS
+
+
+def test_reopening_keeps_data(db_path):
+    db = store.connect(db_path)
+    store.add_feed(db, "https://example.org/feed")
+    db.conn.close()
+    again = store.connect(db_path)
+    assert [f["url"] for f in store.list_feeds(again)] == ["https://example.org/feed"]
+
+
+def test_newer_schema_is_refused_and_left_untouched(db_path):
+    db = store.connect(db_path)
+    store.set_meta(db, "schema_version", str(store.SCHEMA_VERSION + 1))
+    db.conn.close()
+    before = db_path.read_bytes()
+    with pytest.raises(store.StoreError, match="newer negotiation-watch"):
+        store.connect(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_garbage_file_is_refused_and_left_untouched(db_path):
+    db_path.write_bytes(b"this is not sqlite at all" * 100)
+    before = db_path.read_bytes()
+    with pytest.raises(store.StoreError, match="not a readable negotiation-watch database"):
+        store.connect(db_path)
+    assert db_path.read_bytes() == before
+
+
+def test_directory_is_refused(tmp_path):
+    with pytest.raises(store.StoreError, match="is a directory"):
+        store.connect(tmp_path)
+
+
+def test_foreign_database_is_refused(db_path):
+    conn = sqlite3.connect(db_path)
+    conn.execute("CREATE TABLE feeds (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(store.StoreError, match="no negotiation-watch schema"):
+        store.connect(db_path)
+
+
+def test_add_feed_reports_duplicates(db_path):
+    db = store.connect(db_path)
+    first = store.add_feed(db, "https://example.org/a")
+    again = store.add_feed(db, "https://example.org/a")
+    assert first[1] is True and again == (first[0], False)
+    assert store.find_feed(db, "https://example.org/a")["id"] == first[0]
+    assert store.find_feed(db, first[0])["url"] == "https://example.org/a"
+
+
+def test_removing_a_feed_removes_its_articles_tags_and_search_rows(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        article = _article(conn, feed_id, "g1", "Lavrov meets Blinken", "2022-01-21T10:00:00Z")
+        _tag(conn, article, "party", "RUS")
+    assert store.search_articles(db, "lavrov")
+    store.remove_feed(db, feed_id)
+    assert db.conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
+    assert store.search_articles(db, "lavrov") == []
+
+
+def test_write_transaction_rolls_back_on_error(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with pytest.raises(RuntimeError):
+        with store.write_transaction(db) as conn:
+            _article(conn, feed_id, "g1", "half", "2022-01-21T10:00:00Z")
+            raise RuntimeError("crash mid-ingest")
+    assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+
+
+def test_latest_articles_filters_by_tag_pages_and_carries_labels(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a", title="Wire")
+    with store.write_transaction(db) as conn:
+        for day in range(1, 8):
+            article = _article(conn, feed_id, f"g{day}", f"item {day}", f"2025-08-0{day}T09:00:00Z")
+            _tag(conn, article, "party", "RUS" if day % 2 else "UKR")
+            _tag(conn, article, "track", "russia-ukraine-talks")
+    rus = store.latest_articles(db, "party", "RUS", limit=2)
+    assert [r.title for r in rus] == ["item 7", "item 5"]
+    assert rus[0].feed_title == "Wire"
+    assert {(t.kind, t.tag_id) for t in rus[0].tags} == {("party", "RUS"), ("track", "russia-ukraine-talks")}
+    page_two = store.latest_articles(db, "party", "RUS", limit=2, before=(rus[-1].published, rus[-1].id))
+    assert [r.title for r in page_two] == ["item 3", "item 1"]
+    assert len(store.latest_articles(db)) == 7
+
+
+def test_tag_counts_daily_counts_and_read_state(db_path):
+    from datetime import date
+
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        a1 = _article(conn, feed_id, "g1", "one", "2025-08-01T09:00:00Z")
+        a2 = _article(conn, feed_id, "g2", "two", "2025-08-03T09:00:00Z")
+        _tag(conn, a1, "party", "RUS")
+        _tag(conn, a1, "party", "RUS", start=5)  # two evidence spans, one article
+        _tag(conn, a2, "party", "RUS")
+    store.set_read(db, a1)
+    counts = {(c.kind, c.tag_id): c for c in store.tag_counts(db)}
+    assert (counts["party", "RUS"].articles, counts["party", "RUS"].unread) == (2, 1)
+    assert store.daily_counts(db, "party", "RUS", days=4, end=date(2025, 8, 4)) == [1, 0, 1, 0]
+    detail = store.get_article(db, a1)
+    assert detail.is_read and len(detail.evidence) == 2
+
+
+def test_search_survives_fts_syntax_and_filters_by_tag(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        a1 = _article(conn, feed_id, "g1", "Normandy Format meets in Paris", "2019-12-09T09:00:00Z")
+        _article(conn, feed_id, "g2", "Normandy beaches reopen", "2019-12-10T09:00:00Z")
+        _tag(conn, a1, "track", "normandy-format")
+    assert len(store.search_articles(db, "normandy")) == 2
+    assert [r.id for r in store.search_articles(db, "normandy", "track", "normandy-format")] == [a1]
+    assert store.search_articles(db, 'norm" OR * NEAR(') == []
+    assert store.search_articles(db, "   ") == []
+
+
+def test_stats_counts_feed_health(db_path):
+    db = store.connect(db_path)
+    ok, _ = store.add_feed(db, "https://example.org/ok")
+    bad, _ = store.add_feed(db, "https://example.org/bad")
+    store.update_feed(db, ok, last_fetch="2025-08-01T00:00:00Z", consecutive_errors=0)
+    store.update_feed(db, bad, last_fetch="2025-08-01T00:00:00Z", consecutive_errors=3)
+    s = store.stats(db)
+    assert (s.feeds, s.feeds_ok, s.feeds_failing) == (2, 1, 1)
+    with pytest.raises(ValueError):
+        store.update_feed(db, ok, bogus=1)
