@@ -1,0 +1,259 @@
+"""The Textual app: screens, live updates from the fetcher and from other processes."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.worker import Worker, WorkerState
+
+from negotiation_watch import config
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.commands import ActionsProvider
+from negotiation_watch.tui.screens.dashboard import DashboardScreen
+from negotiation_watch.tui.widgets.article_list import Source
+
+POLL_SECONDS = 1.5
+
+
+class DataChanged(Message):
+    """Another connection committed: what is on screen may be stale."""
+
+
+class FeedFinished(Message):
+    """The fetcher finished one feed (posted from the fetch thread)."""
+
+    def __init__(self, done) -> None:
+        super().__init__()
+        self.done = done
+
+
+class FetchEnded(Message):
+    """A fetch run is over; `summary` is the pipeline's FetchSummary, or None after an error."""
+
+    def __init__(self, summary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class NegotiationWatchApp(App):
+    """negotiation-watch's dashboard."""
+
+    TITLE = "negotiation-watch"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("slash", "search", "Search", key_display="/", id="app.search"),
+        Binding("r", "fetch_now", "Fetch now", id="app.fetch"),
+        Binding("a", "add_feed", "Add feed", id="app.add-feed"),
+        Binding("F", "feeds", "Feeds", id="app.feeds"),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        settings_path: Path | None = None,
+        live: bool = True,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.clock = clock or store.utc_now
+        self.settings_path = settings_path
+        self.settings = config.load_settings(settings_path)
+        self.live = live  # poll the database and fetch on the interval
+        self.fetch_progress: tuple[int, int] | None = None
+        self._stop_polling = threading.Event()
+
+    def today(self) -> date:
+        """Today by the app's clock (frozen in tests and in the demo)."""
+        return self.clock().date()
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        for problem in self.settings.problems:
+            self.notify(problem, title="Settings", severity="warning", markup=False)
+        if self.live:
+            self.watch_database()
+            self.set_interval(self.settings.fetch_interval_seconds, lambda: self.start_fetch(force=False))
+
+    def on_unmount(self) -> None:
+        self._stop_polling.set()
+
+    def save_settings(self) -> None:
+        try:
+            config.save_settings(self.settings, self.settings_path)
+        except OSError as exc:
+            self.notify(f"Could not save settings: {exc}", severity="error", markup=False)
+
+    # ------------------------------------------------------------------ screens
+
+    def open_article(self, article_id: int) -> None:
+        from negotiation_watch.tui.screens.article import ArticleScreen
+
+        self.push_screen(ArticleScreen(article_id))
+
+    def open_list(self, source: Source) -> None:
+        from negotiation_watch.tui.screens.search import SearchScreen
+
+        self.push_screen(SearchScreen(source))
+
+    def action_help(self) -> None:
+        from negotiation_watch.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        self.open_list(Source())
+
+    def action_feeds(self) -> None:
+        from negotiation_watch.tui.screens.feeds import FeedsScreen
+
+        if not isinstance(self.screen, FeedsScreen):
+            self.push_screen(FeedsScreen())
+
+    def action_add_feed(self) -> None:
+        from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+
+        self.push_screen(AddFeedScreen(), self._feed_added)
+
+    def _feed_added(self, probe) -> None:
+        if probe is None:
+            return
+        self.notify(f"Added {probe.title or probe.url} ({probe.item_count} items); fetching it now.", markup=False)
+        self.start_fetch(force=False)
+
+    # ------------------------------------------------------------------ live data
+
+    def _screens_with(self, method: str) -> list:
+        return [screen for screen in self.screen_stack if hasattr(screen, method)]
+
+    def broadcast(self, method: str, *args) -> None:
+        """Tell every open screen that knows `method` (e.g. data_changed) about an event."""
+        for screen in self._screens_with(method):
+            getattr(screen, method)(*args)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def watch_database(self) -> None:
+        """Notice commits by other processes (and our own workers) through PRAGMA data_version.
+
+        One long-lived thread with its own connection: data_version only compares within
+        one connection, and a single loop can never overlap itself.
+        """
+        db = store.connect(self.db_path)
+        try:
+            seen = store.data_version(db)
+            while not self._stop_polling.wait(POLL_SECONDS):
+                if isinstance(self.screen, ModalScreen):
+                    continue
+                version = store.data_version(db)
+                if version != seen:
+                    seen = version
+                    self.post_message(DataChanged())
+        finally:
+            db.conn.close()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.broadcast("data_changed")
+
+    def action_fetch_now(self) -> None:
+        self.start_fetch(force=True)
+
+    def start_fetch(self, *, force: bool) -> None:
+        """Run the fetch pipeline unless a run is already going."""
+        if self.fetch_progress is not None:
+            self.notify("A fetch is already running.")
+            return
+        self.fetch_progress = (0, 0)
+        self.broadcast("progress_changed")
+        self._fetch(force)
+
+    @work(thread=True, group="fetch", exit_on_error=False)
+    def _fetch(self, force: bool) -> None:
+        """The pipeline in its own event loop on a thread, so parsing and writing never stall the UI."""
+        from negotiation_watch.store.fetch import FetchLimits
+        from negotiation_watch.store.pipeline import run_fetch
+
+        summary = None
+        try:
+            db = store.connect(self.db_path)
+            try:
+                total = len(store.due_feeds(db, force=force))
+            finally:
+                db.conn.close()
+            self.call_from_thread(self._set_progress, 0, total)
+            limits = FetchLimits(concurrency=self.settings.concurrency)
+            summary = asyncio.run(
+                run_fetch(self.db_path, limits=limits, force=force,
+                          on_feed_done=lambda done: self.post_message(FeedFinished(done)))
+            )
+        finally:
+            self.post_message(FetchEnded(summary))
+
+    def _set_progress(self, done: int, total: int) -> None:
+        self.fetch_progress = (done, total)
+        self.broadcast("progress_changed")
+
+    @on(FeedFinished)
+    def _feed_finished(self, message: FeedFinished) -> None:
+        done, total = self.fetch_progress or (0, 0)
+        self._set_progress(done + 1, max(total, done + 1))
+        if message.done.error:
+            self.notify(f"{message.done.url}: {message.done.error}", title="Feed failed",
+                        severity="warning", markup=False)
+        if message.done.new or message.done.updated:
+            self.broadcast("data_changed")
+
+    @on(FetchEnded)
+    def _fetch_ended(self, message: FetchEnded) -> None:
+        self.fetch_progress = None
+        self.broadcast("progress_changed")
+        self.broadcast("data_changed")
+        summary = message.summary
+        if summary is not None:
+            self.notify(
+                f"{summary.new_articles} new articles from {summary.feeds_ok} feeds"
+                + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),
+                title="Fetch finished", markup=False,
+            )
+
+    # ------------------------------------------------------------------ errors
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Every worker runs with exit_on_error=False; its failure becomes a notification."""
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            text = str(error) if isinstance(error, store.StoreError) else f"{type(error).__name__}: {error}"
+            self.notify(text, title="Something went wrong", severity="error", markup=False)
+
+
+def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
+    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo."""
+    if demo:
+        from negotiation_watch.tui.demo import demo_database
+
+        with demo_database() as (path, clock):
+            NegotiationWatchApp(path, clock=clock).run()
+        return
+    try:
+        store.connect(db_path).conn.close()
+    except store.StoreError as exc:
+        raise SystemExit(f"negotiation-watch: {exc}") from exc
+    NegotiationWatchApp(db_path).run()

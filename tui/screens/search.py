@@ -1,0 +1,119 @@
+"""Search (/) and single-tag lists: full-text search, optionally within one party or track."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Select
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.names import display_name
+from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+
+TYPING_PAUSE = 0.25  # search once the user stops typing for this long
+
+
+class SearchScreen(Screen):
+    """Type words (every word must match, as a prefix); pick a party or track to narrow."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="search.back"),
+        Binding("ctrl+f", "focus_query", "Edit search", id="search.focus-query"),
+        Binding("down", "focus_results", "To results", show=False, id="search.results"),
+    ]
+
+    def __init__(self, source: Source) -> None:
+        super().__init__()
+        self.source = source
+        self._typing_timer = None
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Input(self.source.query, placeholder="Search titles and summaries…", id="query")
+            yield Select([], prompt="Any party or track", id="filter")
+        yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._set_title()
+        self.load_filters()
+        if self.source.kind and not self.source.query:
+            self.query_one(ArticleList).focus()
+        else:
+            self.query_one("#query", Input).focus()
+
+    @work(thread=True, exit_on_error=False)
+    def load_filters(self) -> None:
+        counts = with_db(self.app.db_path, store.tag_counts)
+        self.app.call_from_thread(self._fill_filters, counts)
+
+    def _fill_filters(self, counts: list[store.TagCount]) -> None:
+        options = [
+            (f"{'◆' if c.kind == 'track' else '●'} {display_name(c.kind, c.tag_id)} ({c.articles})",
+             pin_key(c.kind, c.tag_id))
+            for c in sorted(counts, key=lambda c: (c.kind != "track", display_name(c.kind, c.tag_id).lower()))
+        ]
+        select = self.query_one("#filter", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if self.source.kind:
+                select.value = pin_key(self.source.kind, self.source.tag_id)
+
+    def _set_title(self) -> None:
+        self.query_one(ArticleList).border_title = self.source.title
+
+    def _show(self, source: Source) -> None:
+        """Point the results at a new query or filter and load its first page."""
+        if source == self.source:
+            return
+        self.source = source
+        results = self.query_one(ArticleList)
+        results.source = source
+        results.loaded = False
+        results.new_ids.clear()
+        results.set_rows([])
+        results.reload()
+        self._set_title()
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._search_now)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._search_now()
+        self.query_one(ArticleList).focus()
+
+    def _search_now(self) -> None:
+        query = self.query_one("#query", Input).value.strip()
+        self._show(Source(self.source.kind, self.source.tag_id, query))
+
+    @on(Select.Changed, "#filter")
+    def _filtered(self, event: Select.Changed) -> None:
+        pin = parse_pin(event.value) if isinstance(event.value, str) else None
+        kind, tag_id = pin if pin else (None, None)
+        self._show(Source(kind, tag_id, self.source.query))
+
+    @on(ArticleList.Open)
+    def _open(self, event: ArticleList.Open) -> None:
+        self.app.open_article(event.article_id)
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(ArticleList).focus()
+
+    def data_changed(self) -> None:
+        self.query_one(ArticleList).reload()
+
+    def article_read(self, article_id: int) -> None:
+        self.query_one(ArticleList).mark_read(article_id)
