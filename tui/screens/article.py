@@ -8,8 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
@@ -40,7 +41,7 @@ class ArticleScreen(Screen):
             yield Static(id="tags")
             yield Static(id="summary", classes="summary")
             yield Static(id="link", classes="meta")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load()

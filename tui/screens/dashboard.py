@@ -9,9 +9,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.names import display_name
@@ -48,7 +49,7 @@ class DashboardScreen(Screen):
             yield Sidebar(id="sidebar")
             yield Grid(id="panes")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.counts: list[store.TagCount] | None = None

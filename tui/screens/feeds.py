@@ -7,8 +7,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import ago, plain, safe
@@ -30,7 +31,7 @@ class FeedsScreen(Screen):
     def compose(self) -> ComposeResult:
         yield DataTable(id="feeds", cursor_type="row", zebra_stripes=True)
         yield Static(id="feed-detail")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.feeds: dict[int, dict] = {}

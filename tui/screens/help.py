@@ -8,7 +8,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
+
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 
 def binding_sections() -> list[tuple[str, list[Binding]]]:
@@ -71,7 +73,7 @@ class HelpScreen(Screen):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static(help_table())
-        yield Footer()
+        yield KeyBar()
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#help", VerticalScroll).scroll_relative(y=step, animate=False)

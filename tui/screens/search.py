@@ -7,8 +7,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Select
+from textual.widgets import Input, Select
 
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.names import display_name
@@ -36,7 +37,7 @@ class SearchScreen(Screen):
             yield Input(self.source.query, placeholder="Search titles and summaries…", id="query")
             yield Select([], prompt="Any party or track", id="filter")
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._set_title()
