@@ -54,6 +54,7 @@ class ArticleScreen(Screen):
             article = store.get_article(db, self.article_id)
             if article is not None and not article.is_read:
                 store.set_read(db, article.id, True)
+                article.is_read = True
         finally:
             db.conn.close()
         self.app.call_from_thread(self._show, article)

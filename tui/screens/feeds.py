@@ -26,6 +26,8 @@ class FeedsScreen(Screen):
         Binding("d,delete", "remove", "Remove", id="feeds.remove"),
         Binding("space", "pause", "Pause/resume", id="feeds.pause"),
         Binding("r", "refetch", "Refetch feed", id="feeds.refetch"),
+        Binding("j", "move(1)", "Down", show=False, id="feeds.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="feeds.up"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -95,6 +97,10 @@ class FeedsScreen(Screen):
 
     # ------------------------------------------------------------------ actions
 
+    def action_move(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.action_cursor_down() if step > 0 else table.action_cursor_up()
+
     def action_remove(self) -> None:
         feed = self.current
         if feed is None:
@@ -117,7 +123,7 @@ class FeedsScreen(Screen):
     @work(thread=True, group="write", exit_on_error=False)
     def _write(self, action, *args) -> None:
         with_db(self.app.db_path, action, *args)
-        self.app.call_from_thread(self.load)
+        self.app.call_from_thread(self.app.broadcast, "data_changed")  # at once, not at the next poll
 
     @work(thread=True, group="write", exit_on_error=False)
     def _refetch(self, feed_id: int) -> None:
