@@ -56,7 +56,7 @@ class NegotiationWatchApp(App):
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
         Binding("slash", "search", "Search", key_display="/", id="app.search"),
-        Binding("r", "fetch_now", "Fetch now", id="app.fetch"),
+        Binding("r", "fetch_now", "Fetch", tooltip="Fetch every feed now", id="app.fetch"),
         Binding("a", "add_feed", "Add feed", id="app.add-feed"),
         Binding("F", "feeds", "Feeds", id="app.feeds"),
     ]

@@ -57,7 +57,8 @@ def tag_lines(evidence: list[dict]) -> list[Text]:
         grouped.setdefault((e["kind"], e["tag_id"]), []).append(e)
     lines = []
     for (kind, tag_id), items in grouped.items():
-        line = Text(f"{'track' if kind == 'track' else 'party'}  ", style="dim")
+        line = Text()
+        line.append(f"{kind:<7}", style="dim")
         line.append(display_name(kind, tag_id), style=f"bold {LABEL_STYLE[kind]}")
         if display_name(kind, tag_id) != tag_id:
             line.append(f" ({tag_id})", style="dim")

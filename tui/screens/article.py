@@ -74,12 +74,14 @@ class ArticleScreen(Screen):
         self.query_one("#tags", Static).update(Text("\n").join(tag_lines(evidence)))
         summary = article.summary or "(no summary in the feed)"
         self.query_one("#summary", Static).update(highlight(summary, spans_for(evidence, SUMMARY_FIELDS, summary)))
-        link = Text("link  ", style="dim")
+        link = Text()
+        link.append("link  ", style="dim")
         link.append_text(plain(article.url or "none", style="underline" if article.url else ""))
         self.query_one("#link", Static).update(link)
 
     def _meta(self, article: store.ArticleDetail) -> Text:
-        text = plain(article.feed_title, style="bold")
+        text = Text()
+        text.append_text(plain(article.feed_title, style="bold"))
         text.append(f" · published {long_time(article.published)}")
         if article.date_estimated:
             text.append(" (estimated)")

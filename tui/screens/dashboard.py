@@ -26,8 +26,8 @@ MIN_DEFAULT_PANES = 4
 
 def _jump_bindings() -> list[Binding]:
     return [
-        Binding(str(n), f"jump({n})", "Jump to pane" if n == 1 else f"Jump to pane {n}", show=n == 1,
-                key_display="1-9" if n == 1 else None, id=f"dashboard.jump-{n}")
+        Binding(str(n), f"jump({n})", "Pane" if n == 1 else f"Pane {n}", show=n == 1,
+                key_display="1-9" if n == 1 else None, tooltip="Jump to pane 1-9", id=f"dashboard.jump-{n}")
         for n in range(1, 10)
     ]
 
@@ -40,7 +40,8 @@ class DashboardScreen(Screen):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="dashboard.previous-pane"),
         Binding("left,h", "move(-1)", "Pane left", show=False, priority=True, id="dashboard.left"),
         Binding("right,l", "move(1)", "Pane right", show=False, priority=True, id="dashboard.right"),
-        Binding("p", "pin", "Pin/unpin", id="dashboard.pin"),
+        Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
+                id="dashboard.pin"),
         *_jump_bindings(),
     ]
 

@@ -15,7 +15,8 @@ from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import ago, plain, safe
 from negotiation_watch.tui.screens.confirm import ConfirmScreen
 
-COLUMNS = ("Feed", "Status", "Last fetch", "Articles", "Next due")
+COLUMNS = ("Feed", "Status", "Last fetch", "Articles", "Next due", "Error")
+ERROR_WIDTH = 40  # the full error is under the table
 
 
 class FeedsScreen(Screen):
@@ -61,6 +62,7 @@ class FeedsScreen(Screen):
                     ago(feed["last_fetch"], now),
                     Text(f"{feed['article_count']:,}", justify="right"),
                     "paused" if feed["paused"] else ago(feed["next_fetch_due"], now),
+                    _short_error(feed["last_error"]),
                     key=str(feed["id"]),
                 )
             if current is not None and current["id"] in self.feeds:
@@ -139,3 +141,9 @@ def _status(feed: dict) -> Text:
     if feed["last_fetch"] is None:
         return Text("new", style="cyan")
     return Text(safe(feed["last_status"] or "ok"), style="green")
+
+
+def _short_error(error: str | None) -> Text:
+    text = Text(safe(error), style="red", no_wrap=True)
+    text.truncate(ERROR_WIDTH, overflow="ellipsis")
+    return text

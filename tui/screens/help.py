@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -48,17 +47,17 @@ def _keys(binding: Binding) -> str:
     return " ".join(names.get(key.strip(), key.strip()) for key in binding.key.split(","))
 
 
-def help_table() -> Table:
-    table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold cyan", no_wrap=True)
-    table.add_column()
+def help_text() -> Text:
+    """Each place's keys under its heading; a binding's tooltip is its longer explanation."""
+    text = Text()
     for where, bindings in binding_sections():
-        table.add_row(Text(where, style="bold underline"), "")
+        text.append(f"{where}\n", style="bold underline")
         for binding in bindings:
             if binding.key_display == "1-9" or not binding.action.startswith("jump("):
-                table.add_row(_keys(binding), binding.description)
-        table.add_row("", "")
-    return table
+                text.append(f"  {_keys(binding):<16}", style="bold cyan")
+                text.append(f"{binding.tooltip or binding.description}\n")
+        text.append("\n")
+    return text
 
 
 class HelpScreen(Screen):
@@ -72,7 +71,7 @@ class HelpScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_table())
+            yield Static(help_text())
         yield KeyBar()
 
     def action_scroll(self, step: int) -> None:

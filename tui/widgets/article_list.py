@@ -46,6 +46,7 @@ class ArticleList(CursorList[ArticleRow]):
     ArticleList > .cursor-list--cursor-blurred { background: $block-cursor-blurred-background; }
     ArticleList > .article-list--new { background: $warning 30%; }
     ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--marker { color: $accent; }
     ArticleList > .article-list--read { color: $text-muted; }
     ArticleList > .article-list--party { color: $accent; }
     ArticleList > .article-list--track { color: $secondary; }
@@ -53,13 +54,13 @@ class ArticleList(CursorList[ArticleRow]):
     """
 
     COMPONENT_CLASSES = CursorList.COMPONENT_CLASSES | {
-        "article-list--new", "article-list--unread", "article-list--read",
+        "article-list--new", "article-list--unread", "article-list--read", "article-list--marker",
         "article-list--party", "article-list--track", "article-list--meta",
     }
 
     BINDINGS = [
-        Binding("enter", "open", "Open", id="article.open"),
-        Binding("u", "toggle_read", "Read/unread", id="article.toggle-read"),
+        Binding("enter", "open", "Open", tooltip="Open the article", id="article.open"),
+        Binding("u", "toggle_read", "Read", tooltip="Mark read or unread", id="article.toggle-read"),
     ]
 
     class Open(Message):
@@ -163,8 +164,9 @@ class ArticleList(CursorList[ArticleRow]):
     # ------------------------------------------------------------------ drawing
 
     def row_lines(self, row: ArticleRow, width: int, selected: bool) -> list[Text]:
-        style = self.get_component_rich_style
-        title = Text("  " if row.is_read else "● ", style=style("article-list--party"))
+        style = self.style
+        title = Text()
+        title.append("  " if row.is_read else "● ", style=style("article-list--marker"))
         title.append_text(plain(row.title, style=style("article-list--read" if row.is_read else "article-list--unread")))
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))

@@ -77,6 +77,11 @@ class CursorList(ScrollView, Generic[Row], can_focus=True):
     def row_selectable(self, row: Row) -> bool:
         return True
 
+    def style(self, name: str):
+        """A component class's own style (colour, bold) without the widget's background,
+        so that the cursor's background shows through it."""
+        return self.get_component_rich_style(name, partial=True)
+
     # ------------------------------------------------------------------ data
 
     def set_rows(self, rows: list[Row], *, keep_key=None) -> None:

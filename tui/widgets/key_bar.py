@@ -42,7 +42,7 @@ class KeyBar(Widget):
             key = binding.key_display or self.app.get_key_display(binding)
             text.append(f" {key} ", style="bold reverse" if active.enabled else "dim reverse")
             text.append(f" {binding.description}  ", style="" if active.enabled else "dim")
-        text.append(" ctrl+p ", style="bold reverse")
+        text.append(" ^p ", style="bold reverse")
         text.append(" palette")
         self._text = text
         self.refresh()  # same size every time: no layout pass needed

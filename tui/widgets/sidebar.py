@@ -42,7 +42,7 @@ class Sidebar(CursorList[Entry]):
         "sidebar--heading", "sidebar--count", "sidebar--unread", "sidebar--pin",
     }
 
-    BINDINGS = [Binding("enter", "open", "Show", id="sidebar.open")]
+    BINDINGS = [Binding("enter", "open", "Show", tooltip="Show this party's or track's articles", id="sidebar.open")]
 
     class Open(Message):
         """Show the articles of a party or track."""
@@ -75,15 +75,17 @@ class Sidebar(CursorList[Entry]):
         self.set_rows(entries, keep_key=self.row_key(current) if current else None)
 
     def row_lines(self, entry: Entry, width: int, selected: bool) -> list[Text]:
-        style = self.get_component_rich_style
+        style = self.style
         if entry.heading:
             return [Text(entry.heading.upper(), style=style("sidebar--heading")), Text("─" * width, style="dim")]
-        counts = Text(f"{entry.articles:>6}", style=style("sidebar--count"))
+        counts = Text()
+        counts.append(f"{entry.articles:>6}", style=style("sidebar--count"))
         counts.append(f"{entry.unread:>5}●" if entry.unread else " " * 6, style=style("sidebar--unread"))
         name_width = max(1, width - 2 - counts.cell_len)
         name = Text(display_name(entry.kind, entry.tag_id), no_wrap=True)
         name.truncate(name_width, overflow="ellipsis", pad=True)
-        line = Text("★ " if entry.pinned else "  ", style=style("sidebar--pin"))
+        line = Text()
+        line.append("★ " if entry.pinned else "  ", style=style("sidebar--pin"))
         line.append_text(name)
         line.append_text(counts)
         return [line, Text("  ").append_text(sparkline(entry.daily, width - 2))]
