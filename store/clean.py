@@ -22,26 +22,34 @@ _ESCAPES = re.compile(
 )
 # Controls (C0 but tab and newline, DEL, C1), bidi embeddings/overrides/isolates,
 # zero-width characters, soft hyphens, and lone surrogates (which SQLite cannot store).
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff"
-    "\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+_INVISIBLE_CHARS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069\ud800-\udfff"
 )
+_INVISIBLE = re.compile(f"[{_INVISIBLE_CHARS}]")
 _LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029\x0b\x0c\x85]")
-_SPACES = re.compile(r"[^\S\n]+")  # any whitespace but newline, incl. tabs and no-break spaces
-_BLANK_LINES = re.compile(r"\n{3,}")
+# One quick scan decides whether the slower substitutions are needed at all (mostly not).
+_SUSPECT = re.compile(f"[{_INVISIBLE_CHARS}\u2028\u2029]")
 
 
 def clean_text(text: str) -> str:
-    """Plain, printable text: escapes and invisible characters gone, whitespace tidy."""
+    """Plain, printable text: escapes and invisible characters gone, whitespace tidy
+    (single spaces, no blank line runs, nothing at either end)."""
     if not text:
         return ""
-    text = _LINE_BREAKS.sub("\n", text)
-    text = _ESCAPES.sub("", text)
-    text = _INVISIBLE.sub("", text)
-    text = unicodedata.normalize("NFC", text)
-    text = _SPACES.sub(" ", text)
-    text = "\n".join(line.strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", text).strip()
+    if _SUSPECT.search(text):
+        text = _LINE_BREAKS.sub("\n", text)
+        text = _ESCAPES.sub("", text)
+        text = _INVISIBLE.sub("", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    lines: list[str] = []
+    for raw in text.split("\n"):
+        line = " ".join(raw.split())  # str.split() knows every Unicode space, tabs included
+        if line or (lines and lines[-1]):  # at most one blank line in a row
+            lines.append(line)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def one_line(text: str) -> str:
@@ -56,8 +64,8 @@ _BLOCKS = _PARAGRAPHS | frozenset(
     "section summary tbody thead tfoot tr".split()
 )
 _CELLS = frozenset({"td", "th"})
-# Elements whose content is never readable text.
-_HIDDEN = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg", "head"})
+# Elements whose content is never readable text (object, iframe, noscript hold fallback text).
+_HIDDEN = frozenset({"script", "style", "template", "head"})
 # Break markers while collecting (control characters never survive from the data itself);
 # a run of them becomes one line break, or a blank line if any of them was a paragraph.
 _LINE, _PARA = "\x01", "\x02"
