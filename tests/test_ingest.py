@@ -10,21 +10,10 @@ from negotiation_watch.store.ingest import ingest, needs_retag, retag_all
 from negotiation_watch.store.parse import parse_feed
 from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
 
+from feedgen import item, rss
+
 FEED_URL = "http://127.0.0.1:9/wire.xml"
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
-
-
-def rss(*items: str, title: str = "Test wire") -> bytes:
-    body = "".join(items)
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}</title>'
-        f"<link>https://wire.example/</link>{body}</channel></rss>"
-    ).encode()
-
-
-def item(guid: str, title: str, text: str, date: str | None = "Tue, 03 Jun 2025 10:00:00 GMT") -> str:
-    when = f"<pubDate>{date}</pubDate>" if date else ""
-    return f"<item><guid>{guid}</guid><title>{title}</title><description>{text}</description>{when}</item>"
 
 
 STORIES = [
