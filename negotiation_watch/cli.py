@@ -41,3 +41,12 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
 
 def main() -> None:
     cli(prog_name="negotiation-watch")
+
+
+
+# Commands live in their own modules and register here, last (they import pass_context).
+from negotiation_watch.fetch_command import fetch  # noqa: E402
+from negotiation_watch.retag_command import retag  # noqa: E402
+
+cli.add_command(fetch)
+cli.add_command(retag)
