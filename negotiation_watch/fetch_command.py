@@ -67,6 +67,23 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
         f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
         f"{summary.updated} updated in {summary.seconds:.1f} s"
     )
+    if summary.feeds_ok + summary.feeds_failed == 0:
+        click.echo(_why_nothing(db_path), err=True)
+
+
+def _why_nothing(db_path) -> str:
+    from negotiation_watch.store.db import connect, stats
+
+    db = connect(db_path)
+    try:
+        figures = stats(db)
+    finally:
+        db.conn.close()
+    if figures.feeds == 0:
+        return "no feeds yet: add some with `negotiation-watch feeds add URL`"
+    if figures.feeds == figures.feeds_paused:
+        return "every feed is paused"
+    return "no feed is due yet (--all fetches them anyway)"
 
 
 def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:

@@ -108,7 +108,9 @@ def test_fetch_stores_good_feeds_and_reports_bad_ones(db_path, feeds):
 def test_only_due_feeds_are_fetched_unless_all(db_path, feeds):
     add(db_path, feeds.serve("/w.xml", wire(1, 2)))
     assert summary_of(run_cli(db_path, "fetch").output)[0] == 1
-    assert summary_of(run_cli(db_path, "fetch").output) == (0, 0, 0, 0)  # not due for 15 minutes
+    not_due = run_cli(db_path, "fetch")
+    assert summary_of(not_due.output) == (0, 0, 0, 0)  # not due for 15 minutes
+    assert "no feed is due yet" in not_due.output
     assert summary_of(run_cli(db_path, "fetch", "--all").output) == (1, 0, 0, 0)
     assert feeds.hits["/w.xml"] == 2
 
@@ -165,6 +167,12 @@ def test_store_errors_are_a_message_and_status_1(tmp_path):
     assert "Traceback" not in result.output
     directory = CliRunner().invoke(cli, ["--db", str(tmp_path), "retag"])
     assert directory.exit_code == 1 and "is a directory" in directory.output
+
+
+def test_fetch_without_feeds_says_how_to_add_one(db_path):
+    result = run_cli(db_path, "fetch")
+    assert result.exit_code == 0 and summary_of(result.output) == (0, 0, 0, 0)
+    assert "no feeds yet" in result.output
 
 
 def test_bad_every_is_a_usage_error(db_path):
