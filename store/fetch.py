@@ -52,8 +52,11 @@ ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, appl
 # Only the encodings decoded here with a hard output limit (brotli's decoder has none).
 ACCEPT_ENCODING = "gzip, deflate"
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
+# The first element, after any declaration, comments and doctype, is an HTML one (some
+# feeds carry an XHTML doctype, so the doctype alone proves nothing).
 _HTML_START = re.compile(
-    rb"\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.IGNORECASE | re.DOTALL
+    rb"\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)\s*)*<(?:html|head|body|meta|title|link|script)[\s/>]",
+    re.IGNORECASE | re.DOTALL,
 )
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
 

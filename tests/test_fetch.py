@@ -318,8 +318,16 @@ async def test_truncated_gzip_is_an_error(httpserver):
     assert outcome.status == "error" and "cut short" in outcome.error
 
 
-async def test_an_html_page_is_not_a_feed(httpserver):
-    page = b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>Hi</body></html>"
+@pytest.mark.parametrize(
+    "page",
+    [
+        b"<!DOCTYPE html>\n<html><head><title>Welcome</title></head><body>Hi</body></html>",
+        b"<!doctype html><title>Front page</title><p>Hi",  # HTML5 without <html>
+        b"\xef\xbb\xbf  <!-- served by a CMS -->\n<HTML lang=en><body>Hi</body></HTML>",
+        b'<?xml version="1.0"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n<html>',
+    ],
+)
+async def test_an_html_page_is_not_a_feed(httpserver, page):
     httpserver.expect_request("/").respond_with_data(page, content_type="text/html")
     outcome = await fetch_one(feed_row(httpserver.url_for("/")))
     assert outcome.status == "error" and outcome.body is None
