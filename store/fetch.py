@@ -48,7 +48,8 @@ BACKOFF_START = 15 * 60  # seconds after the first failure, doubling after each 
 MAX_DELAY = 24 * 3600  # never wait longer than this, whatever the server or the backoff says
 PERMANENT_REDIRECTS = {301, 308}
 TEMPORARY_REDIRECTS = {302, 303, 307}
-ACCEPT = "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
+# JSON Feed is not asked for: feedparser 6 cannot read it, and a server could prefer it.
+ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 # Only the encodings decoded here with a hard output limit (brotli's decoder has none).
 ACCEPT_ENCODING = "gzip, deflate"
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
@@ -58,7 +59,7 @@ _HTML_START = re.compile(
     rb"\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)\s*)*<(?:html|head|body|meta|title|link|script)[\s/>]",
     re.IGNORECASE | re.DOTALL,
 )
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]+")
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
 @dataclass
@@ -203,7 +204,7 @@ async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:
             response = await _retrieve(client, url, {}, limits, gate)
             feed_url = response.moved_to or url
             if _looks_like_html(response.body):
-                feed_url = _discover(response.body, response.final_url, url)
+                feed_url = await asyncio.to_thread(_discover, response.body, response.final_url, url)
                 response = await _retrieve(client, feed_url, {}, limits, gate)
                 feed_url = response.moved_to or feed_url
                 if _looks_like_html(response.body):
@@ -555,16 +556,19 @@ def _looks_like_html(body: bytes | None) -> bool:
 
 
 class _FeedLinks(HTMLParser):
-    """Collects <link rel="alternate" type="...feed type..." href="..."> from a page."""
+    """Collects <link rel="alternate" type="...feed type..." href="..."> and <base href> from a page."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.links: list[tuple[str, str]] = []  # (type, href)
+        self.base: str | None = None
 
     def handle_starttag(self, tag, attrs):
+        values = {name.lower(): (value or "") for name, value in attrs}
+        if tag == "base" and self.base is None and values.get("href", "").strip():
+            self.base = values["href"].strip()
         if tag != "link":
             return
-        values = {name.lower(): (value or "") for name, value in attrs}
         rels = values.get("rel", "").lower().split()
         kind = values.get("type", "").split(";")[0].strip().lower()
         if "alternate" in rels and kind in FEED_LINK_TYPES and values.get("href", "").strip():
@@ -577,14 +581,12 @@ def _discover(page: bytes, page_url: str, asked: str) -> str:
     finder.feed(page.decode("utf-8", errors="replace"))
     finder.close()
     remote_page = urlsplit(page_url).scheme.lower() in ("http", "https")
+    base = _join(page_url, finder.base) or page_url
     # feedparser reads RSS and Atom, so those go before JSON Feed.
     candidates = sorted(finder.links, key=lambda link: link[0] == "application/feed+json")
     for _kind, href in candidates:
-        try:
-            target = urljoin(page_url, href)
-        except ValueError:
-            continue
-        scheme = urlsplit(target).scheme.lower()
+        target = _join(base, href)
+        scheme = urlsplit(target or "").scheme.lower()
         if scheme in ("http", "https") or (scheme == "file" and not remote_page):
             return target
     if finder.links:
@@ -595,8 +597,20 @@ def _discover(page: bytes, page_url: str, asked: str) -> str:
     )
 
 
+def _join(base: str, href: str | None) -> str | None:
+    """`href` resolved against `base`; None when either is malformed (untrusted page text)."""
+    if not href:
+        return None
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
 def _read_feed(response: _Response) -> tuple[str | None, int]:
     """Title and item count of a fetched feed; _Failure when it is no feed at all."""
+    if response.body is None:  # a 304 to a request that asked for no such thing
+        raise _Failure(f"HTTP {response.http_status} with no body to read")
     parsed = feedparser.parse(response.body, response_headers=response.headers)
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")

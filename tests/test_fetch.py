@@ -9,6 +9,7 @@ import gzip
 import socket
 import struct
 import time
+import tracemalloc
 import zlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
@@ -307,9 +308,15 @@ async def test_gzip_and_deflate_bodies_are_decoded(httpserver):
 async def test_gzip_bomb_stops_at_the_cap(httpserver):
     bomb = gzip.compress(b"\0" * 30_000_000, compresslevel=9)  # about 30 kB on the wire
     httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
-    outcome = await fetch_one(feed_row(httpserver.url_for("/bomb")), max_bytes=1_000_000)
+    tracemalloc.start()
+    try:
+        outcome = await fetch_one(feed_row(httpserver.url_for("/bomb")), max_bytes=1_000_000)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
     assert outcome.status == "error" and outcome.body is None
     assert outcome.error == "body larger than 1 MB once decompressed"
+    assert peak < 6_000_000  # never inflated far past the cap, not even one chunk's worth
 
 
 async def test_truncated_gzip_is_an_error(httpserver):
@@ -535,6 +542,18 @@ async def test_probe_follows_autodiscovery_with_a_relative_link(httpserver):
     assert probe.error is None
     assert probe.url == httpserver.url_for("/section/feeds/atom.xml")
     assert (probe.title, probe.item_count) == ("Desk Atom", 2)
+
+
+async def test_probe_honours_a_base_element(httpserver):
+    page = (
+        '<html><head><base href="/archive/"><link rel="alternate" type="application/rss+xml" '
+        'href="world.xml?edition=int&amp;lang=en"></head></html>'
+    )
+    httpserver.expect_request("/").respond_with_data(page, content_type="text/html")
+    httpserver.expect_request("/archive/world.xml").respond_with_data(rss(1), content_type="application/rss+xml")
+    probe = await probe_feed(httpserver.url_for("/"))
+    assert probe.error is None and probe.item_count == 1
+    assert probe.url == httpserver.url_for("/archive/world.xml") + "?edition=int&lang=en"
 
 
 async def test_probe_html_without_a_feed_link(httpserver):
