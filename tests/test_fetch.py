@@ -316,7 +316,9 @@ async def test_gzip_bomb_stops_at_the_cap(httpserver):
         tracemalloc.stop()
     assert outcome.status == "error" and outcome.body is None
     assert outcome.error == "body larger than 1 MB once decompressed"
-    assert peak < 6_000_000  # never inflated far past the cap, not even one chunk's worth
+    # Inflating whole network chunks peaks above 60 MB here; the capped decoder near 2 MB
+    # (the margin absorbs whatever else the process allocates meanwhile).
+    assert peak < 20_000_000
 
 
 async def test_truncated_gzip_is_an_error(httpserver):
