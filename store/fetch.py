@@ -232,7 +232,7 @@ def _validators(feed: dict) -> dict[str, str]:
 
 async def _retrieve(client, url: str, validators: dict, limits: FetchLimits, gate: HostGate) -> _Response:
     """Fetch `url` over HTTP(S) or from a local file; raise _Failure when that fails."""
-    scheme = urlsplit(url).scheme.lower()
+    scheme = _split(url).scheme.lower()
     if scheme in ("http", "https"):
         return await _retrieve_http(client, url, validators, limits, gate)
     if scheme == "file" or _is_plain_path(url):
@@ -371,11 +371,13 @@ def _read_file(url: str, max_bytes: int) -> _Response:
 
 
 def _local_path(url: str) -> Path:
-    if urlsplit(url).scheme.lower() == "file":
-        parts = urlsplit(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() == "file":
         if parts.netloc not in ("", "localhost"):
             raise _Failure(f"{_printable(url)} names another machine; only local files can be read")
-        return Path(url2pathname(parts.path))
+        url = url2pathname(parts.path)
+    if not url:
+        raise _Failure("no file named in the address")
     return Path(url).expanduser()
 
 
@@ -389,7 +391,7 @@ def _normalise_address(url: str) -> str:
     """Check what a user typed: an http(s) or file URL, or an existing local file (as file://)."""
     if not url:
         raise _Failure("no address given")
-    parts = urlsplit(url)
+    parts = _split(url)
     scheme = parts.scheme.lower()
     if scheme in ("http", "https"):
         if not parts.hostname:
@@ -397,7 +399,7 @@ def _normalise_address(url: str) -> str:
         return url
     if scheme == "file":
         return url
-    if _is_plain_path(url):
+    if _is_plain_path(url) or re.match(r"[\w.-]+:\d+(/|$)", url):  # "example.org:8080/rss" lacks its scheme too
         path = Path(url).expanduser()
         if path.exists():
             return path.resolve().as_uri()
@@ -407,14 +409,25 @@ def _normalise_address(url: str) -> str:
     raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
 
 
-def _host(url: str) -> str:
-    """The host name that per-host limits count against."""
+def _split(url: str):
+    """urlsplit, with a clear failure for what it cannot read (a broken IPv6 bracket, say)."""
     try:
-        host = httpx.URL(url).host
-    except httpx.InvalidURL as exc:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise _Failure(f"invalid address {_printable(url)}: {_describe(exc)}") from None
+
+
+def _host(url: str) -> str:
+    """The host name that per-host limits count against, once the URL proved usable."""
+    try:
+        parsed = httpx.URL(url)
+        host, port = parsed.host, parsed.port
+    except (httpx.InvalidURL, ValueError) as exc:  # ValueError: a malformed IDNA host name
         raise _Failure(f"invalid address {_printable(url)}: {_describe(exc)}") from None
     if not host:
         raise _Failure(f"{_printable(url)} has no host name")
+    if port is not None and not 0 < port < 65536:
+        raise _Failure(f"invalid address {_printable(url)}: port {port} does not exist")
     return host
 
 

@@ -379,7 +379,7 @@ async def test_stalled_server_ends_within_the_deadline():
     async with raw_server(stall) as base:
         outcome = await fetch_one(feed_row(base + "/feed"), **FAST)
     assert outcome.status == "error" and "timed out" in outcome.error
-    assert outcome.elapsed < 1.8
+    assert outcome.elapsed < 2.5
 
 
 async def test_dripping_server_ends_within_the_total_deadline():
@@ -394,7 +394,7 @@ async def test_dripping_server_ends_within_the_total_deadline():
     async with raw_server(drip) as base:
         outcome = await fetch_one(feed_row(base + "/feed"), connect_timeout=1.0, total_timeout=1.5)
     assert outcome.status == "error" and "timed out" in outcome.error
-    assert 1.4 < outcome.elapsed < 2.3
+    assert 1.4 < outcome.elapsed < 2.8
 
 
 async def test_server_that_never_answers_ends_within_the_deadline():
@@ -404,7 +404,7 @@ async def test_server_that_never_answers_ends_within_the_deadline():
     async with raw_server(silent) as base:
         outcome = await fetch_one(feed_row(base + "/feed"), **FAST)
     assert outcome.status == "error" and "timed out" in outcome.error
-    assert outcome.elapsed < 1.8
+    assert outcome.elapsed < 2.5
 
 
 async def test_connection_reset_mid_body_is_an_error():
@@ -440,8 +440,9 @@ async def test_per_host_limit_holds_while_other_hosts_proceed():
             assert outcome.status == "fetched", outcome.error
             finished[outcome.feed_id] = time.monotonic() - started
     assert counter.peak == {"one": 2, "two": 2}
-    assert max(finished[10], finished[11]) < 0.55  # not queued behind the busy host
-    assert max(finished[n] for n in range(6)) > 0.85  # three rounds of two
+    busy = sorted(finished[n] for n in range(6))
+    assert max(finished[10], finished[11]) < busy[2]  # done in the first round, not queued behind
+    assert busy[-1] > 0.85  # the busy host took three rounds of two
 
 
 async def test_global_concurrency_holds():
@@ -468,14 +469,19 @@ async def test_one_failing_feed_never_stops_the_others(httpserver, tmp_path):
             feed_row(httpserver.url_for("/broken"), 2),
             feed_row("gopher://example.org/feed", 3),
             feed_row(str(tmp_path / "missing.xml"), 4),
-            feed_row("http://exa mple.org/\x00", 5),
+            feed_row("http://[::1/feed", 5),
+            feed_row("http://127.0.0.1:99999/feed", 7),
+            feed_row("http://xn--/feed", 8),
+            feed_row("", 9),
             feed_row(httpserver.url_for("/good"), 6),
         ]
         outcomes = {o.feed_id: o async for o in fetch_many(feeds, FetchLimits(**FAST))}
     assert outcomes[6].status == "fetched" and outcomes[6].body == rss()
-    assert all(outcomes[n].status == "error" and outcomes[n].error for n in range(1, 6))
+    assert all(outcomes[n].status == "error" and outcomes[n].error for n in (1, 2, 3, 4, 5, 7, 8, 9))
+    assert not any(o.error.startswith("unexpected") for o in outcomes.values() if o.error)
     assert outcomes[3].error.startswith("unsupported address")
     assert "missing.xml" in outcomes[4].error
+    assert outcomes[5].error.startswith("invalid address")
 
 
 async def test_untrusted_text_in_messages_is_made_printable(httpserver):
@@ -580,7 +586,9 @@ async def test_probe_refuses_a_feed_link_to_a_local_file(httpserver):
         ("ftp://example.org/feed.xml", "unsupported address"),
         ("javascript:alert(1)", "unsupported address"),
         ("http:///feed.xml", "has no host name"),
+        ("http://[::1/feed", "invalid address"),
         ("example.org/rss", "did you mean https://example.org/rss"),
+        ("example.org:8080/rss", "did you mean https://example.org:8080/rss"),
     ],
 )
 async def test_probe_rejects_bad_addresses(address, expected):
