@@ -464,11 +464,9 @@ def _network_message(exc: httpx.HTTPError, url: str, limits: FetchLimits) -> str
         return f"could not connect to {where}: {_describe(exc)}"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server broke off or answered garbage: {_describe(exc)}"
-    if isinstance(exc, httpx.NetworkError):
-        return f"connection failed: {_describe(exc)}"
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
-        return f"invalid address: {_describe(exc)}"
-    return f"HTTP error: {_describe(exc)}"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return f"the connection to {where} broke off: {_describe(exc)}"
+    return f"HTTP error from {where}: {_describe(exc)}"
 
 
 # --------------------------------------------------------------------------- judging
@@ -642,7 +640,13 @@ def _printable(text: str, limit: int = 200) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return _printable(str(exc)) or type(exc).__name__
+    """An exception's own words, or those of the OS error under it (httpx often has none)."""
+    error, seen = exc, 0
+    while error is not None and seen < 8:  # walk down the chain of causes
+        if str(error):
+            return _printable(str(error))
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return type(exc).__name__
 
 
 def _size(count: int) -> str:
