@@ -195,7 +195,7 @@ class _Loader:
             self._read_suppress(path, text, value)
             return
         if table not in SCHEMAS or not isinstance(value, list):
-            line = _line_of(text, rf"^\s*\[*\s*{re.escape(table)}\b")
+            line = _line_of(text, rf"^[ \t]*\[*[ \t]*{re.escape(table)}\b")
             self.problems.append(f"{path}:{line}: unknown table {table!r}")
             return
         lines = _header_lines(text, table)
@@ -210,7 +210,7 @@ class _Loader:
             self._add(table, clean, where)
 
     def _read_suppress(self, path: Path, text: str, value: Any) -> None:
-        line = _line_of(text, r"^\s*\[\s*suppress\s*\]")
+        line = _line_of(text, r"^[ \t]*\[[ \t]*suppress[ \t]*\]")
         try:
             clean = _check_fields(value, SUPPRESS_SCHEMA)
         except _Invalid as exc:
@@ -402,7 +402,7 @@ def _merge(known: dict, override: dict) -> dict:
 
 
 def _header_lines(text: str, table: str) -> list[int]:
-    pattern = re.compile(rf"^\s*\[\[\s*{re.escape(table)}\s*\]\]", re.MULTILINE)
+    pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
     return [text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(text)]
 
 
