@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -72,14 +73,19 @@ def fold_text(text: str) -> tuple[str, list[int] | None]:
     return "".join(pieces), offsets
 
 
-def fold_pattern(pattern: str) -> tuple[str, tuple[int, ...], tuple[int, ...]]:
-    """A pattern's folded key and the positions of its upper- and lower-case letters."""
-    kept = "".join(fold_case_kept(c) for c in pattern)
-    kept = " ".join(kept.split())
+def fold_pattern(pattern: str) -> tuple[str, tuple[int, ...], str]:
+    """A pattern's folded key, the positions of its capitals, and its folded form with case."""
+    if pattern.isascii():
+        kept = _ASCII_GAPS.sub(" ", pattern).strip()
+        return kept.lower(), tuple(m.start() for m in _ASCII_UPPER.finditer(kept)), kept
+    kept = " ".join("".join(_kept(c) for c in pattern).split())
     key = "".join(c.lower() if len(c.lower()) == 1 else c for c in kept)
-    uppers = tuple(i for i, c in enumerate(kept) if c.isupper())
-    lowers = tuple(i for i, c in enumerate(kept) if c.islower())
-    return key, uppers, lowers
+    return key, tuple(i for i, c in enumerate(kept) if c.isupper()), kept
+
+
+_ASCII_GAPS = re.compile(r"[^A-Za-z0-9]+")
+_ASCII_UPPER = re.compile(r"[A-Z]")
+_kept = functools.cache(fold_case_kept)
 
 
 def fold_words(text: str) -> str:

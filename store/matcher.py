@@ -78,6 +78,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
     for person in taxonomy.people.values():
         for name in [person.name, *person.aliases]:
             patterns.add(name, (PERSON, person.id, "name"))
+        for name in person.exact:
+            patterns.add(name, (PERSON, person.id, "name"), exact=True)
     rules: dict[str, list[CompiledRule]] = {}
     for track in taxonomy.tracks.values():
         for alias in [track.name, *track.aliases]:
@@ -116,12 +118,13 @@ class _Patterns:
         self.variants: dict[str, list] = {}
 
     def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
-        key, uppers, lowers = fold_pattern(surface)
+        key, uppers, kept = fold_pattern(surface)
         if not key or key in self.suppressed:
             return None
+        lowers = tuple(i for i, c in enumerate(kept) if c.islower()) if exact else None
         # A final "." ("U.S.") folds away; evidence takes it back when the text has it.
         tail = surface[len(surface.rstrip(".")):]
-        variant = (uppers, lowers if exact else None, target, tail)
+        variant = (uppers, lowers, target, tail)
         bucket = self.variants.setdefault(key, [])
         if variant not in bucket:
             bucket.append(variant)
@@ -172,6 +175,8 @@ def _office_holders(taxonomy: Taxonomy) -> dict[str, list]:
     holders: dict[str, list] = {}
     for person in taxonomy.people.values():
         for tenure in person.offices:
+            if taxonomy.offices[tenure.office].shared:
+                continue  # a deputy's or envoy's title does not say which one
             holders.setdefault(tenure.office, []).append((tenure.start, tenure.end, person.id))
     for terms in holders.values():
         terms.sort(key=lambda t: t[0] or datetime.date.min)

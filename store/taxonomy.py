@@ -20,14 +20,14 @@ PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
 EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices"}
 
-STR, STRS, DATE, INT, OFFICES, RULES = "str", "strs", "date", "int", "offices", "rules"
+STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
     "party": {
         "id": STR, "kind": STR, "name": STR, "aliases": STRS, "demonyms": STRS,
         "metonyms": STRS, "institutions": STRS, "exact": STRS, "ambiguous": STRS, "not": STRS,
     },
-    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS},
-    "person": {"id": STR, "name": STR, "aliases": STRS, "party": STR, "offices": OFFICES},
+    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL},
+    "person": {"id": STR, "name": STR, "aliases": STRS, "exact": STRS, "party": STR, "offices": OFFICES},
     "track": {"id": STR, "name": STR, "aliases": STRS, "members": STRS, "rule": RULES},
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
     "role": {"name": STR, "variants": STRS},
@@ -70,6 +70,7 @@ class Office:
     name: str
     role: str
     titles: list[str] = field(default_factory=list)
+    shared: bool = False  # several holders at once: a title names the party, not a person
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Person:
     name: str
     party: str
     aliases: list[str] = field(default_factory=list)
+    exact: list[str] = field(default_factory=list)  # matched only exactly as written ("Xi")
     offices: list[Tenure] = field(default_factory=list)
 
 
@@ -349,6 +351,10 @@ def _check_value(name: str, value: Any, kind: str) -> Any:
     if kind == STRS:
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise _Invalid(f"{name!r} must be a list of non-empty strings")
+        return value
+    if kind == BOOL:
+        if not isinstance(value, bool):
+            raise _Invalid(f"{name!r} must be true or false")
         return value
     if kind == INT:
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
