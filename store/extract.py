@@ -15,10 +15,13 @@ from negotiation_watch.store.taxonomy import Taxonomy
 FIELDS = ("title", "text")
 # A capital after one of these words names a place, not the government seated there.
 _VENUE_BEFORE = re.compile(
-    r"(?:^| )(?:in|at|to|from|into|near|outside|inside|via|around|across|towards?|visit|visits|visited"
-    r"|visiting|arrived|arrives|arriving|landed|reached|left|leaving|flew|travelled|traveled)"
-    r"(?: the)? $"
+    r"(?:^| )(?:(?:in|at|near|outside|inside|around|across|via|visit|visits|visited|visiting|arrived|arrives"
+    r"|arriving|landed|reached)(?: the)?"
+    r"|(?:flew|fly|flies|flying|flight|flights|travel|travels|travelled|traveled|travelling|traveling|trip"
+    r"|visit|journey|went|go|goes|going|came|come|return|returned|returns|returning|headed|heading|back"
+    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?) $"
 )
+_ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
 _FUNCTION_WORDS = frozenset(
     "a an and as at after before both but by during for from if in into including like meanwhile"
@@ -88,7 +91,7 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     """Parties and tracks named in an article, each with the evidence where it was read."""
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
-    party_found = [_read_parties(matcher, f, date) for f in fields]
+    party_found = _resolve_shared([_read_parties(matcher, f, date) for f in fields])
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
     parties: dict[str, Tag] = {}
@@ -98,7 +101,9 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
                 continue  # a capital inside a track's name ("Minsk agreements") is no party
             start, end = f.span(fs, fe)
             tag = parties.setdefault(party, Tag(PARTY, party, matcher.party_names[party]))
-            tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
+            last = tag.evidence[-1] if tag.evidence else None
+            if last is None or (last.field, last.start, last.end) != (f.name, start, end):
+                tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
     tracks: dict[str, Tag] = {}
     for f, (_, found) in zip(fields, track_found):
         for fs, fe, track in found:
@@ -164,9 +169,11 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == NOT:
             continue
         if kind == PARTY:
-            if role == "metonyms" and _is_venue(f, fs):
+            if role.endswith("metonyms") and _is_venue(f, fs, fe):
                 continue
-            if (role == "ambiguous" and _looks_like_name(f, fs, fe, starts)) or _trapped(matcher, f, fs, fe - len(tail)):
+            if role[0] == "?" and _looks_like_name(f, fs, fe, starts):
+                continue
+            if _trapped(matcher, f, fs, fe - len(tail)):
                 continue
             found.append((fs, ident, None, fe, role))
         elif kind == PERSON:
@@ -176,8 +183,28 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
     return found
 
 
-def _is_venue(f: _Field, fs: int) -> bool:
-    return _VENUE_BEFORE.search(f.spaced, max(0, fs - 24), fs + 1) is not None
+def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
+    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere."""
+    by_span: dict[tuple, set[str]] = {}
+    for index, found in enumerate(found_by_field):
+        for fs, party, _, fe, _ in found:
+            by_span.setdefault((index, fs, fe), set()).add(party)
+    shared = {span for span, named in by_span.items() if len(named) > 1}
+    if not shared:
+        return found_by_field
+    sure = {party for span, named in by_span.items() if span not in shared for party in named}
+    return [
+        [hit for hit in found if (index, hit[0], hit[3]) not in shared or hit[1] in sure]
+        for index, found in enumerate(found_by_field)
+    ]
+
+
+def _is_venue(f: _Field, fs: int, fe: int) -> bool:
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
+    spaced = f.spaced
+    if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
+        return True
+    return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
 
 
 def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
@@ -264,11 +291,16 @@ def _fires(rule: CompiledRule, f: _Field, fs: int, fe: int, fields: list[_Field]
         return False
     if rule.any_party and not (rule.any_party & parties):
         return False
-    if rule.near is None:
-        return True
-    if rule.window == 0:
-        return any(rule.near.search(other.spaced) for other in fields)
-    return rule.near.search(f.spaced, max(0, fs - rule.window), fe + 2 + rule.window) is not None
+    if rule.unless is not None and _near(rule.unless, rule.window, f, fs, fe, fields):
+        return False
+    return rule.near is None or _near(rule.near, rule.window, f, fs, fe, fields)
+
+
+def _near(words: re.Pattern, window: int, f: _Field, fs: int, fe: int, fields: list[_Field]) -> bool:
+    """Any of the words within `window` characters of the hit (0: anywhere in the article)."""
+    if window == 0:
+        return any(words.search(other.spaced) for other in fields)
+    return words.search(f.spaced, max(0, fs - window), fe + 2 + window) is not None
 
 
 def _inside(fs: int, fe: int, spans: list[tuple[int, int]]) -> bool:

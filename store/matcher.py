@@ -27,6 +27,7 @@ PARTY_ROLES = ("aliases", "demonyms", "metonyms", "institutions")
 class CompiledRule:
     track: str
     near: re.Pattern | None
+    unless: re.Pattern | None
     window: int
     parties: frozenset[str]
     any_party: frozenset[str]
@@ -133,14 +134,16 @@ class _Patterns:
 
 def _add_parties(patterns: _Patterns, taxonomy: Taxonomy) -> None:
     for party in taxonomy.parties.values():
+        # "?" marks an ambiguous string: the matcher applies its trap rules to it.
         ambiguous = set(party.ambiguous)
+        listed = set()
         for role in PARTY_ROLES:
             for surface in getattr(party, role):
-                kind_role = "ambiguous" if surface in ambiguous else role
-                patterns.add(surface, (PARTY, party.id, kind_role))
-        for surface in party.ambiguous:
-            patterns.add(surface, (PARTY, party.id, "ambiguous"))
-        patterns.add(party.name, (PARTY, party.id, "ambiguous" if party.name in ambiguous else "aliases"))
+                listed.add(surface)
+                patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
+        for surface in [party.name, *party.ambiguous]:
+            if surface not in listed:
+                patterns.add(surface, (PARTY, party.id, "?aliases" if surface in ambiguous else "aliases"))
         for surface in party.exact:
             patterns.add(surface, (PARTY, party.id, "exact"), exact=True)
         for surface in party.not_:
@@ -187,6 +190,7 @@ def _compile_rule(track: str, rule: Rule) -> CompiledRule:
     return CompiledRule(
         track=track,
         near=_words_re(rule.near),
+        unless=_words_re(rule.unless),
         window=rule.window,
         parties=frozenset(rule.parties),
         any_party=frozenset(rule.any_party),

@@ -42,7 +42,7 @@ REQUIRED = {
 }
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
-    "trigger": STRS, "near": STRS, "window": INT, "parties": STRS, "any_party": STRS,
+    "trigger": STRS, "near": STRS, "unless": STRS, "window": INT, "parties": STRS, "any_party": STRS,
     "not_party": STRS, "after": DATE, "before": DATE,
 }
 SUPPRESS_SCHEMA = {"aliases": STRS}
@@ -95,7 +95,8 @@ class Rule:
     """A context rule: an ambiguous trigger names the track only with this context."""
 
     trigger: list[str]
-    near: list[str] = field(default_factory=list)
+    near: list[str] = field(default_factory=list)  # one of these within the window
+    unless: list[str] = field(default_factory=list)  # none of these within the window
     window: int = 100  # characters each side of the trigger; 0 means the whole article
     parties: list[str] = field(default_factory=list)  # all of these tagged in the article
     any_party: list[str] = field(default_factory=list)  # at least one of these
