@@ -270,7 +270,7 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
                  date: datetime.date | None) -> tuple[list, list]:
     """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
-    spans, found = [], []
+    spans, found, said = [], [], set()
     for fs, fe, (kind, ident, _), _tail in f.track_hits:
         if kind == TRACK:
             spans.append((fs, fe))
@@ -279,7 +279,10 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
             fired = [r.track for r in matcher.rules.get(ident, ()) if _fires(r, f, fs, fe, fields, parties, date)]
             if fired:
                 spans.append((fs, fe))
-                found.extend((fs, fe, track) for track in dict.fromkeys(fired))
+                # One piece of evidence per trigger word: "talks" five times says no more.
+                fresh = [t for t in dict.fromkeys(fired) if (t, ident) not in said]
+                said.update((t, ident) for t in fresh)
+                found.extend((fs, fe, track) for track in fresh)
     return spans, found
 
 
