@@ -147,3 +147,17 @@ def test_extractor_accuracy_on_devset(items):
         tally = report.counts[kind]
         assert tally.precision >= MIN_PRECISION, f"{kind} precision too low\n{summary}\n{errors}"
         assert tally.recall >= MIN_RECALL, f"{kind} recall too low\n{summary}\n{errors}"
+
+
+def test_bad_labelled_file_is_reported_with_its_line(tmp_path, capsys):
+    labelled = tmp_path / "other.jsonl"
+    labelled.write_text('{"id": "a", "title": "fine", "date": "2025-01-01"}\n{"id": "b", "title": \n')
+    assert accuracy.main(["--file", str(labelled)]) == 2
+    assert "other.jsonl:2: not valid JSON" in capsys.readouterr().err
+
+
+def test_bad_date_is_reported_with_its_line(tmp_path):
+    labelled = tmp_path / "other.jsonl"
+    labelled.write_text('{"id": "a", "title": "t", "date": "26/11/2025"}\n')
+    with pytest.raises(ValueError, match="other.jsonl:1: date is not YYYY-MM-DD"):
+        accuracy.load_items(labelled)
