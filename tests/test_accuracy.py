@@ -37,7 +37,9 @@ ISO_ALPHA3 = set(
     """.split()
 )
 # Organisation and non-state ids of exactly three letters, which would otherwise pass for states.
-THREE_LETTER_NON_STATES = {"RSF", "ELN", "PIJ", "GCC", "OAS", "SCO", "OIC", "IMF", "WFP", "WHO", "COE", "EMC"}
+THREE_LETTER_NON_STATES = {
+    "RSF", "ELN", "PIJ", "EMC", "GCC", "OAS", "SCO", "OIC", "IMF", "WFP", "WHO", "COE",
+}
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 FIELDS = ("id", "date", "title", "text", "parties_must", "parties_ok", "tracks_must", "tracks_ok")
