@@ -1,4 +1,4 @@
-"""Accuracy of the extractor against a labelled file: micro precision and recall for parties and tracks.
+"""Extractor accuracy on a labelled file: micro precision and recall for parties and tracks.
 
 Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), title, text,
 parties_must, parties_ok, tracks_must, tracks_ok. A predicted tag counts as right when it is
@@ -75,7 +75,8 @@ def load_items(path: Path) -> list[dict]:
             try:
                 item_date(item)
             except ValueError:
-                raise ValueError(f"{path}:{number}: date is not YYYY-MM-DD: {item['date']!r}") from None
+                bad = item["date"]
+                raise ValueError(f"{path}:{number}: date is not YYYY-MM-DD: {bad!r}") from None
             items.append(item)
     return items
 

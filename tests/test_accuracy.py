@@ -69,7 +69,7 @@ def contract_tracks() -> set[str]:
 
 
 def is_valid_party(party_id: str) -> bool:
-    """A state code from ISO 3166-1 alpha-3, or an upper-case acronym that cannot be mistaken for one."""
+    """An ISO 3166-1 alpha-3 state code, or an upper-case acronym that cannot pass for one."""
     if party_id in ISO_ALPHA3 or party_id in THREE_LETTER_NON_STATES:
         return True
     is_letters3 = len(party_id) == 3 and party_id.isalpha()
@@ -115,7 +115,7 @@ def test_devset_is_well_formed(items):
 
 def test_devset_covers_every_track_and_enough_traps(items):
     per_track = Counter(track for item in items for track in item["tracks_must"])
-    thin = {track: per_track[track] for track in contract_tracks() if per_track[track] < MIN_PER_TRACK}
+    thin = {t: per_track[t] for t in contract_tracks() if per_track[t] < MIN_PER_TRACK}
     assert not thin, f"tracks with fewer than {MIN_PER_TRACK} items: {thin}"
     traps = sum(1 for item in items if is_trap(item))
     assert traps >= MIN_TRAPS, f"only {traps} trap/non-negotiation items"
@@ -155,7 +155,8 @@ def test_extractor_accuracy_on_devset(items):
 
 def test_bad_labelled_file_is_reported_with_its_line(tmp_path, capsys):
     labelled = tmp_path / "other.jsonl"
-    labelled.write_text('{"id": "a", "title": "fine", "date": "2025-01-01"}\n{"id": "b", "title": \n')
+    good = '{"id": "a", "title": "fine", "date": "2025-01-01"}\n'
+    labelled.write_text(good + '{"id": "b", "title": \n')
     assert accuracy.main(["--file", str(labelled)]) == 2
     assert "other.jsonl:2: not valid JSON" in capsys.readouterr().err
 
