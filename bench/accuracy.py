@@ -174,7 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"cannot read {args.file}: {error}", file=sys.stderr)
         return 2
-    report = evaluate(items)
+    try:
+        report = evaluate(items)
+    except ImportError as error:
+        print(f"the extractor is not installed in this environment: {error}", file=sys.stderr)
+        return 2
     print(format_summary(report))
     if args.errors and report.errors:
         print()
