@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CONTRACT = Path("/work/shared/taxonomy.md")
+# The shared folder sits beside the repository (as in CI); tests read it in place.
+CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "taxonomy.md"
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.90
 MIN_PER_TRACK = 4
