@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from negotiation_watch.store.fold import fold_text
 from negotiation_watch.store.matcher import (
-    LAYER, NOT, OFFICE, PARTY, PARTY_LAYER, PERSON, TRACK, TRIGGER, CompiledRule, Matcher, matcher_for,
+    NOT, OFFICE, PARTY, PARTY_LAYER, PERSON, TRACK, TRIGGER, CompiledRule, Matcher, matcher_for,
 )
 from negotiation_watch.store.taxonomy import Taxonomy
 
@@ -97,18 +97,22 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
         for fs, party, person, fe, role in found:
-            if role == "metonyms" and _inside(fs, fe, tracks_spans):
+            if tracks_spans and role.endswith("metonyms") and _inside(fs, fe, tracks_spans):
                 continue  # a capital inside a track's name ("Minsk agreements") is no party
             start, end = f.span(fs, fe)
-            tag = parties.setdefault(party, Tag(PARTY, party, matcher.party_names[party]))
-            last = tag.evidence[-1] if tag.evidence else None
-            if last is None or (last.field, last.start, last.end) != (f.name, start, end):
-                tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
+            tag = parties.get(party)
+            if tag is None:
+                tag = parties[party] = Tag(PARTY, party, matcher.party_names[party])
+            elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
+                continue  # two entries of one party on one span
+            tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
     tracks: dict[str, Tag] = {}
     for f, (_, found) in zip(fields, track_found):
         for fs, fe, track in found:
             start, end = f.span(fs, fe)
-            tag = tracks.setdefault(track, Tag(TRACK, track, matcher.track_names[track]))
+            tag = tracks.get(track)
+            if tag is None:
+                tag = tracks[track] = Tag(TRACK, track, matcher.track_names[track])
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end]))
     return Extraction(list(parties.values()), list(tracks.values()))
 
@@ -117,16 +121,31 @@ def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     folded, offsets = fold_text(text)
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
     hits: tuple[list, list] = ([], [])
+    plain = offsets is None and not f.shouting
     for end, (keylen, variants) in matcher.automaton.iter(f.spaced):
-        fs, fe = end - keylen + 1, end - 1
+        fs = end - keylen + 1
+        if len(variants) == 1:
+            uppers, lowers, target, tail, layer = variants[0]
+            if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
+                hits[layer].append((fs, end - 1, target, tail))
+            elif _case_ok(f, fs, uppers, lowers):
+                hits[layer].append((fs, end - 1, target, tail))
+            continue
         seen = set()
-        for uppers, lowers, target, tail in variants:
+        for uppers, lowers, target, tail, layer in variants:
             if target not in seen and _case_ok(f, fs, uppers, lowers):
                 seen.add(target)  # spellings differing only in case name one thing once
-                hits[LAYER[target[0]]].append((fs, fe, target, tail))
+                hits[layer].append((fs, end - 1, target, tail))
     f.party_hits = _longest_first(hits[0])
     f.track_hits = _longest_first(hits[1])
     return f
+
+
+def _capitals(text: str, fs: int, uppers: tuple[int, ...]) -> bool:
+    for k in uppers:
+        if not text[fs + k].isupper():
+            return False
+    return True
 
 
 def _case_ok(f: _Field, fs: int, uppers: tuple[int, ...], lowers: tuple[int, ...] | None) -> bool:
@@ -143,11 +162,15 @@ def _case_ok(f: _Field, fs: int, uppers: tuple[int, ...], lowers: tuple[int, ...
     return True
 
 
+def _place_then_longest(hit: tuple) -> tuple[int, int]:
+    return hit[0], -hit[1]
+
+
 def _longest_first(hits: list) -> list:
     """Non-overlapping hits, the longest at each place; equal spans all stay."""
     if len(hits) < 2:
         return hits
-    hits.sort(key=lambda h: (h[0], h[0] - h[1]))
+    hits.sort(key=_place_then_longest)
     kept = []
     last_start, last_end = -1, -1
     for hit in hits:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import hashlib
 import os
 import pickle
 import re
@@ -112,7 +114,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
 
 
 class _Patterns:
-    """Folded key -> list of (upper positions, lower positions or None, target, final dots)."""
+    """Folded key -> [(capital positions, lower-case positions or None, target, final dots, layer)]."""
 
     def __init__(self, suppressed: set[str]) -> None:
         self.suppressed = {fold_pattern(s)[0] for s in suppressed}
@@ -125,7 +127,7 @@ class _Patterns:
         lowers = tuple(i for i, c in enumerate(kept) if c.islower()) if exact else None
         # A final "." ("U.S.") folds away; evidence takes it back when the text has it.
         tail = surface[len(surface.rstrip(".")):]
-        variant = (uppers, lowers, target, tail)
+        variant = (uppers, lowers, target, tail, LAYER[target[0]])
         bucket = self.variants.setdefault(key, [])
         if variant not in bucket:
             bucket.append(variant)
@@ -223,9 +225,17 @@ def _words_re(words: list[str]) -> re.Pattern | None:
 
 
 def _cache_path(version: str) -> Path:
+    """Keyed by the data's version and by this code, so a pickle never outlives its classes."""
     from negotiation_watch.config import cache_dir
 
-    return cache_dir() / f"matcher-{version}.pickle"
+    return cache_dir() / f"matcher-{version}-{_code_hash()}.pickle"
+
+
+@functools.cache
+def _code_hash() -> str:
+    here = Path(__file__).parent
+    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    return hashlib.sha256(blob).hexdigest()[:12]
 
 
 def _read_cache(path: Path, version: str) -> Matcher | None:

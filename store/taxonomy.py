@@ -14,7 +14,7 @@ from typing import Any
 
 BUNDLED_DIR = Path(__file__).parent / "taxonomy"
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "1"
+MATCHER_VERSION = "2"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.

@@ -112,7 +112,8 @@ def test_load_taxonomy_reads_bundled_and_user_folder(tmp_path):
 
 def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isolated_cache):
     tax = fixture_taxonomy(tmp_path)
-    cache = isolated_cache / f"matcher-{tax.version}.pickle"
+    cache = matcher_module._cache_path(tax.version)
+    assert cache.parent == isolated_cache
     cache.unlink(missing_ok=True)
     built = matcher_module.matcher_for(tax)
     assert cache.is_file()
