@@ -39,5 +39,19 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
+from negotiation_watch.tag_command import tag  # noqa: E402  (commands register after the group)
+
+cli.add_command(tag)
+
+
 def main() -> None:
     cli(prog_name="negotiation-watch")
+
+
+
+# Commands live in their own modules and register here, last (they import pass_context).
+from negotiation_watch.fetch_command import fetch  # noqa: E402
+from negotiation_watch.retag_command import retag  # noqa: E402
+
+cli.add_command(fetch)
+cli.add_command(retag)
