@@ -49,7 +49,7 @@ async def test_sidebar_lists_tracks_then_parties_with_counts_and_activity(fixtur
         # the frozen clock's day is the last bucket: two RUS articles today, one the day before
         assert rus.daily[-2:] == [1, 2] and sum(rus.daily) == 3
         lines = widget_lines(sidebar)
-        assert any("RUS" in line and "3" in line for line in lines)
+        assert any("Russia" in line and "3" in line for line in lines)
         assert any("▁" in line for line in lines)
 
 

@@ -18,6 +18,7 @@ from textual.worker import Worker, WorkerState
 from negotiation_watch import config
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.commands import ActionsProvider
+from negotiation_watch.tui.names import load_names
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
@@ -86,6 +87,7 @@ class NegotiationWatchApp(App):
         return DashboardScreen()
 
     def on_mount(self) -> None:
+        self.load_names()
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.live:
@@ -100,6 +102,11 @@ class NegotiationWatchApp(App):
             config.save_settings(self.settings, self.settings_path)
         except OSError as exc:
             self.notify(f"Could not save settings: {exc}", severity="error", markup=False)
+
+    @work(thread=True, exit_on_error=False)
+    def load_names(self) -> None:
+        load_names()
+        self.call_from_thread(self.broadcast, "names_changed")
 
     # ------------------------------------------------------------------ screens
 

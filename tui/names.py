@@ -1,13 +1,17 @@
-"""Display names for party and track identifiers, from the extractor's taxonomy when present."""
+"""Display names for party and track identifiers, from the extractor's taxonomy.
+
+Reading the taxonomy takes a few hundred milliseconds, so the app loads the names in a
+worker after the first paint; until then (or for an id the taxonomy lacks) the id shows.
+"""
 
 from __future__ import annotations
 
-from functools import lru_cache
+_names: dict[tuple[str, str], str] = {}
 
 
 def display_name(kind: str, tag_id: str) -> str:
-    """The name to show for a party or track; its identifier when the taxonomy does not know it."""
-    return _names().get((kind, tag_id), tag_id)
+    """The name to show for a party or track; its identifier when no name is known."""
+    return _names.get((kind, tag_id), tag_id)
 
 
 def short_label(kind: str, tag_id: str) -> str:
@@ -18,20 +22,11 @@ def short_label(kind: str, tag_id: str) -> str:
     return name if len(name) <= 14 else name[:13] + "…"
 
 
-@lru_cache(maxsize=1)
-def _names() -> dict[tuple[str, str], str]:
-    """(kind, id) -> name from the bundled taxonomy, read once; empty until the extractor ships."""
-    try:
-        from negotiation_watch.store.taxonomy import default_taxonomy
-    except ImportError:
-        return {}
-    return _names_from(default_taxonomy())
+def load_names() -> None:
+    """Read every party's and track's name from the taxonomy (slow: call it from a worker)."""
+    from negotiation_watch.store.taxonomy import default_taxonomy
 
-
-def _names_from(taxonomy) -> dict[tuple[str, str], str]:
-    names = {}
-    for kind, entries in (("party", getattr(taxonomy, "parties", {})), ("track", getattr(taxonomy, "tracks", {}))):
-        items = entries.values() if isinstance(entries, dict) else entries
-        for entry in items:
-            names[(kind, entry.id)] = entry.name
-    return names
+    taxonomy = default_taxonomy()
+    names = {("party", party.id): party.name for party in taxonomy.parties.values()}
+    names.update({("track", track.id): track.name for track in taxonomy.tracks.values()})
+    _names.update(names)

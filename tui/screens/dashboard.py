@@ -52,9 +52,13 @@ class DashboardScreen(Screen):
         yield StatusLine(id="status")
         yield KeyBar()
 
-    def on_mount(self) -> None:
+    def __init__(self) -> None:
+        super().__init__()
         self.counts: list[store.TagCount] | None = None
         self.daily: dict[tuple[str, str], list[int]] = {}
+        self.pinned: list[tuple[str, str]] = []
+
+    def on_mount(self) -> None:
         self.query_one(Sidebar).border_title = "Tracks & parties"
         self.pinned = self._configured_pins()
         if self.pinned:
@@ -109,6 +113,12 @@ class DashboardScreen(Screen):
         self.load_overview()
         for pane in self.panes:
             pane.reload()
+
+    def names_changed(self) -> None:
+        self._refresh_titles()
+        self._refresh_sidebar()
+        for pane in self.panes:
+            pane.refresh()
 
     def progress_changed(self) -> None:
         self.query_one(StatusLine).show(progress=self.app.fetch_progress, now=self.app.clock())

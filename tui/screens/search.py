@@ -113,6 +113,11 @@ class SearchScreen(Screen):
     def action_focus_results(self) -> None:
         self.query_one(ArticleList).focus()
 
+    def names_changed(self) -> None:
+        self._set_title()
+        self.load_filters()
+        self.query_one(ArticleList).refresh()
+
     def data_changed(self) -> None:
         self.query_one(ArticleList).reload()
 

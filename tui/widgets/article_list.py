@@ -48,8 +48,8 @@ class ArticleList(CursorList[ArticleRow]):
     ArticleList > .article-list--unread { text-style: bold; }
     ArticleList > .article-list--marker { color: $accent; }
     ArticleList > .article-list--read { color: $text-muted; }
-    ArticleList > .article-list--party { color: $accent; }
-    ArticleList > .article-list--track { color: $secondary; }
+    ArticleList > .article-list--party { color: $text-accent; }
+    ArticleList > .article-list--track { color: $text-secondary; }
     ArticleList > .article-list--meta { color: $text-muted; }
     """
 

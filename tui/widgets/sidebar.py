@@ -52,6 +52,8 @@ class Sidebar(CursorList[Entry]):
             self.kind = kind
             self.tag_id = tag_id
 
+    count_widths = (1, 1)
+
     def row_key(self, entry: Entry):
         return (entry.kind, entry.tag_id, entry.heading)
 
@@ -72,15 +74,22 @@ class Sidebar(CursorList[Entry]):
             if section:
                 entries.append(Entry(kind, heading=heading))
                 entries.extend(section)
+        # counts line up in columns just wide enough for the largest figures
+        self.count_widths = (
+            len(str(max((c.articles for c in counts), default=0))),
+            len(str(max((c.unread or 0 for c in counts), default=0))),
+        )
         self.set_rows(entries, keep_key=self.row_key(current) if current else None)
 
     def row_lines(self, entry: Entry, width: int, selected: bool) -> list[Text]:
         style = self.style
         if entry.heading:
             return [Text(entry.heading.upper(), style=style("sidebar--heading")), Text("─" * width, style="dim")]
+        articles_width, unread_width = self.count_widths
         counts = Text()
-        counts.append(f"{entry.articles:>6}", style=style("sidebar--count"))
-        counts.append(f"{entry.unread:>5}●" if entry.unread else " " * 6, style=style("sidebar--unread"))
+        counts.append(f" {entry.articles:>{articles_width}}", style=style("sidebar--count"))
+        unread = f" {entry.unread:>{unread_width}}●" if entry.unread else " " * (unread_width + 2)
+        counts.append(unread, style=style("sidebar--unread"))
         name_width = max(1, width - 2 - counts.cell_len)
         name = Text(display_name(entry.kind, entry.tag_id), no_wrap=True)
         name.truncate(name_width, overflow="ellipsis", pad=True)
