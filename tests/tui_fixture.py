@@ -57,7 +57,8 @@ def build(path) -> None:
     try:
         feeds = {}
         for name in ("Wire", "Daily"):
-            feed_id, _ = store.add_feed(db, f"https://{name.lower()}.example.org/feed.xml", f"{name} News")
+            # port 9 on loopback: a fetch that slips through is refused at once and never leaves the machine
+            feed_id, _ = store.add_feed(db, f"http://127.0.0.1:9/{name.lower()}.xml", f"{name} News")
             store.update_feed(db, feed_id, last_fetch=store.to_iso(NOW - timedelta(minutes=5)),
                               last_ok=store.to_iso(NOW - timedelta(minutes=5)), last_status="fetched",
                               next_fetch_due=store.to_iso(NOW + timedelta(minutes=10)))
@@ -88,3 +89,14 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
                 (article_id, kind, tag_id, field, start, start + len(text), text, person),
             )
     return article_id
+
+
+def pause_fixture_feeds(path) -> None:
+    """Keep the two fixture feeds out of a fetch run, so only the test's own server is asked."""
+    db = store.connect(path)
+    try:
+        for feed in store.list_feeds(db):
+            if feed["url"].startswith("http://127.0.0.1:9/"):
+                store.set_feed_paused(db, feed["id"], True)
+    finally:
+        db.conn.close()

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sys
 import threading
 from collections.abc import Callable
 from datetime import date, datetime
+from multiprocessing import resource_tracker
 from pathlib import Path
 
 from textual import on, work
@@ -23,6 +26,7 @@ from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
 POLL_SECONDS = 1.5
+STARTUP_FETCH_DELAY = 1.0
 
 
 class DataChanged(Message):
@@ -92,7 +96,9 @@ class NegotiationWatchApp(App):
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.live:
             self.watch_database()
-            self.set_interval(self.settings.fetch_interval_seconds, lambda: self.start_fetch(force=False))
+            # feeds already due are fetched soon after the first paint, then on the interval
+            self.set_timer(STARTUP_FETCH_DELAY, lambda: self.start_fetch(force=False, quiet=True))
+            self.set_interval(self.settings.fetch_interval_seconds, lambda: self.start_fetch(force=False, quiet=True))
 
     def on_unmount(self) -> None:
         self._stop_polling.set()
@@ -183,10 +189,11 @@ class NegotiationWatchApp(App):
     def action_fetch_now(self) -> None:
         self.start_fetch(force=True)
 
-    def start_fetch(self, *, force: bool) -> None:
-        """Run the fetch pipeline unless a run is already going."""
+    def start_fetch(self, *, force: bool, quiet: bool = False) -> None:
+        """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked)."""
         if self.fetch_progress is not None:
-            self.notify("A fetch is already running.")
+            if not quiet:
+                self.notify("A fetch is already running.")
             return
         self.fetch_progress = (0, 0)
         self.broadcast("progress_changed")
@@ -206,6 +213,7 @@ class NegotiationWatchApp(App):
             finally:
                 db.conn.close()
             self.call_from_thread(self._set_progress, 0, total)
+            _start_resource_tracker()
             limits = FetchLimits(concurrency=self.settings.concurrency)
             summary = asyncio.run(
                 run_fetch(self.db_path, limits=limits, force=force,
@@ -249,6 +257,17 @@ class NegotiationWatchApp(App):
             error = event.worker.error
             text = str(error) if isinstance(error, store.StoreError) else f"{type(error).__name__}: {error}"
             self.notify(text, title="Something went wrong", severity="error", markup=False)
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    The tracker hands its child sys.stderr's file descriptor; inside the app sys.stderr is
+    Textual's capture object whose fileno() is -1, and the pipeline's parser pool then
+    fails with "bad value(s) in fds_to_keep". Started once here, it is reused after.
+    """
+    with contextlib.redirect_stderr(sys.__stderr__):
+        resource_tracker.ensure_running()
 
 
 def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
