@@ -71,12 +71,14 @@ class NegotiationWatchApp(App):
         db_path: Path | str,
         *,
         clock: Callable[[], datetime] | None = None,
+        today: date | None = None,
         settings_path: Path | None = None,
         live: bool = True,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.clock = clock or store.utc_now
+        self.fixed_today = today  # the demo shows old news as if it were today's
         self.settings_path = settings_path
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
@@ -84,8 +86,8 @@ class NegotiationWatchApp(App):
         self._stop_polling = threading.Event()
 
     def today(self) -> date:
-        """Today by the app's clock (frozen in tests and in the demo)."""
-        return self.clock().date()
+        """The day sparklines end on and times count from (frozen in tests and the demo)."""
+        return self.fixed_today or self.clock().date()
 
     def get_default_screen(self) -> Screen:
         return DashboardScreen()
@@ -275,8 +277,8 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
     if demo:
         from negotiation_watch.tui.demo import demo_database
 
-        with demo_database() as (path, clock):
-            NegotiationWatchApp(path, clock=clock).run()
+        with demo_database() as demo:
+            NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path).run()
         return
     try:
         store.connect(db_path).conn.close()

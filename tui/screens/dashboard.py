@@ -82,10 +82,7 @@ class DashboardScreen(Screen):
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_counts, counts, stats)
-            end = self.app.today()
-            daily = {
-                (c.kind, c.tag_id): store.daily_counts(db, c.kind, c.tag_id, end=end) for c in counts
-            }
+            daily = store.daily_counts_all(db, end=self.app.today())
         finally:
             db.conn.close()
         if not worker.is_cancelled:
