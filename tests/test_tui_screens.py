@@ -17,7 +17,7 @@ from negotiation_watch.tui.screens.search import SearchScreen
 from negotiation_watch.tui.widgets.article_list import ArticleList
 
 import tui_fixture
-from tui_helpers import dashboard, make_app, panes, settle, titles, wait_until
+from tui_helpers import dashboard, make_app, panes, settle, titles
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 from negotiation_watch import config
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.commands import ActionsProvider
+from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.names import load_names
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
@@ -83,6 +84,7 @@ class NegotiationWatchApp(App):
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
         self.fetch_progress: tuple[int, int] | None = None
+        self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
 
     def today(self) -> date:
@@ -118,10 +120,13 @@ class NegotiationWatchApp(App):
 
     # ------------------------------------------------------------------ screens
 
+    @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
     def open_article(self, article_id: int) -> None:
-        from negotiation_watch.tui.screens.article import ArticleScreen
+        """Load the article (marking it read) first, then show it: one paint, no "Loading"."""
+        from negotiation_watch.tui.screens.article import ArticleScreen, load_article
 
-        self.push_screen(ArticleScreen(article_id))
+        article = with_db(self.db_path, load_article, article_id)
+        self.call_from_thread(self.push_screen, ArticleScreen(article_id, article))
 
     def open_list(self, source: Source) -> None:
         from negotiation_watch.tui.screens.search import SearchScreen

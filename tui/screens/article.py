@@ -10,11 +10,20 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
 from negotiation_watch.tui.format import long_time, plain, safe
+from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+
+def load_article(db, article_id: int) -> store.ArticleDetail | None:
+    """The article with its evidence, marked read on the way (opening it is reading it)."""
+    article = store.get_article(db, article_id)
+    if article is not None and not article.is_read:
+        store.set_read(db, article.id, True)
+        article.is_read = True
+    return article
 
 
 class ArticleScreen(Screen):
@@ -28,14 +37,14 @@ class ArticleScreen(Screen):
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
     ]
 
-    def __init__(self, article_id: int) -> None:
+    def __init__(self, article_id: int, article: store.ArticleDetail | None) -> None:
         super().__init__()
         self.article_id = article_id
-        self.article: store.ArticleDetail | None = None
+        self.article = article
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="article"):
-            yield Static("Loading…", id="title", classes="title")
+            yield Static(id="title", classes="title")
             yield Static(id="meta", classes="meta")
             yield Static(id="tags-heading", classes="section")
             yield Static(id="tags")
@@ -44,20 +53,7 @@ class ArticleScreen(Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def load(self) -> None:
-        """Fetch the article and mark it read, off the event loop."""
-        db = store.connect(self.app.db_path)
-        try:
-            article = store.get_article(db, self.article_id)
-            if article is not None and not article.is_read:
-                store.set_read(db, article.id, True)
-                article.is_read = True
-        finally:
-            db.conn.close()
-        self.app.call_from_thread(self._show, article)
+        self._show(self.article)
 
     def _show(self, article: store.ArticleDetail | None) -> None:
         self.article = article
@@ -70,7 +66,8 @@ class ArticleScreen(Screen):
             highlight(article.title, spans_for(evidence, ("title",), article.title), multiline=False)
         )
         self.query_one("#meta", Static).update(self._meta(article))
-        self.query_one("#tags-heading", Static).update("Parties and tracks" if evidence else "No parties or tracks found")
+        heading = "Parties and tracks" if evidence else "No parties or tracks found"
+        self.query_one("#tags-heading", Static).update(heading)
         self.query_one("#tags", Static).update(Text("\n").join(tag_lines(evidence)))
         summary = article.summary or "(no summary in the feed)"
         self.query_one("#summary", Static).update(highlight(summary, spans_for(evidence, SUMMARY_FIELDS, summary)))

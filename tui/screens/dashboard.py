@@ -12,11 +12,11 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.tui.widgets.sidebar import Sidebar
 from negotiation_watch.tui.widgets.status_line import StatusLine
 
@@ -71,30 +71,44 @@ class DashboardScreen(Screen):
         pins = [parse_pin(text) for text in self.app.settings.pinned]
         return list(dict.fromkeys(pin for pin in pins if pin))
 
-    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load_overview(self) -> None:
-        """Counts per party and track, then the status figures, then the sparklines."""
-        worker = get_current_worker()
-        db = store.connect(self.app.db_path)
-        try:
-            counts = store.tag_counts(db)
-            stats = store.stats(db)
-            if worker.is_cancelled:
-                return
-            self.app.call_from_thread(self._show_counts, counts, stats)
-            daily = store.daily_counts_all(db, end=self.app.today())
-        finally:
-            db.conn.close()
-        if not worker.is_cancelled:
+        """Counts, sparklines and status figures: three queries in parallel threads."""
+        self._load_counts()
+        self._load_daily()
+        self._load_stats()
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def _load_counts(self) -> None:
+        counts = with_db(self.app.db_path, store.tag_counts)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_counts, counts)
+
+    @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
+    def _load_daily(self) -> None:
+        daily = with_db(self.app.db_path, store.daily_counts_all, end=self.app.today())
+        if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_daily, daily)
 
-    def _show_counts(self, counts: list[store.TagCount], stats: store.Stats) -> None:
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _load_stats(self) -> None:
+        stats = with_db(self.app.db_path, store.stats)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_stats, stats)
+
+    def _show_counts(self, counts: list[store.TagCount]) -> None:
         self.counts = counts
+        self.app.tag_counts = counts  # the search screen's filter list reuses them
+        self.app.broadcast("counts_changed")
         if not self.pinned:
+            # first run: pin the most active, and keep them so panes do not reshuffle later
             self.pinned = default_pins(counts)
+            if self.pinned:
+                self._save_pins()
             self._show_panes()
         self._refresh_sidebar()
         self._refresh_titles()
+
+    def _show_stats(self, stats: store.Stats) -> None:
         self.query_one(StatusLine).show(stats, self.app.fetch_progress, now=self.app.clock())
 
     def _show_daily(self, daily: dict[tuple[str, str], list[int]]) -> None:

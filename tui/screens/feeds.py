@@ -9,11 +9,11 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import ago, plain, safe
 from negotiation_watch.tui.screens.confirm import ConfirmScreen
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 COLUMNS = ("Feed", "Status", "Last fetch", "Articles", "Next due", "Error")
 ERROR_WIDTH = 40  # the full error is under the table

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Input, Select
 
-from negotiation_watch.tui.widgets.key_bar import KeyBar
-from negotiation_watch.store import db as store
-from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.data import parse_pin, pin_key
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 TYPING_PAUSE = 0.25  # search once the user stops typing for this long
 
@@ -47,12 +46,9 @@ class SearchScreen(Screen):
         else:
             self.query_one("#query", Input).focus()
 
-    @work(thread=True, exit_on_error=False)
     def load_filters(self) -> None:
-        counts = with_db(self.app.db_path, store.tag_counts)
-        self.app.call_from_thread(self._fill_filters, counts)
-
-    def _fill_filters(self, counts: list[store.TagCount]) -> None:
+        """The filter lists every party and track the dashboard counted (no query of its own)."""
+        counts = self.app.tag_counts
         options = [
             (f"{'◆' if c.kind == 'track' else '●'} {display_name(c.kind, c.tag_id)} ({c.articles})",
              pin_key(c.kind, c.tag_id))
@@ -120,6 +116,9 @@ class SearchScreen(Screen):
 
     def data_changed(self) -> None:
         self.query_one(ArticleList).reload()
+
+    def counts_changed(self) -> None:
+        self.load_filters()
 
     def article_read(self, article_id: int) -> None:
         self.query_one(ArticleList).mark_read(article_id)

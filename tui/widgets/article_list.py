@@ -167,7 +167,8 @@ class ArticleList(CursorList[ArticleRow]):
         style = self.style
         title = Text()
         title.append("  " if row.is_read else "● ", style=style("article-list--marker"))
-        title.append_text(plain(row.title, style=style("article-list--read" if row.is_read else "article-list--unread")))
+        state = "article-list--read" if row.is_read else "article-list--unread"
+        title.append_text(plain(row.title, style=style(state)))
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
