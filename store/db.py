@@ -226,8 +226,11 @@ def _statements(script: str) -> list[str]:
 
 
 def _schema_version(db: sqlite_utils.Database) -> int:
-    if not db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
-        if db.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'feeds'").fetchone():
+    # one read, so a migration committed by another connection between two reads cannot
+    # look like "feeds without meta" (a foreign file)
+    names = {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE name IN ('meta', 'feeds')")}
+    if "meta" not in names:
+        if "feeds" in names:
             raise StoreError(
                 "this file holds other tables but no negotiation-watch schema; it was left "
                 "untouched. Choose another file with --db."

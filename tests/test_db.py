@@ -202,3 +202,13 @@ def test_daily_counts_all_matches_daily_counts(db_path):
     assert every[("party", "RUS")] == store.daily_counts(db, "party", "RUS", days=7, end=end) == [1] * 7
     assert every[("track", "normandy-format")] == store.daily_counts(db, "track", "normandy-format", days=7, end=end)
     assert set(every) == {("party", "RUS"), ("track", "normandy-format")}
+
+
+def test_many_connections_to_a_new_file_at_once_all_succeed(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    for attempt in range(15):
+        path = tmp_path / f"fresh-{attempt}.db"
+        with ThreadPoolExecutor(6) as pool:
+            databases = list(pool.map(lambda _: store.connect(path), range(6)))
+        assert all(store.get_meta(db, "schema_version") == str(store.SCHEMA_VERSION) for db in databases)
