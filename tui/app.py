@@ -123,15 +123,32 @@ class NegotiationWatchApp(App):
     @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
     def open_article(self, article_id: int) -> None:
         """Load the article (marking it read) first, then show it: one paint, no "Loading"."""
-        from negotiation_watch.tui.screens.article import ArticleScreen, load_article
+        from negotiation_watch.tui.screens.article import load_article
 
         article = with_db(self.db_path, load_article, article_id)
-        self.call_from_thread(self.push_screen, ArticleScreen(article_id, article))
+        self.call_from_thread(self._show_article, article_id, article)
+
+    def _show_article(self, article_id: int, article) -> None:
+        """One kept article screen, filled and pushed (composing a new one costs a frame)."""
+        from negotiation_watch.tui.screens.article import ArticleScreen
+
+        if not self.is_screen_installed("article"):
+            self.install_screen(ArticleScreen(), "article")
+        screen = self.get_screen("article")
+        screen.show(article_id, article)
+        if self.screen is not screen:
+            self.push_screen(screen)
 
     def open_list(self, source: Source) -> None:
+        """Search, or one party's or track's articles: one kept screen, pointed at `source`."""
         from negotiation_watch.tui.screens.search import SearchScreen
 
-        self.push_screen(SearchScreen(source))
+        if not self.is_screen_installed("search"):
+            self.install_screen(SearchScreen(), "search")
+        screen = self.get_screen("search")
+        if self.screen is not screen:
+            screen.prepare(source)
+            self.push_screen(screen)
 
     def action_help(self) -> None:
         from negotiation_watch.tui.screens.help import HelpScreen

@@ -37,10 +37,17 @@ class ArticleScreen(Screen):
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
     ]
 
-    def __init__(self, article_id: int, article: store.ArticleDetail | None) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.article_id = article_id
-        self.article = article
+        self.article_id = 0
+        self.article: store.ArticleDetail | None = None
+
+    def show(self, article_id: int, article: store.ArticleDetail | None) -> None:
+        """Fill the screen with another article (the app keeps one article screen)."""
+        self.article_id, self.article = article_id, article
+        if self.is_mounted:
+            self._show(article)
+            self.query_one("#article", VerticalScroll).scroll_home(animate=False)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="article"):

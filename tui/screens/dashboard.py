@@ -129,7 +129,7 @@ class DashboardScreen(Screen):
         self._refresh_titles()
         self._refresh_sidebar()
         for pane in self.panes:
-            pane.refresh()
+            pane.redraw()
 
     def progress_changed(self) -> None:
         self.query_one(StatusLine).show(progress=self.app.fetch_progress, now=self.app.clock())

@@ -26,10 +26,11 @@ class SearchScreen(Screen):
         Binding("down", "focus_results", "To results", show=False, id="search.results"),
     ]
 
-    def __init__(self, source: Source) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.source = source
+        self.source = Source()
         self._typing_timer = None
+        self._filters_from: list | None = None  # the counts the filter options were built from
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -38,9 +39,20 @@ class SearchScreen(Screen):
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
         yield KeyBar()
 
-    def on_mount(self) -> None:
-        self._set_title()
+    def prepare(self, source: Source) -> None:
+        """Show `source` next time the screen appears (the app keeps one search screen)."""
+        if not self.is_mounted:
+            self.source = source  # compose starts with it
+            return
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#query", Input).value = source.query
+            select = self.query_one("#filter", Select)
+            select.value = pin_key(source.kind, source.tag_id) if source.kind else Select.NULL
+        self._show(source)
+
+    def on_screen_resume(self) -> None:
         self.load_filters()
+        self._set_title()
         if self.source.kind and not self.source.query:
             self.query_one(ArticleList).focus()
         else:
@@ -49,6 +61,9 @@ class SearchScreen(Screen):
     def load_filters(self) -> None:
         """The filter lists every party and track the dashboard counted (no query of its own)."""
         counts = self.app.tag_counts
+        if counts is self._filters_from:
+            return
+        self._filters_from = counts
         options = [
             (f"{'◆' if c.kind == 'track' else '●'} {display_name(c.kind, c.tag_id)} ({c.articles})",
              pin_key(c.kind, c.tag_id))
@@ -111,8 +126,9 @@ class SearchScreen(Screen):
 
     def names_changed(self) -> None:
         self._set_title()
+        self._filters_from = None
         self.load_filters()
-        self.query_one(ArticleList).refresh()
+        self.query_one(ArticleList).redraw()
 
     def data_changed(self) -> None:
         self.query_one(ArticleList).reload()

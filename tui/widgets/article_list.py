@@ -97,6 +97,9 @@ class ArticleList(CursorList[ArticleRow]):
     def row_key(self, row: ArticleRow) -> int:
         return row.id
 
+    def row_signature(self, row: ArticleRow):
+        return row.id, row.is_read, row.id in self.new_ids
+
     # ------------------------------------------------------------------ loading
 
     def on_mount(self) -> None:
@@ -149,7 +152,7 @@ class ArticleList(CursorList[ArticleRow]):
 
     def _fade(self, ids: set[int]) -> None:
         self.new_ids -= ids
-        self.refresh()
+        self.refresh()  # the rows' signatures changed, so they are drawn afresh
 
     def on_cursor_list_near_end(self, event: CursorList.NearEnd) -> None:
         event.stop()
@@ -195,7 +198,7 @@ class ArticleList(CursorList[ArticleRow]):
         if row is None:
             return
         row.is_read = not row.is_read
-        self.refresh()
+        self.refresh_row(self.cursor)
         self._save_read(row.id, row.is_read)
 
     @work(thread=True, group="write", exit_on_error=False)
@@ -204,10 +207,10 @@ class ArticleList(CursorList[ArticleRow]):
 
     def mark_read(self, article_id: int) -> None:
         """Show an article as read (the article screen already stored it)."""
-        for row in self.rows:
+        for index, row in enumerate(self.rows):
             if row.id == article_id and not row.is_read:
                 row.is_read = True
-                self.refresh()
+                self.refresh_row(index)
 
 
 def _newer(row: ArticleRow, than: ArticleRow) -> bool:

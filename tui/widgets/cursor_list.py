@@ -67,6 +67,7 @@ class CursorList(ScrollView, Generic[Row], can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.rows: list[Row] = []
+        self._strips: dict = {}  # drawn lines by (row signature, line, width, cursor state)
 
     # ------------------------------------------------------------------ what subclasses give
 
@@ -87,6 +88,7 @@ class CursorList(ScrollView, Generic[Row], can_focus=True):
     def set_rows(self, rows: list[Row], *, keep_key=None) -> None:
         """Replace the rows; keep the cursor on the row whose `row_key` is `keep_key`."""
         self.rows = rows
+        self._strips.clear()
         index = self._index_of(keep_key) if keep_key is not None else None
         self._set_virtual_size()
         self.cursor = self._nearest_selectable(index if index is not None else min(self.cursor, len(rows) - 1))
@@ -94,6 +96,10 @@ class CursorList(ScrollView, Generic[Row], can_focus=True):
 
     def row_key(self, row: Row):
         return id(row)
+
+    def row_signature(self, row: Row):
+        """Everything a row's drawing depends on: drawn lines are reused while it is unchanged."""
+        return self.row_key(row)
 
     def _index_of(self, key) -> int | None:
         for index, row in enumerate(self.rows):
@@ -121,30 +127,54 @@ class CursorList(ScrollView, Generic[Row], can_focus=True):
         line = y + scroll_y
         index, part = divmod(line, self.ROW_HEIGHT)
         width = self.scrollable_content_region.width
-        base = self.rich_style
         if index >= len(self.rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self.rich_style)
+        row = self.rows[index]
         selected = index == self.cursor
-        text = self.row_lines(self.rows[index], width, selected)[part]
+        key = (self.row_signature(row), part, width, selected, selected and self.has_focus)
+        strip = self._strips.get(key)
+        if strip is None:
+            strip = self._draw(row, part, width, selected)
+            if len(self._strips) > 2000:  # a few screens' worth; old lines are cheap to redraw
+                self._strips.clear()
+            self._strips[key] = strip
+        return strip
+
+    def _draw(self, row: Row, part: int, width: int, selected: bool) -> Strip:
+        text = self.row_lines(row, width, selected)[part]
         text.truncate(width, overflow="ellipsis", pad=True)
         if selected:
             name = "cursor-list--cursor" if self.has_focus else "cursor-list--cursor-blurred"
             text.stylize_before(self.get_component_rich_style(name))
-        strip = Strip(text.render(self.app.console), width)
-        return strip.apply_style(base)
+        return Strip(text.render(self.app.console), width).apply_style(self.rich_style)
+
+    def redraw(self) -> None:
+        """Forget drawn lines (names or colours changed) and repaint."""
+        self._strips.clear()
+        self.refresh()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def refresh_row(self, index: int) -> None:
+        """Repaint one row only (cursor moves and read marks touch two rows, not the list)."""
+        if 0 <= index < len(self.rows):
+            self.refresh_lines(index * self.ROW_HEIGHT, self.ROW_HEIGHT)
 
     def watch_cursor(self, old: int, new: int) -> None:
         self._scroll_to_cursor()
-        self.refresh()
+        self.refresh_row(old)
+        self.refresh_row(new)
         self.post_message(self.Highlighted(self, self.current))
         if self.rows and new >= len(self.rows) - 5:
             self.post_message(self.NearEnd(self))
 
     def on_focus(self) -> None:
-        self.refresh()
+        self.refresh_row(self.cursor)
 
     def on_blur(self) -> None:
-        self.refresh()
+        self.refresh_row(self.cursor)
 
     def _scroll_to_cursor(self, animate: bool = False) -> None:
         if not self.rows or self.cursor < 0:

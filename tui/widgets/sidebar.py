@@ -57,6 +57,10 @@ class Sidebar(CursorList[Entry]):
     def row_key(self, entry: Entry):
         return (entry.kind, entry.tag_id, entry.heading)
 
+    def row_signature(self, entry: Entry):
+        return (*self.row_key(entry), entry.articles, entry.unread, entry.pinned, tuple(entry.daily),
+                self.count_widths)
+
     def row_selectable(self, entry: Entry) -> bool:
         return not entry.heading
 
