@@ -31,8 +31,13 @@ class Demo:
 def demo_database() -> Iterator[Demo]:
     """Build the demo in a temporary folder and remove it all when the caller is done."""
     with tempfile.TemporaryDirectory(prefix="negotiation-watch-demo-") as folder:
-        with resources.as_file(resources.files("negotiation_watch.tui") / "demo") as feeds_dir:
-            yield fill(Path(folder), sorted(Path(feeds_dir).glob("*.xml")))
+        yield fill(Path(folder), bundled_feeds())
+
+
+def bundled_feeds() -> list[Path]:
+    """The sample feed files shipped inside the package (tui/demo/*.xml)."""
+    folder = resources.files("negotiation_watch.tui") / "demo"
+    return sorted(Path(str(entry)) for entry in folder.iterdir() if entry.name.endswith(".xml"))
 
 
 def fill(folder: Path, feed_files: list[Path]) -> Demo:
