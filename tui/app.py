@@ -42,6 +42,15 @@ class FeedFinished(Message):
         self.done = done
 
 
+class RetagProgress(Message):
+    """The taxonomy changed, so the pipeline re-tags stored articles before fetching."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
 class FetchEnded(Message):
     """A fetch run is over; `summary` is the pipeline's FetchSummary, or None after an error."""
 
@@ -83,7 +92,8 @@ class NegotiationWatchApp(App):
         self.settings_path = settings_path
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
-        self.fetch_progress: tuple[int, int] | None = None
+        self.fetch_progress: tuple[int, int] | None = None  # feeds done, feeds due
+        self.retag_progress: tuple[int, int] | None = None  # articles re-tagged, to re-tag
         self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
 
@@ -241,7 +251,8 @@ class NegotiationWatchApp(App):
             limits = FetchLimits(concurrency=self.settings.concurrency)
             summary = asyncio.run(
                 run_fetch(self.db_path, limits=limits, force=force,
-                          on_feed_done=lambda done: self.post_message(FeedFinished(done)))
+                          on_feed_done=lambda done: self.post_message(FeedFinished(done)),
+                          on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)))
             )
         finally:
             self.post_message(FetchEnded(summary))
@@ -260,9 +271,25 @@ class NegotiationWatchApp(App):
         if message.done.new or message.done.updated:
             self.broadcast("data_changed")
 
+    @on(RetagProgress)
+    def _retag_progress(self, message: RetagProgress) -> None:
+        self.retag_progress = None if message.done >= message.total else (message.done, message.total)
+        self.broadcast("progress_changed")
+
+    def activity(self) -> str | None:
+        """What the fetcher is doing, for the status line; None when idle."""
+        if self.retag_progress is not None:
+            done, total = self.retag_progress
+            return f"re-tagging articles {done:,}/{total:,}"
+        if self.fetch_progress is None:
+            return None
+        done, total = self.fetch_progress
+        return f"fetching {done}/{total} feeds" if total else "checking feeds…"
+
     @on(FetchEnded)
     def _fetch_ended(self, message: FetchEnded) -> None:
         self.fetch_progress = None
+        self.retag_progress = None
         self.broadcast("progress_changed")
         self.broadcast("data_changed")
         summary = message.summary

@@ -109,7 +109,7 @@ class DashboardScreen(Screen):
         self._refresh_titles()
 
     def _show_stats(self, stats: store.Stats) -> None:
-        self.query_one(StatusLine).show(stats, self.app.fetch_progress, now=self.app.clock())
+        self.query_one(StatusLine).show(stats, self.app.activity(), now=self.app.clock())
 
     def _show_daily(self, daily: dict[tuple[str, str], list[int]]) -> None:
         self.daily = daily
@@ -132,7 +132,7 @@ class DashboardScreen(Screen):
             pane.redraw()
 
     def progress_changed(self) -> None:
-        self.query_one(StatusLine).show(progress=self.app.fetch_progress, now=self.app.clock())
+        self.query_one(StatusLine).show(activity=self.app.activity(), now=self.app.clock())
 
     # ------------------------------------------------------------------ panes
 

@@ -21,19 +21,18 @@ class StatusLine(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.stats: Stats | None = None
-        self.progress: tuple[int, int] | None = None  # feeds done, feeds to do
+        self.activity: str | None = None  # what the fetcher is doing
 
-    def show(self, stats: Stats | None = None, progress: tuple[int, int] | None = None, *, now: datetime) -> None:
+    def show(self, stats: Stats | None = None, activity: str | None = None, *, now: datetime) -> None:
         if stats is not None:
             self.stats = stats
-        self.progress = progress
+        self.activity = activity
         self.update(self._text(now))
 
     def _text(self, now: datetime) -> Text:
         text = Text()
-        if self.progress is not None:
-            done, total = self.progress
-            text.append(f"fetching {done}/{total} feeds", style="bold yellow")
+        if self.activity:
+            text.append(self.activity, style="bold yellow")
             text.append(" · ")
         stats = self.stats
         if stats is None:
