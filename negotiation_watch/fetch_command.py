@@ -46,11 +46,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
 
 def _fetch_once(db_path, limits, fetch_all: bool) -> None:
     from negotiation_watch.store.pipeline import run_fetch
-    from negotiation_watch.store.taxonomy import default_taxonomy
 
-    taxonomy = default_taxonomy()
-    for problem in taxonomy.problems:
-        click.echo(f"warning: taxonomy: {problem}", err=True)
     progress = _Progress()
     summary = asyncio.run(
         run_fetch(
@@ -58,11 +54,12 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
             limits=limits,
             force=fetch_all,
             on_feed_done=progress.feed_done,
-            taxonomy=taxonomy,
             on_retag_progress=progress.retagged,
         )
     )
     progress.clear()
+    for problem in summary.taxonomy_problems:
+        click.echo(f"warning: taxonomy: {problem}", err=True)
     click.echo(
         f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
         f"{summary.updated} updated in {summary.seconds:.1f} s"

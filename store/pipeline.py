@@ -14,7 +14,7 @@ import os
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -35,6 +35,7 @@ class FetchSummary:
     new_articles: int = 0
     updated: int = 0
     seconds: float = 0.0
+    taxonomy_problems: list[str] = field(default_factory=list)  # when this run loaded the taxonomy
 
 
 @dataclass
@@ -61,25 +62,21 @@ async def run_fetch(
 ) -> FetchSummary:
     """Fetch every due feed (every unpaused one with `force`) and store what is new.
 
-    When the taxonomy changed since the stored articles were tagged, they are re-tagged
-    first (reported through `on_retag_progress`), so every tag comes from one taxonomy.
+    The taxonomy (default: the user's) is loaded only when something new is to be
+    stored, so a run where every feed is unchanged stays cheap. Before the first article
+    is stored, articles tagged with another taxonomy are re-tagged (reported through
+    `on_retag_progress`), so every stored tag comes from one taxonomy.
     """
     started = time.monotonic()
     limits = limits or FetchLimits()
     db = store_db.connect(db_path)
-    if taxonomy is None:
-        from negotiation_watch.store.taxonomy import default_taxonomy
-
-        taxonomy = default_taxonomy()
     summary = FetchSummary()
     writer = ThreadPoolExecutor(1, thread_name_prefix="nw-writer")  # one connection, one thread
     parser = _ParserPool()
     try:
-        if needs_retag(db, taxonomy):
-            await _in(writer, retag_all, db, taxonomy, on_retag_progress)
         feeds = await _in(writer, store_db.due_feeds, db, force=force)
         by_id = {feed["id"]: feed for feed in feeds}
-        run = _Run(db, taxonomy, writer, parser, summary, on_feed_done)
+        run = _Run(db, _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
@@ -90,6 +87,39 @@ async def run_fetch(
         db.conn.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+class _Tagging:
+    """The run's taxonomy, loaded and checked on first use (always in the writer thread)."""
+
+    def __init__(self, db, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
+        self.db, self.taxonomy, self.on_retag_progress, self.summary = db, taxonomy, on_retag_progress, summary
+        self.checked = self.started = False
+
+    def warm_up(self, writer: ThreadPoolExecutor) -> None:
+        """Start loading in the writer thread now; failures surface at the first ingest."""
+        if not self.started:
+            self.started = True
+            writer.submit(self._quietly_ready)
+
+    def _quietly_ready(self) -> None:
+        try:
+            self.ready()
+        except Exception:  # noqa: BLE001 (ready() runs again before each ingest and raises there)
+            pass
+
+    def ready(self):
+        """The taxonomy to tag with, after re-tagging what an older one tagged."""
+        if self.taxonomy is None:
+            from negotiation_watch.store.taxonomy import default_taxonomy
+
+            self.taxonomy = default_taxonomy()
+            self.summary.taxonomy_problems = list(self.taxonomy.problems)
+        if not self.checked:
+            if needs_retag(self.db, self.taxonomy):
+                retag_all(self.db, self.taxonomy, self.on_retag_progress)
+            self.checked = True
+        return self.taxonomy
 
 
 async def _in(executor, fn, *args, **kwargs):
@@ -103,7 +133,7 @@ class _Run:
     """The state one run shares between its feeds."""
 
     db: sqlite_utils.Database
-    taxonomy: object
+    tagging: _Tagging
     writer: ThreadPoolExecutor
     parser: _ParserPool
     summary: FetchSummary
@@ -129,16 +159,18 @@ class _Run:
 
     async def store(self, outcome: FetchOutcome, feed: dict) -> IngestResult:
         """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
+        self.tagging.warm_up(self.writer)  # load the taxonomy while the body is parsed
         try:
             parsed: ParsedFeed = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url)
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            return await _in(
-                self.writer, ingest, self.db, feed["id"], parsed, self.taxonomy, feed_updates=outcome.feed_updates
-            )
+            return await _in(self.writer, self.ingest, feed["id"], parsed, outcome.feed_updates)
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
+
+    def ingest(self, feed_id: int, parsed: ParsedFeed, feed_updates: dict) -> IngestResult:
+        return ingest(self.db, feed_id, parsed, self.tagging.ready(), feed_updates=feed_updates)
 
     async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""

@@ -188,6 +188,23 @@ def test_retag_command_reports_progress_and_count(db_path, feeds):
     assert re.search(r"^re-tagged 4 articles \(taxonomy [\w-]+\)$", result.output, re.M), result.output
 
 
+def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
+    add(db_path, feeds.serve("/w.xml", wire(4, 3)))
+    run_cli(db_path, "fetch")
+    database = store.connect(db_path)
+    current = store.get_meta(database, "taxonomy_version")
+    store.set_meta(database, "taxonomy_version", "an-older-taxonomy")
+    database.conn.execute("DELETE FROM tags")  # what an older taxonomy would not have found
+    database.conn.close()
+    run_cli(db_path, "fetch", "--all")  # nothing new: the taxonomy is not even loaded
+    assert read(db_path, store.get_meta, "taxonomy_version") == "an-older-taxonomy"
+    feeds.bodies["/w.xml"] = wire(4, 4)
+    assert summary_of(run_cli(db_path, "fetch", "--all").output)[2] == 1
+    assert read(db_path, store.get_meta, "taxonomy_version") == current
+    tagged = read(db_path, lambda d: d.conn.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0])
+    assert tagged == 4  # the three old articles were re-tagged, the new one tagged
+
+
 def test_two_fetch_processes_at_once_store_everything_once(db_path, feeds):
     urls = [feeds.serve(f"/w{n}.xml", wire(n, 10)) for n in range(12)]
     add(db_path, *urls)
