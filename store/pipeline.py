@@ -22,8 +22,17 @@ import sqlite_utils
 from negotiation_watch.store import db as store_db
 from negotiation_watch.store.clean import one_line
 from negotiation_watch.store.fetch import FETCHED, OK_STATUSES, FetchLimits, FetchOutcome, fetch_many
-from negotiation_watch.store.ingest import IngestResult, ingest, needs_retag, retag_all, save_feed_columns
-from negotiation_watch.store.parse import ParsedFeed, init_worker, parse_feed
+from negotiation_watch.store.ingest import (
+    IngestResult,
+    TaggedFeed,
+    ingest,
+    needs_retag,
+    parse_and_tag,
+    retag_all,
+    save_feed_columns,
+    stored_hashes,
+)
+from negotiation_watch.store.parse import init_worker
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
 
@@ -161,16 +170,20 @@ class _Run:
         """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
         self.tagging.warm_up(self.writer)  # load the taxonomy while the body is parsed
         try:
-            parsed: ParsedFeed = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url)
+            known = await _in(self.writer, stored_hashes, self.db, feed["id"])
+            tagged = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url, known)
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            return await _in(self.writer, self.ingest, feed["id"], parsed, outcome.feed_updates)
+            return await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
 
-    def ingest(self, feed_id: int, parsed: ParsedFeed, feed_updates: dict) -> IngestResult:
-        return ingest(self.db, feed_id, parsed, self.tagging.ready(), feed_updates=feed_updates)
+    def ingest(self, feed_id: int, tagged: TaggedFeed, feed_updates: dict) -> IngestResult:
+        """Store a feed; the worker's tags count only if it used the same taxonomy."""
+        taxonomy = self.tagging.ready()
+        tags = tagged.tags if tagged.taxonomy_version == taxonomy.version else None
+        return ingest(self.db, feed_id, tagged.parsed, taxonomy, feed_updates=feed_updates, tags=tags)
 
     async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""
@@ -212,17 +225,18 @@ def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -
 
 
 class _ParserPool:
-    """Worker processes for feedparser (CPU-bound), started on first use so a run with
-    nothing new to parse never pays for them; replaced if a worker dies."""
+    """Worker processes that parse and tag (CPU-bound work, spread over the cores),
+    started on first use so a run with nothing new never pays for them; replaced if a
+    worker dies."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, body: bytes, headers: dict, url: str) -> ParsedFeed:
+    async def parse(self, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
         loop = asyncio.get_running_loop()
         pool = self._pool()
         try:
-            return await loop.run_in_executor(pool, parse_feed, body, headers, url)
+            return await loop.run_in_executor(pool, parse_and_tag, body, headers, url, known)
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None
@@ -248,6 +262,6 @@ def _context():
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["negotiation_watch.store.parse"])
+        context.set_forkserver_preload(["negotiation_watch.store.ingest"])
         return context
     return multiprocessing.get_context("spawn")
