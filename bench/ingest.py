@@ -155,8 +155,9 @@ class FeedServer:
 
 
 def timed(command: list[str], env: dict) -> tuple[float, float, float]:
-    """Run a command; returns (wall seconds, its own peak RSS in MB, peak RSS in MB of
-    the whole process tree, sampled), failing loudly if it fails."""
+    """Run a command; returns (wall seconds, its own peak RSS in MB, peak memory in MB of
+    the whole process tree (PSS, so pages shared with forked workers count once),
+    sampled), failing loudly if it fails."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     tree_peak = [0]
@@ -175,9 +176,9 @@ def timed(command: list[str], env: dict) -> tuple[float, float, float]:
 
 
 def _sample_tree(process: subprocess.Popen, peak: list[int]) -> None:
-    """Peak of the summed RSS (kB) of a process and all its descendants."""
+    """Peak of the summed PSS (kB) of a process and all its descendants."""
     while process.poll() is None:
-        total = sum(_rss_kb(pid) for pid in _descendants(process.pid))
+        total = sum(_pss_kb(pid) for pid in _descendants(process.pid))
         peak[0] = max(peak[0], total)
         time.sleep(0.02)
 
@@ -199,10 +200,10 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -251,9 +252,10 @@ def newsboat(work: Path, urls: list[str]) -> dict | None:
 def report(ours_: dict, ref: dict | None, items: int) -> None:
     def line(name, run):
         seconds, own_mb, tree_mb = run
-        return f"  {name:<26}{seconds:8.2f} s {items / seconds:9.0f} items/s   peak {own_mb:6.1f} MB (tree {tree_mb:6.1f} MB)"
+        return f"  {name:<26}{seconds:8.2f} s {items / seconds:9.0f} items/s   peak {own_mb:6.1f} MB (tree PSS {tree_mb:6.1f} MB)"
 
-    print(f"\n{items} items, {ours_['articles']} stored")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"\n{items} items, {ours_['articles']} stored; load average {load} on {os.cpu_count()} cores")
     print(line("negotiation-watch cold", ours_["cold"]))
     print(line("negotiation-watch warm", ours_["warm"]))
     if ref:
@@ -265,7 +267,10 @@ def report(ours_: dict, ref: dict | None, items: int) -> None:
         print(f"warm ours/newsboat {warm:.2f}  (target <= {TARGET_WARM}): {_verdict(warm <= TARGET_WARM)}")
     peak = max(ours_["cold"][1], ours_["warm"][1])
     tree = max(ours_["cold"][2], ours_["warm"][2])
-    print(f"peak memory ours {peak:.0f} MB, whole process tree {tree:.0f} MB (target < {TARGET_MB} MB): {_verdict(peak < TARGET_MB)}")
+    print(
+        f"peak memory ours {peak:.0f} MB, with its worker processes {tree:.0f} MB PSS "
+        f"(target < {TARGET_MB} MB): {_verdict(peak < TARGET_MB)}"
+    )
 
 
 def _verdict(ok: bool) -> str:

@@ -47,19 +47,15 @@ class TaggedFeed:
 
     parsed: ParsedFeed
     tags: dict[str, list[TagRow]]
-    taxonomy_version: str
 
 
-def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy) -> TaggedFeed:
     """The CPU-heavy half of ingesting, for worker processes: parse a body and tag the
     entries whose text is not stored yet (`known`: guid -> stored content hash)."""
-    from negotiation_watch.store.taxonomy import default_taxonomy
-
     parsed = parse_feed(body, headers, url)
-    taxonomy = default_taxonomy()
     now = store_db.utc_now()
     tags = {e.guid: _tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}
-    return TaggedFeed(parsed, tags, taxonomy.version)
+    return TaggedFeed(parsed, tags)
 
 
 def stored_hashes(db: sqlite_utils.Database, feed_id: int) -> dict[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
-import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -77,11 +76,6 @@ def parse_feed(body: bytes, headers: dict, url: str) -> ParsedFeed:
         entries=_unique(_entry(raw, base) for raw in result.entries),
         bozo_message=bozo_message,
     )
-
-
-def init_worker() -> None:
-    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _bozo_message(result) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -32,7 +33,6 @@ from negotiation_watch.store.ingest import (
     save_feed_columns,
     stored_hashes,
 )
-from negotiation_watch.store.parse import init_worker
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
 
@@ -103,19 +103,7 @@ class _Tagging:
 
     def __init__(self, db, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
         self.db, self.taxonomy, self.on_retag_progress, self.summary = db, taxonomy, on_retag_progress, summary
-        self.checked = self.started = False
-
-    def warm_up(self, writer: ThreadPoolExecutor) -> None:
-        """Start loading in the writer thread now; failures surface at the first ingest."""
-        if not self.started:
-            self.started = True
-            writer.submit(self._quietly_ready)
-
-    def _quietly_ready(self) -> None:
-        try:
-            self.ready()
-        except Exception:  # noqa: BLE001 (ready() runs again before each ingest and raises there)
-            pass
+        self.checked = False
 
     def ready(self):
         """The taxonomy to tag with, after re-tagging what an older one tagged."""
@@ -168,10 +156,13 @@ class _Run:
 
     async def store(self, outcome: FetchOutcome, feed: dict) -> IngestResult:
         """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
-        self.tagging.warm_up(self.writer)  # load the taxonomy while the body is parsed
+        try:
+            taxonomy = await _in(self.writer, self.tagging.ready)
+        except Exception as exc:
+            raise _FeedFailed(f"could not prepare the taxonomy: {_describe(exc)}") from exc
         try:
             known = await _in(self.writer, stored_hashes, self.db, feed["id"])
-            tagged = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url, known)
+            tagged = await self.parser.parse(taxonomy, outcome.body, outcome.headers, outcome.final_url, known)
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
@@ -180,10 +171,8 @@ class _Run:
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
 
     def ingest(self, feed_id: int, tagged: TaggedFeed, feed_updates: dict) -> IngestResult:
-        """Store a feed; the worker's tags count only if it used the same taxonomy."""
         taxonomy = self.tagging.ready()
-        tags = tagged.tags if tagged.taxonomy_version == taxonomy.version else None
-        return ingest(self.db, feed_id, tagged.parsed, taxonomy, feed_updates=feed_updates, tags=tags)
+        return ingest(self.db, feed_id, tagged.parsed, taxonomy, feed_updates=feed_updates, tags=tagged.tags)
 
     async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""
@@ -232,21 +221,24 @@ class _ParserPool:
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+    async def parse(self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
         loop = asyncio.get_running_loop()
-        pool = self._pool()
+        pool = self._pool(taxonomy)
         try:
-            return await loop.run_in_executor(pool, parse_and_tag, body, headers, url, known)
+            return await loop.run_in_executor(pool, _parse_and_tag_in_worker, body, headers, url, known)
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self, taxonomy) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
-                max_workers=min(2, os.cpu_count() or 1), mp_context=_context(), initializer=init_worker
+                max_workers=min(2, os.cpu_count() or 1),
+                mp_context=_context(),
+                initializer=_init_worker,
+                initargs=(taxonomy,),
             )
         return self.pool
 
@@ -256,12 +248,27 @@ class _ParserPool:
             self.pool = None
 
 
+_worker_taxonomy = None  # set in each worker process by _init_worker
+
+
+def _init_worker(taxonomy) -> None:
+    """A worker tags with the run's own taxonomy (no reload from disk) and leaves Ctrl-C
+    to the main process, which shuts it down cleanly."""
+    global _worker_taxonomy
+    _worker_taxonomy = taxonomy
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+    return parse_and_tag(body, headers, url, known, _worker_taxonomy)
+
+
 def _context():
     """forkserver where there is one (cheap workers from a preloaded server), else spawn.
     Never fork: the dashboard calls this from a thread, and forking a threaded process
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["negotiation_watch.store.ingest"])
+        context.set_forkserver_preload(["negotiation_watch.store.pipeline"])
         return context
     return multiprocessing.get_context("spawn")

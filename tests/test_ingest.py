@@ -191,8 +191,8 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     ingest would have."""
     body = rss(*STORIES)
     ingest(db, feed_id, parse_feed(rss(STORIES[0]), {}, FEED_URL), taxonomy, now=NOW)
-    tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id))
-    assert set(tagged.tags) == {"a2", "a3"} and tagged.taxonomy_version == taxonomy.version
+    tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id), taxonomy)
+    assert set(tagged.tags) == {"a2", "a3"}
     ingest(db, feed_id, tagged.parsed, taxonomy, now=NOW, tags=tagged.tags)
     with_worker_tags = db.conn.execute(
         'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '
