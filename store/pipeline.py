@@ -1,9 +1,9 @@
 """One fetch run: due feeds -> fetcher -> parser (process pool) -> ingest, feed by feed.
 
 Used headless by `negotiation-watch fetch` and by the dashboard (from a worker thread).
-Fetching is async I/O; parsing is CPU work spread over the cores in worker processes;
-every database write goes through one writer thread, in one transaction per feed, so a
-failing feed never stops the others and a crash never leaves half a feed stored.
+Fetching is async I/O; parsing and tagging are CPU work spread over the cores in worker
+processes; every database write goes through one writer thread, in one transaction per
+feed, so a failing feed never stops the others and a crash never leaves half a feed stored.
 """
 
 from __future__ import annotations
@@ -235,6 +235,8 @@ class _ParserPool:
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
+                # Two at most: each holds the compiled matcher (tens of MB), and two keep
+                # both cores of a small machine busy while the main process stores.
                 max_workers=min(2, os.cpu_count() or 1),
                 mp_context=_context(),
                 initializer=_init_worker,
@@ -252,8 +254,8 @@ _worker_taxonomy = None  # set in each worker process by _init_worker
 
 
 def _init_worker(taxonomy) -> None:
-    """A worker tags with the run's own taxonomy (no reload from disk) and leaves Ctrl-C
-    to the main process, which shuts it down cleanly."""
+    """A worker tags with the run's own taxonomy (its TOML is read once, by the main
+    process) and leaves Ctrl-C to the main process, which shuts it down cleanly."""
     global _worker_taxonomy
     _worker_taxonomy = taxonomy
     signal.signal(signal.SIGINT, signal.SIG_IGN)
