@@ -94,6 +94,7 @@ class FetchOutcome:
 
     @property
     def ok(self) -> bool:
+        """The feed answered properly (new, not modified or unchanged): its health is good."""
         return self.status in OK_STATUSES
 
 
