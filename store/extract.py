@@ -168,7 +168,12 @@ def _place_then_longest(hit: tuple) -> tuple[int, int]:
 
 def _longest_first(hits: list) -> list:
     """Non-overlapping hits, the longest at each place; equal spans all stay."""
-    if len(hits) < 2:
+    previous_end = -1
+    for hit in hits:  # the automaton reports by end; without overlaps that is the answer
+        if hit[0] < previous_end:
+            break
+        previous_end = hit[1]
+    else:
         return hits
     hits.sort(key=_place_then_longest)
     kept = []
