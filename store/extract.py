@@ -91,9 +91,13 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     """Parties and tracks named in an article, each with the evidence where it was read."""
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
-    party_found = _resolve_shared([_read_parties(matcher, f, date) for f in fields])
+    party_read = [_read_parties(matcher, f, date) for f in fields]
+    party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
+    if party_found is not party_read:  # a shared name may belong to a tagged track's member
+        members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
+        party_found = _resolve_shared(party_read, members)
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
         for fs, party, person, fe, role in found:
@@ -211,8 +215,9 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
     return found
 
 
-def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
-    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere."""
+def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> list[list[tuple]]:
+    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere
+    in the article or belonging to one of its tracks (`preferred`)."""
     by_span: dict[tuple, set[str]] = {}
     for index, found in enumerate(found_by_field):
         for fs, party, _, fe, _ in found:
@@ -220,7 +225,7 @@ def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
     shared = {span for span, named in by_span.items() if len(named) > 1}
     if not shared:
         return found_by_field
-    sure = {party for span, named in by_span.items() if span not in shared for party in named}
+    sure = {party for span, named in by_span.items() if span not in shared for party in named} | preferred
     return [
         [hit for hit in found if (index, hit[0], hit[3]) not in shared or hit[1] in sure]
         for index, found in enumerate(found_by_field)

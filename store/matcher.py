@@ -52,6 +52,7 @@ class Matcher:
     automaton: ahocorasick.Automaton
     party_names: dict[str, str]
     track_names: dict[str, str]
+    track_members: dict[str, frozenset[str]]
     office_party: dict[str, str]
     office_holders: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     person_party: dict[str, str]
@@ -101,6 +102,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         automaton=automaton,
         party_names={p.id: p.name for p in taxonomy.parties.values()},
         track_names={t.id: t.name for t in taxonomy.tracks.values()},
+        track_members={t.id: frozenset(t.members) for t in taxonomy.tracks.values()},
         office_party={o.id: o.party for o in taxonomy.offices.values()},
         office_holders=_office_holders(taxonomy),
         person_party={p.id: p.party for p in taxonomy.people.values()},
