@@ -19,7 +19,8 @@ _VENUE_BEFORE = re.compile(
     r"|arriving|landed|reached)(?: the)?"
     r"|(?:flew|fly|flies|flying|flight|flights|travel|travels|travelled|traveled|travelling|traveling|trip"
     r"|visit|journey|went|go|goes|going|came|come|return|returned|returns|returning|headed|heading|back"
-    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?) $"
+    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
+    r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
