@@ -118,6 +118,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
             tag = tracks.get(track)
             if tag is None:
                 tag = tracks[track] = Tag(TRACK, track, matcher.track_names[track])
+            elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
+                continue  # an alias and a trigger on one span
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end]))
     return Extraction(list(parties.values()), list(tracks.values()))
 

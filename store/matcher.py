@@ -86,7 +86,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             patterns.add(name, (PERSON, person.id, "name"), exact=True)
     rules: dict[str, list[CompiledRule]] = {}
     for track in taxonomy.tracks.values():
-        for alias in [track.name, *track.aliases]:
+        for alias in track.aliases:  # not the display name: "Coalition of the willing" needs its rule
             patterns.add(alias, (TRACK, track.id, "alias"))
         for rule in track.rules:
             for trigger in rule.trigger:
