@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -93,6 +94,7 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
     party_read = [_read_parties(matcher, f, date) for f in fields]
+    party_read = _confirm_doubtful(party_read)
     party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
@@ -207,7 +209,9 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
             if role.endswith("metonyms") and _is_venue(f, fs, fe):
                 continue
             if role[0] == "?" and _looks_like_name(f, fs, fe, starts):
-                continue
+                if not _title_case(f.text):
+                    continue
+                role = "!" + role  # "Jordan Says No": kept only if the article confirms it
             if _trapped(matcher, f, fs, fe - len(tail)):
                 continue
             found.append((fs, ident, None, fe, role))
@@ -216,6 +220,14 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         elif kind == OFFICE:
             found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))
     return found
+
+
+def _confirm_doubtful(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
+    """A doubtful title hit stands when the text names the party too, or there is no text."""
+    if len(found_by_field) < 2 or not any(hit[4][0] == "!" for hit in found_by_field[0]):
+        return found_by_field
+    confirmed = {hit[1] for found in found_by_field for hit in found if hit[4][0] != "!"}
+    return [[hit for hit in found if hit[4][0] != "!" or hit[1] in confirmed] for found in found_by_field]
 
 
 def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> list[list[tuple]]:
@@ -259,6 +271,13 @@ def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
         word = text[word_start:start - 1]
         return word[0].isupper() and word.lower() not in _FUNCTION_WORDS
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _title_case(text: str) -> bool:
+    """A headline In Title Case: most of its longer words start with a capital."""
+    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
 def _trapped(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:

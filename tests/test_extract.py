@@ -101,6 +101,13 @@ def test_ambiguous_names_still_found_as_parties(tax, title, expected):
     assert parties(tax, title) == expected
 
 
+def test_title_case_headlines_keep_ambiguous_names(tax):
+    assert parties(tax, "Jordan Says It Will Host The Next Round") == {"JOR"}
+    assert parties(tax, "Turkey Offers To Mediate Between The Sides") == {"TUR"}
+    assert parties(tax, "Chad Smith Plays A New Song", "Chad Smith played drums.") == set()
+    assert parties(tax, "Chad Closes Its Border", "Chad closed the crossing on Monday.") == {"TCD"}
+
+
 def test_paris_agreement_is_climate_not_france(tax):
     result = extract(tax, "Countries review the Paris Agreement")
     assert result.parties == []
