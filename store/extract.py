@@ -23,6 +23,7 @@ _VENUE_BEFORE = re.compile(
     r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
+_NEXT_WORD = re.compile(r"\w+")
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
 _FUNCTION_WORDS = frozenset(
@@ -263,7 +264,9 @@ def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
     start, end = f.span(fs, fe)
     after = text[end:end + 2]
     if len(after) == 2 and after[0] == " " and after[1].isupper() and (fe + 1) not in starts:
-        return True
+        next_word = _NEXT_WORD.match(text, end + 1)
+        if next_word is None or next_word.group().lower() not in _FUNCTION_WORDS:
+            return True
     if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
         word_start = start - 1
         while word_start > 0 and text[word_start - 1].isalpha():
