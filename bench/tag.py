@@ -86,7 +86,8 @@ def make_items(tax: Taxonomy, count: int) -> list[dict]:
         }
         title = rng.choice(HEADLINES).format(**fill)
         text = " ".join(rng.choice(SENTENCES).format(**fill) for _ in range(4))
-        items.append({"id": index, "title": title, "text": text, "date": f"202{rng.randint(0, 5)}-0{rng.randint(1, 9)}-15"})
+        date = f"202{rng.randint(0, 5)}-0{rng.randint(1, 9)}-15"
+        items.append({"id": index, "title": title, "text": text, "date": date})
     return items
 
 
@@ -133,7 +134,8 @@ def main() -> None:
     print(f"matcher build: cold {cold_s * 1000:.0f} ms, cached {cached_s * 1000:.0f} ms")
     print(f"library extract(): {count / lib_s:,.0f} articles/s ({lib_s:.2f} s)")
     print(f"CLI tag --jsonl (subprocess): {count / jsonl_s:,.0f} articles/s with start-up ({jsonl_s:.2f} s, "
-          f"{lines} lines); start-up alone {startup_s:.2f} s, so {count / (jsonl_s - startup_s):,.0f} articles/s after it")
+          f"{lines} lines); start-up alone {startup_s:.2f} s, "
+          f"so {count / (jsonl_s - startup_s):,.0f} articles/s after it")
     re_rate, lib_rate = len(sample) / re_s, count / lib_s
     print(f"re baseline ({len(surfaces(tax))} listed aliases, one IGNORECASE alternation, {len(sample)} items): "
           f"{re_rate:,.0f} articles/s; extract() runs at {lib_rate / re_rate:.1f}x the re rate")

@@ -110,7 +110,7 @@ def test_load_taxonomy_reads_bundled_and_user_folder(tmp_path):
     assert load_taxonomy().tracks.keys() == tax.tracks.keys() - {"my-track"}
 
 
-def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isolated_cache):
+def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isolated_cache):  # noqa: F811
     tax = fixture_taxonomy(tmp_path)
     cache = matcher_module._cache_path(tax.version)
     assert cache.parent == isolated_cache
