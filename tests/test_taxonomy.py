@@ -68,11 +68,30 @@ def test_semantic_errors_name_path_line_and_reason(tmp_path):
     assert mine == [
         f"{user}:2: party 'AAA': unknown field 'colour'",
         f"{user}:8: party 'BBB': 'aliases' must be a list of non-empty strings",
-        f"{user}:14: person 'x-y': 'start' must be a date like 2022-01-27, not '2020-13-45'",
         f"{user}:25: party 'CCC': kind must be one of state, organisation, nonstate",
+        f"{user}:14: person 'x-y': 'start' must be a date like 2022-01-27, not '2020-13-45'",
         f"{user}:20: office 'ZZZ.president': party 'ZZZ' does not exist",
     ]
     assert "DDD" in tax.parties and "AAA" not in tax.parties and "CCC" not in tax.parties
+
+
+def test_a_bad_override_falls_back_to_the_entry_it_overrides(tmp_path):
+    tax = fixture_taxonomy(tmp_path, """
+[[person]]
+id = "sergey-lavrov"
+party = "XYZ"
+aliases = ["Lavrov the Elder"]
+
+[[party]]
+id = "USA"
+kind = "galaxy"
+""")
+    where = tmp_path / "user.toml"
+    assert f"{where}:2: person 'sergey-lavrov': party 'XYZ' does not exist" in tax.problems
+    assert f"{where}:7: party 'USA': kind must be one of state, organisation, nonstate" in tax.problems
+    assert tax.people["sergey-lavrov"].party == "RUS"
+    assert tax.parties["USA"].kind == "state"
+    assert party_ids(tax, "Lavrov and the US") == {"RUS", "USA"}
 
 
 def test_garbage_files_never_raise(tmp_path):
