@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 from negotiation_watch.store import matcher as matcher_module
@@ -148,3 +151,24 @@ def fixture_taxonomy_path(tmp_path: Path) -> Path:
     """The fixture's party file, written by fixture_taxonomy, as a plain path."""
     fixture_taxonomy(tmp_path)
     return tmp_path / "fixture.toml"
+
+
+SNIPPETS = [
+    '[[party]]\nid = "RUS"\n', '[[party]]\nid = 7\n', 'aliases = ["x", 3]\n', 'kind = "state"\n',
+    'name = ""\n', '[[person]]\nid = "p"\nname = "P"\nparty = "RUS"\n', 'offices = [{ office = "X" }]\n',
+    'offices = "no"\n', '[[track]]\nid = "t"\nname = "T"\n', '[[track.rule]]\ntrigger = []\n',
+    'window = -1\n', '[suppress]\naliases = [1]\n', '[[trap]]\nnear = ["a"]\n', '[[role]]\nname = "x"\n',
+    'start = 2020-02-30\n', 'after = "soon"\n', '[[office]]\nid = "RUS.x"\nparty = "RUS"\nrole = "r"\n',
+    "shared = 1\n", "[weird]\nkey = 1\n", 'exact = ["Xi"]\n',
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=20)), max_size=10))
+def test_any_user_file_loads_without_raising(tmp_path, pieces):
+    user = tmp_path / "random.toml"
+    user.write_text("".join(pieces), encoding="utf-8")
+    tax = load_taxonomy_paths(fixture_taxonomy_path(tmp_path), user)
+    assert "RUS" in tax.parties and tax.parties["RUS"].kind == "state"
+    assert all(p.startswith(f"{user}:") for p in tax.problems)
+    extract(tax, "Lavrov says Russia and the US will talk")
