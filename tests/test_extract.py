@@ -144,6 +144,12 @@ def test_office_titles_resolve_through_the_date(tax):
     assert holder("NATO Secretary General warns", D2025) == ("NATO", "mark-rutte")
 
 
+def test_names_ending_in_a_full_stop_inside_longer_names(tax):
+    [tag] = extract(tax, "The U.S. secretary of state arrives", date=D2022).parties
+    assert [(e.text, e.person) for e in tag.evidence] == [("U.S. secretary of state", "antony-blinken")]
+    assert tracks(tax, "U.S.-Russia talks resume") == {"us-russia-dialogue"}
+
+
 def test_minsk_city_agreements_and_group(tax):
     assert tracks(tax, "Lukashenko hosts a forum in Minsk") == set()
     assert tracks(tax, "Ukraine says Russia broke the Minsk ceasefire it signed in 2015", date=D2022) == {
