@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from negotiation_watch.store.fold import fold_text
 from negotiation_watch.store.matcher import (
-    NOT, OFFICE, PARTY, PERSON, TRACK, TRIGGER, CompiledRule, Matcher, matcher_for,
+    NOT, OFFICE, PARTY, PERSON, TRACK, TRIGGER, CompiledRule, CompiledTrap, Matcher, matcher_for,
 )
 from negotiation_watch.store.taxonomy import Taxonomy
 
@@ -98,7 +98,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     party_read = _confirm_doubtful(party_read)
     party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
-    track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
+    verdicts: dict[int, bool] = {}  # whole-article rules decide once per article
+    track_found = [_read_tracks(matcher, f, fields, article_parties, date, verdicts) for f in fields]
     if party_found is not party_read:  # a shared name may belong to a tagged track's member
         members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
         party_found = _resolve_shared(party_read, members)
@@ -132,20 +133,20 @@ def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
     hits: tuple[list, list] = ([], [])
     plain = offsets is None and not f.shouting
-    for end, (keylen, variants) in matcher.automaton.iter(f.spaced):
+    for end, (keylen, variants, traps) in matcher.automaton.iter(f.spaced):
         fs = end - keylen + 1
         if len(variants) == 1:
             uppers, lowers, target, tail, layer = variants[0]
             if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
             elif _case_ok(f, fs, uppers, lowers):
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
             continue
         seen = set()
         for uppers, lowers, target, tail, layer in variants:
             if target not in seen and _case_ok(f, fs, uppers, lowers):
                 seen.add(target)  # spellings differing only in case name one thing once
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
     f.party_hits = _longest_first(hits[0])
     f.track_hits = _longest_first(hits[1])
     return f
@@ -200,8 +201,7 @@ def _longest_first(hits: list) -> list:
 def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> list[tuple]:
     """(fs, party, person, fe, role) for every party-layer hit that survives the trap rules."""
     found = []
-    starts = {h[0] for h in f.party_hits}
-    for fs, fe, (kind, ident, role), tail in f.party_hits:
+    for fs, fe, (kind, ident, role), tail, traps in f.party_hits:
         if tail and f.text.startswith(tail, f.span(fs, fe)[1]):
             fe += len(tail)
         if kind == NOT:
@@ -209,11 +209,11 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == PARTY:
             if role.endswith("metonyms") and _is_venue(f, fs, fe):
                 continue
-            if role[0] == "?" and _looks_like_name(f, fs, fe, starts):
+            if role[0] == "?" and _looks_like_name(f, fs, fe):
                 if not _title_case(f.text):
                     continue
                 role = "!" + role  # "Jordan Says No": kept only if the article confirms it
-            if _trapped(matcher, f, fs, fe - len(tail)):
+            if traps and _trapped(traps, f, fs, fe - len(tail)):
                 continue
             found.append((fs, ident, None, fe, role))
         elif kind == PERSON:
@@ -256,14 +256,14 @@ def _is_venue(f: _Field, fs: int, fe: int) -> bool:
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
 
 
-def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
+def _looks_like_name(f: _Field, fs: int, fe: int) -> bool:
     """An ambiguous alias next to another capitalised word is part of a name ("Chad Smith")."""
     if f.shouting:
         return False
     text = f.text
     start, end = f.span(fs, fe)
     after = text[end:end + 2]
-    if len(after) == 2 and after[0] == " " and after[1].isupper() and (fe + 1) not in starts:
+    if len(after) == 2 and after[0] == " " and after[1].isupper() and all(h[0] != fe + 1 for h in f.party_hits):
         next_word = _NEXT_WORD.match(text, end + 1)
         if next_word is None or next_word.group().lower() not in _FUNCTION_WORDS:
             return True
@@ -283,10 +283,8 @@ def _title_case(text: str) -> bool:
     return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
 
 
-def _trapped(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
-    traps = matcher.traps.get(f.spaced[fs + 1:fe + 1])
-    if not traps:
-        return False
+def _trapped(traps: tuple[CompiledTrap, ...], f: _Field, fs: int, fe: int) -> bool:
+    """Context around the alias says it names something else (a trap from the data)."""
     spaced = f.spaced
     for trap in traps:
         if trap.near is not None and trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window):
@@ -326,15 +324,25 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 
 
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
-                 date: datetime.date | None) -> tuple[list, list]:
+                 date: datetime.date | None, verdicts: dict[int, bool]) -> tuple[list, list]:
     """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
     spans, found, said = [], [], set()
-    for fs, fe, (kind, ident, _), _tail in f.track_hits:
+    for fs, fe, (kind, ident, _), _tail, _traps in f.track_hits:
         if kind == TRACK:
             spans.append((fs, fe))
             found.append((fs, fe, ident))
         elif kind == TRIGGER:
-            fired = [r.track for r in matcher.rules.get(ident, ()) if _fires(r, f, fs, fe, fields, parties, date)]
+            fired = []
+            for rule in matcher.rules.get(ident, ()):
+                if rule.window:
+                    if _fires(rule, f, fs, fe, fields, parties, date):
+                        fired.append(rule.track)
+                    continue
+                verdict = verdicts.get(id(rule))
+                if verdict is None:
+                    verdict = verdicts[id(rule)] = _fires(rule, f, fs, fe, fields, parties, date)
+                if verdict:
+                    fired.append(rule.track)
             if fired:
                 spans.append((fs, fe))
                 # One piece of evidence per trigger word: "talks" five times says no more.

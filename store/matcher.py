@@ -58,7 +58,6 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
-    traps: dict[str, list[CompiledTrap]] = field(default_factory=dict)  # alias key -> traps
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -93,9 +92,11 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
                 key = patterns.add(trigger, (TRIGGER, fold_words(trigger), "trigger"))
                 if key:
                     rules.setdefault(key, []).append(_compile_rule(track.id, rule))
+    traps = _compile_traps(taxonomy)
     automaton = ahocorasick.Automaton()
     for key, variants in patterns.variants.items():
-        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants)))
+        # The value carries what a hit needs: key length, variants, the traps guarding the key.
+        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants), tuple(traps.get(key, ()))))
     automaton.make_automaton()
     return Matcher(
         version=taxonomy.version,
@@ -111,7 +112,6 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
-        traps=_compile_traps(taxonomy),
     )
 
 
