@@ -37,6 +37,9 @@ _FUNCTION_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class Evidence:
+    """Where a tag was read: field ("title"|"text"), offsets into that exact string, the
+    matched text, and the official a name or title resolved to."""
+
     field: str
     start: int
     end: int
@@ -52,6 +55,8 @@ class Evidence:
 
 @dataclass
 class Tag:
+    """A party or track found in an article, with all its evidence in reading order."""
+
     kind: str
     id: str
     name: str
@@ -63,6 +68,8 @@ class Tag:
 
 @dataclass
 class Extraction:
+    """Everything read from one article: parties and tracks in order of first mention."""
+
     parties: list[Tag]
     tracks: list[Tag]
 
