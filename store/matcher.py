@@ -89,8 +89,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             patterns.add(alias, (TRACK, track.id, "alias"))
         for rule in track.rules:
             for trigger in rule.trigger:
-                key = patterns.add(trigger, (TRIGGER, fold_words(trigger), "trigger"))
-                if key:
+                key = fold_pattern(trigger)[0]  # the trigger's target names its key, to find its rules
+                if patterns.add(trigger, (TRIGGER, key, "trigger")):
                     rules.setdefault(key, []).append(_compile_rule(track.id, rule))
     traps = _compile_traps(taxonomy)
     automaton = ahocorasick.Automaton()
