@@ -88,10 +88,11 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         for alias in track.aliases:  # not the display name: "Coalition of the willing" needs its rule
             patterns.add(alias, (TRACK, track.id, "alias"))
         for rule in track.rules:
+            compiled = _compile_rule(track.id, rule)
             for trigger in rule.trigger:
                 key = fold_pattern(trigger)[0]  # the trigger's target names its key, to find its rules
                 if patterns.add(trigger, (TRIGGER, key, "trigger")):
-                    rules.setdefault(key, []).append(_compile_rule(track.id, rule))
+                    rules.setdefault(key, []).append(compiled)
     traps = _compile_traps(taxonomy)
     automaton = ahocorasick.Automaton()
     for key, variants in patterns.variants.items():
