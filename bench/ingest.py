@@ -158,27 +158,34 @@ def timed(command: list[str], env: dict) -> tuple[float, float, float]:
     """Run a command; returns (wall seconds, its own peak RSS in MB, peak memory in MB of
     the whole process tree (PSS, so pages shared with forked workers count once),
     sampled), failing loudly if it fails."""
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # pipes could fill and block it
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    tree_peak = [0]
-    sampler = threading.Thread(target=_sample_tree, args=(process, tree_peak), daemon=True)
+    process = subprocess.Popen(command, env=env, stdout=out_file, stderr=err_file)
+    tree_peak, done = [0], threading.Event()
+    sampler = threading.Thread(target=_sample_tree, args=(process.pid, done, tree_peak), daemon=True)
     sampler.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    _, status, usage = os.wait4(process.pid, 0)  # the one reaper: its rusage is the child's own
     seconds = time.perf_counter() - started
+    done.set()
     sampler.join()
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
+    out, err = (_read_back(f) for f in (out_file, err_file))
+    returncode = os.waitstatus_to_exitcode(status)
+    if returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({returncode}):\n{out}\n{err}")
     if out.strip():
         print("   ", out.strip().splitlines()[-1])
     return seconds, usage.ru_maxrss / 1024, tree_peak[0] / 1024
 
 
-def _sample_tree(process: subprocess.Popen, peak: list[int]) -> None:
+def _read_back(file) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
+
+
+def _sample_tree(root: int, done: threading.Event, peak: list[int]) -> None:
     """Peak of the summed PSS (kB) of a process and all its descendants."""
-    while process.poll() is None:
-        total = sum(_pss_kb(pid) for pid in _descendants(process.pid))
+    while not done.is_set():
+        total = sum(_pss_kb(pid) for pid in _descendants(root))
         peak[0] = max(peak[0], total)
         time.sleep(0.02)
 

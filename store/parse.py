@@ -154,14 +154,16 @@ def _web_url(value, base: str) -> str | None:
     if not value or not isinstance(value, str):
         return None
     value = "%20".join(clean_text(value).split())  # padding gone, inner spaces escaped
+    if len(value) > MAX_URL:
+        return None
+    if value.startswith(("https://", "http://")):  # the usual case needs no parsing
+        return value
     try:
         value = urljoin(base, value)
         scheme = urlsplit(value).scheme.lower()
     except ValueError:
         return None
-    if scheme not in ("http", "https") or len(value) > MAX_URL:
-        return None
-    return value
+    return value if scheme in ("http", "https") and len(value) <= MAX_URL else None
 
 
 def _unique(entries) -> list[Entry]:
