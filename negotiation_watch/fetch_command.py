@@ -34,14 +34,14 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
+    ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
             _fetch_once(ctx.db_path, limits, fetch_all)
         else:
             _fetch_forever(ctx.db_path, limits, fetch_all, interval)
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    except StoreError as exc:  # the file went bad during the run
+        raise click.ClickException(str(exc)) from exc
 
 
 def _fetch_once(db_path, limits, fetch_all: bool) -> None:
