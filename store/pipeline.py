@@ -139,9 +139,10 @@ class _Run:
     async def finish(self, outcome: FetchOutcome, feed: dict) -> None:
         """Parse and store one fetched feed, or just record how its fetch went."""
         result, error, status = IngestResult(), outcome.error, outcome.status
+        title = feed.get("title")
         try:
             if outcome.status == FETCHED and outcome.body is not None:
-                result = await self.store(outcome, feed)
+                result, title = await self.store(outcome, feed)
             else:
                 await _in(self.writer, _save_feed_columns, self.db, feed["id"], outcome.feed_updates)
         except _FeedFailed as failure:
@@ -151,11 +152,11 @@ class _Run:
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
         self.count(status, result)
         if self.on_feed_done:
-            title = feed.get("title")
             self.on_feed_done(FeedDone(feed["id"], feed["url"], title, status, error, result.new, result.updated))
 
-    async def store(self, outcome: FetchOutcome, feed: dict) -> IngestResult:
-        """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
+    async def store(self, outcome: FetchOutcome, feed: dict) -> tuple[IngestResult, str | None]:
+        """Parse in the pool, then ingest with the fetch's validators in the same transaction;
+        returns what was stored and the feed's (possibly new) title."""
         try:
             taxonomy = await _in(self.writer, self.tagging.ready)
         except Exception as exc:
@@ -166,9 +167,10 @@ class _Run:
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            return await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
+            result = await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
+        return result, tagged.parsed.title or feed.get("title")
 
     def ingest(self, feed_id: int, tagged: TaggedFeed, feed_updates: dict) -> IngestResult:
         taxonomy = self.tagging.ready()

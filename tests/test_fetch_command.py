@@ -252,3 +252,23 @@ def test_fetch_every_repeats_until_interrupted(db_path, feeds):
     summaries = SUMMARY.findall(out.decode())
     assert len(summaries) >= 2 and summaries[0][2] == "3" and summaries[1][2] == "0"
     assert feeds.hits["/w.xml"] >= 2
+
+
+async def test_run_fetch_reports_each_feed_as_it_finishes(db_path, feeds):
+    """The dashboard's entry point: one FeedDone per feed, with what it stored or why it failed."""
+    from negotiation_watch.store.fetch import FetchLimits
+    from negotiation_watch.store.pipeline import run_fetch
+
+    good = feeds.serve("/w.xml", wire(8, 4))
+    feeds.server.expect_request("/gone.xml").respond_with_data("no", status=404)
+    bad = feeds.server.url_for("/gone.xml")
+    good_id, bad_id = add(db_path, good, bad)
+    done = []
+    summary = await run_fetch(db_path, limits=FetchLimits(), on_feed_done=done.append)
+    by_id = {d.feed_id: d for d in done}
+    assert set(by_id) == {good_id, bad_id}
+    assert (by_id[good_id].title, by_id[good_id].status, by_id[good_id].new, by_id[good_id].error) == (
+        "Wire 8", "fetched", 4, None
+    )
+    assert by_id[bad_id].url == bad and "404" in by_id[bad_id].error and by_id[bad_id].new == 0
+    assert (summary.feeds_ok, summary.feeds_failed, summary.new_articles) == (1, 1, 4)
