@@ -263,3 +263,19 @@ def test_story_names_its_track(taxonomy, date, track, title, text):
 @pytest.mark.parametrize(("date", "title", "text"), NOT_ABOUT_TALKS, ids=[c[1][:40] for c in NOT_ABOUT_TALKS])
 def test_news_without_talks_names_no_track(taxonomy, date, title, text):
     assert tracks(taxonomy, date, title, text) == set()
+
+
+NO_PARTY = [
+    "Sinner wins the US Open in New York",
+    "French fries and Swiss cheese on the menu",
+    "Verstappen wins the Saudi Arabian Grand Prix",
+    "Russian roulette at the Turkish Airlines desk",
+    "Michael Jordan's sneakers sell for a record price",
+    "Voters in Atlanta, Georgia queue for hours",
+    "A roast turkey for Thanksgiving dinner",
+]
+
+
+@pytest.mark.parametrize("title", NO_PARTY)
+def test_everyday_phrases_name_no_party(taxonomy, title):
+    assert extract(taxonomy, title, "", datetime.date(2025, 6, 1)).parties == []
