@@ -35,8 +35,7 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"cannot read standard input: {exc}") from exc
     title, _, body = text.strip().partition("\n")
-    result = extract(taxonomy, title, body, date).to_json()
-    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    out.write(_to_line(extract(taxonomy, title, body, date).to_json()))
 
 
 def _tag_lines(taxonomy: Taxonomy, source: IO[str], out: IO[str], default_date: datetime.date | None) -> None:
@@ -44,7 +43,7 @@ def _tag_lines(taxonomy: Taxonomy, source: IO[str], out: IO[str], default_date: 
     try:
         for line in source:
             if line.strip():
-                out.write(json.dumps(_tag_line(taxonomy, line, default_date), ensure_ascii=False) + "\n")
+                out.write(_to_line(_tag_line(taxonomy, line, default_date)))
     except (OSError, UnicodeDecodeError) as exc:
         out.flush()
         raise click.ClickException(f"cannot read input: {exc}") from exc
@@ -69,6 +68,13 @@ def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None)
         if date is None:
             return {"id": item_id, "error": f"not a date: {date_value!r} (use YYYY-MM-DD)"}
     return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
+
+
+def _to_line(value: dict[str, Any]) -> str:
+    return _ENCODER.encode(value) + "\n"
 
 
 def _parse_date(value: str) -> datetime.date | None:
