@@ -4,9 +4,10 @@ wrong one; news that is not about talks names none."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
-from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
+from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy
@@ -249,6 +250,15 @@ NOT_ABOUT_TALKS = [
 @pytest.fixture(scope="module")
 def taxonomy():
     return load_taxonomy()
+
+
+def test_bundled_tracks_are_the_contracts_tracks(taxonomy):
+    contract = shared_file("taxonomy.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", contract, flags=re.MULTILINE))
+    assert len(listed) == 29
+    assert set(taxonomy.tracks) == listed
+    assert all(t.aliases and t.name and t.members for t in taxonomy.tracks.values())
+    assert taxonomy.problems == []
 
 
 def tracks(taxonomy, date, title, text):
