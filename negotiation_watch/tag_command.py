@@ -24,32 +24,40 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     taxonomy = default_taxonomy()
     for problem in taxonomy.problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
-    stdin = click.get_text_stream("stdin")
+    stdin = click.get_binary_stream("stdin")
     out = click.get_text_stream("stdout")
     if jsonl:
         _tag_lines(taxonomy, stdin, out, date)
         return
     if text is None:
         try:
-            text = stdin.read()
+            text = stdin.read().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"cannot read standard input: {exc}") from exc
+            raise click.ClickException(f"cannot read standard input as UTF-8 text: {exc}") from exc
     title, _, body = text.strip().partition("\n")
     out.write(_to_line(extract(taxonomy, title, body, date).to_json()))
 
 
-def _tag_lines(taxonomy: Taxonomy, source: IO[str], out: IO[str], default_date: datetime.date | None) -> None:
-    """One output line per input line, in order; a bad line gets an error object."""
+def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[str], default_date: datetime.date | None) -> None:
+    """One output line per input line, in order; a bad line (even an empty one) gets an error object."""
     try:
-        for line in source:
-            if line.strip():
-                out.write(_to_line(_tag_line(taxonomy, line, default_date)))
-    except (OSError, UnicodeDecodeError) as exc:
+        for number, raw in enumerate(source):
+            try:
+                line = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+            except UnicodeDecodeError:
+                result = {"id": None, "error": "not UTF-8 text"}
+            else:
+                result = _tag_line(taxonomy, line, default_date)
+            out.write(_to_line(result))
+    except OSError as exc:
         out.flush()
         raise click.ClickException(f"cannot read input: {exc}") from exc
 
 
 def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
+    """The result object for one input line, or an error object saying what is wrong with it."""
+    if not line.strip():
+        return {"id": None, "error": "empty line"}
     try:
         item = json.loads(line)
     except ValueError as exc:
@@ -70,7 +78,7 @@ def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None)
     return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
+_ENCODER = json.JSONEncoder()  # ASCII output: any terminal or pipe encoding can carry it
 
 
 def _to_line(value: dict[str, Any]) -> str:
