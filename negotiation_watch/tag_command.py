@@ -17,7 +17,12 @@ from negotiation_watch.store.taxonomy import Taxonomy, default_taxonomy
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Article date, to resolve office titles to people.")
 @click.argument("text", required=False)
 def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
-    """Tag TEXT (or standard input) with parties and negotiation tracks, as JSON."""
+    """Tag TEXT (or standard input) with parties and negotiation tracks, as JSON.
+
+    The first line is the title, the rest the text. With --jsonl, a line's own "date"
+    wins over --date. Problems in the taxonomy files are printed as warnings on
+    standard error; the bundled and readable entries are still used.
+    """
     date = _parse_date(date_text) if date_text else None
     if date_text and date is None:
         raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
