@@ -8,7 +8,9 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 import tempfile
+from importlib import metadata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,8 +238,10 @@ def _cache_path(version: str) -> Path:
 
 @functools.cache
 def _code_hash() -> str:
+    """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
     blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
 
