@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 from negotiation_watch.store.fold import fold_text
 from negotiation_watch.store.matcher import (
-    NOT, OFFICE, PARTY, PERSON, TRACK, TRIGGER, CompiledRule, CompiledTrap, Matcher, matcher_for,
+    NOT,
+    OFFICE,
+    PARTY,
+    PERSON,
+    TRACK,
+    TRIGGER,
+    CompiledRule,
+    CompiledTrap,
+    Matcher,
+    matcher_for,
 )
 from negotiation_watch.store.taxonomy import Taxonomy
 

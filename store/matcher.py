@@ -10,12 +10,11 @@ import pickle
 import re
 import sys
 import tempfile
-from importlib import metadata
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
-
 from negotiation_watch.store.fold import fold_pattern, fold_words
 from negotiation_watch.store.taxonomy import Rule, Taxonomy
 

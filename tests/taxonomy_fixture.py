@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from negotiation_watch.store.taxonomy import BUNDLED_DIR, Taxonomy, load_taxonomy_paths
 
 FIXTURE_TOML = """

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime
-import pytest
-from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
+import pytest
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy
+from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
+
 
 @pytest.fixture(scope="module")
 def reading():

@@ -7,10 +7,9 @@ import datetime
 import re
 
 import pytest
-from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy
+from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
 ABOUT_A_TRACK = [
     (
