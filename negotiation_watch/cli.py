@@ -9,6 +9,7 @@ import click
 
 from negotiation_watch import __version__
 from negotiation_watch.config import DB_ENV, default_db_path
+from negotiation_watch.tag_command import tag
 
 
 @dataclass
@@ -38,8 +39,6 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
 
         run_dashboard(ctx.obj.db_path, demo=demo)
 
-
-from negotiation_watch.tag_command import tag  # noqa: E402  (commands register after the group)
 
 cli.add_command(tag)
 
