@@ -233,6 +233,8 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
                 continue
             found.append((fs, ident, None, fe, role))
         elif kind == PERSON:
+            if traps and _trapped(traps, f, fs, fe - len(tail)):
+                continue
             found.append((fs, _person_party(matcher, ident, date), ident, fe, role))
         elif kind == OFFICE:
             found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))

@@ -282,6 +282,8 @@ NO_PARTY = [
     "Michael Jordan's sneakers sell for a record price",
     "Voters in Atlanta, Georgia queue for hours",
     "A roast turkey for Thanksgiving dinner",
+    "Kerry beat Dublin in the All-Ireland county final",
+    "Crowds gather outside Trump Tower in Manhattan",
 ]
 
 
