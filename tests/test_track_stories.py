@@ -282,7 +282,7 @@ NO_PARTY = [
     "Michael Jordan's sneakers sell for a record price",
     "Voters in Atlanta, Georgia queue for hours",
     "A roast turkey for Thanksgiving dinner",
-    "Kerry beat Dublin in the All-Ireland county final",
+    "Kerry win the county final in Killarney",
     "Crowds gather outside Trump Tower in Manhattan",
 ]
 
