@@ -9,6 +9,7 @@ import click
 
 from negotiation_watch import __version__
 from negotiation_watch.config import DB_ENV, default_db_path
+from negotiation_watch.tag_command import tag
 
 
 @dataclass
@@ -62,6 +63,9 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         from negotiation_watch.tui.app import run_dashboard
 
         run_dashboard(ctx.obj.db_path, demo=demo)
+
+
+cli.add_command(tag)
 
 
 def main() -> None:
