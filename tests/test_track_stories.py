@@ -290,3 +290,32 @@ NO_PARTY = [
 @pytest.mark.parametrize("title", NO_PARTY)
 def test_everyday_phrases_name_no_party(taxonomy, title):
     assert extract(taxonomy, title, "", datetime.date(2025, 6, 1)).parties == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TEHRAN, Aug. 13 (MNA) - A helicopter crashed in Texas.",
+        "MOSCOW (Reuters) - Snow closed schools across the region.",
+        "Kyiv, March 3, 2022 - Snow closed schools across the region.",
+    ],
+)
+def test_a_dateline_city_is_where_the_report_was_filed_not_a_party(taxonomy, text):
+    found = extract(taxonomy, "Weather round-up", text, datetime.date(2025, 8, 13)).parties
+    assert [t.id for t in found if t.id in {"IRN", "RUS", "UKR"}] == []
+
+
+def test_a_capital_opening_a_sentence_is_still_its_government(taxonomy):
+    found = extract(taxonomy, "Moscow says it will respond to the sanctions", "", datetime.date(2025, 8, 13))
+    assert [t.id for t in found.parties] == ["RUS"]
+
+
+@pytest.mark.parametrize("title", ["Indian Foreign Secretary visits Dhaka", "India's Foreign Secretary visits Dhaka"])
+def test_another_partys_title_is_not_the_british_foreign_secretary(taxonomy, title):
+    found = extract(taxonomy, title, "", datetime.date(2025, 8, 13)).parties
+    assert "GBR" not in {t.id for t in found} and "IND" in {t.id for t in found}
+
+
+def test_the_bare_foreign_secretary_is_british(taxonomy):
+    [tag] = extract(taxonomy, "The Foreign Secretary spoke in Parliament", "", datetime.date(2022, 1, 13)).parties
+    assert (tag.id, tag.evidence[0].person) == ("GBR", "liz-truss")
