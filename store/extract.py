@@ -9,7 +9,16 @@ from dataclasses import dataclass, field
 
 from negotiation_watch.store.fold import fold_text
 from negotiation_watch.store.matcher import (
-    NOT, OFFICE, PARTY, PERSON, TRACK, TRIGGER, CompiledRule, CompiledTrap, Matcher, matcher_for,
+    NOT,
+    OFFICE,
+    PARTY,
+    PERSON,
+    TRACK,
+    TRIGGER,
+    CompiledRule,
+    CompiledTrap,
+    Matcher,
+    matcher_for,
 )
 from negotiation_watch.store.taxonomy import Taxonomy
 
@@ -24,6 +33,13 @@ _VENUE_BEFORE = re.compile(
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
 _NEXT_WORD = re.compile(r"\w+")
+# After a capital that opens the text: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -". A
+# dateline says where the report was filed, not who acted.
+_DATELINE_AFTER = re.compile(
+    r"(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?"
+    r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
+    r"\s*[-\u2013\u2014:]"
+)
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
 _FUNCTION_WORDS = frozenset(
@@ -224,8 +240,12 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
                 continue
             found.append((fs, ident, None, fe, role))
         elif kind == PERSON:
+            if traps and _trapped(traps, f, fs, fe - len(tail)):
+                continue
             found.append((fs, _person_party(matcher, ident, date), ident, fe, role))
         elif kind == OFFICE:
+            if found and found[-1][1] != matcher.office_party[ident] and _adjacent(f, found[-1][3], fs):
+                continue  # "Indian Foreign Secretary": the title of another party's official
             found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))
     return found
 
@@ -255,8 +275,18 @@ def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> l
     ]
 
 
+def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
+    """Nothing but spaces, or a possessive 's, between a hit ending at `previous_end` and one
+    starting at `fs`."""
+    return f.spaced[previous_end + 1:fs].strip() in ("", "s")
+
+
 def _is_venue(f: _Field, fs: int, fe: int) -> bool:
-    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', a dateline
+    'TEHRAN, Aug. 13 (MNA) -': a place, no party."""
+    start, end = f.span(fs, fe)
+    if not f.text[:start].strip() and _DATELINE_AFTER.match(f.text, end):
+        return True
     spaced = f.spaced
     if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True

@@ -8,12 +8,13 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
-
 from negotiation_watch.store.fold import fold_pattern, fold_words
 from negotiation_watch.store.taxonomy import Rule, Taxonomy
 
@@ -236,8 +237,10 @@ def _cache_path(version: str) -> Path:
 
 @functools.cache
 def _code_hash() -> str:
+    """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
     blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
 

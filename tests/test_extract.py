@@ -7,9 +7,8 @@ import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store.extract import extract
+from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 D2022 = datetime.date(2022, 1, 27)
 D2025 = datetime.date(2025, 5, 16)

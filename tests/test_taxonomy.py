@@ -6,12 +6,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store import matcher as matcher_module
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy, load_taxonomy_paths
+from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 
 def party_ids(tax, title):

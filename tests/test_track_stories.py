@@ -4,12 +4,12 @@ wrong one; news that is not about talks names none."""
 from __future__ import annotations
 
 import datetime
+import re
 
 import pytest
-from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy
+from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
 ABOUT_A_TRACK = [
     (
@@ -251,6 +251,15 @@ def taxonomy():
     return load_taxonomy()
 
 
+def test_bundled_tracks_are_the_contracts_tracks(taxonomy):
+    contract = shared_file("taxonomy.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", contract, flags=re.MULTILINE))
+    assert len(listed) == 29
+    assert set(taxonomy.tracks) == listed
+    assert all(t.aliases and t.name and t.members for t in taxonomy.tracks.values())
+    assert taxonomy.problems == []
+
+
 def tracks(taxonomy, date, title, text):
     return {t.id for t in extract(taxonomy, title, text, datetime.date.fromisoformat(date)).tracks}
 
@@ -263,3 +272,50 @@ def test_story_names_its_track(taxonomy, date, track, title, text):
 @pytest.mark.parametrize(("date", "title", "text"), NOT_ABOUT_TALKS, ids=[c[1][:40] for c in NOT_ABOUT_TALKS])
 def test_news_without_talks_names_no_track(taxonomy, date, title, text):
     assert tracks(taxonomy, date, title, text) == set()
+
+
+NO_PARTY = [
+    "Sinner wins the US Open in New York",
+    "French fries and Swiss cheese on the menu",
+    "Verstappen wins the Saudi Arabian Grand Prix",
+    "Russian roulette at the Turkish Airlines desk",
+    "Michael Jordan's sneakers sell for a record price",
+    "Voters in Atlanta, Georgia queue for hours",
+    "A roast turkey for Thanksgiving dinner",
+    "Kerry win the county final in Killarney",
+    "Crowds gather outside Trump Tower in Manhattan",
+]
+
+
+@pytest.mark.parametrize("title", NO_PARTY)
+def test_everyday_phrases_name_no_party(taxonomy, title):
+    assert extract(taxonomy, title, "", datetime.date(2025, 6, 1)).parties == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "TEHRAN, Aug. 13 (MNA) - A helicopter crashed in Texas.",
+        "MOSCOW (Reuters) - Snow closed schools across the region.",
+        "Kyiv, March 3, 2022 - Snow closed schools across the region.",
+    ],
+)
+def test_a_dateline_city_is_where_the_report_was_filed_not_a_party(taxonomy, text):
+    found = extract(taxonomy, "Weather round-up", text, datetime.date(2025, 8, 13)).parties
+    assert [t.id for t in found if t.id in {"IRN", "RUS", "UKR"}] == []
+
+
+def test_a_capital_opening_a_sentence_is_still_its_government(taxonomy):
+    found = extract(taxonomy, "Moscow says it will respond to the sanctions", "", datetime.date(2025, 8, 13))
+    assert [t.id for t in found.parties] == ["RUS"]
+
+
+@pytest.mark.parametrize("title", ["Indian Foreign Secretary visits Dhaka", "India's Foreign Secretary visits Dhaka"])
+def test_another_partys_title_is_not_the_british_foreign_secretary(taxonomy, title):
+    found = extract(taxonomy, title, "", datetime.date(2025, 8, 13)).parties
+    assert "GBR" not in {t.id for t in found} and "IND" in {t.id for t in found}
+
+
+def test_the_bare_foreign_secretary_is_british(taxonomy):
+    [tag] = extract(taxonomy, "The Foreign Secretary spoke in Parliament", "", datetime.date(2022, 1, 13)).parties
+    assert (tag.id, tag.evidence[0].person) == ("GBR", "liz-truss")
