@@ -8,11 +8,37 @@ from pathlib import Path
 import click
 
 from negotiation_watch.config import DB_ENV, default_db_path
+from negotiation_watch.tag_command import tag
 
 
 @dataclass
 class CliContext:
     db_path: Path
+    chosen_db: bool  # --db or the environment named the file: never seed it with default feeds
+
+    def open_db(self):
+        """Open the database for a command; a StoreError becomes a clear message, exit 1.
+
+        The user's own default database gets the curated feed list the first time it is made.
+        """
+        from negotiation_watch.store import db as store
+        from negotiation_watch.store.feeds import seed_defaults
+
+        is_new = not self.db_path.exists()
+        try:
+            db = store.connect(self.db_path)
+        except store.StoreError as exc:
+            raise click.ClickException(str(exc)) from exc
+        if is_new and not self.chosen_db:
+            count = seed_defaults(db)
+            click.echo(f"New database {self.db_path}: added {count} default feeds.", err=True)
+        return db
+
+
+class UserError(click.ClickException):
+    """Bad input from the user (a URL, a file): a clear message and exit status 2."""
+
+    exit_code = 2
 
 
 pass_context = click.make_pass_decorator(CliContext)
@@ -31,14 +57,12 @@ pass_context = click.make_pass_decorator(CliContext)
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
     """Follow who is negotiating with whom, live from news feeds."""
-    ctx.obj = CliContext(db_path=db_path or default_db_path())
+    ctx.obj = CliContext(db_path=db_path or default_db_path(), chosen_db=db_path is not None)
     if ctx.invoked_subcommand is None:
         from negotiation_watch.tui.app import run_dashboard
 
         run_dashboard(ctx.obj.db_path, demo=demo)
 
-
-from negotiation_watch.tag_command import tag  # noqa: E402  (commands register after the group)
 
 cli.add_command(tag)
 
@@ -47,10 +71,15 @@ def main() -> None:
     cli(prog_name="negotiation-watch")
 
 
+def _register_commands() -> None:
+    """Each command lives in its own module; the group learns of them here."""
+    from negotiation_watch.feeds_command import feeds
+    from negotiation_watch.fetch_command import fetch
+    from negotiation_watch.retag_command import retag
 
-# Commands live in their own modules and register here, last (they import pass_context).
-from negotiation_watch.fetch_command import fetch  # noqa: E402
-from negotiation_watch.retag_command import retag  # noqa: E402
+    cli.add_command(feeds)
+    cli.add_command(fetch)
+    cli.add_command(retag)
 
-cli.add_command(fetch)
-cli.add_command(retag)
+
+_register_commands()

@@ -34,6 +34,7 @@ import httpx
 
 from negotiation_watch import USER_AGENT
 from negotiation_watch.store.db import to_iso, utc_now
+from negotiation_watch.store.urls import InvalidURL, feed_url
 
 # Outcome statuses; the same short word is stored as feeds.last_status.
 FETCHED = "fetched"  # new bytes in `body`, to parse
@@ -59,6 +60,7 @@ _HTML_START = re.compile(
     rb"\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)\s*)*<(?:html|head|body|meta|title|link|script)[\s/>]",
     re.IGNORECASE | re.DOTALL,
 )
+# "example.org:8080/rss" parses as scheme "example.org", but it is an address without its scheme.
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
@@ -92,6 +94,7 @@ class FetchOutcome:
 
     @property
     def ok(self) -> bool:
+        """The feed answered properly (new, not modified or unchanged): its health is good."""
         return self.status in OK_STATUSES
 
 
@@ -163,13 +166,17 @@ def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     )
 
 
-async def fetch_feed(client: httpx.AsyncClient, feed: dict, limits: FetchLimits, host_gate: HostGate) -> FetchOutcome:
+async def fetch_feed(
+    client: httpx.AsyncClient, feed: dict, limits: FetchLimits, host_gate: HostGate
+) -> FetchOutcome:
     """Fetch one feed (a row of db.due_feeds()); never raises."""
     started = time.monotonic()
     try:
         response = await _retrieve(client, feed["url"], _validators(feed), limits, host_gate)
         if response.body is not None and _looks_like_html(response.body):
-            raise _Failure("got an HTML page, not a feed (the feed's own address is needed)", response.http_status)
+            raise _Failure(
+                "got an HTML page, not a feed (the feed's own address is needed)", response.http_status
+            )
         return _succeeded(feed, response, limits, started)
     except _Failure as failure:
         return _failed(feed, failure, started)
@@ -196,21 +203,25 @@ async def fetch_many(feeds: list[dict], limits: FetchLimits) -> AsyncIterator[Fe
 async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:
     """Check a URL before it is added: fetch it once, follow HTML autodiscovery, count items."""
     limits = limits or FetchLimits()
-    url = url.strip()
     try:
-        url = _normalise_address(url)
+        url = feed_url(url)
+    except InvalidURL as exc:
+        return Probe(url.strip(), None, 0, str(exc))
+    try:
         async with make_client(limits) as client:
             gate = HostGate(limits)
             response = await _retrieve(client, url, {}, limits, gate)
-            feed_url = response.moved_to or url
+            target = response.moved_to or url
             if _looks_like_html(response.body):
-                feed_url = await asyncio.to_thread(_discover, response.body, response.final_url, url)
-                response = await _retrieve(client, feed_url, {}, limits, gate)
-                feed_url = response.moved_to or feed_url
+                target = await asyncio.to_thread(_discover, response.body, response.final_url, url)
+                response = await _retrieve(client, target, {}, limits, gate)
+                target = response.moved_to or target
                 if _looks_like_html(response.body):
-                    raise _Failure(f"the page's feed link {_printable(feed_url)} leads to another HTML page, not a feed")
+                    raise _Failure(
+                        f"the page's feed link {_printable(target)} leads to another HTML page, not a feed"
+                    )
         title, count = await asyncio.to_thread(_read_feed, response)
-        return Probe(feed_url, title, count, None)
+        return Probe(target, title, count, None)
     except _Failure as failure:
         return Probe(url, None, 0, failure.message)
     except Exception as exc:  # the add-feed dialog shows this instead of crashing
@@ -238,13 +249,17 @@ async def _retrieve(client, url: str, validators: dict, limits: FetchLimits, gat
     if scheme == "file" or _is_plain_path(url):
         async with gate.slot(None):
             try:
-                return await asyncio.wait_for(asyncio.to_thread(_read_file, url, limits.max_bytes), limits.total_timeout)
+                return await asyncio.wait_for(
+                    asyncio.to_thread(_read_file, url, limits.max_bytes), limits.total_timeout
+                )
             except TimeoutError:
                 raise _Failure(f"reading the file took longer than {limits.total_timeout:g} s") from None
     raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
 
 
-async def _retrieve_http(client, url: str, validators: dict, limits: FetchLimits, gate: HostGate) -> _Response:
+async def _retrieve_http(
+    client, url: str, validators: dict, limits: FetchLimits, gate: HostGate
+) -> _Response:
     """Follow redirects by hand within one overall deadline, then read the final body."""
     loop = asyncio.get_running_loop()
     deadline, seen, moved_to, permanent_so_far = None, {url}, None, True
@@ -275,7 +290,9 @@ async def _retrieve_http(client, url: str, validators: dict, limits: FetchLimits
     raise _Failure(f"more than {limits.max_redirects} redirects (last one to {_printable(url)})")
 
 
-async def _one_request(client, url: str, validators: dict, limits: FetchLimits) -> tuple[int, dict, bytes | None]:
+async def _one_request(
+    client, url: str, validators: dict, limits: FetchLimits
+) -> tuple[int, dict, bytes | None]:
     """One GET: status, headers and, for a 2xx answer, the decoded body within the cap."""
     request = client.build_request("GET", url, headers=validators)
     response = await client.send(request, stream=True)
@@ -387,28 +404,6 @@ def _is_plain_path(url: str) -> bool:
     return scheme == "" or (len(scheme) == 1 and os.name == "nt")
 
 
-def _normalise_address(url: str) -> str:
-    """Check what a user typed: an http(s) or file URL, or an existing local file (as file://)."""
-    if not url:
-        raise _Failure("no address given")
-    parts = _split(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        if not parts.hostname:
-            raise _Failure(f"{_printable(url)} has no host name")
-        return url
-    if scheme == "file":
-        return url
-    if _is_plain_path(url) or re.match(r"[\w.-]+:\d+(/|$)", url):  # "example.org:8080/rss" lacks its scheme too
-        path = Path(url).expanduser()
-        if path.exists():
-            return path.resolve().as_uri()
-        raise _Failure(
-            f"{_printable(url)} is not a URL and no such file exists (did you mean https://{_printable(url)} ?)"
-        )
-    raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
-
-
 def _split(url: str):
     """urlsplit, with a clear failure for what it cannot read (a broken IPv6 bracket, say)."""
     try:
@@ -483,10 +478,10 @@ def _succeeded(feed: dict, response: _Response, limits: FetchLimits, started: fl
         "next_fetch_due": to_iso(now + timedelta(seconds=limits.interval)),
     }
     if response.http_status is not None:  # a file has no validators
-        updates["etag"] = response.headers.get("etag") or (feed.get("etag") if response.http_status == 304 else None)
-        updates["last_modified"] = response.headers.get("last-modified") or (
-            feed.get("last_modified") if response.http_status == 304 else None
-        )
+        # A 304 may leave the validators out; a 200 without them means there are none now.
+        kept = feed if response.http_status == 304 else {}
+        updates["etag"] = response.headers.get("etag") or kept.get("etag")
+        updates["last_modified"] = response.headers.get("last-modified") or kept.get("last_modified")
     if response.moved_to and response.moved_to != feed["url"]:
         updates["url"] = response.moved_to
     body = response.body
@@ -499,8 +494,16 @@ def _succeeded(feed: dict, response: _Response, limits: FetchLimits, started: fl
         body = body if status == FETCHED else None
     updates["last_status"] = status
     return FetchOutcome(
-        feed["id"], feed["url"], status, response.http_status, body, response.headers,
-        response.final_url, None, time.monotonic() - started, updates,
+        feed_id=feed["id"],
+        requested_url=feed["url"],
+        status=status,
+        http_status=response.http_status,
+        body=body,
+        headers=response.headers,
+        final_url=response.final_url,
+        error=None,
+        elapsed=time.monotonic() - started,
+        feed_updates=updates,
     )
 
 
@@ -528,8 +531,16 @@ def _failed(feed: dict, failure: _Failure, started: float) -> FetchOutcome:
         next_fetch_due=to_iso(now + timedelta(seconds=delay)),
     )
     return FetchOutcome(
-        feed["id"], feed["url"], status, failure.http_status, None, failure.headers,
-        feed["url"], message, time.monotonic() - started, updates,
+        feed_id=feed["id"],
+        requested_url=feed["url"],
+        status=status,
+        http_status=failure.http_status,
+        body=None,
+        headers=failure.headers,
+        final_url=feed["url"],
+        error=message,
+        elapsed=time.monotonic() - started,
+        feed_updates=updates,
     )
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
-import signal
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -79,11 +78,6 @@ def parse_feed(body: bytes, headers: dict, url: str) -> ParsedFeed:
     )
 
 
-def init_worker() -> None:
-    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def _bozo_message(result) -> str | None:
     if not result.get("bozo"):
         return None
@@ -92,16 +86,18 @@ def _bozo_message(result) -> str | None:
 
 
 def _entry(raw, base: str) -> Entry:
-    title = _cap(one_line(_text_of(raw.get("title", ""), raw.get("title_detail"))), MAX_TITLE)
+    # dict.get, not raw.get: FeedParserDict's own lookup (key aliases, warnings) is slow,
+    # and only the real keys are wanted here.
+    title = _cap(one_line(_text_of(dict.get(raw, "title", ""), dict.get(raw, "title_detail"))), MAX_TITLE)
     summary = _cap(_summary_of(raw), MAX_SUMMARY)
-    url = _web_url(raw.get("link"), base)
+    url = _web_url(dict.get(raw, "link"), base)
     published = _date_of(raw)
     return Entry(
         guid=_guid_of(raw, url, title, published),
         url=url,
         title=title,
         summary=summary,
-        author=_cap(one_line(raw.get("author", "")), MAX_AUTHOR) or None,
+        author=_cap(one_line(dict.get(raw, "author", "")), MAX_AUTHOR) or None,
         published=published,
         content_hash=content_hash(title, summary, url),
     )
@@ -109,15 +105,15 @@ def _entry(raw, base: str) -> Entry:
 
 def _text_of(value: str, detail) -> str:
     """Plain text of a feed field, whether the feed declared it HTML or text."""
-    kind = (detail or {}).get("type", "text/html")
+    kind = dict.get(detail or {}, "type", "text/html")
     return html_to_text(value) if kind in _HTML_TYPES else clean_text(value)
 
 
 def _summary_of(raw) -> str:
     """The most complete text the entry offers: the longest of its summary and contents
     (content is often the whole article, summary a teaser), as plain text."""
-    candidates = [(raw.get("summary", ""), raw.get("summary_detail"))]
-    candidates += [(c.get("value", ""), c) for c in raw.get("content", [])]
+    candidates = [(dict.get(raw, "summary", ""), dict.get(raw, "summary_detail"))]
+    candidates += [(dict.get(c, "value", ""), c) for c in dict.get(raw, "content", [])]
     # Convert the longest first: markup length predicts text length well enough, and
     # converting every candidate would double the work for most feeds.
     for value, detail in sorted(candidates, key=lambda c: len(c[0] or ""), reverse=True):
@@ -142,12 +138,12 @@ def _date_of(raw) -> datetime | None:
 def _guid_of(raw, url: str | None, title: str, published: datetime | None) -> str:
     """The entry's identity within its feed: guid, else link, else a hash of its title
     and date (so a feed without either still does not store an entry twice)."""
-    guid = clean_text(raw.get("id", "") or "")
+    guid = clean_text(dict.get(raw, "id", "") or "")
     if guid:
         return guid if len(guid) <= MAX_GUID else "sha1:" + hashlib.sha1(guid.encode()).hexdigest()
     if url:
         return url
-    key = f"{title}\n{published.isoformat() if published else raw.get('published', '')}"
+    key = f"{title}\n{published.isoformat() if published else dict.get(raw, 'published', '')}"
     if not key.strip():
         key = _summary_of(raw)
     return "hash:" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
@@ -158,14 +154,16 @@ def _web_url(value, base: str) -> str | None:
     if not value or not isinstance(value, str):
         return None
     value = "%20".join(clean_text(value).split())  # padding gone, inner spaces escaped
+    if len(value) > MAX_URL:
+        return None
+    if value.startswith(("https://", "http://")):  # the usual case needs no parsing
+        return value
     try:
         value = urljoin(base, value)
         scheme = urlsplit(value).scheme.lower()
     except ValueError:
         return None
-    if scheme not in ("http", "https") or len(value) > MAX_URL:
-        return None
-    return value
+    return value if scheme in ("http", "https") and len(value) <= MAX_URL else None
 
 
 def _unique(entries) -> list[Entry]:

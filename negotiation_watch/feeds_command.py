@@ -1,0 +1,172 @@
+"""`negotiation-watch feeds`: add, list, remove, import and export subscriptions."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from pathlib import Path
+
+import click
+
+from negotiation_watch.cli import CliContext, UserError, pass_context
+
+
+@click.group()
+def feeds() -> None:
+    """Manage the feeds negotiation-watch follows."""
+
+
+@feeds.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--no-check", is_flag=True, help="Store the URLs without fetching them first.")
+@pass_context
+def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
+    """Add feeds by URL (http, https, file or a local path).
+
+    Each URL is fetched once first; an HTML page is resolved to its feed through its
+    <link rel="alternate"> tags. A URL already followed is reported, not added twice.
+    """
+    from negotiation_watch.store import db as store
+    from negotiation_watch.store.feeds import SubscribeResult, check_feed, store_checked
+    from negotiation_watch.store.urls import InvalidURL, feed_url
+
+    if no_check:
+        results = []
+        for text in urls:
+            try:
+                results.append(SubscribeResult(requested=text, url=feed_url(text)))
+            except InvalidURL as exc:
+                results.append(SubscribeResult(requested=text, error=str(exc)))
+    else:
+        async def check_all():
+            return await asyncio.gather(*(check_feed(text) for text in urls))
+
+        results = asyncio.run(check_all())
+    db = obj.open_db()
+    failed = 0
+    for result in results:
+        store_checked(db, result)
+        if result.error:
+            failed += 1
+            click.echo(f"error   {printable(result.requested)}: {printable(result.error)}", err=True)
+        elif not result.created:
+            click.echo(f"exists  {printable(result.url)} (feed {result.feed_id}, already followed)")
+        else:
+            detail = ""
+            if result.title or result.item_count is not None:
+                detail = f" - {printable(result.title or 'untitled')} ({result.item_count} items)"
+            click.echo(f"added   {printable(result.url)}{detail}")
+    if failed:
+        raise UserError(f"{failed} of {len(results)} URLs could not be added")
+
+
+@feeds.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, one object per feed.")
+@pass_context
+def list_(obj: CliContext, as_json: bool) -> None:
+    """List feeds with their health: last fetch, status, errors, articles, next due."""
+    from negotiation_watch.store import db as store
+
+    rows = store.list_feeds(obj.open_db())
+    if as_json:
+        click.echo(json.dumps([{**row, "health": health(row)} for row in rows], indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("No feeds yet: add one with `negotiation-watch feeds add URL`.")
+        return
+    click.echo(f"{'id':>4}  {'health':<12} {'articles':>8}  {'last fetch':<17} {'next due':<17} feed")
+    for row in rows:
+        click.echo(
+            f"{row['id']:>4}  {health(row):<12} {row['article_count']:>8}  "
+            f"{short_time(row['last_fetch']):<17} {short_time(row['next_fetch_due']):<17} "
+            f"{printable(row['title'] or row['url'])}"
+        )
+        if row["title"]:
+            click.echo(f"{'':>49}{printable(row['url'])}")
+        if row["last_error"]:
+            click.echo(f"{'':>49}last error: {printable(row['last_error'])}")
+
+
+@feeds.command()
+@click.argument("feed")
+@pass_context
+def remove(obj: CliContext, feed: str) -> None:
+    """Remove a feed (by URL or id) with its articles."""
+    from negotiation_watch.store import db as store
+
+    db = obj.open_db()
+    row = store.find_feed(db, feed)
+    if row is None:
+        raise UserError(f"no feed {feed!r}: see `negotiation-watch feeds list` for URLs and ids")
+    store.remove_feed(db, row["id"])
+    click.echo(f"removed {printable(row['url'])}")
+
+
+@feeds.command(name="import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@pass_context
+def import_(obj: CliContext, file: Path) -> None:
+    """Import feeds from an OPML file (nested folders flattened, duplicates skipped)."""
+    from negotiation_watch.store import db as store
+    from negotiation_watch.store.opml import OPMLError, read_opml
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {file}: {exc.strerror or exc}") from exc
+    try:
+        subscriptions, skipped = read_opml(data)
+    except OPMLError as exc:
+        raise UserError(f"{file}: {exc}") from exc
+    db = obj.open_db()
+    added = sum(store.add_feed(db, sub.url, sub.title)[1] for sub in subscriptions)
+    for reason in skipped:
+        click.echo(f"skipped {printable(reason)}", err=True)
+    click.echo(
+        f"Imported {added} new feeds from {file} "
+        f"({len(subscriptions) - added} already followed, {len(skipped)} skipped)."
+    )
+
+
+@feeds.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@pass_context
+def export(obj: CliContext, file: Path | None) -> None:
+    """Export feeds as OPML to FILE, or to standard output."""
+    from negotiation_watch.store import db as store
+    from negotiation_watch.store.opml import write_opml
+
+    document = write_opml(store.list_feeds(obj.open_db()))
+    if file is None:
+        click.echo(document, nl=False)
+        return
+    tmp = file.with_name(file.name + ".tmp")
+    try:
+        tmp.write_text(document, encoding="utf-8")
+        os.replace(tmp, file)
+    except OSError as exc:
+        raise UserError(f"cannot write {file}: {exc.strerror or exc}") from exc
+    click.echo(f"Exported feeds to {file}.")
+
+
+def health(row: dict) -> str:
+    """One word for a feed's state, as `feeds list` and the dashboard show it."""
+    if row["paused"]:
+        return "paused"
+    if row["consecutive_errors"]:
+        return f"failing ({row['consecutive_errors']})"
+    if row["last_fetch"] is None:
+        return "new"
+    return "ok"
+
+
+def short_time(iso: str | None) -> str:
+    return iso.replace("T", " ")[:16] if iso else "-"
+
+
+def printable(text: str | None) -> str:
+    """Feed-supplied text made safe for a terminal: no control or escape sequences."""
+    from negotiation_watch.store.clean import clean_text
+
+    return clean_text(text or "")

@@ -1,0 +1,58 @@
+"""Subscribing: the one way the CLI and the dashboard add feeds and seed the defaults."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+
+import sqlite_utils
+
+from negotiation_watch.store import db as store
+from negotiation_watch.store.fetch import FetchLimits, probe_feed
+
+DEFAULTS_SEEDED = "default_feeds_seeded"
+
+
+@dataclass
+class SubscribeResult:
+    """What happened to one URL the user asked to add."""
+
+    requested: str
+    url: str | None = None
+    feed_id: int | None = None
+    title: str | None = None
+    item_count: int | None = None
+    created: bool = False
+    error: str | None = None
+
+
+async def check_feed(text: str, limits: FetchLimits | None = None) -> SubscribeResult:
+    """Validate a URL and fetch it once (following HTML autodiscovery) without storing it."""
+    probe = await probe_feed(text, limits)
+    return SubscribeResult(text, probe.url, None, probe.title, probe.item_count, False, probe.error)
+
+
+def store_checked(db: sqlite_utils.Database, result: SubscribeResult) -> SubscribeResult:
+    """Add a feed that `check_feed` approved; a URL already stored is reported, not doubled."""
+    if result.error or not result.url:
+        return result
+    result.feed_id, result.created = store.add_feed(db, result.url, result.title)
+    return result
+
+
+def default_feeds() -> list[dict]:
+    """The curated starting list, kept as data in store/data/default_feeds.toml."""
+    text = resources.files("negotiation_watch.store").joinpath("data/default_feeds.toml").read_text("utf-8")
+    return tomllib.loads(text)["feed"]
+
+
+def seed_defaults(db: sqlite_utils.Database) -> int:
+    """Add the default feeds once per database; removed ones never come back. Returns how many."""
+    if store.get_meta(db, DEFAULTS_SEEDED):
+        return 0
+    added = 0
+    for feed in default_feeds():
+        added += store.add_feed(db, feed["url"], feed["title"])[1]
+    store.set_meta(db, DEFAULTS_SEEDED, store.to_iso(store.utc_now()))
+    return added
