@@ -23,7 +23,7 @@ ARTICLES = [
     ("Wire", 3, "Kremlin says Minsk agreements remain the only basis",
      "The Kremlin said the Minsk agreements were still the basis for any settlement, Lavrov added.",
      [("track", "minsk-agreements", "title", "Minsk agreements", None),
-      ("party", "RUS", "title", "Kremlin", None), ("party", "RUS", "text", "Lavrov", "Sergey Lavrov")]),
+      ("party", "RUS", "title", "Kremlin", None), ("party", "RUS", "text", "Lavrov", "sergey-lavrov")]),
     ("Daily", 5, "Qatar and Egypt press for Gaza ceasefire deal",
      "Mediators from Qatar and Egypt pressed Israel and Hamas to accept a phased ceasefire.",
      [("track", "gaza-ceasefire-talks", "title", "Gaza ceasefire", None),

@@ -94,6 +94,7 @@ class NegotiationWatchApp(App):
         self.live = live  # poll the database and fetch on the interval
         self.fetch_progress: tuple[int, int] | None = None  # feeds done, feeds due
         self.retag_progress: tuple[int, int] | None = None  # articles re-tagged, to re-tag
+        self._quiet_fetch = False
         self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
 
@@ -224,11 +225,13 @@ class NegotiationWatchApp(App):
         self.start_fetch(force=True)
 
     def start_fetch(self, *, force: bool, quiet: bool = False) -> None:
-        """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked)."""
+        """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked, so
+        only news or failures are worth a notification)."""
         if self.fetch_progress is not None:
             if not quiet:
                 self.notify("A fetch is already running.")
             return
+        self._quiet_fetch = quiet
         self.fetch_progress = (0, 0)
         self.broadcast("progress_changed")
         self._fetch(force)
@@ -293,7 +296,7 @@ class NegotiationWatchApp(App):
         self.broadcast("progress_changed")
         self.broadcast("data_changed")
         summary = message.summary
-        if summary is not None:
+        if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
             self.notify(
                 f"{summary.new_articles} new articles from {summary.feeds_ok} feeds"
                 + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),

@@ -67,7 +67,7 @@ def tag_lines(evidence: list[dict]) -> list[Text]:
         for e in items:
             words = f"“{safe(e['text'])}”"
             if e.get("person"):
-                words += f" ({safe(e['person'])})"
+                words += f" ({safe(display_name('person', e['person']))})"
             if words not in quoted:
                 quoted.append(words)
         line.append(", ".join(quoted))

@@ -19,7 +19,7 @@ _names: dict[tuple[str, str], str] = {}
 
 
 def display_name(kind: str, tag_id: str) -> str:
-    """The name to show for a party or track; its identifier when no name is known."""
+    """The name to show for a party, track or person; its identifier when no name is known."""
     return _names.get((kind, tag_id), tag_id)
 
 
@@ -47,6 +47,7 @@ def _from_taxonomy() -> dict[tuple[str, str], str]:
     taxonomy = default_taxonomy()
     names = {("party", party.id): party.name for party in taxonomy.parties.values()}
     names.update({("track", track.id): track.name for track in taxonomy.tracks.values()})
+    names.update({("person", person.id): person.name for person in taxonomy.people.values()})
     return names
 
 

@@ -9,6 +9,8 @@ from textual.binding import Binding
 from textual.message import Message
 
 from negotiation_watch.tui.format import sparkline
+
+SPARK_DAYS = 30  # store.daily_counts_all's default window
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.cursor_list import CursorList
 
@@ -70,7 +72,9 @@ class Sidebar(CursorList[Entry]):
         entries: list[Entry] = []
         for kind, heading in (("track", "Tracks"), ("party", "Parties")):
             section = [
-                Entry(c.kind, c.tag_id, c.articles, c.unread or 0, daily.get((c.kind, c.tag_id), []),
+                # once the sparklines are in, a party quiet all month gets a flat line
+                Entry(c.kind, c.tag_id, c.articles, c.unread or 0,
+                      daily.get((c.kind, c.tag_id), [0] * SPARK_DAYS) if daily else [],
                       (c.kind, c.tag_id) in pinned)
                 for c in counts
                 if c.kind == kind
