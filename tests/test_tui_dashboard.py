@@ -88,6 +88,8 @@ async def test_keys_move_cursor_focus_and_jump_between_panes(fixture_db):
         assert isinstance(app.focused, Sidebar)
         await pilot.press("right")
         assert app.focused is first
+        await pilot.press("l")  # first column -> second column of the same row
+        assert app.focused is second
 
 
 async def test_enter_opens_the_article_and_escape_comes_back(fixture_db):

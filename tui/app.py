@@ -184,7 +184,8 @@ class NegotiationWatchApp(App):
     def _feed_added(self, probe) -> None:
         if probe is None:
             return
-        self.notify(f"Added {probe.title or probe.url} ({probe.item_count} items); fetching it now.", markup=False)
+        items = f"{probe.item_count} item{'' if probe.item_count == 1 else 's'}"
+        self.notify(f"Added {probe.title or probe.url} ({items}); fetching it now.", markup=False)
         self.start_fetch(force=False)
 
     # ------------------------------------------------------------------ live data

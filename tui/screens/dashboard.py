@@ -212,11 +212,21 @@ class DashboardScreen(Screen):
             panes[number - 1].focus()
 
     def action_move(self, step: int) -> None:
-        """Left/right through the sidebar and the grid's columns."""
-        order: list = [self.query_one(Sidebar), *self.panes]
-        focused = self.focused
-        index = order.index(focused) if focused in order else 0
-        order[max(0, min(len(order) - 1, index + step))].focus()
+        """Left/right in the grid's row; left of the first column is the sidebar."""
+        panes, sidebar = self.panes, self.query_one(Sidebar)
+        if not panes:
+            return
+        if self.focused not in panes:
+            if step > 0:
+                panes[0].focus()
+            return
+        index = panes.index(self.focused)
+        columns = self.query_one("#panes", Grid).styles.grid_size_columns or 1
+        column = index % columns
+        if step < 0:
+            (sidebar if column == 0 else panes[index - 1]).focus()
+        elif column + 1 < columns and index + 1 < len(panes):
+            panes[index + 1].focus()
 
     # ------------------------------------------------------------------ messages
 

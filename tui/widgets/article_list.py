@@ -175,7 +175,9 @@ class ArticleList(CursorList[ArticleRow]):
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
-        meta.append_text(plain(row.feed_title, style=style("article-list--meta")))
+        source = plain(row.feed_title, style=style("article-list--meta"))
+        source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
+        meta.append_text(source)
         for label in row.tags:
             if label.kind == self.source.kind and label.tag_id == self.source.tag_id:
                 continue
