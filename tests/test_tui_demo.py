@@ -61,3 +61,15 @@ def test_demo_database_is_removed_afterwards(tmp_path, monkeypatch):
         assert demo.db_path.exists()
         folder = demo.db_path.parent
     assert not folder.exists()
+
+
+def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
+    with demo_database() as demo:
+        assert demo.feeds >= 5 and demo.articles >= 50
+        db = store.connect(demo.db_path)
+        counts = store.tag_counts(db)
+        assert len([c for c in counts if c.kind == "track"]) >= 4  # enough for the default panes
+        every = store.daily_counts_all(db, end=demo.today)
+        assert sum(sum(days) for days in every.values()) > 0  # the frozen day makes sparklines move
+        assert all(f["last_error"] is None for f in store.list_feeds(db))
+        db.conn.close()

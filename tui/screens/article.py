@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlparse
+
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -98,11 +100,16 @@ class ArticleScreen(Screen):
         self.query_one("#article", VerticalScroll).scroll_relative(y=step, animate=False)
 
     def action_open_link(self) -> None:
-        if self.article and self.article.url:
-            self.app.open_url(self.article.url)
-            self.notify(f"Opened {self.article.url}", markup=False)
-        else:
+        url = self.article.url if self.article else None
+        if not url:
             self.notify("This article has no link.", severity="warning")
+        elif urlparse(url).scheme not in ("http", "https"):
+            # a feed decides its links: never hand the browser javascript:, file: and the like
+            self.notify(f"Not opening a {urlparse(url).scheme or 'relative'} link: {url}", severity="warning",
+                        markup=False)
+        else:
+            self.app.open_url(url)
+            self.notify(f"Opened {url}", markup=False)
 
     def action_toggle_read(self) -> None:
         if self.article is None:

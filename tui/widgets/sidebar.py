@@ -9,10 +9,10 @@ from textual.binding import Binding
 from textual.message import Message
 
 from negotiation_watch.tui.format import sparkline
-
-SPARK_DAYS = 30  # store.daily_counts_all's default window
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.cursor_list import CursorList
+
+SPARK_DAYS = 30  # store.daily_counts_all's default window
 
 
 @dataclass
