@@ -217,3 +217,20 @@ async def test_q_quits(fixture_db):
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_a_failing_worker_becomes_a_notification_not_a_crash(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        # another program ruins the file: every later query fails with the store's explanation
+        for suffix in ("-wal", "-shm"):
+            fixture_db.with_name(fixture_db.name + suffix).unlink(missing_ok=True)
+        fixture_db.write_bytes(b"[bold]not a database[/bold]" * 100)
+        dashboard(app).data_changed()
+        await pilot.pause(0.5)
+        messages = [n.message for n in app._notifications]
+        assert any("is not a readable negotiation-watch database" in m for m in messages)
+        assert all(n.markup is False for n in app._notifications)
+        assert app.is_running
+        await pilot.press("q")

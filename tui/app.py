@@ -16,12 +16,12 @@ from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
-from textual.worker import Worker, WorkerState
 
 from negotiation_watch import config
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import load_names
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
@@ -59,7 +59,7 @@ class FetchEnded(Message):
         self.summary = summary
 
 
-class NegotiationWatchApp(App):
+class NegotiationWatchApp(ReportsWorkerErrors, App):
     """negotiation-watch's dashboard."""
 
     TITLE = "negotiation-watch"
@@ -303,15 +303,6 @@ class NegotiationWatchApp(App):
                 + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),
                 title="Fetch finished", markup=False,
             )
-
-    # ------------------------------------------------------------------ errors
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """Every worker runs with exit_on_error=False; its failure becomes a notification."""
-        if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            text = str(error) if isinstance(error, store.StoreError) else f"{type(error).__name__}: {error}"
-            self.notify(text, title="Something went wrong", severity="error", markup=False)
 
 
 def _start_resource_tracker() -> None:

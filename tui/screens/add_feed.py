@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from negotiation_watch.store import db as store
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 
 SCHEMES = ("http", "https", "file")
 
@@ -32,7 +33,7 @@ def url_problem(url: str) -> str | None:
     return None
 
 
-class AddFeedScreen(ModalScreen):
+class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
     """Dismisses with the successful Probe, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-feed.cancel")]

@@ -14,6 +14,7 @@ from textual.widgets import Static
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
 from negotiation_watch.tui.format import long_time, plain, safe
 from negotiation_watch.tui.widgets.key_bar import KeyBar
@@ -28,7 +29,7 @@ def load_article(db, article_id: int) -> store.ArticleDetail | None:
     return article
 
 
-class ArticleScreen(Screen):
+class ArticleScreen(ReportsWorkerErrors, Screen):
     """Opened from any pane with enter; reading it marks it read."""
 
     BINDINGS = [

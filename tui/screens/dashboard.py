@@ -14,6 +14,7 @@ from textual.worker import get_current_worker
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
 from negotiation_watch.tui.widgets.key_bar import KeyBar
@@ -32,7 +33,7 @@ def _jump_bindings() -> list[Binding]:
     ]
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(ReportsWorkerErrors, Screen):
     """Everything at a glance; kept alive under the other screens."""
 
     BINDINGS = [

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Static
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import ago, plain, safe
 from negotiation_watch.tui.screens.confirm import ConfirmScreen
 from negotiation_watch.tui.widgets.key_bar import KeyBar
@@ -19,7 +20,7 @@ COLUMNS = ("Feed", "Status", "Last fetch", "Articles", "Next due", "Error")
 ERROR_WIDTH = 40  # the full error is under the table
 
 
-class FeedsScreen(Screen):
+class FeedsScreen(ReportsWorkerErrors, Screen):
     """A small table (one row per feed) refreshed whenever the store changes."""
 
     BINDINGS = [

@@ -10,6 +10,7 @@ from textual.screen import Screen
 from textual.widgets import Input, Select
 
 from negotiation_watch.tui.data import parse_pin, pin_key
+from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
 from negotiation_watch.tui.widgets.key_bar import KeyBar
@@ -17,7 +18,7 @@ from negotiation_watch.tui.widgets.key_bar import KeyBar
 TYPING_PAUSE = 0.25  # search once the user stops typing for this long
 
 
-class SearchScreen(Screen):
+class SearchScreen(ReportsWorkerErrors, Screen):
     """Type words (every word must match, as a prefix); pick a party or track to narrow."""
 
     BINDINGS = [

@@ -12,10 +12,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+
 Row = TypeVar("Row")
 
 
-class CursorList(ScrollView, Generic[Row], can_focus=True):
+class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
     """Rows of a fixed height; subclasses say how a row looks in `row_lines`.
 
     Holding a page of rows and drawing only the lines on screen keeps a list of any
