@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -322,10 +323,25 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
         from negotiation_watch.tui.demo import demo_database
 
         with demo_database() as demo:
-            NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path).run()
+            _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
     try:
         store.connect(db_path).conn.close()
     except store.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
-    NegotiationWatchApp(db_path).run()
+    _run(NegotiationWatchApp(db_path))
+
+
+def _run(app: NegotiationWatchApp) -> None:
+    """Run the app; SIGTERM and SIGHUP (terminal closed) end it as q does, so the terminal is
+    restored and the demo's temporary folder removed."""
+
+    def stop(signum, frame) -> None:
+        try:
+            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
+        except RuntimeError:  # not running yet, or already finished
+            raise SystemExit(128 + signum) from None
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    app.run()
