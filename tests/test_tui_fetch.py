@@ -5,6 +5,7 @@ from textual.widgets import Input
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+from negotiation_watch.tui.screens.feeds import FeedsScreen
 from negotiation_watch.tui.widgets.status_line import StatusLine
 
 import tui_fixture
@@ -110,3 +111,24 @@ async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, http
         assert "11 articles" in str(status.render())
         assert any("fetching 0/1 feeds" in text for text in shown)
         assert any("fetching 1/1 feeds" in text for text in shown)
+
+
+async def test_r_on_the_feeds_screen_refetches_the_selected_feed(fixture_db, httpserver):
+    httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(1), content_type="application/rss+xml")
+    db = store.connect(fixture_db)
+    feed_id, _ = store.add_feed(db, httpserver.url_for("/feed.xml"))
+    # fetched a while ago and not due for hours: only an explicit refetch asks again
+    store.update_feed(db, feed_id, next_fetch_due="2999-01-01T00:00:00Z")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, FeedsScreen) and app.screen.current is not None)
+        await pilot.press("j", "j")
+        assert app.screen.current["id"] == feed_id
+        await pilot.press("r")
+        await wait_until(pilot, lambda: store.find_feed(db, feed_id)["last_fetch"] is not None, timeout=30)
+        await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
+        assert len(httpserver.log) == 1
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 3, timeout=10)
