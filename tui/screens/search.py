@@ -36,7 +36,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
             yield Input(self.source.query, placeholder="Search titles and summaries…", id="query")
-            yield Select([], prompt="Any party or track", id="filter")
+            yield Select([], prompt="Any party/track", id="filter")
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
         yield KeyBar()
 
