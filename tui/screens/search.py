@@ -55,9 +55,9 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self.load_filters()
         self._set_title()
         if self.source.kind and not self.source.query:
-            self.query_one(ArticleList).focus()
+            self.set_focus(self.query_one(ArticleList))
         else:
-            self.query_one("#query", Input).focus()
+            self.set_focus(self.query_one("#query", Input))
 
     def load_filters(self) -> None:
         """The filter lists every party and track the dashboard counted (no query of its own)."""
@@ -103,7 +103,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if self._typing_timer is not None:
             self._typing_timer.stop()
         self._search_now()
-        self.query_one(ArticleList).focus()
+        self.set_focus(self.query_one(ArticleList))
 
     def _search_now(self) -> None:
         query = self.query_one("#query", Input).value.strip()
@@ -120,10 +120,10 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self.app.open_article(event.article_id)
 
     def action_focus_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        self.set_focus(self.query_one("#query", Input))
 
     def action_focus_results(self) -> None:
-        self.query_one(ArticleList).focus()
+        self.set_focus(self.query_one(ArticleList))
 
     def names_changed(self) -> None:
         self._set_title()
