@@ -12,12 +12,16 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlite_utils
 
 from negotiation_watch.store import db as store_db
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.parse import Entry, ParsedFeed, parse_feed
+
+# The parser and extractor load on first use (and are preloaded in the worker processes),
+# so a run where every feed is unchanged never imports feedparser or the matcher.
+if TYPE_CHECKING:
+    from negotiation_watch.store.parse import Entry, ParsedFeed
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 RETAG_BATCH = 500
@@ -33,6 +37,8 @@ class IngestResult:
 
 def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow]:
     """Every evidence span the extractor finds, one row each: the ONE call into it."""
+    from negotiation_watch.store.extract import extract
+
     extraction = extract(taxonomy, title, summary, published)
     return [
         (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
@@ -52,6 +58,8 @@ class TaggedFeed:
 def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy) -> TaggedFeed:
     """The CPU-heavy half of ingesting, for worker processes: parse a body and tag the
     entries whose text is not stored yet (`known`: guid -> stored content hash)."""
+    from negotiation_watch.store.parse import parse_feed
+
     parsed = parse_feed(body, headers, url)
     now = store_db.utc_now()
     tags = {e.guid: _tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}

@@ -273,6 +273,9 @@ def _context():
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["negotiation_watch.store.pipeline"])
+        # The worker's own modules too: the pipeline imports the parser and extractor lazily.
+        context.set_forkserver_preload(
+            ["negotiation_watch.store.pipeline", "negotiation_watch.store.parse", "negotiation_watch.store.extract"]
+        )
         return context
     return multiprocessing.get_context("spawn")
