@@ -237,9 +237,7 @@ class _ParserPool:
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
-                # Two at most: each holds the compiled matcher (tens of MB), and two keep
-                # both cores of a small machine busy while the main process stores.
-                max_workers=min(2, os.cpu_count() or 1),
+                max_workers=_worker_count(),
                 mp_context=_context(),
                 initializer=_init_worker,
                 initargs=(taxonomy,),
@@ -250,6 +248,13 @@ class _ParserPool:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
+
+
+def _worker_count() -> int:
+    """One core is left to the main process, which fetches and stores (about as much CPU
+    as parsing and tagging take); two workers at most, as each holds the compiled matcher
+    (tens of MB). On two cores a second worker only competed with the main process."""
+    return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
 _worker_taxonomy = None  # set in each worker process by _init_worker
