@@ -72,3 +72,43 @@ def test_html_to_text_plain_text_passes_through():
 def test_html_to_text_broken_markup_still_yields_text():
     assert html_to_text("<p>unclosed <b>bold <i>and <a href='x'>link") == "unclosed bold and link"
     assert html_to_text("") == ""
+
+
+# --------------------------------------------------------------------------- bare-tag fast path
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from negotiation_watch.store.clean import _bare_tag_parts, _TextCollector  # noqa: E402
+
+FRAGMENT_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<P>", "<br/>", "<br />", "<br>", "<b>", "</b>", "<div>", "</div>", "<li>", "</li>",
+        "<td>", "</td>", "<h2>", "</h2>", "<head>", "</head>", "<p/>", "<hr/>", "<em >", "</span>",
+        "<script>", "</script>", "<style>", "<a href='x'>", "<!-- c -->", "</p/>", "<x-y>",
+        "Talks", " in Geneva ", "\n", "\r\n", "&amp;", "&nbsp;", "&#8212;", "&lt;b&gt;", "&bogus;", "& ",
+        "&am", "a < b", "1 > 0", "<3", "\x01", "caf\u00e9", "\t",
+    ]
+)
+
+
+def collected(html: str) -> list[str]:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.parts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FRAGMENT_PIECES, max_size=14))
+def test_bare_tag_reading_matches_htmlparser(pieces):
+    html = "".join(pieces)
+    fast = _bare_tag_parts(html)
+    if fast is not None:
+        assert "".join(fast) == "".join(collected(html))
+
+
+def test_bare_tag_reading_takes_plain_paragraphs_only():
+    assert _bare_tag_parts("<p>Envoys &amp; mediators</p><p>met<br/>again</p>") is not None
+    for html in ('<p class="x">a</p>', "<!-- c --><p>a</p>", "a < b <p>", "<script>x</script>", "<x-y>a</x-y>"):
+        assert _bare_tag_parts(html) is None
