@@ -122,9 +122,9 @@ class _Names:
         for prefix, uri in bindings:
             if bound.setdefault(prefix, uri) != uri:
                 raise _NotSimple("a prefix bound to two namespaces")
-            if uri.lower() not in _KNOWN_NAMESPACES and "backend.userland.com/rss" not in uri.lower():
-                if self.unknown.setdefault(uri, prefix) != prefix:
-                    raise _NotSimple("a namespace bound to two prefixes")
+            known = uri.lower() in _KNOWN_NAMESPACES or "backend.userland.com/rss" in uri.lower()
+            if not known and self.unknown.setdefault(uri, prefix) != prefix:
+                raise _NotSimple("a namespace bound to two prefixes")
         self.cache: dict[str, str] = {}
 
     def key(self, tag: str) -> str:

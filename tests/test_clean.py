@@ -1,8 +1,15 @@
 """clean_text and html_to_text: nothing a terminal would act on, nothing invisible, readable text kept."""
 
 import pytest
-
-from negotiation_watch.store.clean import clean_text, html_to_text, one_line
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from negotiation_watch.store.clean import (
+    _bare_tag_parts,
+    _TextCollector,
+    clean_text,
+    html_to_text,
+    one_line,
+)
 
 
 @pytest.mark.parametrize(
@@ -76,10 +83,7 @@ def test_html_to_text_broken_markup_still_yields_text():
 
 # --------------------------------------------------------------------------- bare-tag fast path
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
-from negotiation_watch.store.clean import _bare_tag_parts, _TextCollector  # noqa: E402
 
 FRAGMENT_PIECES = st.sampled_from(
     [

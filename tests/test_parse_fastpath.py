@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from negotiation_watch.store.fastfeed import read_simple_feed
 from negotiation_watch.store.parse import parsed_feed, prepare, read_with_feedparser
 
@@ -123,8 +124,6 @@ def test_text_xml_without_charset_goes_to_feedparser():
 
 # --------------------------------------------------------------------------- generated items
 
-from hypothesis import given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
 
 NAMESPACES = (
     'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:media="http://search.yahoo.com/mrss/" '
