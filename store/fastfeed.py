@@ -192,7 +192,7 @@ def _read_channel_part(feed: dict, key: str, element, names: _Names) -> None:
             if names.key(part.tag) not in _IMAGE_PARTS or len(part) or part.attrib:
                 raise _NotSimple("an unusual image")
     elif key in _CHANNEL_HARMLESS:
-        _leaf(element)
+        _leaf(element, attributes=True)  # <cloud domain=...>, <category domain=...>
     else:
         _unknown(element, key, names, _FEED_KEYS)
 

@@ -164,12 +164,31 @@ ELEMENTS = st.one_of(
 )
 
 
+CHANNEL_PARTS = st.one_of(
+    st.builds(lambda t: f"<title>{t}</title>", TEXTS),
+    st.builds(lambda t: f"<link>{t}</link>", TEXTS),
+    st.builds(lambda t: f"<description>{t}</description>", TEXTS),
+    st.builds(lambda t: f"<dc:date>{t}</dc:date>", TEXTS),
+    st.sampled_from(
+        [
+            '<atom:link href="https://news.example/rss" rel="self" type="application/rss+xml"/>',
+            '<atom:link href="https://news.example/home" rel="alternate"/>',
+            '<cloud domain="rpc.example" port="80" path="/RPC2" registerProcedure="p" protocol="xml-rpc"/>',
+            '<category domain="d">World</category>',
+            "<image><url>https://img.example/logo.png</url><title>Logo</title><link>https://img.example/</link></image>",
+            "<language>en-gb</language>",
+            "<ttl>15</ttl>",
+        ]
+    ),
+)
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.lists(ELEMENTS, max_size=9), min_size=1, max_size=3), TEXTS)
-def test_generated_items_read_the_same(items, channel_title):
+@given(st.lists(CHANNEL_PARTS, max_size=5), st.lists(st.lists(ELEMENTS, max_size=9), min_size=1, max_size=3))
+def test_generated_items_read_the_same(channel, items):
     body = (
         f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {NAMESPACES}><channel>'
-        f"<title>{channel_title}</title><link>https://news.example/</link>"
+        + "".join(channel)
         + "".join(f"<item>{''.join(parts)}</item>" for parts in items)
         + "</channel></rss>"
     ).encode()
