@@ -52,7 +52,6 @@ TEMPORARY_REDIRECTS = {302, 303, 307}
 ACCEPT = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 # Only the encodings decoded here with a hard output limit (brotli's decoder has none).
 ACCEPT_ENCODING = "gzip, deflate"
-DRAIN_BYTES = 64_000  # a short error page is read to keep its connection; a longer one costs more than a reconnect
 FEED_LINK_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json")
 # The first element, after any declaration, comments and doctype, is an HTML one (some
 # feeds carry an XHTML doctype, so the doctype alone proves nothing).
@@ -161,10 +160,7 @@ def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
-        # Idle connections kept for the next feed on the same host: with only `concurrency`
-        # of them, feeds spread over more hosts than that evicted each other's connections
-        # and nearly every request paid a new connection. Requests stay bounded by HostGate.
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=4 * limits.concurrency),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=limits.concurrency),
         follow_redirects=False,
     )
 
@@ -302,20 +298,10 @@ async def _one_request(
     try:
         headers = dict(response.headers.items())
         if not 200 <= response.status_code < 300:
-            await _drain(response)
             return response.status_code, headers, None
         return response.status_code, headers, await _read_body(response, limits.max_bytes)
     finally:
         await response.aclose()
-
-
-async def _drain(response: httpx.Response) -> None:
-    """Read an unwanted body that is known to be short (a 304 has none), so the
-    connection goes back to the pool for the next feed on that host instead of closing."""
-    declared = response.headers.get("content-length", "").strip()
-    if response.status_code == 304 or (declared.isdigit() and int(declared) <= DRAIN_BYTES):
-        async for _chunk in response.aiter_raw():
-            pass
 
 
 async def _read_body(response: httpx.Response, max_bytes: int) -> bytes:

@@ -639,34 +639,3 @@ async def test_probe_something_that_is_no_feed(httpserver):
     httpserver.expect_request("/data").respond_with_data('{"not": "a feed"}', content_type="application/json")
     probe = await probe_feed(httpserver.url_for("/data"))
     assert probe.error and probe.error.startswith("not an RSS or Atom feed")
-
-
-# --------------------------------------------------------------------------- connection reuse
-
-
-async def test_not_modified_answers_keep_their_connections_across_hosts():
-    """A 304 leaves its connection open for the next feed on that host, even when the run
-    visits more hosts than requests it makes at once (each host's idle connection stays)."""
-    connections: dict[str, int] = {}
-
-    def keep_alive(host: str):
-        async def handle(reader, writer):
-            connections[host] = connections.get(host, 0) + 1
-            while True:
-                await read_head(reader)
-                writer.write(b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\nContent-Length: 0\r\n\r\n')
-                await writer.drain()
-
-        return handle
-
-    hosts = [f"127.0.0.{n}" for n in range(1, 4)]
-    async with contextlib.AsyncExitStack() as stack:
-        bases = [await stack.enter_async_context(raw_server(keep_alive(host), host)) for host in hosts]
-        feeds = [
-            feed_row(f"{base}/feed{round_}.xml", feed_id=round_ * 10 + n, etag='"v1"')
-            for round_ in range(3)
-            for n, base in enumerate(bases)
-        ]
-        outcomes = [o async for o in fetch_many(feeds, FetchLimits(concurrency=1, **FAST))]
-    assert {o.status for o in outcomes} == {"not-modified"} and len(outcomes) == 9
-    assert connections == {host: 1 for host in hosts}
