@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime
 import json
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import click
 
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.taxonomy import Taxonomy, default_taxonomy
+# The extractor and taxonomy load only when `tag` runs: every other command starts faster.
+if TYPE_CHECKING:
+    from negotiation_watch.store.taxonomy import Taxonomy
 
 
 @click.command()
@@ -26,6 +27,9 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     date = _parse_date(date_text) if date_text else None
     if date_text and date is None:
         raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
+    from negotiation_watch.store.extract import extract
+    from negotiation_watch.store.taxonomy import default_taxonomy
+
     taxonomy = default_taxonomy()
     for problem in taxonomy.problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
@@ -61,6 +65,8 @@ def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[str], default_date
 
 def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
     """The result object for one input line, or an error object saying what is wrong with it."""
+    from negotiation_watch.store.extract import extract
+
     if not line.strip():
         return {"id": None, "error": "empty line"}
     try:

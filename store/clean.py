@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html import unescape
 from html.parser import HTMLParser
 
 # ESC-introduced sequences, whole: CSI (ESC [ ... final), string commands OSC/DCS/SOS/PM/APC
@@ -71,6 +72,12 @@ _HIDDEN = frozenset({"script", "style", "template", "head"})
 _LINE, _PARA = "\x01", "\x02"
 _NOT_IN_DATA = re.compile("[\r\n\x01\x02]")
 _MARKER_RUN = re.compile("[ \x01\x02]*[\x01\x02][ \x01\x02]*")
+# A bare tag (no attributes, comments or stray "<" anywhere): most feed HTML is only these,
+# and reading them here gives HTMLParser's events at a fraction of its cost.
+_BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\s*(/?)>")
+# Elements whose content HTMLParser reads as raw text (its CDATA mode), or might in a
+# later Python: fragments holding them always go to HTMLParser.
+_RAW_TEXT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
 
 
 class _TextCollector(HTMLParser):
@@ -112,11 +119,45 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return clean_text(html.replace("\n", " "))
-    collector = _TextCollector()
-    collector.feed(html)
-    collector.close()
-    text = _MARKER_RUN.sub(_break_for, "".join(collector.parts))
+    parts = _bare_tag_parts(html)
+    if parts is None:
+        collector = _TextCollector()
+        collector.feed(html)
+        collector.close()
+        parts = collector.parts
+    text = _MARKER_RUN.sub(_break_for, "".join(parts))
     return clean_text(text)
+
+
+def _bare_tag_parts(html: str) -> list[str] | None:
+    """What _TextCollector collects, for a fragment made only of text and bare tags; None
+    for anything else (attributes, comments, a stray "<", raw-text elements)."""
+    collector = _TextCollector()
+    position = 0
+    for tag in _BARE_TAG.finditer(html):
+        if not _collect_text(collector, html[position : tag.start()]):
+            return None
+        closing, name, self_closing = tag.group(1), tag.group(2).lower(), tag.group(3)
+        if name in _RAW_TEXT or (closing and self_closing):
+            return None
+        if closing:
+            collector.handle_endtag(name)
+        elif self_closing:
+            collector.handle_startendtag(name, [])
+        else:
+            collector.handle_starttag(name, [])
+        position = tag.end()
+    return collector.parts if _collect_text(collector, html[position:]) else None
+
+
+def _collect_text(collector: _TextCollector, text: str) -> bool:
+    """Hand text between tags to the collector as HTMLParser would (entities decoded);
+    False when it holds a "<" that HTMLParser might read as markup."""
+    if "<" in text:
+        return False
+    if text:
+        collector.handle_data(unescape(text))
+    return True
 
 
 def _break_for(run: re.Match) -> str:

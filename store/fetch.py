@@ -29,7 +29,6 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-import feedparser
 import httpx
 
 from negotiation_watch import USER_AGENT
@@ -631,6 +630,8 @@ def _join(base: str, href: str | None) -> str | None:
 
 def _read_feed(response: _Response) -> tuple[str | None, int]:
     """Title and item count of a fetched feed; _Failure when it is no feed at all."""
+    import feedparser  # only probing needs it here: a fetch run starts without it
+
     if response.body is None:  # a 304 to a request that asked for no such thing
         raise _Failure(f"HTTP {response.http_status} with no body to read")
     parsed = feedparser.parse(response.body, response_headers=response.headers)

@@ -11,19 +11,20 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlite_utils
-
 from negotiation_watch.store import db as store_db
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.parse import Entry, ParsedFeed, parse_feed
+
+# store.tagging (the parser and extractor) loads on first use, so a run where every feed
+# is unchanged never imports feedparser or the matcher.
+if TYPE_CHECKING:
+    from negotiation_watch.store.parse import Entry, ParsedFeed
+    from negotiation_watch.store.tagging import TagRow
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 RETAG_BATCH = 500
-
-TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
-
 
 @dataclass
 class IngestResult:
@@ -31,35 +32,8 @@ class IngestResult:
     updated: int = 0
 
 
-def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow]:
-    """Every evidence span the extractor finds, one row each: the ONE call into it."""
-    extraction = extract(taxonomy, title, summary, published)
-    return [
-        (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
-        for tag in (*extraction.parties, *extraction.tracks)
-        for ev in tag.evidence
-    ]
-
-
-@dataclass
-class TaggedFeed:
-    """A parsed feed plus the tag rows of its new or changed entries (by guid)."""
-
-    parsed: ParsedFeed
-    tags: dict[str, list[TagRow]]
-
-
-def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy) -> TaggedFeed:
-    """The CPU-heavy half of ingesting, for worker processes: parse a body and tag the
-    entries whose text is not stored yet (`known`: guid -> stored content hash)."""
-    parsed = parse_feed(body, headers, url)
-    now = store_db.utc_now()
-    tags = {e.guid: _tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}
-    return TaggedFeed(parsed, tags)
-
-
 def stored_hashes(db: sqlite_utils.Database, feed_id: int) -> dict[str, str]:
-    """guid -> content hash of a feed's stored articles: what parse_and_tag may skip."""
+    """guid -> content hash of a feed's stored articles: what tagging.parse_and_tag may skip."""
     return {guid: digest for guid, (_, digest) in _stored_hashes(db.conn, feed_id).items()}
 
 
@@ -79,7 +53,7 @@ def ingest(
     Entries without a date are dated `now` (the first time they are seen), marked estimated.
     Passing the fetch's validators as `feed_updates` means a crash before the commit
     loses them too, so the next run fetches the feed again instead of skipping it.
-    `tags` are rows already made with this taxonomy (parse_and_tag), by guid.
+    `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid.
     """
     now = now or store_db.utc_now()
     fetched = store_db.to_iso(now)
@@ -121,7 +95,9 @@ def _stored_hashes(conn: sqlite3.Connection, feed_id: int) -> dict[str, tuple[in
 
 
 def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
-    return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
+    from negotiation_watch.store.tagging import tags_for
+
+    return tags_for(taxonomy, entry, now)
 
 
 def _insert_article(conn: sqlite3.Connection, feed_id: int, entry: Entry, fetched: str) -> int:
@@ -213,6 +189,8 @@ def retag_all(
         if not batch:
             break
         last_id = batch[-1][0]
+        from negotiation_watch.store.tagging import tag_rows
+
         tagged = {
             article_id: (digest, tag_rows(taxonomy, title, summary, store_db.from_iso(published).date()))
             for article_id, title, summary, published, digest in batch

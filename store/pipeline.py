@@ -11,28 +11,34 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlite_utils
-
 from negotiation_watch.store import db as store_db
 from negotiation_watch.store.clean import one_line
-from negotiation_watch.store.fetch import FETCHED, OK_STATUSES, FetchLimits, FetchOutcome, fetch_many
+from negotiation_watch.store.fetch import (
+    FETCHED,
+    OK_STATUSES,
+    FetchLimits,
+    FetchOutcome,
+    fetch_many,
+)
 from negotiation_watch.store.ingest import (
     IngestResult,
-    TaggedFeed,
     ingest,
     needs_retag,
-    parse_and_tag,
     retag_all,
     save_feed_columns,
     stored_hashes,
 )
+
+if TYPE_CHECKING:
+    from negotiation_watch.store.tagging import TaggedFeed
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
 
@@ -224,10 +230,13 @@ class _ParserPool:
         self.pool: ProcessPoolExecutor | None = None
 
     async def parse(self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+        from negotiation_watch.store.tagging import parse_and_tag_in_worker
+
         loop = asyncio.get_running_loop()
         pool = self._pool(taxonomy)
+        now = store_db.utc_now()
         try:
-            return await loop.run_in_executor(pool, _parse_and_tag_in_worker, body, headers, url, known)
+            return await loop.run_in_executor(pool, parse_and_tag_in_worker, body, headers, url, known, now)
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None
@@ -235,13 +244,13 @@ class _ParserPool:
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
 
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
+        from negotiation_watch.store.tagging import init_worker
+
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
-                # Two at most: each holds the compiled matcher (tens of MB), and two keep
-                # both cores of a small machine busy while the main process stores.
-                max_workers=min(2, os.cpu_count() or 1),
+                max_workers=_worker_count(),
                 mp_context=_context(),
-                initializer=_init_worker,
+                initializer=init_worker,
                 initargs=(taxonomy,),
             )
         return self.pool
@@ -252,19 +261,11 @@ class _ParserPool:
             self.pool = None
 
 
-_worker_taxonomy = None  # set in each worker process by _init_worker
-
-
-def _init_worker(taxonomy) -> None:
-    """A worker tags with the run's own taxonomy (its TOML is read once, by the main
-    process) and leaves Ctrl-C to the main process, which shuts it down cleanly."""
-    global _worker_taxonomy
-    _worker_taxonomy = taxonomy
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
-    return parse_and_tag(body, headers, url, known, _worker_taxonomy)
+def _worker_count() -> int:
+    """One core is left to the main process, which fetches and stores (about as much CPU
+    as parsing and tagging take); two workers at most, as each holds the compiled matcher
+    (tens of MB). On two cores a second worker only competed with the main process."""
+    return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
 def _context():
@@ -273,6 +274,7 @@ def _context():
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["negotiation_watch.store.pipeline"])
+        # Only what workers run: not this module, which would bring httpx and sqlite-utils.
+        context.set_forkserver_preload(["negotiation_watch.store.tagging"])
         return context
     return multiprocessing.get_context("spawn")

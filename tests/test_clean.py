@@ -1,8 +1,15 @@
 """clean_text and html_to_text: nothing a terminal would act on, nothing invisible, readable text kept."""
 
 import pytest
-
-from negotiation_watch.store.clean import clean_text, html_to_text, one_line
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from negotiation_watch.store.clean import (
+    _bare_tag_parts,
+    _TextCollector,
+    clean_text,
+    html_to_text,
+    one_line,
+)
 
 
 @pytest.mark.parametrize(
@@ -72,3 +79,40 @@ def test_html_to_text_plain_text_passes_through():
 def test_html_to_text_broken_markup_still_yields_text():
     assert html_to_text("<p>unclosed <b>bold <i>and <a href='x'>link") == "unclosed bold and link"
     assert html_to_text("") == ""
+
+
+# --------------------------------------------------------------------------- bare-tag fast path
+
+
+
+FRAGMENT_PIECES = st.sampled_from(
+    [
+        "<p>", "</p>", "<P>", "<br/>", "<br />", "<br>", "<b>", "</b>", "<div>", "</div>", "<li>", "</li>",
+        "<td>", "</td>", "<h2>", "</h2>", "<head>", "</head>", "<p/>", "<hr/>", "<em >", "</span>",
+        "<script>", "</script>", "<style>", "<a href='x'>", "<!-- c -->", "</p/>", "<x-y>",
+        "Talks", " in Geneva ", "\n", "\r\n", "&amp;", "&nbsp;", "&#8212;", "&lt;b&gt;", "&bogus;", "& ",
+        "&am", "a < b", "1 > 0", "<3", "\x01", "caf\u00e9", "\t",
+    ]
+)
+
+
+def collected(html: str) -> list[str]:
+    collector = _TextCollector()
+    collector.feed(html)
+    collector.close()
+    return collector.parts
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(FRAGMENT_PIECES, max_size=14))
+def test_bare_tag_reading_matches_htmlparser(pieces):
+    html = "".join(pieces)
+    fast = _bare_tag_parts(html)
+    if fast is not None:
+        assert "".join(fast) == "".join(collected(html))
+
+
+def test_bare_tag_reading_takes_plain_paragraphs_only():
+    assert _bare_tag_parts("<p>Envoys &amp; mediators</p><p>met<br/>again</p>") is not None
+    for html in ('<p class="x">a</p>', "<!-- c --><p>a</p>", "a < b <p>", "<script>x</script>", "<x-y>a</x-y>"):
+        assert _bare_tag_parts(html) is None

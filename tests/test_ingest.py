@@ -4,13 +4,12 @@ import sqlite3
 from datetime import datetime, timezone
 
 import pytest
-
-from negotiation_watch.store import db as store
-from negotiation_watch.store.ingest import ingest, needs_retag, parse_and_tag, retag_all, stored_hashes
-from negotiation_watch.store.parse import parse_feed
-from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
-
 from feedgen import item, rss
+from negotiation_watch.store import db as store
+from negotiation_watch.store.ingest import ingest, needs_retag, retag_all, stored_hashes
+from negotiation_watch.store.parse import parse_feed
+from negotiation_watch.store.tagging import parse_and_tag
+from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
 
 FEED_URL = "http://127.0.0.1:9/wire.xml"
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
@@ -191,7 +190,7 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     ingest would have."""
     body = rss(*STORIES)
     ingest(db, feed_id, parse_feed(rss(STORIES[0]), {}, FEED_URL), taxonomy, now=NOW)
-    tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id), taxonomy)
+    tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id), taxonomy, now=NOW)
     assert set(tagged.tags) == {"a2", "a3"}
     ingest(db, feed_id, tagged.parsed, taxonomy, now=NOW, tags=tagged.tags)
     with_worker_tags = db.conn.execute(

@@ -1,0 +1,63 @@
+"""The CPU half of ingesting, free of the database: parse a body, tag its new entries.
+
+The pipeline's worker processes run this module, which imports only the parser and the
+extractor (no httpx, no sqlite-utils), so they start quickly and stay small; store.ingest
+writes what they return.
+"""
+
+from __future__ import annotations
+
+import signal
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from negotiation_watch.store.extract import extract
+from negotiation_watch.store.parse import Entry, ParsedFeed, parse_feed
+
+TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
+
+
+def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow]:
+    """Every evidence span the extractor finds, one row each: the ONE call into it."""
+    extraction = extract(taxonomy, title, summary, published)
+    return [
+        (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
+        for tag in (*extraction.parties, *extraction.tracks)
+        for ev in tag.evidence
+    ]
+
+
+def tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
+    """An entry's tag rows; an undated entry is read as of `now` (when it was first seen)."""
+    return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
+
+
+@dataclass
+class TaggedFeed:
+    """A parsed feed plus the tag rows of its new or changed entries (by guid)."""
+
+    parsed: ParsedFeed
+    tags: dict[str, list[TagRow]]
+
+
+def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy, *, now: datetime) -> TaggedFeed:
+    """Parse a body and tag the entries whose text is not stored yet (`known`: guid ->
+    stored content hash)."""
+    parsed = parse_feed(body, headers, url)
+    tags = {e.guid: tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}
+    return TaggedFeed(parsed, tags)
+
+
+_worker_taxonomy = None  # set in each worker process by init_worker
+
+
+def init_worker(taxonomy) -> None:
+    """A worker tags with the run's own taxonomy (its TOML is read once, by the main
+    process) and leaves Ctrl-C to the main process, which shuts it down cleanly."""
+    global _worker_taxonomy
+    _worker_taxonomy = taxonomy
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime) -> TaggedFeed:
+    return parse_and_tag(body, headers, url, known, _worker_taxonomy, now=now)
