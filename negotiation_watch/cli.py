@@ -71,8 +71,12 @@ def main() -> None:
 def _register_commands() -> None:
     """Each command lives in its own module; the group learns of them here."""
     from negotiation_watch.feeds_command import feeds
+    from negotiation_watch.fetch_command import fetch
+    from negotiation_watch.retag_command import retag
 
     cli.add_command(feeds)
+    cli.add_command(fetch)
+    cli.add_command(retag)
 
 
 _register_commands()

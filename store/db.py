@@ -325,6 +325,14 @@ def due_feeds(db: sqlite_utils.Database, now: datetime | None = None, *, force: 
     )
 
 
+def next_due_time(db: sqlite_utils.Database) -> datetime | None:
+    """When the next unpaused feed falls due (None without feeds): `fetch --every` sleeps till then."""
+    row = db.conn.execute("SELECT min(coalesce(next_fetch_due, '')) FROM feeds WHERE paused = 0").fetchone()
+    if row[0] is None:
+        return None
+    return from_iso(row[0]) or utc_now()
+
+
 def update_feed(db: sqlite_utils.Database, feed_id: int, **values) -> None:
     """Set feed columns (health, conditional-GET validators, new URL) in one write."""
     if not values:

@@ -1,0 +1,297 @@
+"""Ingest benchmark: `negotiation-watch fetch` against newsboat over the same local feeds.
+
+Generates FEEDS RSS feeds of ITEMS items each (templated news items written for this
+script), serves them on loopback addresses with ETag/Last-Modified support, and times:
+  - a cold `negotiation-watch fetch` into an empty database, then a warm one with nothing
+    changed (`fetch --all`, so every feed is asked again and answers 304);
+  - `newsboat -x reload` (reload-threads 16) over the same URLs, cold and warm.
+Prints wall seconds, items per second, peak memory and the ratios against the targets:
+cold ours/newsboat < 1.0 (goal 0.5), warm ours/newsboat <= 0.1, peak memory < 150 MB.
+
+Run: .venv/bin/python bench/ingest.py [--feeds 200] [--items 50] [--hosts 20]
+newsboat is the reference: `apt-get install newsboat` (Debian) if it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from email.utils import format_datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+TARGET_COLD, GOAL_COLD, TARGET_WARM, TARGET_MB = 1.0, 0.5, 0.1, 150
+
+PARTIES = [
+    "Russia", "Ukraine", "Iran", "Israel", "Hamas", "Qatar", "Egypt", "the United States",
+    "France", "Germany", "China", "Turkey", "Saudi Arabia", "the European Union", "NATO",
+    "the United Nations", "Armenia", "Azerbaijan", "Serbia", "Kosovo", "Sudan", "Ethiopia",
+]
+CITIES = ["Geneva", "Vienna", "Doha", "Cairo", "Istanbul", "Minsk", "Brussels", "Oslo", "Muscat", "Riyadh"]
+TOPICS = [
+    "a prisoner exchange", "a ceasefire along the front line", "the nuclear programme",
+    "grain shipments through the Black Sea", "humanitarian corridors", "sanctions relief",
+    "the return of displaced families", "border demarcation", "energy transit fees",
+    "the release of detained journalists",
+]
+HEADLINES = [
+    "{a} and {b} envoys meet in {city} over {topic}",
+    "Talks between {a} and {b} stall on {topic}",
+    "{a} signals flexibility on {topic} ahead of {city} round",
+    "Mediators in {city} report progress on {topic}",
+    "{a} rejects {b} proposal on {topic}",
+    "New round of {city} talks opens with {topic} on the agenda",
+]
+SENTENCES = [
+    "Officials from {a} said the delegation had arrived in {city} late on {day} evening.",
+    "A spokesperson for {b} told reporters that {topic} remained the main obstacle.",
+    "Diplomats familiar with the discussions described the atmosphere as cautious but workmanlike.",
+    "The previous round ended without a joint statement, and both sides blamed the other.",
+    "Analysts expect any agreement on {topic} to be narrow and to need months of follow-up work.",
+    "Hosts in {city} offered to keep the venue available for a further session next week.",
+    "{a} has repeatedly said it will not negotiate under pressure, while {b} insists on guarantees.",
+    "Observers from several neighbouring states attended the opening session as guests.",
+    "Humanitarian groups urged both delegations to agree on {topic} before winter.",
+    "The talks are the first direct contact between the two sides since the spring.",
+]
+DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def make_item(rng: random.Random, feed: int, item: int, when: datetime) -> str:
+    a, b = rng.sample(PARTIES, 2)
+    words = {"a": a, "b": b, "city": rng.choice(CITIES), "topic": rng.choice(TOPICS), "day": rng.choice(DAYS)}
+    title = rng.choice(HEADLINES).format(**words)
+    title = title[0].upper() + title[1:]
+    paragraphs = [
+        " ".join(s.format(**words) for s in rng.sample(SENTENCES, rng.randint(2, 4)))
+        for _ in range(rng.randint(2, 4))
+    ]
+    html = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    return (
+        "<item>"
+        f"<title>{escape(title)}</title>"
+        f"<link>https://news.example/{feed}/{item}</link>"
+        f'<guid isPermaLink="false">bench-{feed}-{item}</guid>'
+        f"<pubDate>{format_datetime(when)}</pubDate>"
+        f"<description>{escape(html)}</description>"
+        "</item>"
+    )
+
+
+def make_feed(feed: int, items: int) -> bytes:
+    rng = random.Random(feed)
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+    entries = "".join(make_item(rng, feed, i, now - timedelta(minutes=37 * i + feed)) for i in range(items))
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Bench wire {feed}</title><link>https://news.example/{feed}/</link>"
+        f"<description>Generated feed {feed}</description>{entries}</channel></rss>"
+    ).encode()
+
+
+class FeedServer:
+    """Feeds on several loopback addresses (like feeds on many hosts), honouring
+    If-None-Match and If-Modified-Since with 304 as real servers do."""
+
+    def __init__(self, feeds: dict[str, bytes], hosts: int) -> None:
+        self.feeds = {path: (body, '"' + hashlib.sha1(body).hexdigest() + '"') for path, body in feeds.items()}
+        self.modified = format_datetime(datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc), usegmt=True)
+        self.requests = 0
+        handler = self._handler()
+        first = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.port = first.server_address[1]
+        self.servers = [first] + [ThreadingHTTPServer((f"127.0.0.{h}", self.port), handler) for h in range(2, hosts + 1)]
+        for server in self.servers:
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def url(self, index: int, path: str) -> str:
+        return f"http://127.0.0.{index % len(self.servers) + 1}:{self.port}{path}"
+
+    def _handler(self):
+        bench = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                bench.requests += 1
+                found = bench.feeds.get(self.path)
+                if not found:
+                    self.send_error(404)
+                    return
+                body, etag = found
+                fresh = self.headers.get("If-None-Match") == etag or (
+                    self.headers.get("If-Modified-Since") == bench.modified and "If-None-Match" not in self.headers
+                )
+                self.send_response(304 if fresh else 200)
+                self.send_header("ETag", etag)
+                self.send_header("Last-Modified", bench.modified)
+                self.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+                self.send_header("Content-Length", "0" if fresh else str(len(body)))
+                self.end_headers()
+                if not fresh:
+                    self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def close(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+
+
+def timed(command: list[str], env: dict) -> tuple[float, float, float]:
+    """Run a command; returns (wall seconds, its own peak RSS in MB, peak RSS in MB of
+    the whole process tree, sampled), failing loudly if it fails."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tree_peak = [0]
+    sampler = threading.Thread(target=_sample_tree, args=(process, tree_peak), daemon=True)
+    sampler.start()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    sampler.join()
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
+    if out.strip():
+        print("   ", out.strip().splitlines()[-1])
+    return seconds, usage.ru_maxrss / 1024, tree_peak[0] / 1024
+
+
+def _sample_tree(process: subprocess.Popen, peak: list[int]) -> None:
+    """Peak of the summed RSS (kB) of a process and all its descendants."""
+    while process.poll() is None:
+        total = sum(_rss_kb(pid) for pid in _descendants(process.pid))
+        peak[0] = max(peak[0], total)
+        time.sleep(0.02)
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo.extend(children.get(pid, []))
+    return found
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def ours(work: Path, urls: list[str]) -> dict:
+    from negotiation_watch.store.db import add_feed, connect, stats
+
+    db_path = work / "ours.db"
+    db = connect(db_path)
+    for url in urls:
+        add_feed(db, url)
+    env = {**os.environ, "NEGOTIATION_WATCH_CONFIG_DIR": str(work / "config"), "NEGOTIATION_WATCH_DATA_DIR": str(work)}
+    command = [shutil.which("negotiation-watch") or "negotiation-watch", "--db", str(db_path), "fetch"]
+    print("negotiation-watch fetch, cold:")
+    cold = timed(command, env)
+    articles = stats(db).articles
+    print("negotiation-watch fetch --all, warm (nothing changed):")
+    warm = timed(command + ["--all"], env)
+    if stats(db).articles != articles:
+        sys.exit("the warm fetch stored articles twice")
+    db.conn.close()
+    return {"cold": cold, "warm": warm, "articles": articles}
+
+
+def newsboat(work: Path, urls: list[str]) -> dict | None:
+    binary = shutil.which("newsboat")
+    if not binary:
+        print("newsboat is not installed, so there is no reference run.")
+        print("Install it with: sudo apt-get install newsboat   (Debian/Ubuntu)")
+        return None
+    home = work / "newsboat-home"
+    home.mkdir()
+    (home / "urls").write_text("\n".join(urls) + "\n")
+    (home / "config").write_text("reload-threads 16\n")
+    env = {**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home), "XDG_DATA_HOME": str(home)}
+    command = [binary, "-x", "reload", "-u", str(home / "urls"), "-c", str(home / "cache.db"), "-C", str(home / "config")]
+    print("newsboat -x reload, cold:")
+    cold = timed(command, env)
+    print("newsboat -x reload, warm (nothing changed):")
+    warm = timed(command, env)
+    return {"cold": cold, "warm": warm}
+
+
+def report(ours_: dict, ref: dict | None, items: int) -> None:
+    def line(name, run):
+        seconds, own_mb, tree_mb = run
+        return f"  {name:<26}{seconds:8.2f} s {items / seconds:9.0f} items/s   peak {own_mb:6.1f} MB (tree {tree_mb:6.1f} MB)"
+
+    print(f"\n{items} items, {ours_['articles']} stored")
+    print(line("negotiation-watch cold", ours_["cold"]))
+    print(line("negotiation-watch warm", ours_["warm"]))
+    if ref:
+        print(line("newsboat cold", ref["cold"]))
+        print(line("newsboat warm", ref["warm"]))
+        cold = ours_["cold"][0] / ref["cold"][0]
+        warm = ours_["warm"][0] / ref["warm"][0]
+        print(f"\ncold ours/newsboat {cold:.2f}  (target < {TARGET_COLD}, goal {GOAL_COLD}): {_verdict(cold < TARGET_COLD)}")
+        print(f"warm ours/newsboat {warm:.2f}  (target <= {TARGET_WARM}): {_verdict(warm <= TARGET_WARM)}")
+    peak = max(ours_["cold"][1], ours_["warm"][1])
+    tree = max(ours_["cold"][2], ours_["warm"][2])
+    print(f"peak memory ours {peak:.0f} MB, whole process tree {tree:.0f} MB (target < {TARGET_MB} MB): {_verdict(peak < TARGET_MB)}")
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--items", type=int, default=50)
+    parser.add_argument("--hosts", type=int, default=20, help="loopback addresses to spread the feeds over")
+    args = parser.parse_args()
+    feeds = {f"/feed/{i}.xml": make_feed(i, args.items) for i in range(args.feeds)}
+    size = sum(map(len, feeds.values()))
+    server = FeedServer(feeds, args.hosts)
+    urls = [server.url(i, path) for i, path in enumerate(feeds)]
+    print(f"{args.feeds} feeds x {args.items} items, {size / 1e6:.1f} MB of RSS on {args.hosts} loopback addresses")
+    try:
+        with tempfile.TemporaryDirectory(prefix="nw-bench-") as tmp:
+            work = Path(tmp)
+            ours_ = ours(work, urls)
+            ref = newsboat(work, urls)
+            report(ours_, ref, args.feeds * args.items)
+    finally:
+        server.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""`negotiation-watch fetch`: fetch due feeds once, or every DURATION until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import click
+
+from negotiation_watch.cli import pass_context
+
+
+@click.command()
+@click.option("--every", "every", metavar="DURATION", help="Keep fetching, waking at least this often (15m, 1h, 90s).")
+@click.option(
+    "--concurrency", type=click.IntRange(1, 256), default=None, help="Feeds fetched at once (default: settings, 16)."
+)
+@click.option("--all", "fetch_all", is_flag=True, help="Fetch every unpaused feed now, due or not.")
+@pass_context
+def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> None:
+    """Fetch due feeds and store new articles, tagged."""
+    from negotiation_watch.config import load_settings, parse_duration
+    from negotiation_watch.store.db import StoreError
+    from negotiation_watch.store.fetch import FetchLimits
+
+    settings = load_settings()
+    for problem in settings.problems:
+        click.echo(f"warning: {problem}", err=True)
+    interval = settings.fetch_interval_seconds
+    if every is not None:
+        try:
+            interval = parse_duration(every)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--every") from None
+    limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
+    try:
+        if every is None:
+            _fetch_once(ctx.db_path, limits, fetch_all)
+        else:
+            _fetch_forever(ctx.db_path, limits, fetch_all, interval)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+
+
+def _fetch_once(db_path, limits, fetch_all: bool) -> None:
+    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.taxonomy import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    for problem in taxonomy.problems:
+        click.echo(f"warning: taxonomy: {problem}", err=True)
+    progress = _Progress()
+    summary = asyncio.run(
+        run_fetch(
+            db_path,
+            limits=limits,
+            force=fetch_all,
+            on_feed_done=progress.feed_done,
+            taxonomy=taxonomy,
+            on_retag_progress=progress.retagged,
+        )
+    )
+    progress.clear()
+    click.echo(
+        f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
+        f"{summary.updated} updated in {summary.seconds:.1f} s"
+    )
+
+
+def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:
+    """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
+    it cleanly between or during runs (a feed being stored is committed or not at all)."""
+    from negotiation_watch.store.db import connect, next_due_time, utc_now
+
+    try:
+        while True:
+            _fetch_once(db_path, limits, fetch_all)
+            db = connect(db_path)
+            try:
+                due = next_due_time(db)
+            finally:
+                db.conn.close()
+            wait = interval if due is None else (due - utc_now()).total_seconds()
+            wait = min(max(wait, 1.0), interval)
+            click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)
+            time.sleep(wait)
+    except KeyboardInterrupt:
+        click.echo("stopped", err=True)
+
+
+class _Progress:
+    """A live line on stderr when it is a terminal; silence when piped, except failures."""
+
+    def __init__(self) -> None:
+        self.live = sys.stderr.isatty()
+        self.done = self.new = self.failed = 0
+        self.shown = False
+
+    def feed_done(self, done) -> None:
+        from negotiation_watch.store.clean import one_line
+
+        self.done += 1
+        self.new += done.new
+        if done.error:
+            self.failed += 1
+            self.clear()
+            click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
+        self._show(f"fetched {self.done} feeds, {self.new} new articles, {self.failed} failed")
+
+    def retagged(self, done: int, total: int) -> None:
+        self._show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")
+
+    def _show(self, line: str) -> None:
+        if self.live:
+            click.echo(f"\r\x1b[2K{line}", err=True, nl=False)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r\x1b[2K", err=True, nl=False)
+            self.shown = False

@@ -1,0 +1,212 @@
+"""Store parsed entries: one transaction per feed for articles, their tags and the feed's
+own columns, so a crash leaves the database exactly as before that feed.
+
+The extractor runs outside the write lock (it is pure CPU work), and the transaction then
+re-reads what is stored, so two processes ingesting the same feed never store an entry
+twice and never keep tags computed from text that has since changed.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlite_utils
+
+from negotiation_watch.store import db as store_db
+from negotiation_watch.store.extract import extract
+from negotiation_watch.store.parse import Entry, ParsedFeed
+
+TAXONOMY_VERSION_KEY = "taxonomy_version"
+RETAG_BATCH = 500
+
+TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
+
+
+@dataclass
+class IngestResult:
+    new: int = 0
+    updated: int = 0
+
+
+def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow]:
+    """Every evidence span the extractor finds, one row each: the ONE call into it."""
+    extraction = extract(taxonomy, title, summary, published)
+    return [
+        (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
+        for tag in (*extraction.parties, *extraction.tracks)
+        for ev in tag.evidence
+    ]
+
+
+def ingest(
+    db: sqlite_utils.Database,
+    feed_id: int,
+    parsed: ParsedFeed,
+    taxonomy,
+    *,
+    now: datetime | None = None,
+    feed_updates: dict | None = None,
+) -> IngestResult:
+    """Insert new entries, update changed ones in place (re-tagged), leave the rest, and
+    set the feed's title, site link and `feed_updates` columns, all in one transaction.
+
+    Entries without a date are dated `now` (the first time they are seen), marked estimated.
+    Passing the fetch's validators as `feed_updates` means a crash before the commit
+    loses them too, so the next run fetches the feed again instead of skipping it.
+    """
+    now = now or store_db.utc_now()
+    fetched = store_db.to_iso(now)
+    stored = _stored_hashes(db.conn, feed_id)
+    tags = {
+        e.guid: _tags_for(taxonomy, e, now)
+        for e in parsed.entries
+        if stored.get(e.guid, (None, None))[1] != e.content_hash
+    }
+    result = IngestResult()
+    with store_db.write_transaction(db) as conn:
+        stored = _stored_hashes(conn, feed_id)  # again, under the lock: another writer may have been first
+        for entry in parsed.entries:
+            known = stored.get(entry.guid)
+            if known and known[1] == entry.content_hash:
+                continue
+            rows = tags.get(entry.guid)
+            if rows is None:  # changed between the two reads: tag what is current
+                rows = _tags_for(taxonomy, entry, now)
+            if known:
+                _update_article(conn, known[0], entry)
+                conn.execute("DELETE FROM tags WHERE article_id = ?", (known[0],))
+                _insert_tags(conn, known[0], rows)
+                result.updated += 1
+            else:
+                article_id = _insert_article(conn, feed_id, entry, fetched)
+                _insert_tags(conn, article_id, rows)
+                result.new += 1
+        _update_feed_columns(conn, feed_id, parsed, feed_updates or {})
+    return result
+
+
+def _stored_hashes(conn: sqlite3.Connection, feed_id: int) -> dict[str, tuple[int, str]]:
+    return {
+        guid: (article_id, digest)
+        for guid, article_id, digest in conn.execute(
+            "SELECT guid, id, content_hash FROM articles WHERE feed_id = ?", (feed_id,)
+        )
+    }
+
+
+def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
+    return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
+
+
+def _insert_article(conn: sqlite3.Connection, feed_id: int, entry: Entry, fetched: str) -> int:
+    published = store_db.to_iso(entry.published) if entry.published else fetched
+    cursor = conn.execute(
+        "INSERT INTO articles (feed_id, guid, url, title, summary, author, published, "
+        "date_estimated, fetched, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            feed_id, entry.guid, entry.url, entry.title, entry.summary, entry.author,
+            published, int(entry.published is None), fetched, entry.content_hash,
+        ),
+    )
+    return cursor.lastrowid
+
+
+def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
+    """New text in place: the reader's read mark stays, and an estimated date stays
+    as first seen unless the feed now gives a real one."""
+    conn.execute(
+        "UPDATE articles SET url = ?, title = ?, summary = ?, author = ?, content_hash = ?, "
+        "published = coalesce(?, published), date_estimated = CASE WHEN ? IS NULL "
+        "THEN date_estimated ELSE 0 END WHERE id = ?",
+        (
+            entry.url, entry.title, entry.summary, entry.author, entry.content_hash,
+            *(2 * [store_db.to_iso(entry.published) if entry.published else None]), article_id,
+        ),
+    )
+
+
+def _insert_tags(conn: sqlite3.Connection, article_id: int, rows: list[TagRow]) -> None:
+    if rows:
+        conn.executemany(
+            'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person) '
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(article_id, *row) for row in rows],
+        )
+
+
+def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, updates: dict) -> None:
+    """The feed's own name and site when it gives them, plus the fetch's columns."""
+    columns = {k: v for k, v in (("title", parsed.title), ("site_url", parsed.site_url)) if v}
+    save_feed_columns(conn, feed_id, {**columns, **updates})
+
+
+def save_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> None:
+    """db.update_feed inside the caller's transaction, minus a redirect URL already taken."""
+    columns = _keep_own_url(conn, feed_id, columns)
+    unknown = set(columns) - store_db.FEED_COLUMNS
+    if unknown:
+        raise ValueError(f"unknown feed columns: {sorted(unknown)}")
+    if columns:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*columns.values(), feed_id))
+
+
+def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict:
+    """Drop a permanent redirect's new URL when another feed already has it (the URL is
+    unique), and say so in last_error instead of failing the whole write."""
+    new_url = updates.get("url")
+    if not new_url:
+        return updates
+    other = conn.execute("SELECT id FROM feeds WHERE url = ? AND id != ?", (new_url, feed_id)).fetchone()
+    if not other:
+        return updates
+    kept = {k: v for k, v in updates.items() if k != "url"}
+    note = f"moved permanently to {new_url}, which is already feed {other[0]}; kept the old URL"
+    kept["last_error"] = f"{updates['last_error']}; {note}" if updates.get("last_error") else note
+    return kept
+
+
+def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
+    """True when the stored tags came from another taxonomy than this one."""
+    return store_db.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+
+
+def retag_all(
+    db: sqlite_utils.Database, taxonomy, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Re-tag every stored article with `taxonomy`, RETAG_BATCH at a time (one transaction
+    each, so readers and fetchers get their turn); returns how many were re-tagged."""
+    total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    done, last_id = 0, 0
+    while True:
+        batch = db.conn.execute(
+            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
+            "ORDER BY id LIMIT ?",
+            (last_id, RETAG_BATCH),
+        ).fetchall()
+        if not batch:
+            break
+        last_id = batch[-1][0]
+        tagged = {
+            article_id: (digest, tag_rows(taxonomy, title, summary, store_db.from_iso(published).date()))
+            for article_id, title, summary, published, digest in batch
+        }
+        with store_db.write_transaction(db) as conn:
+            for article_id, digest in _still_current(conn, tagged):
+                conn.execute("DELETE FROM tags WHERE article_id = ?", (article_id,))
+                _insert_tags(conn, article_id, tagged[article_id][1])
+        done += len(batch)
+        if progress:
+            progress(min(done, total), max(total, done))
+    store_db.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+    return done
+
+
+def _still_current(conn: sqlite3.Connection, tagged: dict) -> list[tuple[int, str]]:
+    """Articles of the batch whose text has not changed (or vanished) since it was read."""
+    marks = ",".join("?" * len(tagged))
+    current = dict(conn.execute(f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", tuple(tagged)))
+    return [(aid, digest) for aid, (digest, _) in tagged.items() if current.get(aid) == digest]

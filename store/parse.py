@@ -1,0 +1,195 @@
+"""Feed bytes -> clean entries: feedparser does the XML, this module decides what to keep.
+
+parse_feed is pure and its result picklable, so the pipeline can run it in a process pool.
+Every string it returns has been through store.clean.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import io
+import signal
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import feedparser
+
+from negotiation_watch.store.clean import clean_text, html_to_text, one_line
+
+MAX_TITLE = 1_000
+MAX_SUMMARY = 20_000
+MAX_AUTHOR = 200
+MAX_URL = 2_000
+MAX_GUID = 500
+MAX_FEED_TITLE = 300
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
+
+
+class ParseError(Exception):
+    """The body is not a feed at all; the message says so for the feed's health line."""
+
+
+@dataclass
+class Entry:
+    guid: str
+    url: str | None
+    title: str
+    summary: str
+    author: str | None
+    published: datetime | None  # UTC; None when the feed gives no usable date
+    content_hash: str
+
+
+@dataclass
+class ParsedFeed:
+    title: str | None
+    site_url: str | None
+    entries: list[Entry] = field(default_factory=list)
+    bozo_message: str | None = None  # what was wrong with a feed that still parsed
+
+
+def parse_feed(body: bytes, headers: dict, url: str) -> ParsedFeed:
+    """Parse a feed body; `headers` (HTTP response headers) decide the encoding, `url`
+    resolves relative links. Malformed feeds still yield what could be read."""
+    headers = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    # Relative links are resolved here rather than by feedparser, which would spend a
+    # third of its time resolving every element against a Content-Location base.
+    base = urljoin(url, headers.pop("content-location", ""))
+    # Without a Content-Type (files, careless servers) feedparser would assume Latin-1;
+    # XML's own rule (the declaration, else UTF-8) is the better guess.
+    headers.setdefault("content-type", "application/xml")
+    result = feedparser.parse(
+        io.BytesIO(body),  # never a str: feedparser would treat one as a URL or a path
+        response_headers=headers,
+        sanitize_html=False,  # html_to_text keeps only text, scripts and all dropped
+        resolve_relative_uris=False,  # links inside HTML are discarded with the markup
+    )
+    bozo_message = _bozo_message(result)
+    if not result.entries and not result.get("version"):
+        raise ParseError(f"not an RSS, Atom or RDF feed ({bozo_message or 'no feed elements found'})")
+    feed = result.feed
+    return ParsedFeed(
+        title=_cap(one_line(_text_of(feed.get("title", ""), feed.get("title_detail"))), MAX_FEED_TITLE)
+        or None,
+        site_url=_web_url(feed.get("link"), base),
+        entries=_unique(_entry(raw, base) for raw in result.entries),
+        bozo_message=bozo_message,
+    )
+
+
+def init_worker() -> None:
+    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _bozo_message(result) -> str | None:
+    if not result.get("bozo"):
+        return None
+    exc = result.get("bozo_exception")
+    return one_line(f"{type(exc).__name__}: {exc}" if exc else "malformed feed")[:300]
+
+
+def _entry(raw, base: str) -> Entry:
+    title = _cap(one_line(_text_of(raw.get("title", ""), raw.get("title_detail"))), MAX_TITLE)
+    summary = _cap(_summary_of(raw), MAX_SUMMARY)
+    url = _web_url(raw.get("link"), base)
+    published = _date_of(raw)
+    return Entry(
+        guid=_guid_of(raw, url, title, published),
+        url=url,
+        title=title,
+        summary=summary,
+        author=_cap(one_line(raw.get("author", "")), MAX_AUTHOR) or None,
+        published=published,
+        content_hash=content_hash(title, summary, url),
+    )
+
+
+def _text_of(value: str, detail) -> str:
+    """Plain text of a feed field, whether the feed declared it HTML or text."""
+    kind = (detail or {}).get("type", "text/html")
+    return html_to_text(value) if kind in _HTML_TYPES else clean_text(value)
+
+
+def _summary_of(raw) -> str:
+    """The most complete text the entry offers: the longest of its summary and contents
+    (content is often the whole article, summary a teaser), as plain text."""
+    candidates = [(raw.get("summary", ""), raw.get("summary_detail"))]
+    candidates += [(c.get("value", ""), c) for c in raw.get("content", [])]
+    # Convert the longest first: markup length predicts text length well enough, and
+    # converting every candidate would double the work for most feeds.
+    for value, detail in sorted(candidates, key=lambda c: len(c[0] or ""), reverse=True):
+        text = _text_of((value or "")[: MAX_SUMMARY * 10], detail)  # bound the work on huge entries
+        if text:
+            return text
+    return ""
+
+
+def _date_of(raw) -> datetime | None:
+    """Publication time in UTC: published, else updated, else None."""
+    for key in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = dict.get(raw, key)  # plain lookup: FeedParserDict would alias (and warn)
+        if parsed:
+            try:
+                return datetime.fromtimestamp(calendar.timegm(parsed), timezone.utc)
+            except (OverflowError, ValueError, OSError):
+                continue
+    return None
+
+
+def _guid_of(raw, url: str | None, title: str, published: datetime | None) -> str:
+    """The entry's identity within its feed: guid, else link, else a hash of its title
+    and date (so a feed without either still does not store an entry twice)."""
+    guid = clean_text(raw.get("id", "") or "")
+    if guid:
+        return guid if len(guid) <= MAX_GUID else "sha1:" + hashlib.sha1(guid.encode()).hexdigest()
+    if url:
+        return url
+    key = f"{title}\n{published.isoformat() if published else raw.get('published', '')}"
+    if not key.strip():
+        key = _summary_of(raw)
+    return "hash:" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _web_url(value, base: str) -> str | None:
+    """An absolute http(s) link or nothing: javascript:, data: and the like never reach the UI."""
+    if not value or not isinstance(value, str):
+        return None
+    value = "%20".join(clean_text(value).split())  # padding gone, inner spaces escaped
+    try:
+        value = urljoin(base, value)
+        scheme = urlsplit(value).scheme.lower()
+    except ValueError:
+        return None
+    if scheme not in ("http", "https") or len(value) > MAX_URL:
+        return None
+    return value
+
+
+def _unique(entries) -> list[Entry]:
+    """Keep the first entry of each guid: feeds list newest first, so a duplicate guid
+    further down is an older copy of the same item."""
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        seen.setdefault(entry.guid, entry)
+    return list(seen.values())
+
+
+def content_hash(title: str, summary: str, url: str | None) -> str:
+    """Changes when the stored text or link of an entry changes: then it is re-tagged."""
+    digest = hashlib.blake2b(digest_size=16)
+    for part in (title, summary, url or ""):
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def _cap(text: str, limit: int) -> str:
+    """Cut overlong text at a word boundary near the limit, marking the cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ", limit - 200)
+    return (cut[:space] if space > 0 else cut).rstrip() + "…"

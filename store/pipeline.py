@@ -1,0 +1,221 @@
+"""One fetch run: due feeds -> fetcher -> parser (process pool) -> ingest, feed by feed.
+
+Used headless by `negotiation-watch fetch` and by the dashboard (from a worker thread).
+Fetching is async I/O; parsing is CPU work spread over the cores in worker processes;
+every database write goes through one writer thread, in one transaction per feed, so a
+failing feed never stops the others and a crash never leaves half a feed stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
+
+from negotiation_watch.store import db as store_db
+from negotiation_watch.store.clean import one_line
+from negotiation_watch.store.fetch import FETCHED, OK_STATUSES, FetchLimits, FetchOutcome, fetch_many
+from negotiation_watch.store.ingest import IngestResult, ingest, needs_retag, retag_all, save_feed_columns
+from negotiation_watch.store.parse import ParsedFeed, init_worker, parse_feed
+
+VALIDATORS = ("etag", "last_modified", "body_hash")
+
+
+@dataclass
+class FetchSummary:
+    feeds_ok: int = 0
+    feeds_failed: int = 0
+    new_articles: int = 0
+    updated: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class FeedDone:
+    """One feed finished (fetched and stored, or failed): what the UI shows for it."""
+
+    feed_id: int
+    url: str
+    title: str | None
+    status: str
+    error: str | None
+    new: int = 0
+    updated: int = 0
+
+
+async def run_fetch(
+    db_path: str | Path,
+    *,
+    limits: FetchLimits | None = None,
+    force: bool = False,
+    on_feed_done: Callable[[FeedDone], None] | None = None,
+    taxonomy=None,
+    on_retag_progress: Callable[[int, int], None] | None = None,
+) -> FetchSummary:
+    """Fetch every due feed (every unpaused one with `force`) and store what is new.
+
+    When the taxonomy changed since the stored articles were tagged, they are re-tagged
+    first (reported through `on_retag_progress`), so every tag comes from one taxonomy.
+    """
+    started = time.monotonic()
+    limits = limits or FetchLimits()
+    db = store_db.connect(db_path)
+    if taxonomy is None:
+        from negotiation_watch.store.taxonomy import default_taxonomy
+
+        taxonomy = default_taxonomy()
+    summary = FetchSummary()
+    writer = ThreadPoolExecutor(1, thread_name_prefix="nw-writer")  # one connection, one thread
+    parser = _ParserPool()
+    try:
+        if needs_retag(db, taxonomy):
+            await _in(writer, retag_all, db, taxonomy, on_retag_progress)
+        feeds = await _in(writer, store_db.due_feeds, db, force=force)
+        by_id = {feed["id"]: feed for feed in feeds}
+        run = _Run(db, taxonomy, writer, parser, summary, on_feed_done)
+        jobs = []
+        async for outcome in fetch_many(feeds, limits):
+            jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
+        await asyncio.gather(*jobs)
+    finally:
+        parser.shutdown()
+        writer.shutdown(wait=True)
+        db.conn.close()
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+async def _in(executor, fn, *args, **kwargs):
+    """Run fn in `executor` without blocking the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
+
+
+@dataclass
+class _Run:
+    """The state one run shares between its feeds."""
+
+    db: sqlite_utils.Database
+    taxonomy: object
+    writer: ThreadPoolExecutor
+    parser: _ParserPool
+    summary: FetchSummary
+    on_feed_done: Callable[[FeedDone], None] | None
+
+    async def finish(self, outcome: FetchOutcome, feed: dict) -> None:
+        """Parse and store one fetched feed, or just record how its fetch went."""
+        result, error, status = IngestResult(), outcome.error, outcome.status
+        try:
+            if outcome.status == FETCHED and outcome.body is not None:
+                result = await self.store(outcome, feed)
+            else:
+                await _in(self.writer, _save_feed_columns, self.db, feed["id"], outcome.feed_updates)
+        except _FeedFailed as failure:
+            error, status = str(failure), "error"
+            await self.record_failure(outcome, feed, error)
+        except Exception as exc:  # recording the fetch itself failed (database trouble)
+            error, status = f"could not record this fetch: {_describe(exc)}", "error"
+        self.count(status, result)
+        if self.on_feed_done:
+            title = feed.get("title")
+            self.on_feed_done(FeedDone(feed["id"], feed["url"], title, status, error, result.new, result.updated))
+
+    async def store(self, outcome: FetchOutcome, feed: dict) -> IngestResult:
+        """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
+        try:
+            parsed: ParsedFeed = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url)
+        except Exception as exc:
+            raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
+        try:
+            return await _in(
+                self.writer, ingest, self.db, feed["id"], parsed, self.taxonomy, feed_updates=outcome.feed_updates
+            )
+        except Exception as exc:  # a database error on one feed must not stop the rest
+            raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
+
+    async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
+        """Mark the feed failed; if even that cannot be written, the summary still says so."""
+        try:
+            await _in(self.writer, _save_feed_columns, self.db, feed["id"], _failure_columns(outcome, feed, message))
+        except Exception:  # noqa: BLE001 (the database is failing; the message already reaches the user)
+            pass
+
+    def count(self, status: str, result: IngestResult) -> None:
+        if status in OK_STATUSES:
+            self.summary.feeds_ok += 1
+        else:
+            self.summary.feeds_failed += 1
+        self.summary.new_articles += result.new
+        self.summary.updated += result.updated
+
+
+class _FeedFailed(Exception):
+    """This feed failed (the message is for the user); the run goes on."""
+
+
+def _describe(exc: Exception) -> str:
+    return one_line(str(exc)) or type(exc).__name__
+
+
+def _failure_columns(outcome: FetchOutcome, feed: dict, message: str) -> dict:
+    """Feed columns for a body that could not be parsed or stored: a failure, and no
+    validators kept, so the next fetch downloads and tries the body again."""
+    updates = {k: v for k, v in outcome.feed_updates.items() if k not in (*VALIDATORS, "last_ok")}
+    updates.update(
+        last_status="error", last_error=message, consecutive_errors=(feed.get("consecutive_errors") or 0) + 1
+    )
+    return updates
+
+
+def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -> None:
+    with store_db.write_transaction(db) as conn:
+        save_feed_columns(conn, feed_id, updates)
+
+
+class _ParserPool:
+    """Worker processes for feedparser (CPU-bound), started on first use so a run with
+    nothing new to parse never pays for them; replaced if a worker dies."""
+
+    def __init__(self) -> None:
+        self.pool: ProcessPoolExecutor | None = None
+
+    async def parse(self, body: bytes, headers: dict, url: str) -> ParsedFeed:
+        loop = asyncio.get_running_loop()
+        pool = self._pool()
+        try:
+            return await loop.run_in_executor(pool, parse_feed, body, headers, url)
+        except BrokenExecutor:
+            if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
+                self.pool = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(
+                max_workers=min(2, os.cpu_count() or 1), mp_context=_context(), initializer=init_worker
+            )
+        return self.pool
+
+    def shutdown(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
+
+
+def _context():
+    """forkserver where there is one (cheap workers from a preloaded server), else spawn.
+    Never fork: the dashboard calls this from a thread, and forking a threaded process
+    can deadlock the child."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["negotiation_watch.store.parse"])
+        return context
+    return multiprocessing.get_context("spawn")

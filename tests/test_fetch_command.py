@@ -1,0 +1,229 @@
+"""`negotiation-watch fetch` and `retag` end to end: real CLI, loopback feeds, real SQLite files."""
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+from feedgen import item, rss, wire
+from negotiation_watch.cli import cli
+from negotiation_watch.store import db as store
+
+SUMMARY = re.compile(r"^(\d+) feeds ok, (\d+) failed, (\d+) new articles, (\d+) updated in \d+\.\d s$", re.M)
+CLI = [str(Path(sys.executable).parent / "negotiation-watch")]
+
+
+class Feeds:
+    """Feeds served from one loopback server, with ETag/304 like a real server."""
+
+    def __init__(self, server: HTTPServer) -> None:
+        self.server = server
+        self.bodies: dict[str, bytes] = {}
+        self.hits: dict[str, int] = {}
+
+    def serve(self, path: str, body: bytes, content_type: str = "application/rss+xml") -> str:
+        self.bodies[path] = body
+        self.hits.setdefault(path, 0)
+        self.server.expect_request(path).respond_with_handler(lambda request: self._answer(path, request, content_type))
+        return self.server.url_for(path)
+
+    def _answer(self, path: str, request: Request, content_type: str) -> Response:
+        self.hits[path] += 1
+        body = self.bodies[path]
+        etag = '"' + hashlib.sha1(body).hexdigest() + '"'
+        if request.headers.get("If-None-Match") == etag:
+            return Response(status=304, headers={"ETag": etag})
+        return Response(body, content_type=content_type, headers={"ETag": etag})
+
+
+@pytest.fixture
+def feeds():
+    server = HTTPServer(host="127.0.0.1", threaded=True)
+    server.start()
+    yield Feeds(server)
+    server.clear()
+    server.stop()
+
+
+def add(db_path, *urls) -> list[int]:
+    database = store.connect(db_path)
+    try:
+        return [store.add_feed(database, url)[0] for url in urls]
+    finally:
+        database.conn.close()
+
+
+def read(db_path, fn, *args):
+    database = store.connect(db_path)
+    try:
+        return fn(database, *args)
+    finally:
+        database.conn.close()
+
+
+def run_cli(db_path, *args):
+    result = CliRunner().invoke(cli, ["--db", str(db_path), *args], catch_exceptions=False)
+    return result
+
+
+def summary_of(output: str) -> tuple[int, int, int, int]:
+    found = SUMMARY.findall(output)
+    assert found, output
+    return tuple(int(n) for n in found[-1])
+
+
+def test_fetch_stores_good_feeds_and_reports_bad_ones(db_path, feeds):
+    good = [feeds.serve(f"/wire{n}.xml", wire(n, 5)) for n in range(3)]
+    not_a_feed = feeds.serve("/note.xml", b"<?xml version='1.0'?><note><to>you</to></note>", "application/xml")
+    feeds.server.expect_request("/missing.xml").respond_with_data("no such feed", status=404)
+    missing = feeds.server.url_for("/missing.xml")
+    add(db_path, *good, not_a_feed, missing)
+
+    result = run_cli(db_path, "fetch")
+    assert result.exit_code == 0, result.output
+    assert summary_of(result.output) == (3, 2, 15, 0)
+    assert "\r" not in result.output and "\x1b" not in result.output  # piped: no live line
+
+    by_url = {f["url"]: f for f in read(db_path, store.list_feeds)}
+    assert by_url[good[0]]["title"] == "Wire 0" and by_url[good[0]]["article_count"] == 5
+    assert "not an RSS, Atom or RDF feed" in by_url[not_a_feed]["last_error"]
+    assert by_url[not_a_feed]["etag"] is None and by_url[not_a_feed]["consecutive_errors"] == 1
+    assert "404" in by_url[missing]["last_error"]
+    assert f"failed: {not_a_feed}: could not parse the feed" in result.output
+
+    again = run_cli(db_path, "fetch", "--all")
+    assert summary_of(again.output) == (3, 2, 0, 0)
+    assert read(db_path, store.stats).articles == 15
+
+
+def test_only_due_feeds_are_fetched_unless_all(db_path, feeds):
+    add(db_path, feeds.serve("/w.xml", wire(1, 2)))
+    assert summary_of(run_cli(db_path, "fetch").output)[0] == 1
+    assert summary_of(run_cli(db_path, "fetch").output) == (0, 0, 0, 0)  # not due for 15 minutes
+    assert summary_of(run_cli(db_path, "fetch", "--all").output) == (1, 0, 0, 0)
+    assert feeds.hits["/w.xml"] == 2
+
+
+def test_changed_entries_are_updated_in_place(db_path, feeds):
+    url = feeds.serve("/w.xml", rss(item("s1", "Russia talks", "First text."), item("s2", "Other", "Same.")))
+    add(db_path, url)
+    run_cli(db_path, "fetch")
+    feeds.bodies["/w.xml"] = rss(
+        item("s1", "Russia talks", "Corrected text."), item("s2", "Other", "Same."), item("s3", "New", "Fresh.")
+    )
+    assert summary_of(run_cli(db_path, "fetch", "--all").output) == (1, 0, 1, 1)
+    titles = sorted(a.title for a in read(db_path, store.latest_articles))
+    assert titles == ["New", "Other", "Russia talks"]
+    hits = read(db_path, store.search_articles, "Corrected")
+    assert len(hits) == 1 and "RUS" in {t.tag_id for t in hits[0].tags}
+
+
+def test_a_feed_that_cannot_be_stored_does_not_stop_the_others(db_path, feeds):
+    urls = [feeds.serve(f"/w{n}.xml", wire(n, 3)) for n in range(3)]
+    add(db_path, *urls)
+    database = store.connect(db_path)
+    database.conn.execute(  # a real SQLite refusal in the middle of feed 1
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.guid = 'w1-1' "
+        "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
+    )
+    database.conn.close()
+    result = run_cli(db_path, "fetch")
+    assert summary_of(result.output) == (2, 1, 6, 0)
+    feed1 = read(db_path, store.find_feed, urls[1])
+    assert "could not store this feed: refused by test" in feed1["last_error"]
+    assert feed1["etag"] is None  # its validators rolled back with its articles: refetched next time
+    counts = {f["url"]: f["article_count"] for f in read(db_path, store.list_feeds)}
+    assert counts == {urls[0]: 3, urls[1]: 0, urls[2]: 3}
+
+
+def test_a_permanent_redirect_onto_another_feed_keeps_the_old_url(db_path, feeds):
+    target = feeds.serve("/new.xml", wire(7, 2))
+    feeds.server.expect_request("/old.xml").respond_with_response(Response(status=301, headers={"Location": target}))
+    old = feeds.server.url_for("/old.xml")
+    add(db_path, old, target)
+    run_cli(db_path, "fetch")
+    feed = read(db_path, store.find_feed, old)
+    assert feed is not None and "already feed" in feed["last_error"]
+
+
+def test_store_errors_are_a_message_and_status_1(tmp_path):
+    not_a_db = tmp_path / "notes.db"
+    not_a_db.write_bytes(b"these are not the droids" * 100)
+    result = CliRunner().invoke(cli, ["--db", str(not_a_db), "fetch"])
+    assert result.exit_code == 1
+    assert "is not a readable negotiation-watch database" in result.output
+    assert not_a_db.read_bytes() == b"these are not the droids" * 100
+    assert "Traceback" not in result.output
+    directory = CliRunner().invoke(cli, ["--db", str(tmp_path), "retag"])
+    assert directory.exit_code == 1 and "is a directory" in directory.output
+
+
+def test_bad_every_is_a_usage_error(db_path):
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "fetch", "--every", "soon"])
+    assert result.exit_code == 2 and "not a duration" in result.output
+
+
+def test_retag_command_reports_progress_and_count(db_path, feeds):
+    add(db_path, feeds.serve("/w.xml", wire(3, 4)))
+    run_cli(db_path, "fetch")
+    result = run_cli(db_path, "retag")
+    assert result.exit_code == 0
+    assert re.search(r"^re-tagged 4 articles \(taxonomy [\w-]+\)$", result.output, re.M), result.output
+
+
+def test_two_fetch_processes_at_once_store_everything_once(db_path, feeds):
+    urls = [feeds.serve(f"/w{n}.xml", wire(n, 10)) for n in range(12)]
+    add(db_path, *urls)
+    runs = [
+        subprocess.Popen([*CLI, "--db", str(db_path), "fetch", "--all"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    for run, (out, err) in zip(runs, outputs):
+        assert run.returncode == 0, err.decode()
+        assert "locked" not in err.decode() and "failed:" not in err.decode()
+        assert summary_of(out.decode())[:2] == (12, 0)
+    assert sum(summary_of(out.decode())[2] for out, _ in outputs) == 120  # each article stored by one of them
+    database = store.connect(db_path)
+    try:
+        assert database.conn.execute("SELECT count(*), count(DISTINCT feed_id || guid) FROM articles").fetchone() == (
+            120,
+            120,
+        )
+        database.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    finally:
+        database.conn.close()
+
+
+def test_fetch_every_repeats_until_interrupted(db_path, feeds):
+    add(db_path, feeds.serve("/w.xml", wire(5, 3)))
+    run = subprocess.Popen(
+        [*CLI, "--db", str(db_path), "fetch", "--every", "1s"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        waits = 0
+        deadline = time.monotonic() + 30
+        while waits < 2 and time.monotonic() < deadline:
+            line = run.stderr.readline().decode()
+            waits += line.startswith("next fetch in")
+        assert waits == 2
+    finally:
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=30)
+    assert run.returncode == 0, err.decode()
+    assert "stopped" in err.decode() and "Traceback" not in err.decode()
+    summaries = SUMMARY.findall(out.decode())
+    assert len(summaries) >= 2 and summaries[0][2] == "3" and summaries[1][2] == "0"
+    assert feeds.hits["/w.xml"] >= 2

@@ -1,0 +1,186 @@
+"""ingest, retag_all and needs_retag on real SQLite files with the real extractor."""
+
+import sqlite3
+from datetime import datetime, timezone
+
+import pytest
+
+from negotiation_watch.store import db as store
+from negotiation_watch.store.ingest import ingest, needs_retag, retag_all
+from negotiation_watch.store.parse import parse_feed
+from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
+
+from feedgen import item, rss
+
+FEED_URL = "http://127.0.0.1:9/wire.xml"
+NOW = datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
+
+
+STORIES = [
+    item("a1", "Russia and Ukraine swap prisoners", "The exchange was brokered by the United Arab Emirates."),
+    item("a2", "Iran nuclear talks resume in Vienna", "Negotiators from Iran met European officials on Tuesday."),
+    item("a3", "Harvest festival opens", "A quiet local story with no parties in it at all."),
+]
+
+
+@pytest.fixture
+def db(db_path):
+    database = store.connect(db_path)
+    yield database
+    database.conn.close()
+
+
+@pytest.fixture
+def feed_id(db):
+    return store.add_feed(db, FEED_URL)[0]
+
+
+@pytest.fixture(scope="module")
+def taxonomy():
+    return default_taxonomy()
+
+
+def parsed(*items: str, **kw):
+    return parse_feed(rss(*items, **kw), {"content-type": "application/rss+xml"}, FEED_URL)
+
+
+def count(db, sql: str, *params) -> int:
+    return db.conn.execute(sql, params).fetchone()[0]
+
+
+def test_ingesting_twice_stores_nothing_twice(db, feed_id, taxonomy):
+    first = ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
+    tags = count(db, "SELECT count(*) FROM tags")
+    second = ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
+    assert (first.new, first.updated) == (3, 0)
+    assert (second.new, second.updated) == (0, 0)
+    assert count(db, "SELECT count(*) FROM articles") == 3
+    assert count(db, "SELECT count(*) FROM tags") == tags > 0
+
+
+def test_every_article_has_its_tags_and_is_searchable(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
+    rows = {r["guid"]: r["id"] for r in db.query("SELECT guid, id FROM articles")}
+
+    def parties(guid):
+        sql = "SELECT tag_id FROM tags WHERE article_id = ? AND kind = 'party'"
+        return {tag for (tag,) in db.conn.execute(sql, (rows[guid],))}
+
+    assert {"RUS", "UKR"} <= parties("a1")
+    assert "IRN" in parties("a2")
+    assert parties("a3") == set()
+    evidence = store.get_article(db, rows["a1"]).evidence
+    title = store.get_article(db, rows["a1"]).title
+    for ev in evidence:  # each evidence span points at the stored text it quotes
+        if ev["field"] == "title":
+            assert title[ev["start"] : ev["end"]] == ev["text"]
+    db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert [a.id for a in store.search_articles(db, "prisoners")] == [rows["a1"]]
+    assert [a.id for a in store.search_articles(db, "Vienna")] == [rows["a2"]]
+
+
+def test_changed_text_updates_in_place_and_retags(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
+    before = db.conn.execute("SELECT id, published FROM articles WHERE guid = 'a3'").fetchone()
+    store.set_read(db, before[0])
+    edited = item("a3", "Harvest festival opens", "Late addition: Iran sent a delegation to the opening.")
+    result = ingest(db, feed_id, parsed(STORIES[0], STORIES[1], edited), taxonomy, now=NOW)
+    assert (result.new, result.updated) == (0, 1)
+    after = store.get_article(db, before[0])
+    assert after.summary.startswith("Late addition") and after.is_read  # same row, read mark kept
+    assert count(db, "SELECT count(*) FROM articles") == 3
+    assert {e["tag_id"] for e in after.evidence} == {"IRN"}
+    assert [a.id for a in store.search_articles(db, "delegation")] == [before[0]]
+    assert store.search_articles(db, "quiet") == []  # the old text left the index
+    db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+
+
+def test_undated_entries_are_dated_when_first_seen(db, feed_id, taxonomy):
+    undated = item("u1", "Undated bulletin", "No date in the feed.", date=None)
+    ingest(db, feed_id, parsed(undated), taxonomy, now=NOW)
+    later = datetime(2025, 6, 11, 9, 0, tzinfo=timezone.utc)
+    edited = item("u1", "Undated bulletin", "Still no date, new words.", date=None)
+    ingest(db, feed_id, parsed(edited), taxonomy, now=later)
+    row = db.conn.execute("SELECT published, date_estimated, fetched FROM articles").fetchone()
+    assert row == ("2025-06-10T09:00:00Z", 1, "2025-06-10T09:00:00Z")
+
+
+def test_a_real_date_replaces_an_estimated_one(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(item("u2", "Bulletin", "First version.", date=None)), taxonomy, now=NOW)
+    ingest(db, feed_id, parsed(item("u2", "Bulletin", "Dated version.")), taxonomy, now=NOW)
+    row = db.conn.execute("SELECT published, date_estimated FROM articles").fetchone()
+    assert row == ("2025-06-03T10:00:00Z", 0)
+
+
+def test_feed_title_site_and_fetch_columns_are_stored(db, feed_id, taxonomy):
+    updates = {"etag": '"v1"', "body_hash": "abc", "last_status": "fetched", "consecutive_errors": 0}
+    ingest(db, feed_id, parsed(STORIES[0], title="Wire &amp; Co"), taxonomy, now=NOW, feed_updates=updates)
+    feed = store.find_feed(db, feed_id)
+    assert (feed["title"], feed["site_url"], feed["etag"], feed["body_hash"]) == (
+        "Wire & Co", "https://wire.example/", '"v1"', "abc"
+    )
+
+
+def test_failure_mid_feed_leaves_the_database_as_before(db, feed_id, taxonomy):
+    """A feed is one transaction: articles, tags, FTS and its validators commit together."""
+    ingest(db, feed_id, parsed(STORIES[0]), taxonomy, now=NOW, feed_updates={"etag": '"old"'})
+    snapshot = db.conn.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone()
+    # A real SQLite failure part-way through the feed: the second new article is refused.
+    db.conn.execute(
+        "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.guid = 'a3' "
+        "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="disk trouble"):
+        ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW, feed_updates={"etag": '"new"'})
+    assert db.conn.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone() == snapshot
+    assert store.find_feed(db, feed_id)["etag"] == '"old"'  # so the next run fetches it again
+    assert not db.conn.in_transaction
+    db.conn.execute("DROP TRIGGER refuse")
+    assert ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW).new == 2
+
+
+def test_a_redirect_onto_another_feeds_url_keeps_the_old_url(db, feed_id, taxonomy):
+    other_id, _ = store.add_feed(db, "http://127.0.0.1:9/other.xml")
+    updates = {"url": "http://127.0.0.1:9/other.xml", "last_error": None}
+    ingest(db, feed_id, parsed(STORIES[0]), taxonomy, now=NOW, feed_updates=updates)
+    feed = store.find_feed(db, feed_id)
+    assert feed["url"] == FEED_URL
+    assert f"already feed {other_id}" in feed["last_error"]
+    assert count(db, "SELECT count(*) FROM articles") == 1
+
+
+def test_retag_all_applies_a_changed_taxonomy(db, feed_id, taxonomy, tmp_path):
+    story = item("z1", "Zephyr Front joins the Geneva talks", "Delegates of the Zephyr Front arrived on Monday.")
+    ingest(db, feed_id, parsed(story, *STORIES), taxonomy, now=NOW)
+    assert needs_retag(db, taxonomy)  # nothing recorded the taxonomy yet
+    assert retag_all(db, taxonomy) == 4
+    assert not needs_retag(db, taxonomy)
+
+    user_dir = tmp_path / "taxonomy.d"
+    user_dir.mkdir()
+    (user_dir / "zephyr.toml").write_text(
+        '[[party]]\nid = "ZEPHYR"\nkind = "nonstate"\nname = "Zephyr Front"\naliases = ["Zephyr Front"]\n'
+    )
+    extended = load_taxonomy(user_dir)
+    assert not extended.problems and extended.version != taxonomy.version
+    assert needs_retag(db, extended)
+    before = count(db, "SELECT count(*) FROM tags WHERE tag_id <> 'ZEPHYR'")
+    seen = []
+    assert retag_all(db, extended, lambda done, total: seen.append((done, total))) == 4
+    assert seen[-1] == (4, 4)
+    zephyr = count(db, "SELECT count(DISTINCT article_id) FROM tags WHERE tag_id = 'ZEPHYR'")
+    assert zephyr == 1
+    assert count(db, "SELECT count(*) FROM tags WHERE tag_id <> 'ZEPHYR'") == before  # nothing else lost
+    assert not needs_retag(db, extended) and needs_retag(db, taxonomy)
+
+
+def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
+    from negotiation_watch.store import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "RETAG_BATCH", 2)
+    ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
+    tags = count(db, "SELECT count(*) FROM tags")
+    seen = []
+    assert retag_all(db, taxonomy, lambda done, total: seen.append(done)) == 4
+    assert seen == [2, 4]
+    assert count(db, "SELECT count(*) FROM tags") == tags
