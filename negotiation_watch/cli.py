@@ -64,6 +64,11 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
+from negotiation_watch.tag_command import tag  # noqa: E402  (commands register after the group)
+
+cli.add_command(tag)
+
+
 def main() -> None:
     cli(prog_name="negotiation-watch")
 

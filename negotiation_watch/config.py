@@ -14,6 +14,7 @@ DB_ENV = "NEGOTIATION_WATCH_DB"
 # Tests and portable installs point these at their own folders instead of the user's home.
 CONFIG_DIR_ENV = "NEGOTIATION_WATCH_CONFIG_DIR"
 DATA_DIR_ENV = "NEGOTIATION_WATCH_DATA_DIR"
+CACHE_DIR_ENV = "NEGOTIATION_WATCH_CACHE_DIR"
 
 
 def config_dir() -> Path:
@@ -24,6 +25,11 @@ def config_dir() -> Path:
 def data_dir() -> Path:
     """The user's data folder, home of the default database."""
     return Path(os.environ.get(DATA_DIR_ENV) or platformdirs.user_data_dir(APP_NAME))
+
+
+def cache_dir() -> Path:
+    """The user's cache folder: the compiled taxonomy matcher, safe to delete."""
+    return Path(os.environ.get(CACHE_DIR_ENV) or platformdirs.user_cache_dir(APP_NAME))
 
 
 def taxonomy_override_dir() -> Path:

@@ -1,0 +1,80 @@
+"""`negotiation-watch tag`: run the extractor on text or on JSON lines, print JSON."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from typing import IO, Any
+
+import click
+
+from negotiation_watch.store.extract import extract
+from negotiation_watch.store.taxonomy import Taxonomy, default_taxonomy
+
+
+@click.command()
+@click.option("--jsonl", is_flag=True, help='Read {"id","title","text","date"?} a line; write one result a line.')
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Article date, to resolve office titles to people.")
+@click.argument("text", required=False)
+def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
+    """Tag TEXT (or standard input) with parties and negotiation tracks, as JSON."""
+    date = _parse_date(date_text) if date_text else None
+    if date_text and date is None:
+        raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
+    taxonomy = default_taxonomy()
+    for problem in taxonomy.problems:
+        click.echo(f"warning: taxonomy: {problem}", err=True)
+    stdin = click.get_text_stream("stdin")
+    out = click.get_text_stream("stdout")
+    if jsonl:
+        _tag_lines(taxonomy, stdin, out, date)
+        return
+    if text is None:
+        try:
+            text = stdin.read()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(f"cannot read standard input: {exc}") from exc
+    title, _, body = text.strip().partition("\n")
+    result = extract(taxonomy, title, body, date).to_json()
+    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+
+
+def _tag_lines(taxonomy: Taxonomy, source: IO[str], out: IO[str], default_date: datetime.date | None) -> None:
+    """One output line per input line, in order; a bad line gets an error object."""
+    try:
+        for line in source:
+            if line.strip():
+                out.write(json.dumps(_tag_line(taxonomy, line, default_date), ensure_ascii=False) + "\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        out.flush()
+        raise click.ClickException(f"cannot read input: {exc}") from exc
+
+
+def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
+    try:
+        item = json.loads(line)
+    except ValueError as exc:
+        return {"id": None, "error": f"not JSON: {exc}"}
+    if not isinstance(item, dict):
+        return {"id": None, "error": "expected a JSON object"}
+    item_id = item.get("id")
+    title, text, date_value = item.get("title", ""), item.get("text", ""), item.get("date")
+    if not isinstance(title, str) or not isinstance(text, str):
+        return {"id": item_id, "error": "title and text must be strings"}
+    if not title and not text:
+        return {"id": item_id, "error": "title and text are both empty"}
+    date = default_date
+    if date_value is not None:
+        date = _parse_date(date_value) if isinstance(date_value, str) else None
+        if date is None:
+            return {"id": item_id, "error": f"not a date: {date_value!r} (use YYYY-MM-DD)"}
+    return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    """YYYY-MM-DD, or the date part of an ISO timestamp; None when it is neither."""
+    try:
+        return datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return None

@@ -1,0 +1,333 @@
+"""The extractor: a pure function from (taxonomy, title, text, date) to tagged parties and tracks."""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from negotiation_watch.store.fold import fold_text
+from negotiation_watch.store.matcher import (
+    NOT, OFFICE, PARTY, PARTY_LAYER, PERSON, TRACK, TRIGGER, CompiledRule, Matcher, matcher_for,
+)
+from negotiation_watch.store.taxonomy import Taxonomy
+
+FIELDS = ("title", "text")
+# A capital after one of these words names a place, not the government seated there.
+_VENUE_BEFORE = re.compile(
+    r"(?:^| )(?:(?:in|at|near|outside|inside|around|across|via|visit|visits|visited|visiting|arrived|arrives"
+    r"|arriving|landed|reached)(?: the)?"
+    r"|(?:flew|fly|flies|flying|flight|flights|travel|travels|travelled|traveled|travelling|traveling|trip"
+    r"|visit|journey|went|go|goes|going|came|come|return|returned|returns|returning|headed|heading|back"
+    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?) $"
+)
+_ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
+# Capitalised words that start sentences or clauses; a name after them is not a surname.
+_FUNCTION_WORDS = frozenset(
+    "a an and as at after before both but by during for from if in into including like meanwhile"
+    " neighbouring neighboring of on or over since so the then though to unlike until when where"
+    " whereas while with within without yet also even only now today yesterday tomorrow"
+    " monday tuesday wednesday thursday friday saturday sunday january february march april may"
+    " june july august september october november december".split()
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    field: str
+    start: int
+    end: int
+    text: str
+    person: str | None = None
+
+    def to_json(self) -> dict:
+        out = {"field": self.field, "start": self.start, "end": self.end, "text": self.text}
+        if self.person is not None:
+            out["person"] = self.person
+        return out
+
+
+@dataclass
+class Tag:
+    kind: str
+    id: str
+    name: str
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "name": self.name, "evidence": [e.to_json() for e in self.evidence]}
+
+
+@dataclass
+class Extraction:
+    parties: list[Tag]
+    tracks: list[Tag]
+
+    def to_json(self) -> dict:
+        """The design's tag output shape, without the article id."""
+        return {"parties": [t.to_json() for t in self.parties], "tracks": [t.to_json() for t in self.tracks]}
+
+
+@dataclass
+class _Field:
+    """One scanned field: its text, folded form, offset map and the selected hits."""
+
+    name: str
+    text: str
+    spaced: str  # " " + folded + " ": the automaton's input
+    offsets: list[int] | None
+    shouting: bool
+    party_hits: list = field(default_factory=list)  # (fs, fe, target)
+    track_hits: list = field(default_factory=list)
+
+    def span(self, fs: int, fe: int) -> tuple[int, int]:
+        """Original start and end of folded [fs, fe)."""
+        if self.offsets is None:
+            return fs, fe
+        return self.offsets[fs], self.offsets[fe - 1] + 1
+
+
+def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date | None = None) -> Extraction:
+    """Parties and tracks named in an article, each with the evidence where it was read."""
+    matcher = matcher_for(taxonomy)
+    fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
+    party_found = _resolve_shared([_read_parties(matcher, f, date) for f in fields])
+    article_parties = {party for found in party_found for (_, party, _, _, _) in found}
+    track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
+    parties: dict[str, Tag] = {}
+    for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
+        for fs, party, person, fe, role in found:
+            if tracks_spans and role.endswith("metonyms") and _inside(fs, fe, tracks_spans):
+                continue  # a capital inside a track's name ("Minsk agreements") is no party
+            start, end = f.span(fs, fe)
+            tag = parties.get(party)
+            if tag is None:
+                tag = parties[party] = Tag(PARTY, party, matcher.party_names[party])
+            elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
+                continue  # two entries of one party on one span
+            tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
+    tracks: dict[str, Tag] = {}
+    for f, (_, found) in zip(fields, track_found):
+        for fs, fe, track in found:
+            start, end = f.span(fs, fe)
+            tag = tracks.get(track)
+            if tag is None:
+                tag = tracks[track] = Tag(TRACK, track, matcher.track_names[track])
+            tag.evidence.append(Evidence(f.name, start, end, f.text[start:end]))
+    return Extraction(list(parties.values()), list(tracks.values()))
+
+
+def _scan(matcher: Matcher, name: str, text: str) -> _Field:
+    folded, offsets = fold_text(text)
+    f = _Field(name, text, f" {folded} ", offsets, text.isupper())
+    hits: tuple[list, list] = ([], [])
+    plain = offsets is None and not f.shouting
+    for end, (keylen, variants) in matcher.automaton.iter(f.spaced):
+        fs = end - keylen + 1
+        if len(variants) == 1:
+            uppers, lowers, target, tail, layer = variants[0]
+            if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
+                hits[layer].append((fs, end - 1, target, tail))
+            elif _case_ok(f, fs, uppers, lowers):
+                hits[layer].append((fs, end - 1, target, tail))
+            continue
+        seen = set()
+        for uppers, lowers, target, tail, layer in variants:
+            if target not in seen and _case_ok(f, fs, uppers, lowers):
+                seen.add(target)  # spellings differing only in case name one thing once
+                hits[layer].append((fs, end - 1, target, tail))
+    f.party_hits = _longest_first(hits[0])
+    f.track_hits = _longest_first(hits[1])
+    return f
+
+
+def _capitals(text: str, fs: int, uppers: tuple[int, ...]) -> bool:
+    for k in uppers:
+        if not text[fs + k].isupper():
+            return False
+    return True
+
+
+def _case_ok(f: _Field, fs: int, uppers: tuple[int, ...], lowers: tuple[int, ...] | None) -> bool:
+    """Capitals in the pattern are capitals in the text; exact patterns match case fully."""
+    if lowers is None and (f.shouting or not uppers):
+        return True
+    text, offsets = f.text, f.offsets
+    for k in uppers:
+        if not text[fs + k if offsets is None else offsets[fs + k]].isupper():
+            return False
+    for k in lowers or ():
+        if not text[fs + k if offsets is None else offsets[fs + k]].islower():
+            return False
+    return True
+
+
+def _place_then_longest(hit: tuple) -> tuple[int, int]:
+    return hit[0], -hit[1]
+
+
+def _longest_first(hits: list) -> list:
+    """Non-overlapping hits, the longest at each place; equal spans all stay."""
+    if len(hits) < 2:
+        return hits
+    hits.sort(key=_place_then_longest)
+    kept = []
+    last_start, last_end = -1, -1
+    for hit in hits:
+        if hit[0] >= last_end:
+            kept.append(hit)
+            last_start, last_end = hit[0], hit[1]
+        elif hit[0] == last_start and hit[1] == last_end:
+            kept.append(hit)
+    return kept
+
+
+def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> list[tuple]:
+    """(fs, party, person, fe, role) for every party-layer hit that survives the trap rules."""
+    found = []
+    starts = {h[0] for h in f.party_hits}
+    for fs, fe, (kind, ident, role), tail in f.party_hits:
+        if tail and f.text.startswith(tail, f.span(fs, fe)[1]):
+            fe += len(tail)
+        if kind == NOT:
+            continue
+        if kind == PARTY:
+            if role.endswith("metonyms") and _is_venue(f, fs, fe):
+                continue
+            if role[0] == "?" and _looks_like_name(f, fs, fe, starts):
+                continue
+            if _trapped(matcher, f, fs, fe - len(tail)):
+                continue
+            found.append((fs, ident, None, fe, role))
+        elif kind == PERSON:
+            found.append((fs, _person_party(matcher, ident, date), ident, fe, role))
+        elif kind == OFFICE:
+            found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))
+    return found
+
+
+def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
+    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere."""
+    by_span: dict[tuple, set[str]] = {}
+    for index, found in enumerate(found_by_field):
+        for fs, party, _, fe, _ in found:
+            by_span.setdefault((index, fs, fe), set()).add(party)
+    shared = {span for span, named in by_span.items() if len(named) > 1}
+    if not shared:
+        return found_by_field
+    sure = {party for span, named in by_span.items() if span not in shared for party in named}
+    return [
+        [hit for hit in found if (index, hit[0], hit[3]) not in shared or hit[1] in sure]
+        for index, found in enumerate(found_by_field)
+    ]
+
+
+def _is_venue(f: _Field, fs: int, fe: int) -> bool:
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
+    spaced = f.spaced
+    if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
+        return True
+    return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
+
+
+def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
+    """An ambiguous alias next to another capitalised word is part of a name ("Chad Smith")."""
+    if f.shouting:
+        return False
+    text = f.text
+    start, end = f.span(fs, fe)
+    after = text[end:end + 2]
+    if len(after) == 2 and after[0] == " " and after[1].isupper() and (fe + 1) not in starts:
+        return True
+    if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
+        word_start = start - 1
+        while word_start > 0 and text[word_start - 1].isalpha():
+            word_start -= 1
+        word = text[word_start:start - 1]
+        return word[0].isupper() and word.lower() not in _FUNCTION_WORDS
+    return False
+
+
+def _trapped(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
+    traps = matcher.traps.get(f.spaced[fs + 1:fe + 1])
+    if not traps:
+        return False
+    spaced = f.spaced
+    for trap in traps:
+        if trap.near is not None and trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window):
+            return True
+        after = spaced[fe + 1:fe + 40].lstrip() + " "
+        if any(after.startswith(w + " ") for w in trap.next):
+            return True
+        before = " " + spaced[max(0, fs - 40):fs + 1].rstrip()
+        if any(before.endswith(" " + w) for w in trap.prev):
+            return True
+    return False
+
+
+def _person_party(matcher: Matcher, person: str, date: datetime.date | None) -> str:
+    """The party of an office the person held on that date, else the person's own party."""
+    if date is not None:
+        for start, end, party in matcher.person_terms.get(person, ()):
+            if _within(date, start, end):
+                return party
+    return matcher.person_party[person]
+
+
+def _holder(matcher: Matcher, office: str, date: datetime.date | None) -> str | None:
+    """Who held the office on the date (undated: whoever holds it now), if the data knows."""
+    holder = None
+    for start, end, person in matcher.office_holders.get(office, ()):
+        if date is None:
+            if end is None:
+                holder = person
+        elif _within(date, start, end):
+            holder = person
+    return holder
+
+
+def _within(date: datetime.date, start: datetime.date | None, end: datetime.date | None) -> bool:
+    return (start is None or start <= date) and (end is None or date <= end)
+
+
+def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
+                 date: datetime.date | None) -> tuple[list, list]:
+    """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
+    spans, found, said = [], [], set()
+    for fs, fe, (kind, ident, _), _tail in f.track_hits:
+        if kind == TRACK:
+            spans.append((fs, fe))
+            found.append((fs, fe, ident))
+        elif kind == TRIGGER:
+            fired = [r.track for r in matcher.rules.get(ident, ()) if _fires(r, f, fs, fe, fields, parties, date)]
+            if fired:
+                spans.append((fs, fe))
+                # One piece of evidence per trigger word: "talks" five times says no more.
+                fresh = [t for t in dict.fromkeys(fired) if (t, ident) not in said]
+                said.update((t, ident) for t in fresh)
+                found.extend((fs, fe, track) for track in fresh)
+    return spans, found
+
+
+def _fires(rule: CompiledRule, f: _Field, fs: int, fe: int, fields: list[_Field], parties: set[str],
+           date: datetime.date | None) -> bool:
+    if date is not None and ((rule.after and date < rule.after) or (rule.before and date > rule.before)):
+        return False
+    if not rule.parties <= parties or (rule.not_party & parties):
+        return False
+    if rule.any_party and not (rule.any_party & parties):
+        return False
+    if rule.unless is not None and _near(rule.unless, rule.window, f, fs, fe, fields):
+        return False
+    return rule.near is None or _near(rule.near, rule.window, f, fs, fe, fields)
+
+
+def _near(words: re.Pattern, window: int, f: _Field, fs: int, fe: int, fields: list[_Field]) -> bool:
+    """Any of the words within `window` characters of the hit (0: anywhere in the article)."""
+    if window == 0:
+        return any(words.search(other.spaced) for other in fields)
+    return words.search(f.spaced, max(0, fs - window), fe + 2 + window) is not None
+
+
+def _inside(fs: int, fe: int, spans: list[tuple[int, int]]) -> bool:
+    return any(s <= fs and fe <= e for s, e in spans)

@@ -1,0 +1,265 @@
+"""Compile a Taxonomy into one Aho-Corasick automaton plus lookup tables, cached on disk."""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import hashlib
+import os
+import pickle
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ahocorasick
+
+from negotiation_watch.store.fold import fold_pattern, fold_words
+from negotiation_watch.store.taxonomy import Rule, Taxonomy
+
+PARTY_LAYER, TRACK_LAYER = 0, 1
+# Target kinds; a target is (kind, id, role).
+PARTY, PERSON, OFFICE, NOT, TRACK, TRIGGER = "party", "person", "office", "not", "track", "trigger"
+LAYER = {PARTY: PARTY_LAYER, PERSON: PARTY_LAYER, OFFICE: PARTY_LAYER, NOT: PARTY_LAYER,
+         TRACK: TRACK_LAYER, TRIGGER: TRACK_LAYER}
+PARTY_ROLES = ("aliases", "demonyms", "metonyms", "institutions")
+
+
+@dataclass
+class CompiledRule:
+    track: str
+    near: re.Pattern | None
+    unless: re.Pattern | None
+    window: int
+    parties: frozenset[str]
+    any_party: frozenset[str]
+    not_party: frozenset[str]
+    after: datetime.date | None
+    before: datetime.date | None
+
+
+@dataclass
+class CompiledTrap:
+    near: re.Pattern | None
+    next: tuple[str, ...]
+    prev: tuple[str, ...]
+    window: int
+
+
+@dataclass
+class Matcher:
+    version: str
+    automaton: ahocorasick.Automaton
+    party_names: dict[str, str]
+    track_names: dict[str, str]
+    office_party: dict[str, str]
+    office_holders: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
+    person_party: dict[str, str]
+    person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
+    rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    traps: dict[str, list[CompiledTrap]] = field(default_factory=dict)  # alias key -> traps
+
+
+def matcher_for(taxonomy: Taxonomy) -> Matcher:
+    """The taxonomy's compiled matcher: memory, then the disk cache, then a fresh build."""
+    if taxonomy._matcher is not None:
+        return taxonomy._matcher
+    path = _cache_path(taxonomy.version)
+    matcher = _read_cache(path, taxonomy.version)
+    if matcher is None:
+        matcher = build_matcher(taxonomy)
+        _write_cache(path, matcher)
+    taxonomy._matcher = matcher
+    return matcher
+
+
+def build_matcher(taxonomy: Taxonomy) -> Matcher:
+    """Every string the taxonomy knows, folded, in one automaton keyed ' phrase '."""
+    patterns = _Patterns(taxonomy.suppressed)
+    _add_parties(patterns, taxonomy)
+    _add_offices(patterns, taxonomy)
+    for person in taxonomy.people.values():
+        for name in [person.name, *person.aliases]:
+            patterns.add(name, (PERSON, person.id, "name"))
+        for name in person.exact:
+            patterns.add(name, (PERSON, person.id, "name"), exact=True)
+    rules: dict[str, list[CompiledRule]] = {}
+    for track in taxonomy.tracks.values():
+        for alias in [track.name, *track.aliases]:
+            patterns.add(alias, (TRACK, track.id, "alias"))
+        for rule in track.rules:
+            for trigger in rule.trigger:
+                key = patterns.add(trigger, (TRIGGER, fold_words(trigger), "trigger"))
+                if key:
+                    rules.setdefault(key, []).append(_compile_rule(track.id, rule))
+    automaton = ahocorasick.Automaton()
+    for key, variants in patterns.variants.items():
+        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants)))
+    automaton.make_automaton()
+    return Matcher(
+        version=taxonomy.version,
+        automaton=automaton,
+        party_names={p.id: p.name for p in taxonomy.parties.values()},
+        track_names={t.id: t.name for t in taxonomy.tracks.values()},
+        office_party={o.id: o.party for o in taxonomy.offices.values()},
+        office_holders=_office_holders(taxonomy),
+        person_party={p.id: p.party for p in taxonomy.people.values()},
+        person_terms={
+            p.id: [(t.start, t.end, taxonomy.offices[t.office].party) for t in p.offices]
+            for p in taxonomy.people.values()
+        },
+        rules=rules,
+        traps=_compile_traps(taxonomy),
+    )
+
+
+class _Patterns:
+    """Folded key -> [(capital positions, lower-case positions or None, target, final dots, layer)]."""
+
+    def __init__(self, suppressed: set[str]) -> None:
+        self.suppressed = {fold_pattern(s)[0] for s in suppressed}
+        self.variants: dict[str, list] = {}
+
+    def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
+        key, uppers, kept = fold_pattern(surface)
+        if not key or key in self.suppressed:
+            return None
+        lowers = tuple(i for i, c in enumerate(kept) if c.islower()) if exact else None
+        # A final "." ("U.S.") folds away; evidence takes it back when the text has it.
+        tail = surface[len(surface.rstrip(".")):]
+        variant = (uppers, lowers, target, tail, LAYER[target[0]])
+        bucket = self.variants.setdefault(key, [])
+        if variant not in bucket:
+            bucket.append(variant)
+        return key
+
+
+def _add_parties(patterns: _Patterns, taxonomy: Taxonomy) -> None:
+    for party in taxonomy.parties.values():
+        # "?" marks an ambiguous string: the matcher applies its trap rules to it.
+        ambiguous = set(party.ambiguous)
+        listed = set()
+        for role in PARTY_ROLES:
+            for surface in getattr(party, role):
+                listed.add(surface)
+                patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
+        for surface in [party.name, *party.ambiguous]:
+            if surface not in listed:
+                patterns.add(surface, (PARTY, party.id, "?aliases" if surface in ambiguous else "aliases"))
+        for surface in party.exact:
+            patterns.add(surface, (PARTY, party.id, "exact"), exact=True)
+        for surface in party.not_:
+            patterns.add(surface, (NOT, party.id, "not"))
+
+
+def _add_offices(patterns: _Patterns, taxonomy: Taxonomy) -> None:
+    """Titles as written, plus the role qualified by each of its party's names."""
+    for office in taxonomy.offices.values():
+        target = (OFFICE, office.id, "title")
+        for title in office.titles:
+            patterns.add(title, target)
+        party = taxonomy.parties[office.party]
+        roles = [office.role, *taxonomy.roles.get(office.role, [])]
+        names = [_bare(n) for n in [party.name, *party.aliases, *party.demonyms] if n not in party.ambiguous]
+        seats = [_bare(n) for n in party.metonyms]
+        owners = [_bare(n) for n in [party.name, *party.aliases] if n not in party.ambiguous] + seats
+        for role in roles:
+            for name in names + seats:
+                patterns.add(f"{name} {role}", target)
+            for owner in owners:
+                for form in ("{o}'s {r}", "{r} of {o}", "{r} of the {o}", "{r} for {o}", "{r} for the {o}"):
+                    patterns.add(form.format(o=owner, r=role), target)
+
+
+def _bare(name: str) -> str:
+    """A name without a leading article, for building 'the Kremlin's spokesman'-like forms."""
+    return name[4:] if name.lower().startswith("the ") else name
+
+
+def _office_holders(taxonomy: Taxonomy) -> dict[str, list]:
+    holders: dict[str, list] = {}
+    for person in taxonomy.people.values():
+        for tenure in person.offices:
+            if taxonomy.offices[tenure.office].shared:
+                continue  # a deputy's or envoy's title does not say which one
+            holders.setdefault(tenure.office, []).append((tenure.start, tenure.end, person.id))
+    for terms in holders.values():
+        terms.sort(key=lambda t: t[0] or datetime.date.min)
+    return holders
+
+
+def _compile_rule(track: str, rule: Rule) -> CompiledRule:
+    return CompiledRule(
+        track=track,
+        near=_words_re(rule.near),
+        unless=_words_re(rule.unless),
+        window=rule.window,
+        parties=frozenset(rule.parties),
+        any_party=frozenset(rule.any_party),
+        not_party=frozenset(rule.not_party),
+        after=rule.after,
+        before=rule.before,
+    )
+
+
+def _compile_traps(taxonomy: Taxonomy) -> dict[str, list[CompiledTrap]]:
+    traps: dict[str, list[CompiledTrap]] = {}
+    for trap in taxonomy.traps:
+        compiled = CompiledTrap(
+            near=_words_re(trap.near),
+            next=tuple(fold_words(w) for w in trap.next),
+            prev=tuple(fold_words(w) for w in trap.prev),
+            window=trap.window,
+        )
+        for alias in trap.aliases:
+            traps.setdefault(fold_pattern(alias)[0], []).append(compiled)
+    return traps
+
+
+def _words_re(words: list[str]) -> re.Pattern | None:
+    """Any of the words as whole words in folded text (lower case, punctuation as spaces)."""
+    folded = sorted({fold_words(w) for w in words if fold_words(w)}, key=len, reverse=True)
+    if not folded:
+        return None
+    return re.compile("(?<![^ ])(?:" + "|".join(re.escape(w) for w in folded) + ")(?![^ ])")
+
+
+def _cache_path(version: str) -> Path:
+    """Keyed by the data's version and by this code, so a pickle never outlives its classes."""
+    from negotiation_watch.config import cache_dir
+
+    return cache_dir() / f"matcher-{version}-{_code_hash()}.pickle"
+
+
+@functools.cache
+def _code_hash() -> str:
+    here = Path(__file__).parent
+    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    return hashlib.sha256(blob).hexdigest()[:12]
+
+
+def _read_cache(path: Path, version: str) -> Matcher | None:
+    """A cached matcher of this version, or None when missing, stale or unreadable."""
+    try:
+        with path.open("rb") as handle:
+            matcher = pickle.load(handle)
+    except Exception:  # a corrupt or foreign cache file is rebuilt, whatever it raises
+        return None
+    if not isinstance(matcher, Matcher) or matcher.version != version:
+        return None
+    return matcher
+
+
+def _write_cache(path: Path, matcher: Matcher) -> None:
+    """Write atomically; a read-only or full disk only costs the next start a rebuild."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".matcher-", suffix=".tmp")
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump(matcher, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
