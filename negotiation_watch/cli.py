@@ -64,11 +64,6 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
-from negotiation_watch.tag_command import tag  # noqa: E402  (commands register after the group)
-
-cli.add_command(tag)
-
-
 def main() -> None:
     cli(prog_name="negotiation-watch")
 
@@ -78,10 +73,12 @@ def _register_commands() -> None:
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.retag_command import retag
+    from negotiation_watch.tag_command import tag
 
     cli.add_command(feeds)
     cli.add_command(fetch)
     cli.add_command(retag)
+    cli.add_command(tag)
 
 
 _register_commands()
