@@ -9,8 +9,12 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
+import os
 import re
+import select
 import signal
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -110,9 +114,34 @@ def _keep_if_one_char(declaration: re.Match) -> bytes:
     return declaration.group() if _ONE_CHAR_ENTITY.fullmatch(declaration.group()) else b""
 
 
-def init_worker() -> None:
-    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly."""
+def init_worker(main_pid: int | None = None) -> None:
+    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly,
+    and exit on their own when it dies without doing so (SIGKILL, out of memory): the
+    process pool would leave them, and the forkserver they keep alive, waiting forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if main_pid:
+        threading.Thread(target=_exit_after, args=(main_pid,), daemon=True).start()
+
+
+def _exit_after(pid: int) -> None:
+    """Wait until process `pid` has ended, then end this one."""
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process ends (Linux 5.3+)
+        select.select([handle], [], [])
+    except (AttributeError, OSError):  # no pidfd here, or the process is already gone
+        while _alive(pid):
+            time.sleep(1)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _bozo_message(result) -> str | None:

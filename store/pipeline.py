@@ -200,7 +200,10 @@ class _ParserPool:
     def _pool(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
-                max_workers=min(2, os.cpu_count() or 1), mp_context=_context(), initializer=init_worker
+                max_workers=min(2, os.cpu_count() or 1),
+                mp_context=_context(),
+                initializer=init_worker,
+                initargs=(os.getpid(),),
             )
         return self.pool
 
