@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -26,6 +27,8 @@ from negotiation_watch.store.ingest import IngestResult, ingest, needs_retag, re
 from negotiation_watch.store.parse import ParsedFeed, init_worker, parse_feed
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
+# SQLite errors that no later feed can escape: the run stops and says what to do.
+_DISK_TROUBLE = ("database or disk is full", "disk I/O error")
 
 
 @dataclass
@@ -79,7 +82,7 @@ async def run_fetch(
             await _in(writer, retag_all, db, taxonomy, on_retag_progress)
         feeds = await _in(writer, store_db.due_feeds, db, force=force)
         by_id = {feed["id"]: feed for feed in feeds}
-        run = _Run(db, taxonomy, writer, parser, summary, on_feed_done)
+        run = _Run(db, Path(db_path), taxonomy, writer, parser, summary, on_feed_done)
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
@@ -103,6 +106,7 @@ class _Run:
     """The state one run shares between its feeds."""
 
     db: sqlite_utils.Database
+    db_path: Path
     taxonomy: object
     writer: ThreadPoolExecutor
     parser: _ParserPool
@@ -120,6 +124,8 @@ class _Run:
         except _FeedFailed as failure:
             error, status = str(failure), "error"
             await self.record_failure(outcome, feed, error)
+        except store_db.StoreError:  # the database's disk failed: every other feed would too
+            raise
         except Exception as exc:  # recording the fetch itself failed (database trouble)
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
         self.count(status, result)
@@ -137,6 +143,10 @@ class _Run:
             return await _in(
                 self.writer, ingest, self.db, feed["id"], parsed, self.taxonomy, feed_updates=outcome.feed_updates
             )
+        except sqlite3.OperationalError as exc:
+            if any(words in str(exc) for words in _DISK_TROUBLE):
+                raise store_db.explain_error(self.db_path, exc) from exc
+            raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
 
