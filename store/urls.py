@@ -27,11 +27,11 @@ def feed_url(text: str) -> str:
         raise InvalidURL(f"{raw!r} contains spaces or control characters")
     if raw.startswith(("/", "./", "../", "~")) or Path(raw).exists():
         return Path(raw).expanduser().resolve().as_uri()
-    parts = urlsplit(raw)
+    parts = _split(raw, raw)
     if not parts.scheme or (parts.scheme not in ALLOWED_SCHEMES and "." in parts.scheme):
         if "." not in raw.split("/")[0]:
             raise InvalidURL(f"{raw!r} is not a URL: expected http://, https:// or file://")
-        parts = urlsplit("https://" + raw)
+        parts = _split("https://" + raw, raw)
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise InvalidURL(f"{raw!r}: the {scheme}: scheme is not supported (use http, https or file)")
@@ -47,3 +47,11 @@ def feed_url(text: str) -> str:
     except ValueError as exc:
         raise InvalidURL(f"{raw!r}: {exc}") from exc
     return urlunsplit((scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
+
+
+def _split(url: str, typed: str):
+    """urlsplit, with InvalidURL for what it cannot read ("http://[::1", "a.b[/x")."""
+    try:
+        return urlsplit(url)
+    except ValueError as exc:
+        raise InvalidURL(f"{typed!r}: {exc}") from None
