@@ -7,12 +7,14 @@ from xml.etree import ElementTree
 
 import listparser
 
+from negotiation_watch.store.clean import one_line
 from negotiation_watch.store.urls import InvalidURL, feed_url
 
 MAX_OPML_BYTES = 20_000_000
 # listparser keeps ~0.9 kB per outline: 300,000 tiny ones in 18 MB took 260 MB and 11 s
 # before a single feed was stored. Real subscription lists hold hundreds.
 MAX_OUTLINES = 10_000
+MAX_TITLE = 300  # as parse.py keeps a feed's own title
 
 
 class OPMLError(ValueError):
@@ -34,7 +36,10 @@ def read_opml(data: bytes) -> tuple[list[Subscription], list[str]]:
         raise OPMLError("the file is empty")
     if data.count(b"<outline") > MAX_OUTLINES:
         raise OPMLError(f"the file lists more than {MAX_OUTLINES:,} outlines; split it into smaller files")
-    result = listparser.parse(data)
+    try:
+        result = listparser.parse(data)
+    except (UnicodeDecodeError, ValueError) as exc:  # listparser decodes bytes as UTF-8 without a fallback
+        raise OPMLError(f"not a readable OPML file ({one_line(str(exc))[:200]})") from None
     if not result.feeds:
         reason = f" ({result.bozo_exception})" if result.bozo else ""
         raise OPMLError(f"no feeds found: not an OPML subscription list{reason}")
@@ -51,7 +56,7 @@ def read_opml(data: bytes) -> tuple[list[Subscription], list[str]]:
         if url in seen:
             continue
         seen.add(url)
-        subscriptions.append(Subscription(url, (item.title or "").strip() or None))
+        subscriptions.append(Subscription(url, one_line(item.title or "")[:MAX_TITLE] or None))
     return subscriptions, skipped
 
 
