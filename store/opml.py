@@ -67,9 +67,15 @@ def write_opml(feeds: list[dict], title: str = "negotiation-watch feeds") -> str
     ElementTree.SubElement(head, "title").text = title
     body = ElementTree.SubElement(root, "body")
     for feed in feeds:
-        name = feed.get("title") or feed["url"]
+        name = _xml_text(feed.get("title") or "") or feed["url"]
         outline = ElementTree.SubElement(body, "outline", type="rss", text=name, title=name, xmlUrl=feed["url"])
         if feed.get("site_url"):
             outline.set("htmlUrl", feed["site_url"])
     ElementTree.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def _xml_text(text: str) -> str:
+    """Text XML 1.0 can carry: cleaned (no controls, no lone surrogates) and without the
+    two non-characters U+FFFE/U+FFFF, so the exported file always reads back."""
+    return one_line(text).replace("\ufffe", "").replace("\uffff", "")
