@@ -59,6 +59,8 @@ _HTML_START = re.compile(
     rb"\s*(?:(?:<\?.*?\?>|<!--.*?-->|<!doctype[^>]*>)\s*)*<(?:html|head|body|meta|title|link|script)[\s/>]",
     re.IGNORECASE | re.DOTALL,
 )
+# "example.org:8080/rss" parses as scheme "example.org", but it is an address without its scheme.
+_HOST_PORT = re.compile(r"[\w.-]+:\d+(/|$)")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
@@ -92,6 +94,7 @@ class FetchOutcome:
 
     @property
     def ok(self) -> bool:
+        """The feed answered properly (new, not modified or unchanged): its health is good."""
         return self.status in OK_STATUSES
 
 
@@ -163,13 +166,17 @@ def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     )
 
 
-async def fetch_feed(client: httpx.AsyncClient, feed: dict, limits: FetchLimits, host_gate: HostGate) -> FetchOutcome:
+async def fetch_feed(
+    client: httpx.AsyncClient, feed: dict, limits: FetchLimits, host_gate: HostGate
+) -> FetchOutcome:
     """Fetch one feed (a row of db.due_feeds()); never raises."""
     started = time.monotonic()
     try:
         response = await _retrieve(client, feed["url"], _validators(feed), limits, host_gate)
         if response.body is not None and _looks_like_html(response.body):
-            raise _Failure("got an HTML page, not a feed (the feed's own address is needed)", response.http_status)
+            raise _Failure(
+                "got an HTML page, not a feed (the feed's own address is needed)", response.http_status
+            )
         return _succeeded(feed, response, limits, started)
     except _Failure as failure:
         return _failed(feed, failure, started)
@@ -208,7 +215,9 @@ async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:
                 response = await _retrieve(client, feed_url, {}, limits, gate)
                 feed_url = response.moved_to or feed_url
                 if _looks_like_html(response.body):
-                    raise _Failure(f"the page's feed link {_printable(feed_url)} leads to another HTML page, not a feed")
+                    raise _Failure(
+                        f"the page's feed link {_printable(feed_url)} leads to another HTML page, not a feed"
+                    )
         title, count = await asyncio.to_thread(_read_feed, response)
         return Probe(feed_url, title, count, None)
     except _Failure as failure:
@@ -238,13 +247,17 @@ async def _retrieve(client, url: str, validators: dict, limits: FetchLimits, gat
     if scheme == "file" or _is_plain_path(url):
         async with gate.slot(None):
             try:
-                return await asyncio.wait_for(asyncio.to_thread(_read_file, url, limits.max_bytes), limits.total_timeout)
+                return await asyncio.wait_for(
+                    asyncio.to_thread(_read_file, url, limits.max_bytes), limits.total_timeout
+                )
             except TimeoutError:
                 raise _Failure(f"reading the file took longer than {limits.total_timeout:g} s") from None
     raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
 
 
-async def _retrieve_http(client, url: str, validators: dict, limits: FetchLimits, gate: HostGate) -> _Response:
+async def _retrieve_http(
+    client, url: str, validators: dict, limits: FetchLimits, gate: HostGate
+) -> _Response:
     """Follow redirects by hand within one overall deadline, then read the final body."""
     loop = asyncio.get_running_loop()
     deadline, seen, moved_to, permanent_so_far = None, {url}, None, True
@@ -275,7 +288,9 @@ async def _retrieve_http(client, url: str, validators: dict, limits: FetchLimits
     raise _Failure(f"more than {limits.max_redirects} redirects (last one to {_printable(url)})")
 
 
-async def _one_request(client, url: str, validators: dict, limits: FetchLimits) -> tuple[int, dict, bytes | None]:
+async def _one_request(
+    client, url: str, validators: dict, limits: FetchLimits
+) -> tuple[int, dict, bytes | None]:
     """One GET: status, headers and, for a 2xx answer, the decoded body within the cap."""
     request = client.build_request("GET", url, headers=validators)
     response = await client.send(request, stream=True)
@@ -399,13 +414,12 @@ def _normalise_address(url: str) -> str:
         return url
     if scheme == "file":
         return url
-    if _is_plain_path(url) or re.match(r"[\w.-]+:\d+(/|$)", url):  # "example.org:8080/rss" lacks its scheme too
+    if _is_plain_path(url) or _HOST_PORT.match(url):
         path = Path(url).expanduser()
         if path.exists():
             return path.resolve().as_uri()
-        raise _Failure(
-            f"{_printable(url)} is not a URL and no such file exists (did you mean https://{_printable(url)} ?)"
-        )
+        shown = _printable(url)
+        raise _Failure(f"{shown} is not a URL and no such file exists (did you mean https://{shown} ?)")
     raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
 
 
@@ -464,11 +478,9 @@ def _network_message(exc: httpx.HTTPError, url: str, limits: FetchLimits) -> str
         return f"could not connect to {where}: {_describe(exc)}"
     if isinstance(exc, httpx.RemoteProtocolError):
         return f"the server broke off or answered garbage: {_describe(exc)}"
-    if isinstance(exc, httpx.NetworkError):
-        return f"connection failed: {_describe(exc)}"
-    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
-        return f"invalid address: {_describe(exc)}"
-    return f"HTTP error: {_describe(exc)}"
+    if isinstance(exc, (httpx.ReadError, httpx.WriteError)):
+        return f"the connection to {where} broke off: {_describe(exc)}"
+    return f"HTTP error from {where}: {_describe(exc)}"
 
 
 # --------------------------------------------------------------------------- judging
@@ -485,10 +497,10 @@ def _succeeded(feed: dict, response: _Response, limits: FetchLimits, started: fl
         "next_fetch_due": to_iso(now + timedelta(seconds=limits.interval)),
     }
     if response.http_status is not None:  # a file has no validators
-        updates["etag"] = response.headers.get("etag") or (feed.get("etag") if response.http_status == 304 else None)
-        updates["last_modified"] = response.headers.get("last-modified") or (
-            feed.get("last_modified") if response.http_status == 304 else None
-        )
+        # A 304 may leave the validators out; a 200 without them means there are none now.
+        kept = feed if response.http_status == 304 else {}
+        updates["etag"] = response.headers.get("etag") or kept.get("etag")
+        updates["last_modified"] = response.headers.get("last-modified") or kept.get("last_modified")
     if response.moved_to and response.moved_to != feed["url"]:
         updates["url"] = response.moved_to
     body = response.body
@@ -501,8 +513,16 @@ def _succeeded(feed: dict, response: _Response, limits: FetchLimits, started: fl
         body = body if status == FETCHED else None
     updates["last_status"] = status
     return FetchOutcome(
-        feed["id"], feed["url"], status, response.http_status, body, response.headers,
-        response.final_url, None, time.monotonic() - started, updates,
+        feed_id=feed["id"],
+        requested_url=feed["url"],
+        status=status,
+        http_status=response.http_status,
+        body=body,
+        headers=response.headers,
+        final_url=response.final_url,
+        error=None,
+        elapsed=time.monotonic() - started,
+        feed_updates=updates,
     )
 
 
@@ -530,8 +550,16 @@ def _failed(feed: dict, failure: _Failure, started: float) -> FetchOutcome:
         next_fetch_due=to_iso(now + timedelta(seconds=delay)),
     )
     return FetchOutcome(
-        feed["id"], feed["url"], status, failure.http_status, None, failure.headers,
-        feed["url"], message, time.monotonic() - started, updates,
+        feed_id=feed["id"],
+        requested_url=feed["url"],
+        status=status,
+        http_status=failure.http_status,
+        body=None,
+        headers=failure.headers,
+        final_url=feed["url"],
+        error=message,
+        elapsed=time.monotonic() - started,
+        feed_updates=updates,
     )
 
 
@@ -642,7 +670,13 @@ def _printable(text: str, limit: int = 200) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    return _printable(str(exc)) or type(exc).__name__
+    """An exception's own words, or those of the OS error under it (httpx often has none)."""
+    error, seen = exc, 0
+    while error is not None and seen < 8:  # walk down the chain of causes
+        if str(error):
+            return _printable(str(error))
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return type(exc).__name__
 
 
 def _size(count: int) -> str:

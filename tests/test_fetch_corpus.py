@@ -21,7 +21,8 @@ pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="the shared feed cor
 
 def corpus_files() -> list[Path]:
     return sorted(
-        path for path in CORPUS.rglob("*")
+        path
+        for path in CORPUS.rglob("*")
         if path.is_file() and path.name not in SKIP_NAMES and path.suffix != ".tsv"
     )
 
@@ -54,7 +55,9 @@ async def serve_corpus(files: list[Path], extra: dict[Path, dict[str, str]]):
                     body = gzip.compress(body)
                     lines.append("Content-Encoding: gzip")
                 lines.append(f"Content-Length: {len(body)}")
-                writer.write(("HTTP/1.1 200 OK\r\n" + "\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+                writer.write(
+                    ("HTTP/1.1 200 OK\r\n" + "\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+                )
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
