@@ -24,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -154,32 +155,70 @@ class FeedServer:
             server.server_close()
 
 
-def timed(command: list[str], env: dict) -> tuple[float, float, float]:
-    """Run a command; returns (wall seconds, its own peak RSS in MB, peak RSS in MB of
-    the whole process tree, sampled), failing loudly if it fails."""
+@dataclass
+class Measured:
+    seconds: float  # wall clock
+    peak_mb: float  # peak RSS of the command's own process
+    tree_mb: float  # peak PSS of its whole process tree (shared pages counted once), sampled
+    cpu: float  # user+system seconds of the whole tree, sampled
+
+
+def timed(command: list[str], env: dict) -> Measured:
+    """Run a command and measure it, failing loudly if it fails."""
+    out_file, err_file = tempfile.TemporaryFile(), tempfile.TemporaryFile()  # pipes could fill and block it
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    tree_peak = [0]
-    sampler = threading.Thread(target=_sample_tree, args=(process, tree_peak), daemon=True)
-    sampler.start()
-    _, status, usage = os.wait4(process.pid, 0)
+    process = subprocess.Popen(command, env=env, stdout=out_file, stderr=err_file)
+    tree = _TreeSampler(process.pid)
+    _, status, usage = os.wait4(process.pid, 0)  # the one reaper: its rusage is the child's own
     seconds = time.perf_counter() - started
-    sampler.join()
-    out, err = process.stdout.read().decode(), process.stderr.read().decode()
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        sys.exit(f"{' '.join(command)} failed ({process.returncode}):\n{out}\n{err}")
+    tree.stop()
+    out, err = (_read_back(f) for f in (out_file, err_file))
+    returncode = os.waitstatus_to_exitcode(status)
+    if returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({returncode}):\n{out}\n{err}")
     if out.strip():
         print("   ", out.strip().splitlines()[-1])
-    return seconds, usage.ru_maxrss / 1024, tree_peak[0] / 1024
+    return Measured(seconds, usage.ru_maxrss / 1024, tree.peak_kb / 1024, tree.cpu_seconds())
 
 
-def _sample_tree(process: subprocess.Popen, peak: list[int]) -> None:
-    """Peak of the summed RSS (kB) of a process and all its descendants."""
-    while process.poll() is None:
-        total = sum(_rss_kb(pid) for pid in _descendants(process.pid))
-        peak[0] = max(peak[0], total)
-        time.sleep(0.02)
+def _read_back(file) -> str:
+    file.seek(0)
+    return file.read().decode(errors="replace")
+
+
+class _TreeSampler:
+    """Samples a process and its descendants every 20 ms: peak summed PSS, and each
+    process's last seen CPU time (worker processes are not the command's children, so
+    its rusage alone would miss them)."""
+
+    def __init__(self, root: int) -> None:
+        self.root, self.peak_kb, self.ticks = root, 0, {}
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while not self.done.is_set():
+            pids = _descendants(self.root)
+            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in pids))
+            for pid in pids:
+                self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.done.set()
+        self.thread.join()
+
+    def cpu_seconds(self) -> float:
+        return sum(self.ticks.values()) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _descendants(root: int) -> list[int]:
@@ -199,10 +238,10 @@ def _descendants(root: int) -> list[int]:
     return found
 
 
-def _rss_kb(pid: int) -> int:
+def _pss_kb(pid: int) -> int:
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
                 return int(line.split()[1])
     except OSError:
         pass
@@ -249,23 +288,31 @@ def newsboat(work: Path, urls: list[str]) -> dict | None:
 
 
 def report(ours_: dict, ref: dict | None, items: int) -> None:
-    def line(name, run):
-        seconds, own_mb, tree_mb = run
-        return f"  {name:<26}{seconds:8.2f} s {items / seconds:9.0f} items/s   peak {own_mb:6.1f} MB (tree {tree_mb:6.1f} MB)"
+    def line(name: str, run: Measured) -> str:
+        return (
+            f"  {name:<24}{run.seconds:7.2f} s {items / run.seconds:7.0f} items/s  cpu {run.cpu:6.2f} s  "
+            f"peak {run.peak_mb:5.1f} MB (tree PSS {run.tree_mb:5.1f} MB)"
+        )
 
-    print(f"\n{items} items, {ours_['articles']} stored")
+    load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+    print(f"\n{items} items, {ours_['articles']} stored; load average {load} on {os.cpu_count()} cores")
     print(line("negotiation-watch cold", ours_["cold"]))
     print(line("negotiation-watch warm", ours_["warm"]))
     if ref:
         print(line("newsboat cold", ref["cold"]))
         print(line("newsboat warm", ref["warm"]))
-        cold = ours_["cold"][0] / ref["cold"][0]
-        warm = ours_["warm"][0] / ref["warm"][0]
+        cold = ours_["cold"].seconds / ref["cold"].seconds
+        warm = ours_["warm"].seconds / ref["warm"].seconds
         print(f"\ncold ours/newsboat {cold:.2f}  (target < {TARGET_COLD}, goal {GOAL_COLD}): {_verdict(cold < TARGET_COLD)}")
         print(f"warm ours/newsboat {warm:.2f}  (target <= {TARGET_WARM}): {_verdict(warm <= TARGET_WARM)}")
-    peak = max(ours_["cold"][1], ours_["warm"][1])
-    tree = max(ours_["cold"][2], ours_["warm"][2])
-    print(f"peak memory ours {peak:.0f} MB, whole process tree {tree:.0f} MB (target < {TARGET_MB} MB): {_verdict(peak < TARGET_MB)}")
+        cpu_cold = ours_["cold"].cpu / ref["cold"].cpu
+        print(f"cpu seconds cold ours/newsboat {cpu_cold:.2f} (less sensitive to other load on the machine)")
+    peak = max(ours_["cold"].peak_mb, ours_["warm"].peak_mb)
+    tree = max(ours_["cold"].tree_mb, ours_["warm"].tree_mb)
+    print(
+        f"peak memory ours {peak:.0f} MB, with its worker processes {tree:.0f} MB PSS "
+        f"(target < {TARGET_MB} MB): {_verdict(peak < TARGET_MB)}"
+    )
 
 
 def _verdict(ok: bool) -> str:

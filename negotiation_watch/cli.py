@@ -9,6 +9,7 @@ import click
 
 from negotiation_watch import __version__
 from negotiation_watch.config import DB_ENV, default_db_path
+from negotiation_watch.tag_command import tag
 
 
 @dataclass
@@ -64,6 +65,9 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
+cli.add_command(tag)
+
+
 def main() -> None:
     cli(prog_name="negotiation-watch")
 
@@ -73,12 +77,10 @@ def _register_commands() -> None:
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.retag_command import retag
-    from negotiation_watch.tag_command import tag
 
     cli.add_command(feeds)
     cli.add_command(fetch)
     cli.add_command(retag)
-    cli.add_command(tag)
 
 
 _register_commands()

@@ -34,23 +34,19 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
+    ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
             _fetch_once(ctx.db_path, limits, fetch_all)
         else:
             _fetch_forever(ctx.db_path, limits, fetch_all, interval)
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+    except StoreError as exc:  # the file went bad during the run
+        raise click.ClickException(str(exc)) from exc
 
 
 def _fetch_once(db_path, limits, fetch_all: bool) -> None:
     from negotiation_watch.store.pipeline import run_fetch
-    from negotiation_watch.store.taxonomy import default_taxonomy
 
-    taxonomy = default_taxonomy()
-    for problem in taxonomy.problems:
-        click.echo(f"warning: taxonomy: {problem}", err=True)
     progress = _Progress()
     summary = asyncio.run(
         run_fetch(
@@ -58,15 +54,33 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
             limits=limits,
             force=fetch_all,
             on_feed_done=progress.feed_done,
-            taxonomy=taxonomy,
             on_retag_progress=progress.retagged,
         )
     )
     progress.clear()
+    for problem in summary.taxonomy_problems:
+        click.echo(f"warning: taxonomy: {problem}", err=True)
     click.echo(
         f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
         f"{summary.updated} updated in {summary.seconds:.1f} s"
     )
+    if summary.feeds_ok + summary.feeds_failed == 0:
+        click.echo(_why_nothing(db_path), err=True)
+
+
+def _why_nothing(db_path) -> str:
+    from negotiation_watch.store.db import connect, stats
+
+    db = connect(db_path)
+    try:
+        figures = stats(db)
+    finally:
+        db.conn.close()
+    if figures.feeds == 0:
+        return "no feeds yet: add some with `negotiation-watch feeds add URL`"
+    if figures.feeds == figures.feeds_paused:
+        return "every feed is paused"
+    return "no feed is due yet (--all fetches them anyway)"
 
 
 def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:

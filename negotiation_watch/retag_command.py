@@ -13,22 +13,17 @@ from negotiation_watch.cli import pass_context
 @pass_context
 def retag(ctx) -> None:
     """Re-tag every stored article (after editing the taxonomy files)."""
-    from negotiation_watch.store.db import StoreError, connect, stats
+    from negotiation_watch.store.db import stats
     from negotiation_watch.store.ingest import retag_all
     from negotiation_watch.store.taxonomy import default_taxonomy
 
-    taxonomy = default_taxonomy()
-    for problem in taxonomy.problems:
-        click.echo(f"warning: taxonomy: {problem}", err=True)
+    db = ctx.open_db()
     try:
-        db = connect(ctx.db_path)
-        try:
-            total = stats(db).articles
-            with click.progressbar(length=total, label="re-tagging", file=sys.stderr) as bar:
-                count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - bar.pos))
-        finally:
-            db.conn.close()
-    except StoreError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(1)
+        taxonomy = default_taxonomy()
+        for problem in taxonomy.problems:
+            click.echo(f"warning: taxonomy: {problem}", err=True)
+        with click.progressbar(length=stats(db).articles, label="re-tagging", file=sys.stderr) as bar:
+            count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - bar.pos))
+    finally:
+        db.conn.close()
     click.echo(f"re-tagged {count} articles (taxonomy {taxonomy.version})")

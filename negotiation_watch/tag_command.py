@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import sys
 from typing import IO, Any
 
 import click
@@ -18,40 +17,52 @@ from negotiation_watch.store.taxonomy import Taxonomy, default_taxonomy
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="Article date, to resolve office titles to people.")
 @click.argument("text", required=False)
 def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
-    """Tag TEXT (or standard input) with parties and negotiation tracks, as JSON."""
+    """Tag TEXT (or standard input) with parties and negotiation tracks, as JSON.
+
+    The first line is the title, the rest the text. With --jsonl, a line's own "date"
+    wins over --date. Problems in the taxonomy files are printed as warnings on
+    standard error; the bundled and readable entries are still used.
+    """
     date = _parse_date(date_text) if date_text else None
     if date_text and date is None:
         raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
     taxonomy = default_taxonomy()
     for problem in taxonomy.problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
-    stdin = click.get_text_stream("stdin")
+    stdin = click.get_binary_stream("stdin")
     out = click.get_text_stream("stdout")
     if jsonl:
         _tag_lines(taxonomy, stdin, out, date)
         return
     if text is None:
         try:
-            text = stdin.read()
+            text = stdin.read().decode("utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(f"cannot read standard input: {exc}") from exc
+            raise click.ClickException(f"cannot read standard input as UTF-8 text: {exc}") from exc
     title, _, body = text.strip().partition("\n")
-    result = extract(taxonomy, title, body, date).to_json()
-    out.write(json.dumps(result, ensure_ascii=False) + "\n")
+    out.write(_to_line(extract(taxonomy, title, body, date).to_json()))
 
 
-def _tag_lines(taxonomy: Taxonomy, source: IO[str], out: IO[str], default_date: datetime.date | None) -> None:
-    """One output line per input line, in order; a bad line gets an error object."""
+def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[str], default_date: datetime.date | None) -> None:
+    """One output line per input line, in order; a bad line (even an empty one) gets an error object."""
     try:
-        for line in source:
-            if line.strip():
-                out.write(json.dumps(_tag_line(taxonomy, line, default_date), ensure_ascii=False) + "\n")
-    except (OSError, UnicodeDecodeError) as exc:
+        for number, raw in enumerate(source):
+            try:
+                line = raw.decode("utf-8-sig" if number == 0 else "utf-8")
+            except UnicodeDecodeError:
+                result = {"id": None, "error": "not UTF-8 text"}
+            else:
+                result = _tag_line(taxonomy, line, default_date)
+            out.write(_to_line(result))
+    except OSError as exc:
         out.flush()
         raise click.ClickException(f"cannot read input: {exc}") from exc
 
 
 def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
+    """The result object for one input line, or an error object saying what is wrong with it."""
+    if not line.strip():
+        return {"id": None, "error": "empty line"}
     try:
         item = json.loads(line)
     except ValueError as exc:
@@ -70,6 +81,13 @@ def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None)
         if date is None:
             return {"id": item_id, "error": f"not a date: {date_value!r} (use YYYY-MM-DD)"}
     return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
+
+
+_ENCODER = json.JSONEncoder()  # ASCII output: any terminal or pipe encoding can carry it
+
+
+def _to_line(value: dict[str, Any]) -> str:
+    return _ENCODER.encode(value) + "\n"
 
 
 def _parse_date(value: str) -> datetime.date | None:

@@ -3,12 +3,22 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
 from negotiation_watch.store.fold import fold_text
 from negotiation_watch.store.matcher import (
-    NOT, OFFICE, PARTY, PARTY_LAYER, PERSON, TRACK, TRIGGER, CompiledRule, Matcher, matcher_for,
+    NOT,
+    OFFICE,
+    PARTY,
+    PERSON,
+    TRACK,
+    TRIGGER,
+    CompiledRule,
+    CompiledTrap,
+    Matcher,
+    matcher_for,
 )
 from negotiation_watch.store.taxonomy import Taxonomy
 
@@ -19,7 +29,16 @@ _VENUE_BEFORE = re.compile(
     r"|arriving|landed|reached)(?: the)?"
     r"|(?:flew|fly|flies|flying|flight|flights|travel|travels|travelled|traveled|travelling|traveling|trip"
     r"|visit|journey|went|go|goes|going|came|come|return|returned|returns|returning|headed|heading|back"
-    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?) $"
+    r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
+    r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
+)
+_NEXT_WORD = re.compile(r"\w+")
+# After a capital that opens the text: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -". A
+# dateline says where the report was filed, not who acted.
+_DATELINE_AFTER = re.compile(
+    r"(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?"
+    r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
+    r"\s*[-\u2013\u2014:]"
 )
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
@@ -34,6 +53,9 @@ _FUNCTION_WORDS = frozenset(
 
 @dataclass(frozen=True)
 class Evidence:
+    """Where a tag was read: field ("title"|"text"), offsets into that exact string, the
+    matched text, and the official a name or title resolved to."""
+
     field: str
     start: int
     end: int
@@ -49,6 +71,8 @@ class Evidence:
 
 @dataclass
 class Tag:
+    """A party or track found in an article, with all its evidence in reading order."""
+
     kind: str
     id: str
     name: str
@@ -60,6 +84,8 @@ class Tag:
 
 @dataclass
 class Extraction:
+    """Everything read from one article: parties and tracks in order of first mention."""
+
     parties: list[Tag]
     tracks: list[Tag]
 
@@ -91,9 +117,15 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     """Parties and tracks named in an article, each with the evidence where it was read."""
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
-    party_found = _resolve_shared([_read_parties(matcher, f, date) for f in fields])
+    party_read = [_read_parties(matcher, f, date) for f in fields]
+    party_read = _confirm_doubtful(party_read)
+    party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
-    track_found = [_read_tracks(matcher, f, fields, article_parties, date) for f in fields]
+    verdicts: dict[int, bool] = {}  # whole-article rules decide once per article
+    track_found = [_read_tracks(matcher, f, fields, article_parties, date, verdicts) for f in fields]
+    if party_found is not party_read:  # a shared name may belong to a tagged track's member
+        members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
+        party_found = _resolve_shared(party_read, members)
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
         for fs, party, person, fe, role in found:
@@ -113,6 +145,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
             tag = tracks.get(track)
             if tag is None:
                 tag = tracks[track] = Tag(TRACK, track, matcher.track_names[track])
+            elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
+                continue  # an alias and a trigger on one span
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end]))
     return Extraction(list(parties.values()), list(tracks.values()))
 
@@ -122,20 +156,20 @@ def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
     hits: tuple[list, list] = ([], [])
     plain = offsets is None and not f.shouting
-    for end, (keylen, variants) in matcher.automaton.iter(f.spaced):
+    for end, (keylen, variants, traps) in matcher.automaton.iter(f.spaced):
         fs = end - keylen + 1
         if len(variants) == 1:
             uppers, lowers, target, tail, layer = variants[0]
             if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
             elif _case_ok(f, fs, uppers, lowers):
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
             continue
         seen = set()
         for uppers, lowers, target, tail, layer in variants:
             if target not in seen and _case_ok(f, fs, uppers, lowers):
                 seen.add(target)  # spellings differing only in case name one thing once
-                hits[layer].append((fs, end - 1, target, tail))
+                hits[layer].append((fs, end - 1, target, tail, traps))
     f.party_hits = _longest_first(hits[0])
     f.track_hits = _longest_first(hits[1])
     return f
@@ -168,7 +202,12 @@ def _place_then_longest(hit: tuple) -> tuple[int, int]:
 
 def _longest_first(hits: list) -> list:
     """Non-overlapping hits, the longest at each place; equal spans all stay."""
-    if len(hits) < 2:
+    previous_end = -1
+    for hit in hits:  # the automaton reports by end; without overlaps that is the answer
+        if hit[0] < previous_end:
+            break
+        previous_end = hit[1]
+    else:
         return hits
     hits.sort(key=_place_then_longest)
     kept = []
@@ -185,8 +224,7 @@ def _longest_first(hits: list) -> list:
 def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> list[tuple]:
     """(fs, party, person, fe, role) for every party-layer hit that survives the trap rules."""
     found = []
-    starts = {h[0] for h in f.party_hits}
-    for fs, fe, (kind, ident, role), tail in f.party_hits:
+    for fs, fe, (kind, ident, role), tail, traps in f.party_hits:
         if tail and f.text.startswith(tail, f.span(fs, fe)[1]):
             fe += len(tail)
         if kind == NOT:
@@ -194,20 +232,35 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == PARTY:
             if role.endswith("metonyms") and _is_venue(f, fs, fe):
                 continue
-            if role[0] == "?" and _looks_like_name(f, fs, fe, starts):
-                continue
-            if _trapped(matcher, f, fs, fe - len(tail)):
+            if role[0] == "?" and _looks_like_name(f, fs, fe):
+                if not _title_case(f.text):
+                    continue
+                role = "!" + role  # "Jordan Says No": kept only if the article confirms it
+            if traps and _trapped(traps, f, fs, fe - len(tail)):
                 continue
             found.append((fs, ident, None, fe, role))
         elif kind == PERSON:
+            if traps and _trapped(traps, f, fs, fe - len(tail)):
+                continue
             found.append((fs, _person_party(matcher, ident, date), ident, fe, role))
         elif kind == OFFICE:
+            if found and found[-1][1] != matcher.office_party[ident] and _adjacent(f, found[-1][3], fs):
+                continue  # "Indian Foreign Secretary": the title of another party's official
             found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))
     return found
 
 
-def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
-    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere."""
+def _confirm_doubtful(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
+    """A doubtful title hit stands when the text names the party too, or there is no text."""
+    if len(found_by_field) < 2 or not any(hit[4][0] == "!" for hit in found_by_field[0]):
+        return found_by_field
+    confirmed = {hit[1] for found in found_by_field for hit in found if hit[4][0] != "!"}
+    return [[hit for hit in found if hit[4][0] != "!" or hit[1] in confirmed] for found in found_by_field]
+
+
+def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> list[list[tuple]]:
+    """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere
+    in the article or belonging to one of its tracks (`preferred`)."""
     by_span: dict[tuple, set[str]] = {}
     for index, found in enumerate(found_by_field):
         for fs, party, _, fe, _ in found:
@@ -215,30 +268,42 @@ def _resolve_shared(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
     shared = {span for span, named in by_span.items() if len(named) > 1}
     if not shared:
         return found_by_field
-    sure = {party for span, named in by_span.items() if span not in shared for party in named}
+    sure = {party for span, named in by_span.items() if span not in shared for party in named} | preferred
     return [
         [hit for hit in found if (index, hit[0], hit[3]) not in shared or hit[1] in sure]
         for index, found in enumerate(found_by_field)
     ]
 
 
+def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
+    """Nothing but spaces, or a possessive 's, between a hit ending at `previous_end` and one
+    starting at `fs`."""
+    return f.spaced[previous_end + 1:fs].strip() in ("", "s")
+
+
 def _is_venue(f: _Field, fs: int, fe: int) -> bool:
-    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', a dateline
+    'TEHRAN, Aug. 13 (MNA) -': a place, no party."""
+    start, end = f.span(fs, fe)
+    if not f.text[:start].strip() and _DATELINE_AFTER.match(f.text, end):
+        return True
     spaced = f.spaced
     if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
 
 
-def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
+def _looks_like_name(f: _Field, fs: int, fe: int) -> bool:
     """An ambiguous alias next to another capitalised word is part of a name ("Chad Smith")."""
     if f.shouting:
         return False
     text = f.text
     start, end = f.span(fs, fe)
     after = text[end:end + 2]
-    if len(after) == 2 and after[0] == " " and after[1].isupper() and (fe + 1) not in starts:
-        return True
+    if len(after) == 2 and after[0] == " " and after[1].isupper() and all(h[0] != fe + 1 for h in f.party_hits):
+        next_word = _NEXT_WORD.match(text, end + 1)
+        if next_word is None or next_word.group().lower() not in _FUNCTION_WORDS:
+            return True
     if start >= 2 and text[start - 1] == " " and text[start - 2].isalpha():
         word_start = start - 1
         while word_start > 0 and text[word_start - 1].isalpha():
@@ -248,10 +313,15 @@ def _looks_like_name(f: _Field, fs: int, fe: int, starts: set[int]) -> bool:
     return False
 
 
-def _trapped(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
-    traps = matcher.traps.get(f.spaced[fs + 1:fe + 1])
-    if not traps:
-        return False
+@functools.lru_cache(maxsize=256)
+def _title_case(text: str) -> bool:
+    """A headline In Title Case: most of its longer words start with a capital."""
+    words = [w for w in text.split() if len(w) > 3 and w[0].isalpha()]
+    return len(words) >= 3 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+
+
+def _trapped(traps: tuple[CompiledTrap, ...], f: _Field, fs: int, fe: int) -> bool:
+    """Context around the alias says it names something else (a trap from the data)."""
     spaced = f.spaced
     for trap in traps:
         if trap.near is not None and trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window):
@@ -291,15 +361,25 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 
 
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
-                 date: datetime.date | None) -> tuple[list, list]:
+                 date: datetime.date | None, verdicts: dict[int, bool]) -> tuple[list, list]:
     """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
     spans, found, said = [], [], set()
-    for fs, fe, (kind, ident, _), _tail in f.track_hits:
+    for fs, fe, (kind, ident, _), _tail, _traps in f.track_hits:
         if kind == TRACK:
             spans.append((fs, fe))
             found.append((fs, fe, ident))
         elif kind == TRIGGER:
-            fired = [r.track for r in matcher.rules.get(ident, ()) if _fires(r, f, fs, fe, fields, parties, date)]
+            fired = []
+            for rule in matcher.rules.get(ident, ()):
+                if rule.window:
+                    if _fires(rule, f, fs, fe, fields, parties, date):
+                        fired.append(rule.track)
+                    continue
+                verdict = verdicts.get(id(rule))
+                if verdict is None:
+                    verdict = verdicts[id(rule)] = _fires(rule, f, fs, fe, fields, parties, date)
+                if verdict:
+                    fired.append(rule.track)
             if fired:
                 spans.append((fs, fe))
                 # One piece of evidence per trigger word: "talks" five times says no more.

@@ -10,7 +10,6 @@ import sqlite_utils
 
 from negotiation_watch.store import db as store
 from negotiation_watch.store.fetch import FetchLimits, probe_feed
-from negotiation_watch.store.urls import InvalidURL, feed_url
 
 DEFAULTS_SEEDED = "default_feeds_seeded"
 
@@ -30,15 +29,8 @@ class SubscribeResult:
 
 async def check_feed(text: str, limits: FetchLimits | None = None) -> SubscribeResult:
     """Validate a URL and fetch it once (following HTML autodiscovery) without storing it."""
-    result = SubscribeResult(requested=text)
-    try:
-        url = feed_url(text)
-    except InvalidURL as exc:
-        result.error = str(exc)
-        return result
-    probe = await probe_feed(url, limits)
-    result.url, result.title, result.item_count, result.error = probe.url, probe.title, probe.item_count, probe.error
-    return result
+    probe = await probe_feed(text, limits)
+    return SubscribeResult(text, probe.url, None, probe.title, probe.item_count, False, probe.error)
 
 
 def store_checked(db: sqlite_utils.Database, result: SubscribeResult) -> SubscribeResult:

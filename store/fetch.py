@@ -34,6 +34,7 @@ import httpx
 
 from negotiation_watch import USER_AGENT
 from negotiation_watch.store.db import to_iso, utc_now
+from negotiation_watch.store.urls import InvalidURL, feed_url
 
 # Outcome statuses; the same short word is stored as feeds.last_status.
 FETCHED = "fetched"  # new bytes in `body`, to parse
@@ -60,7 +61,6 @@ _HTML_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # "example.org:8080/rss" parses as scheme "example.org", but it is an address without its scheme.
-_HOST_PORT = re.compile(r"[\w.-]+:\d+(/|$)")
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
@@ -203,23 +203,25 @@ async def fetch_many(feeds: list[dict], limits: FetchLimits) -> AsyncIterator[Fe
 async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:
     """Check a URL before it is added: fetch it once, follow HTML autodiscovery, count items."""
     limits = limits or FetchLimits()
-    url = url.strip()
     try:
-        url = _normalise_address(url)
+        url = feed_url(url)
+    except InvalidURL as exc:
+        return Probe(url.strip(), None, 0, str(exc))
+    try:
         async with make_client(limits) as client:
             gate = HostGate(limits)
             response = await _retrieve(client, url, {}, limits, gate)
-            feed_url = response.moved_to or url
+            target = response.moved_to or url
             if _looks_like_html(response.body):
-                feed_url = await asyncio.to_thread(_discover, response.body, response.final_url, url)
-                response = await _retrieve(client, feed_url, {}, limits, gate)
-                feed_url = response.moved_to or feed_url
+                target = await asyncio.to_thread(_discover, response.body, response.final_url, url)
+                response = await _retrieve(client, target, {}, limits, gate)
+                target = response.moved_to or target
                 if _looks_like_html(response.body):
                     raise _Failure(
-                        f"the page's feed link {_printable(feed_url)} leads to another HTML page, not a feed"
+                        f"the page's feed link {_printable(target)} leads to another HTML page, not a feed"
                     )
         title, count = await asyncio.to_thread(_read_feed, response)
-        return Probe(feed_url, title, count, None)
+        return Probe(target, title, count, None)
     except _Failure as failure:
         return Probe(url, None, 0, failure.message)
     except Exception as exc:  # the add-feed dialog shows this instead of crashing
@@ -400,27 +402,6 @@ def _is_plain_path(url: str) -> bool:
     """A local path rather than a URL: no scheme, or a Windows drive letter."""
     scheme = urlsplit(url).scheme
     return scheme == "" or (len(scheme) == 1 and os.name == "nt")
-
-
-def _normalise_address(url: str) -> str:
-    """Check what a user typed: an http(s) or file URL, or an existing local file (as file://)."""
-    if not url:
-        raise _Failure("no address given")
-    parts = _split(url)
-    scheme = parts.scheme.lower()
-    if scheme in ("http", "https"):
-        if not parts.hostname:
-            raise _Failure(f"{_printable(url)} has no host name")
-        return url
-    if scheme == "file":
-        return url
-    if _is_plain_path(url) or _HOST_PORT.match(url):
-        path = Path(url).expanduser()
-        if path.exists():
-            return path.resolve().as_uri()
-        shown = _printable(url)
-        raise _Failure(f"{shown} is not a URL and no such file exists (did you mean https://{shown} ?)")
-    raise _Failure(f"unsupported address {_printable(url)}: use http://, https://, file:// or a local path")
 
 
 def _split(url: str):

@@ -75,19 +75,21 @@ def fold_text(text: str) -> tuple[str, list[int] | None]:
 
 def fold_pattern(pattern: str) -> tuple[str, tuple[int, ...], str]:
     """A pattern's folded key, the positions of its capitals, and its folded form with case."""
+    # Character for character as the text is folded, so "U.S. president" keeps the two
+    # spaces that "U.S. president" has in a folded text.
     if pattern.isascii():
         kept = _ASCII_GAPS.sub(" ", pattern).strip()
         return kept.lower(), tuple(m.start() for m in _ASCII_UPPER.finditer(kept)), kept
-    kept = " ".join("".join(_kept(c) for c in pattern).split())
+    kept = "".join(_kept(c) for c in pattern).strip()
     key = "".join(c.lower() if len(c.lower()) == 1 else c for c in kept)
     return key, tuple(i for i, c in enumerate(kept) if c.isupper()), kept
 
 
-_ASCII_GAPS = re.compile(r"[^A-Za-z0-9]+")
+_ASCII_GAPS = re.compile(r"[^A-Za-z0-9]")
 _ASCII_UPPER = re.compile(r"[A-Z]")
 _kept = functools.cache(fold_case_kept)
 
 
 def fold_words(text: str) -> str:
-    """Folded, lower-case, single-spaced form of a short phrase (for context words)."""
-    return " ".join(fold_text(text)[0].split())
+    """Folded, lower-case form of a short phrase (for context words), spaced as in a text."""
+    return fold_text(text)[0].strip()

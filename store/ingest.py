@@ -17,7 +17,7 @@ import sqlite_utils
 
 from negotiation_watch.store import db as store_db
 from negotiation_watch.store.extract import extract
-from negotiation_watch.store.parse import Entry, ParsedFeed
+from negotiation_watch.store.parse import Entry, ParsedFeed, parse_feed
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 RETAG_BATCH = 500
@@ -41,6 +41,28 @@ def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow
     ]
 
 
+@dataclass
+class TaggedFeed:
+    """A parsed feed plus the tag rows of its new or changed entries (by guid)."""
+
+    parsed: ParsedFeed
+    tags: dict[str, list[TagRow]]
+
+
+def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy) -> TaggedFeed:
+    """The CPU-heavy half of ingesting, for worker processes: parse a body and tag the
+    entries whose text is not stored yet (`known`: guid -> stored content hash)."""
+    parsed = parse_feed(body, headers, url)
+    now = store_db.utc_now()
+    tags = {e.guid: _tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}
+    return TaggedFeed(parsed, tags)
+
+
+def stored_hashes(db: sqlite_utils.Database, feed_id: int) -> dict[str, str]:
+    """guid -> content hash of a feed's stored articles: what parse_and_tag may skip."""
+    return {guid: digest for guid, (_, digest) in _stored_hashes(db.conn, feed_id).items()}
+
+
 def ingest(
     db: sqlite_utils.Database,
     feed_id: int,
@@ -49,6 +71,7 @@ def ingest(
     *,
     now: datetime | None = None,
     feed_updates: dict | None = None,
+    tags: dict[str, list[TagRow]] | None = None,
 ) -> IngestResult:
     """Insert new entries, update changed ones in place (re-tagged), leave the rest, and
     set the feed's title, site link and `feed_updates` columns, all in one transaction.
@@ -56,15 +79,15 @@ def ingest(
     Entries without a date are dated `now` (the first time they are seen), marked estimated.
     Passing the fetch's validators as `feed_updates` means a crash before the commit
     loses them too, so the next run fetches the feed again instead of skipping it.
+    `tags` are rows already made with this taxonomy (parse_and_tag), by guid.
     """
     now = now or store_db.utc_now()
     fetched = store_db.to_iso(now)
     stored = _stored_hashes(db.conn, feed_id)
-    tags = {
-        e.guid: _tags_for(taxonomy, e, now)
-        for e in parsed.entries
-        if stored.get(e.guid, (None, None))[1] != e.content_hash
-    }
+    tags = dict(tags or {})
+    for entry in parsed.entries:
+        if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
+            tags[entry.guid] = _tags_for(taxonomy, entry, now)
     result = IngestResult()
     with store_db.write_transaction(db) as conn:
         stored = _stored_hashes(conn, feed_id)  # again, under the lock: another writer may have been first

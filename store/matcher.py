@@ -8,12 +8,13 @@ import hashlib
 import os
 import pickle
 import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
-
 from negotiation_watch.store.fold import fold_pattern, fold_words
 from negotiation_watch.store.taxonomy import Rule, Taxonomy
 
@@ -52,12 +53,12 @@ class Matcher:
     automaton: ahocorasick.Automaton
     party_names: dict[str, str]
     track_names: dict[str, str]
+    track_members: dict[str, frozenset[str]]
     office_party: dict[str, str]
     office_holders: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
-    traps: dict[str, list[CompiledTrap]] = field(default_factory=dict)  # alias key -> traps
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -85,22 +86,26 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             patterns.add(name, (PERSON, person.id, "name"), exact=True)
     rules: dict[str, list[CompiledRule]] = {}
     for track in taxonomy.tracks.values():
-        for alias in [track.name, *track.aliases]:
+        for alias in track.aliases:  # not the display name: "Coalition of the willing" needs its rule
             patterns.add(alias, (TRACK, track.id, "alias"))
         for rule in track.rules:
+            compiled = _compile_rule(track.id, rule)
             for trigger in rule.trigger:
-                key = patterns.add(trigger, (TRIGGER, fold_words(trigger), "trigger"))
-                if key:
-                    rules.setdefault(key, []).append(_compile_rule(track.id, rule))
+                key = fold_pattern(trigger)[0]  # the trigger's target names its key, to find its rules
+                if patterns.add(trigger, (TRIGGER, key, "trigger")):
+                    rules.setdefault(key, []).append(compiled)
+    traps = _compile_traps(taxonomy)
     automaton = ahocorasick.Automaton()
     for key, variants in patterns.variants.items():
-        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants)))
+        # The value carries what a hit needs: key length, variants, the traps guarding the key.
+        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants), tuple(traps.get(key, ()))))
     automaton.make_automaton()
     return Matcher(
         version=taxonomy.version,
         automaton=automaton,
         party_names={p.id: p.name for p in taxonomy.parties.values()},
         track_names={t.id: t.name for t in taxonomy.tracks.values()},
+        track_members={t.id: frozenset(t.members) for t in taxonomy.tracks.values()},
         office_party={o.id: o.party for o in taxonomy.offices.values()},
         office_holders=_office_holders(taxonomy),
         person_party={p.id: p.party for p in taxonomy.people.values()},
@@ -109,7 +114,6 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
-        traps=_compile_traps(taxonomy),
     )
 
 
@@ -233,8 +237,10 @@ def _cache_path(version: str) -> Path:
 
 @functools.cache
 def _code_hash() -> str:
+    """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
     blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
 

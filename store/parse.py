@@ -9,12 +9,7 @@ from __future__ import annotations
 import calendar
 import hashlib
 import io
-import os
 import re
-import select
-import signal
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -29,10 +24,10 @@ MAX_AUTHOR = 200
 MAX_URL = 2_000
 MAX_GUID = 500
 MAX_FEED_TITLE = 300
+_HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
 # Tags and entity references a body may hold. feedparser keeps ~100 bytes per one, so a
 # 10 MB body of "&a;" grew a parser past 300 MB; real feeds hold under 40,000 per MB.
 MAX_MARKUP = 300_000
-_HTML_TYPES = {"text/html", "application/xhtml+xml", "html", "xhtml"}
 # Entity declarations in a feed's DOCTYPE (quoted values may hold ">"), and the only ones
 # kept: a single character or character reference, so no reference can expand the text.
 _ENTITY_DECL = re.compile(rb"""<!ENTITY\s(?:[^>"']|"[^"]*"|'[^']*')*>""")
@@ -114,36 +109,6 @@ def _keep_if_one_char(declaration: re.Match) -> bytes:
     return declaration.group() if _ONE_CHAR_ENTITY.fullmatch(declaration.group()) else b""
 
 
-def init_worker(main_pid: int | None = None) -> None:
-    """Parser processes leave Ctrl-C to the main process, which shuts them down cleanly,
-    and exit on their own when it dies without doing so (SIGKILL, out of memory): the
-    process pool would leave them, and the forkserver they keep alive, waiting forever."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if main_pid:
-        threading.Thread(target=_exit_after, args=(main_pid,), daemon=True).start()
-
-
-def _exit_after(pid: int) -> None:
-    """Wait until process `pid` has ended, then end this one."""
-    try:
-        handle = os.pidfd_open(pid)  # readable once the process ends (Linux 5.3+)
-        select.select([handle], [], [])
-    except (AttributeError, OSError):  # no pidfd here, or the process is already gone
-        while _alive(pid):
-            time.sleep(1)
-    os._exit(0)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _bozo_message(result) -> str | None:
     if not result.get("bozo"):
         return None
@@ -152,16 +117,18 @@ def _bozo_message(result) -> str | None:
 
 
 def _entry(raw, base: str) -> Entry:
-    title = _cap(one_line(_text_of(raw.get("title", ""), raw.get("title_detail"))), MAX_TITLE)
+    # dict.get, not raw.get: FeedParserDict's own lookup (key aliases, warnings) is slow,
+    # and only the real keys are wanted here.
+    title = _cap(one_line(_text_of(dict.get(raw, "title", ""), dict.get(raw, "title_detail"))), MAX_TITLE)
     summary = _cap(_summary_of(raw), MAX_SUMMARY)
-    url = _web_url(raw.get("link"), base)
+    url = _web_url(dict.get(raw, "link"), base)
     published = _date_of(raw)
     return Entry(
         guid=_guid_of(raw, url, title, published),
         url=url,
         title=title,
         summary=summary,
-        author=_cap(one_line(raw.get("author", "")), MAX_AUTHOR) or None,
+        author=_cap(one_line(dict.get(raw, "author", "")), MAX_AUTHOR) or None,
         published=published,
         content_hash=content_hash(title, summary, url),
     )
@@ -169,15 +136,15 @@ def _entry(raw, base: str) -> Entry:
 
 def _text_of(value: str, detail) -> str:
     """Plain text of a feed field, whether the feed declared it HTML or text."""
-    kind = (detail or {}).get("type", "text/html")
+    kind = dict.get(detail or {}, "type", "text/html")
     return html_to_text(value) if kind in _HTML_TYPES else clean_text(value)
 
 
 def _summary_of(raw) -> str:
     """The most complete text the entry offers: the longest of its summary and contents
     (content is often the whole article, summary a teaser), as plain text."""
-    candidates = [(raw.get("summary", ""), raw.get("summary_detail"))]
-    candidates += [(c.get("value", ""), c) for c in raw.get("content", [])]
+    candidates = [(dict.get(raw, "summary", ""), dict.get(raw, "summary_detail"))]
+    candidates += [(dict.get(c, "value", ""), c) for c in dict.get(raw, "content", [])]
     # Convert the longest first: markup length predicts text length well enough, and
     # converting every candidate would double the work for most feeds.
     for value, detail in sorted(candidates, key=lambda c: len(c[0] or ""), reverse=True):
@@ -202,12 +169,12 @@ def _date_of(raw) -> datetime | None:
 def _guid_of(raw, url: str | None, title: str, published: datetime | None) -> str:
     """The entry's identity within its feed: guid, else link, else a hash of its title
     and date (so a feed without either still does not store an entry twice)."""
-    guid = clean_text(raw.get("id", "") or "")
+    guid = clean_text(dict.get(raw, "id", "") or "")
     if guid:
         return guid if len(guid) <= MAX_GUID else "sha1:" + hashlib.sha1(guid.encode()).hexdigest()
     if url:
         return url
-    key = f"{title}\n{published.isoformat() if published else raw.get('published', '')}"
+    key = f"{title}\n{published.isoformat() if published else dict.get(raw, 'published', '')}"
     if not key.strip():
         key = _summary_of(raw)
     return "hash:" + hashlib.sha1(key.encode("utf-8", "surrogatepass")).hexdigest()
@@ -218,14 +185,16 @@ def _web_url(value, base: str) -> str | None:
     if not value or not isinstance(value, str):
         return None
     value = "%20".join(clean_text(value).split())  # padding gone, inner spaces escaped
+    if len(value) > MAX_URL:
+        return None
+    if value.startswith(("https://", "http://")):  # the usual case needs no parsing
+        return value
     try:
         value = urljoin(base, value)
         scheme = urlsplit(value).scheme.lower()
     except ValueError:
         return None
-    if scheme not in ("http", "https") or len(value) > MAX_URL:
-        return None
-    return value
+    return value if scheme in ("http", "https") and len(value) <= MAX_URL else None
 
 
 def _unique(entries) -> list[Entry]:

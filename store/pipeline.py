@@ -1,9 +1,9 @@
 """One fetch run: due feeds -> fetcher -> parser (process pool) -> ingest, feed by feed.
 
 Used headless by `negotiation-watch fetch` and by the dashboard (from a worker thread).
-Fetching is async I/O; parsing is CPU work spread over the cores in worker processes;
-every database write goes through one writer thread, in one transaction per feed, so a
-failing feed never stops the others and a crash never leaves half a feed stored.
+Fetching is async I/O; parsing and tagging are CPU work spread over the cores in worker
+processes; every database write goes through one writer thread, in one transaction per
+feed, so a failing feed never stops the others and a crash never leaves half a feed stored.
 """
 
 from __future__ import annotations
@@ -11,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import select
+import signal
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -23,8 +26,16 @@ import sqlite_utils
 from negotiation_watch.store import db as store_db
 from negotiation_watch.store.clean import one_line
 from negotiation_watch.store.fetch import FETCHED, OK_STATUSES, FetchLimits, FetchOutcome, fetch_many
-from negotiation_watch.store.ingest import IngestResult, ingest, needs_retag, retag_all, save_feed_columns
-from negotiation_watch.store.parse import ParsedFeed, init_worker, parse_feed
+from negotiation_watch.store.ingest import (
+    IngestResult,
+    TaggedFeed,
+    ingest,
+    needs_retag,
+    parse_and_tag,
+    retag_all,
+    save_feed_columns,
+    stored_hashes,
+)
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
 # SQLite errors that no later feed can escape: the run stops and says what to do.
@@ -38,6 +49,7 @@ class FetchSummary:
     new_articles: int = 0
     updated: int = 0
     seconds: float = 0.0
+    taxonomy_problems: list[str] = field(default_factory=list)  # when this run loaded the taxonomy
 
 
 @dataclass
@@ -64,25 +76,21 @@ async def run_fetch(
 ) -> FetchSummary:
     """Fetch every due feed (every unpaused one with `force`) and store what is new.
 
-    When the taxonomy changed since the stored articles were tagged, they are re-tagged
-    first (reported through `on_retag_progress`), so every tag comes from one taxonomy.
+    The taxonomy (default: the user's) is loaded only when something new is to be
+    stored, so a run where every feed is unchanged stays cheap. Before the first article
+    is stored, articles tagged with another taxonomy are re-tagged (reported through
+    `on_retag_progress`), so every stored tag comes from one taxonomy.
     """
     started = time.monotonic()
     limits = limits or FetchLimits()
     db = store_db.connect(db_path)
-    if taxonomy is None:
-        from negotiation_watch.store.taxonomy import default_taxonomy
-
-        taxonomy = default_taxonomy()
     summary = FetchSummary()
     writer = ThreadPoolExecutor(1, thread_name_prefix="nw-writer")  # one connection, one thread
     parser = _ParserPool()
     try:
-        if needs_retag(db, taxonomy):
-            await _in(writer, retag_all, db, taxonomy, on_retag_progress)
         feeds = await _in(writer, store_db.due_feeds, db, force=force)
         by_id = {feed["id"]: feed for feed in feeds}
-        run = _Run(db, Path(db_path), taxonomy, writer, parser, summary, on_feed_done)
+        run = _Run(db, Path(db_path), _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
@@ -93,6 +101,27 @@ async def run_fetch(
         db.conn.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+class _Tagging:
+    """The run's taxonomy, loaded and checked on first use (always in the writer thread)."""
+
+    def __init__(self, db, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
+        self.db, self.taxonomy, self.on_retag_progress, self.summary = db, taxonomy, on_retag_progress, summary
+        self.checked = False
+
+    def ready(self):
+        """The taxonomy to tag with, after re-tagging what an older one tagged."""
+        if self.taxonomy is None:
+            from negotiation_watch.store.taxonomy import default_taxonomy
+
+            self.taxonomy = default_taxonomy()
+            self.summary.taxonomy_problems = list(self.taxonomy.problems)
+        if not self.checked:
+            if needs_retag(self.db, self.taxonomy):
+                retag_all(self.db, self.taxonomy, self.on_retag_progress)
+            self.checked = True
+        return self.taxonomy
 
 
 async def _in(executor, fn, *args, **kwargs):
@@ -107,7 +136,7 @@ class _Run:
 
     db: sqlite_utils.Database
     db_path: Path
-    taxonomy: object
+    tagging: _Tagging
     writer: ThreadPoolExecutor
     parser: _ParserPool
     summary: FetchSummary
@@ -116,9 +145,10 @@ class _Run:
     async def finish(self, outcome: FetchOutcome, feed: dict) -> None:
         """Parse and store one fetched feed, or just record how its fetch went."""
         result, error, status = IngestResult(), outcome.error, outcome.status
+        title = feed.get("title")
         try:
             if outcome.status == FETCHED and outcome.body is not None:
-                result = await self.store(outcome, feed)
+                result, title = await self.store(outcome, feed)
             else:
                 await _in(self.writer, _save_feed_columns, self.db, feed["id"], outcome.feed_updates)
         except _FeedFailed as failure:
@@ -130,25 +160,33 @@ class _Run:
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
         self.count(status, result)
         if self.on_feed_done:
-            title = feed.get("title")
             self.on_feed_done(FeedDone(feed["id"], feed["url"], title, status, error, result.new, result.updated))
 
-    async def store(self, outcome: FetchOutcome, feed: dict) -> IngestResult:
-        """Parse in the pool, then ingest with the fetch's validators in the same transaction."""
+    async def store(self, outcome: FetchOutcome, feed: dict) -> tuple[IngestResult, str | None]:
+        """Parse in the pool, then ingest with the fetch's validators in the same transaction;
+        returns what was stored and the feed's (possibly new) title."""
         try:
-            parsed: ParsedFeed = await self.parser.parse(outcome.body, outcome.headers, outcome.final_url)
+            taxonomy = await _in(self.writer, self.tagging.ready)
+        except Exception as exc:
+            raise _FeedFailed(f"could not prepare the taxonomy: {_describe(exc)}") from exc
+        try:
+            known = await _in(self.writer, stored_hashes, self.db, feed["id"])
+            tagged = await self.parser.parse(taxonomy, outcome.body, outcome.headers, outcome.final_url, known)
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            return await _in(
-                self.writer, ingest, self.db, feed["id"], parsed, self.taxonomy, feed_updates=outcome.feed_updates
-            )
+            result = await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
         except sqlite3.OperationalError as exc:
             if any(words in str(exc) for words in _DISK_TROUBLE):
                 raise store_db.explain_error(self.db_path, exc) from exc
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
+        return result, tagged.parsed.title or feed.get("title")
+
+    def ingest(self, feed_id: int, tagged: TaggedFeed, feed_updates: dict) -> IngestResult:
+        taxonomy = self.tagging.ready()
+        return ingest(self.db, feed_id, tagged.parsed, taxonomy, feed_updates=feed_updates, tags=tagged.tags)
 
     async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""
@@ -190,30 +228,33 @@ def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -
 
 
 class _ParserPool:
-    """Worker processes for feedparser (CPU-bound), started on first use so a run with
-    nothing new to parse never pays for them; replaced if a worker dies."""
+    """Worker processes that parse and tag (CPU-bound work, spread over the cores),
+    started on first use so a run with nothing new never pays for them; replaced if a
+    worker dies."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, body: bytes, headers: dict, url: str) -> ParsedFeed:
+    async def parse(self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
         loop = asyncio.get_running_loop()
-        pool = self._pool()
+        pool = self._pool(taxonomy)
         try:
-            return await loop.run_in_executor(pool, parse_feed, body, headers, url)
+            return await loop.run_in_executor(pool, _parse_and_tag_in_worker, body, headers, url, known)
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self, taxonomy) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
+                # Two at most: each holds the compiled matcher (tens of MB), and two keep
+                # both cores of a small machine busy while the main process stores.
                 max_workers=min(2, os.cpu_count() or 1),
                 mp_context=_context(),
-                initializer=init_worker,
-                initargs=(os.getpid(),),
+                initializer=_init_worker,
+                initargs=(taxonomy, os.getpid()),
             )
         return self.pool
 
@@ -223,12 +264,51 @@ class _ParserPool:
             self.pool = None
 
 
+_worker_taxonomy = None  # set in each worker process by _init_worker
+
+
+def _init_worker(taxonomy, main_pid: int) -> None:
+    """A worker tags with the run's own taxonomy (its TOML is read once, by the main
+    process) and leaves Ctrl-C to the main process, which shuts it down cleanly. It exits
+    on its own when the main process dies without doing so (SIGKILL, out of memory): the
+    pool would leave it, and the forkserver it keeps alive, waiting forever."""
+    global _worker_taxonomy
+    _worker_taxonomy = taxonomy
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_after, args=(main_pid,), daemon=True).start()
+
+
+def _exit_after(pid: int) -> None:
+    """Wait until process `pid` has ended, then end this one."""
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process ends (Linux 5.3+)
+        select.select([handle], [], [])
+    except (AttributeError, OSError):  # no pidfd here, or the process is already gone
+        while _alive(pid):
+            time.sleep(1)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+    return parse_and_tag(body, headers, url, known, _worker_taxonomy)
+
+
 def _context():
     """forkserver where there is one (cheap workers from a preloaded server), else spawn.
     Never fork: the dashboard calls this from a thread, and forking a threaded process
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["negotiation_watch.store.parse"])
+        context.set_forkserver_preload(["negotiation_watch.store.pipeline"])
         return context
     return multiprocessing.get_context("spawn")

@@ -173,7 +173,9 @@ class _Loader:
 
     def __init__(self) -> None:
         self.entries: dict[str, dict[str, dict]] = {table: {} for table in KEYED_TABLES}
-        self.where: dict[tuple[str, str], str] = {}  # (table, id) -> "path:line" of last writer
+        # (table, id) -> [(merged entry, "path:line" of its writer)], oldest first: a bad
+        # override falls back to the version before it instead of losing the entry.
+        self.versions: dict[tuple[str, str], list[tuple[dict, str]]] = {}
         self.traps: list[dict] = []
         self.roles: dict[str, list[str]] = {}
         self.suppressed: list[str] = []
@@ -229,89 +231,87 @@ class _Loader:
             self.roles[entry["name"]] = entry["variants"]
             return
         known = self.entries[table].get(entry["id"])
-        self.entries[table][entry["id"]] = _merge(known, entry) if known else entry
-        self.where[(table, entry["id"])] = where
+        merged = _merge(known, entry) if known else entry
+        self.entries[table][entry["id"]] = merged
+        self.versions.setdefault((table, entry["id"]), []).append((merged, where))
 
     def build(self) -> Taxonomy:
         tax = Taxonomy(problems=self.problems)
         raw = self.entries
         builders = (self._build_party, self._build_office, self._build_person, self._build_track)
-        for table, builder in zip(KEYED_TABLES, builders):
-            for entry in raw[table].values():
-                if self._complete(table, entry):
-                    builder(tax, entry)
+        for table, builder in zip(KEYED_TABLES, builders, strict=True):
+            for entry_id in list(raw[table]):
+                for entry, where in reversed(self.versions[(table, entry_id)]):
+                    if self._complete(table, entry, where) and builder(tax, entry, where):
+                        raw[table][entry_id] = entry
+                        break
+                else:
+                    del raw[table][entry_id]
         tax.traps = [Trap(**entry) for entry in self.traps]
         tax.roles = dict(self.roles)
         tax.suppressed = set(self.suppressed)
         tax.version = _version(raw, self.traps, self.roles, sorted(tax.suppressed))
         return tax
 
-    def _complete(self, table: str, entry: dict) -> bool:
+    def _complete(self, table: str, entry: dict, where: str) -> bool:
         """A new id from an override must still carry every required field."""
         lacking = [name for name in REQUIRED[table] if name not in entry]
         if lacking:
-            where = self.where[(table, entry["id"])]
             self.problems.append(f"{where}: {table} {entry['id']!r}: missing field {lacking[0]!r}")
         return not lacking
 
-    def _missing(self, table: str, entry_id: str, what: str, ref: str) -> None:
-        where = self.where[(table, entry_id)]
+    def _missing(self, where: str, table: str, entry_id: str, what: str, ref: str) -> None:
         self.problems.append(f"{where}: {table} {entry_id!r}: {what} {ref!r} does not exist")
 
-    def _build_party(self, tax: Taxonomy, entry: dict) -> None:
-        if entry["kind"] not in PARTY_KINDS:
-            where = self.where[("party", entry["id"])]
-            self.problems.append(
-                f"{where}: party {entry['id']!r}: kind must be one of {', '.join(PARTY_KINDS)}"
-            )
-            return
+    def _build_party(self, tax: Taxonomy, entry: dict, where: str) -> bool:
         values = dict(entry)
         values["not_"] = values.pop("not", [])
         tax.parties[entry["id"]] = Party(**values)
+        return True
 
-    def _build_office(self, tax: Taxonomy, entry: dict) -> None:
+    def _build_office(self, tax: Taxonomy, entry: dict, where: str) -> bool:
         if entry["party"] not in tax.parties:
-            self._missing("office", entry["id"], "party", entry["party"])
-            return
-        values = {"name": entry["id"], **entry}
-        tax.offices[entry["id"]] = Office(**values)
+            self._missing(where, "office", entry["id"], "party", entry["party"])
+            return False
+        tax.offices[entry["id"]] = Office(**{"name": entry["id"], **entry})
+        return True
 
-    def _build_person(self, tax: Taxonomy, entry: dict) -> None:
+    def _build_person(self, tax: Taxonomy, entry: dict, where: str) -> bool:
         if entry["party"] not in tax.parties:
-            self._missing("person", entry["id"], "party", entry["party"])
-            return
+            self._missing(where, "person", entry["id"], "party", entry["party"])
+            return False
         tenures = []
         for tenure in entry.get("offices", []):
             if tenure["office"] not in tax.offices:
-                self._missing("person", entry["id"], "office", tenure["office"])
+                self._missing(where, "person", entry["id"], "office", tenure["office"])
                 continue
             tenures.append(Tenure(tenure["office"], tenure.get("start"), tenure.get("end")))
-        values = {**entry, "offices": tenures}
-        tax.people[entry["id"]] = Person(**values)
+        tax.people[entry["id"]] = Person(**{**entry, "offices": tenures})
+        return True
 
-    def _build_track(self, tax: Taxonomy, entry: dict) -> None:
+    def _build_track(self, tax: Taxonomy, entry: dict, where: str) -> bool:
         members = []
         for member in entry.get("members", []):
             if member in tax.parties:
                 members.append(member)
             else:
-                self._missing("track", entry["id"], "member", member)
+                self._missing(where, "track", entry["id"], "member", member)
         rules = []
         for rule in entry.get("rule", []):
-            rule = self._known_rule_parties(tax, entry["id"], rule)
+            rule = self._known_rule_parties(tax, entry["id"], rule, where)
             if rule is not None:
                 rules.append(Rule(**rule))
         values = {k: v for k, v in entry.items() if k != "rule"}
         tax.tracks[entry["id"]] = Track(**{**values, "members": members, "rules": rules})
+        return True
 
-
-    def _known_rule_parties(self, tax: Taxonomy, track: str, rule: dict) -> dict | None:
+    def _known_rule_parties(self, tax: Taxonomy, track: str, rule: dict, where: str) -> dict | None:
         """Unknown ids are reported; they void a rule that requires them, else are dropped."""
         rule = dict(rule)
         for key in ("parties", "any_party", "not_party"):
             for party in rule.get(key, []):
                 if party not in tax.parties:
-                    self._missing("track", track, f"rule {key}", party)
+                    self._missing(where, "track", track, f"rule {key}", party)
                     if key == "parties":
                         return None
             known = [p for p in rule.get(key, []) if p in tax.parties]
@@ -324,6 +324,8 @@ class _Loader:
 def _check_entry(table: str, entry: Any) -> dict:
     """The entry with checked types; raises _Invalid naming the first thing wrong."""
     clean = _check_fields(entry, SCHEMAS[table])
+    if table == "party" and "kind" in clean and clean["kind"] not in PARTY_KINDS:
+        raise _Invalid(f"kind must be one of {', '.join(PARTY_KINDS)}")
     for name in REQUIRED[table]:
         if name not in clean:
             # An override of a known id may leave fields out; the merge step fills them.

@@ -7,8 +7,9 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = ("http", "https", "file")
-_HOST = re.compile(r"^[A-Za-z0-9.\-\[\]:_]+$")
+_HOST = re.compile(r"^[\w.\-\[\]:]+$")
 _UNSAFE = re.compile(r"[\x00-\x20\x7f]")
+_HOST_PORT = re.compile(r"^[\w.-]+:\d+(/|$)")
 
 
 class InvalidURL(ValueError):
@@ -18,20 +19,27 @@ class InvalidURL(ValueError):
 def feed_url(text: str) -> str:
     """The canonical form of a feed URL or local path typed by a user; InvalidURL if unusable.
 
-    A local path becomes a file:// URL; "example.org/feed" gains https://.
+    A local path becomes a file:// URL; "example.org/feed" is refused with a hint rather
+    than guessed, so a mistyped file name never turns into a web request.
     """
     raw = text.strip()
     if not raw:
-        raise InvalidURL("empty URL")
+        raise InvalidURL("no address given")
     if _UNSAFE.search(raw):
         raise InvalidURL(f"{raw!r} contains spaces or control characters")
-    if raw.startswith(("/", "./", "../", "~")) or Path(raw).exists():
-        return Path(raw).expanduser().resolve().as_uri()
-    parts = _split(raw, raw)
-    if not parts.scheme or (parts.scheme not in ALLOWED_SCHEMES and "." in parts.scheme):
-        if "." not in raw.split("/")[0]:
-            raise InvalidURL(f"{raw!r} is not a URL: expected http://, https:// or file://")
-        parts = _split("https://" + raw, raw)
+    if raw.startswith(("/", "./", "../", "~")) or Path(raw).expanduser().exists():
+        path = Path(raw).expanduser()
+        if not path.exists():
+            raise InvalidURL(f"no such file: {raw}")
+        return path.resolve().as_uri()
+    try:
+        parts = urlsplit(raw)
+    except ValueError as exc:
+        raise InvalidURL(f"{raw!r} is not a valid address: {exc}") from None
+    if parts.scheme.lower() not in ALLOWED_SCHEMES and (
+        not parts.scheme or "." in parts.scheme or _HOST_PORT.match(raw)
+    ):
+        raise InvalidURL(f"{raw} is not a URL and no such file exists (did you mean https://{raw} ?)")
     scheme = parts.scheme.lower()
     if scheme not in ALLOWED_SCHEMES:
         raise InvalidURL(f"{raw!r}: the {scheme}: scheme is not supported (use http, https or file)")
@@ -47,11 +55,3 @@ def feed_url(text: str) -> str:
     except ValueError as exc:
         raise InvalidURL(f"{raw!r}: {exc}") from exc
     return urlunsplit((scheme, parts.netloc.lower(), parts.path or "/", parts.query, ""))
-
-
-def _split(url: str, typed: str):
-    """urlsplit, with InvalidURL for what it cannot read ("http://[::1", "a.b[/x")."""
-    try:
-        return urlsplit(url)
-    except ValueError as exc:
-        raise InvalidURL(f"{typed!r}: {exc}") from None

@@ -7,9 +7,8 @@ import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store.extract import extract
+from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 D2022 = datetime.date(2022, 1, 27)
 D2025 = datetime.date(2025, 5, 16)
@@ -101,6 +100,13 @@ def test_ambiguous_names_still_found_as_parties(tax, title, expected):
     assert parties(tax, title) == expected
 
 
+def test_title_case_headlines_keep_ambiguous_names(tax):
+    assert parties(tax, "Jordan Says It Will Host The Next Round") == {"JOR"}
+    assert parties(tax, "Turkey Offers To Mediate Between The Sides") == {"TUR"}
+    assert parties(tax, "Chad Smith Plays A New Song", "Chad Smith played drums.") == set()
+    assert parties(tax, "Chad Closes Its Border", "Chad closed the crossing on Monday.") == {"TCD"}
+
+
 def test_paris_agreement_is_climate_not_france(tax):
     result = extract(tax, "Countries review the Paris Agreement")
     assert result.parties == []
@@ -135,6 +141,12 @@ def test_office_titles_resolve_through_the_date(tax):
     assert holder("Kremlin spokesman said", D2022) == ("RUS", "dmitry-peskov")
     assert holder("NATO Secretary General warns", D2022) == ("NATO", "jens-stoltenberg")
     assert holder("NATO Secretary General warns", D2025) == ("NATO", "mark-rutte")
+
+
+def test_names_ending_in_a_full_stop_inside_longer_names(tax):
+    [tag] = extract(tax, "The U.S. secretary of state arrives", date=D2022).parties
+    assert [(e.text, e.person) for e in tag.evidence] == [("U.S. secretary of state", "antony-blinken")]
+    assert tracks(tax, "U.S.-Russia talks resume") == {"us-russia-dialogue"}
 
 
 def test_minsk_city_agreements_and_group(tax):
@@ -212,3 +224,94 @@ def test_offsets_survive_characters_that_fold_to_two(tax):
     result = extract(tax, "", text)
     found = {t.id: [e.text for e in t.evidence] for t in result.parties}
     assert found == {"TUR": ["Türkiye"], "RUS": ["the Kremlin"]}
+
+
+RULES_AND_TRAPS = """
+[[party]]
+id = "EU"
+kind = "organisation"
+name = "European Union"
+aliases = ["European Union", "EU"]
+metonyms = ["Brussels"]
+ambiguous = ["Brussels"]
+
+[[party]]
+id = "NATO"
+metonyms = ["Brussels"]
+ambiguous = ["Brussels"]
+
+[[office]]
+id = "USA.deputy-secretary-of-state"
+party = "USA"
+role = "deputy secretary of state"
+shared = true
+
+[[person]]
+id = "wendy-sherman"
+name = "Wendy Sherman"
+party = "USA"
+exact = ["WRS"]
+offices = [{ office = "USA.deputy-secretary-of-state", start = "2021-04-14", end = "2023-07-28" }]
+
+[[role]]
+name = "secretary general"
+variants = ["chief"]
+
+[[trap]]
+aliases = ["Moscow"]
+near = ["Idaho"]
+
+[[track]]
+id = "test-track"
+name = "Test track"
+aliases = ["Zebra process"]
+
+[[track.rule]]
+trigger = ["Quagga"]
+near = ["talks"]
+unless = ["zoo"]
+parties = ["RUS"]
+after = 2020-01-01
+before = 2020-12-31
+window = 40
+"""
+
+
+@pytest.fixture(scope="module")
+def rich(tmp_path_factory):
+    taxonomy = fixture_taxonomy(tmp_path_factory.mktemp("rich"), RULES_AND_TRAPS)
+    assert [p for p in taxonomy.problems if "does not exist" not in p] == []
+    return taxonomy
+
+
+def test_shared_name_goes_to_the_party_named_elsewhere(rich):
+    assert parties(rich, "Brussels says no") == set()
+    assert parties(rich, "Brussels says no, and the EU agrees") == {"EU"}
+    assert parties(rich, "NATO allies meet; Brussels signals unity") == {"NATO"}
+
+
+def test_route_and_motion_verbs_mark_venues(rich):
+    assert parties(rich, "Envoys flew to Moscow") == set()
+    assert parties(rich, "The flight from Kyiv to Berlin") == set()
+    assert parties(rich, "A message from Moscow") == {"RUS"}
+    assert parties(rich, "Moscow, Idaho, holds a fair") == set()
+
+
+def test_role_variants_shared_offices_and_exact_names(rich):
+    [tag] = extract(rich, "NATO chief warns", date=D2022).parties
+    assert (tag.id, tag.evidence[0].person) == ("NATO", "jens-stoltenberg")
+    [tag] = extract(rich, "The US deputy secretary of state", date=D2022).parties
+    assert (tag.id, tag.evidence[0].person) == ("USA", None)
+    assert parties(rich, "WRS speaks") == {"USA"}
+    assert parties(rich, "wrs speaks") == set()
+
+
+def test_rule_conditions_window_unless_parties_and_dates(rich):
+    d2020 = datetime.date(2020, 6, 1)
+    assert tracks(rich, "Russia joins Quagga talks", date=d2020) == {"test-track"}
+    assert tracks(rich, "Russia joins Quagga talks", date=datetime.date(2021, 6, 1)) == set()
+    assert tracks(rich, "Ukraine joins Quagga talks", date=d2020) == set()
+    assert tracks(rich, "Russia joins Quagga talks at the zoo", date=d2020) == set()
+    far = "Russia: Quagga" + " and more" * 10 + " talks"
+    assert tracks(rich, far, date=d2020) == set()
+    assert tracks(rich, "Russia joins Quagga talks") == {"test-track"}  # undated: dates ignored

@@ -26,7 +26,6 @@ def run(db_path, *args, input=None):
     [
         ("https://Example.org/feed.xml", "https://example.org/feed.xml"),
         ("http://127.0.0.1:8080/rss?x=1#top", "http://127.0.0.1:8080/rss?x=1"),
-        ("example.org/rss", "https://example.org/rss"),
         ("file:///var/feeds/a.xml", "file:///var/feeds/a.xml"),
     ],
 )
@@ -37,7 +36,9 @@ def test_feed_url_normalises(text, expected):
 @pytest.mark.parametrize(
     "text, reason",
     [
-        ("", "empty"),
+        ("", "no address given"),
+        ("example.org/rss", "did you mean https://example.org/rss"),
+        ("localhost:8080/feed", "did you mean https://localhost:8080/feed"),
         ("ftp://example.org/feed", "ftp: scheme is not supported"),
         ("javascript:alert(1)", "javascript: scheme is not supported"),
         ("http://exa mple.org/", "spaces or control characters"),

@@ -108,7 +108,9 @@ def test_fetch_stores_good_feeds_and_reports_bad_ones(db_path, feeds):
 def test_only_due_feeds_are_fetched_unless_all(db_path, feeds):
     add(db_path, feeds.serve("/w.xml", wire(1, 2)))
     assert summary_of(run_cli(db_path, "fetch").output)[0] == 1
-    assert summary_of(run_cli(db_path, "fetch").output) == (0, 0, 0, 0)  # not due for 15 minutes
+    not_due = run_cli(db_path, "fetch")
+    assert summary_of(not_due.output) == (0, 0, 0, 0)  # not due for 15 minutes
+    assert "no feed is due yet" in not_due.output
     assert summary_of(run_cli(db_path, "fetch", "--all").output) == (1, 0, 0, 0)
     assert feeds.hits["/w.xml"] == 2
 
@@ -167,6 +169,12 @@ def test_store_errors_are_a_message_and_status_1(tmp_path):
     assert directory.exit_code == 1 and "is a directory" in directory.output
 
 
+def test_fetch_without_feeds_says_how_to_add_one(db_path):
+    result = run_cli(db_path, "fetch")
+    assert result.exit_code == 0 and summary_of(result.output) == (0, 0, 0, 0)
+    assert "no feeds yet" in result.output
+
+
 def test_bad_every_is_a_usage_error(db_path):
     result = CliRunner().invoke(cli, ["--db", str(db_path), "fetch", "--every", "soon"])
     assert result.exit_code == 2 and "not a duration" in result.output
@@ -178,6 +186,23 @@ def test_retag_command_reports_progress_and_count(db_path, feeds):
     result = run_cli(db_path, "retag")
     assert result.exit_code == 0
     assert re.search(r"^re-tagged 4 articles \(taxonomy [\w-]+\)$", result.output, re.M), result.output
+
+
+def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
+    add(db_path, feeds.serve("/w.xml", wire(4, 3)))
+    run_cli(db_path, "fetch")
+    database = store.connect(db_path)
+    current = store.get_meta(database, "taxonomy_version")
+    store.set_meta(database, "taxonomy_version", "an-older-taxonomy")
+    database.conn.execute("DELETE FROM tags")  # what an older taxonomy would not have found
+    database.conn.close()
+    run_cli(db_path, "fetch", "--all")  # nothing new: the taxonomy is not even loaded
+    assert read(db_path, store.get_meta, "taxonomy_version") == "an-older-taxonomy"
+    feeds.bodies["/w.xml"] = wire(4, 4)
+    assert summary_of(run_cli(db_path, "fetch", "--all").output)[2] == 1
+    assert read(db_path, store.get_meta, "taxonomy_version") == current
+    tagged = read(db_path, lambda d: d.conn.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0])
+    assert tagged == 4  # the three old articles were re-tagged, the new one tagged
 
 
 def test_two_fetch_processes_at_once_store_everything_once(db_path, feeds):
@@ -227,3 +252,23 @@ def test_fetch_every_repeats_until_interrupted(db_path, feeds):
     summaries = SUMMARY.findall(out.decode())
     assert len(summaries) >= 2 and summaries[0][2] == "3" and summaries[1][2] == "0"
     assert feeds.hits["/w.xml"] >= 2
+
+
+async def test_run_fetch_reports_each_feed_as_it_finishes(db_path, feeds):
+    """The dashboard's entry point: one FeedDone per feed, with what it stored or why it failed."""
+    from negotiation_watch.store.fetch import FetchLimits
+    from negotiation_watch.store.pipeline import run_fetch
+
+    good = feeds.serve("/w.xml", wire(8, 4))
+    feeds.server.expect_request("/gone.xml").respond_with_data("no", status=404)
+    bad = feeds.server.url_for("/gone.xml")
+    good_id, bad_id = add(db_path, good, bad)
+    done = []
+    summary = await run_fetch(db_path, limits=FetchLimits(), on_feed_done=done.append)
+    by_id = {d.feed_id: d for d in done}
+    assert set(by_id) == {good_id, bad_id}
+    assert (by_id[good_id].title, by_id[good_id].status, by_id[good_id].new, by_id[good_id].error) == (
+        "Wire 8", "fetched", 4, None
+    )
+    assert by_id[bad_id].url == bad and "404" in by_id[bad_id].error and by_id[bad_id].new == 0
+    assert (summary.feeds_ok, summary.feeds_failed, summary.new_articles) == (1, 1, 4)

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from negotiation_watch.store import db as store
-from negotiation_watch.store.ingest import ingest, needs_retag, retag_all
+from negotiation_watch.store.ingest import ingest, needs_retag, parse_and_tag, retag_all, stored_hashes
 from negotiation_watch.store.parse import parse_feed
 from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
 
@@ -184,3 +184,27 @@ def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
     assert retag_all(db, taxonomy, lambda done, total: seen.append(done)) == 4
     assert seen == [2, 4]
     assert count(db, "SELECT count(*) FROM tags") == tags
+
+
+def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, db_path):
+    """parse_and_tag (run in worker processes) tags only what is not stored, exactly as
+    ingest would have."""
+    body = rss(*STORIES)
+    ingest(db, feed_id, parse_feed(rss(STORIES[0]), {}, FEED_URL), taxonomy, now=NOW)
+    tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id), taxonomy)
+    assert set(tagged.tags) == {"a2", "a3"}
+    ingest(db, feed_id, tagged.parsed, taxonomy, now=NOW, tags=tagged.tags)
+    with_worker_tags = db.conn.execute(
+        'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '
+        "ORDER BY 1, 2, 3, 4, 5"
+    ).fetchall()
+
+    other = store.connect(db_path.with_name("other.db"))
+    other_feed = store.add_feed(other, FEED_URL)[0]
+    ingest(other, other_feed, parse_feed(body, {}, FEED_URL), taxonomy, now=NOW)
+    tagged_here = other.conn.execute(
+        'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '
+        "ORDER BY 1, 2, 3, 4, 5"
+    ).fetchall()
+    other.conn.close()
+    assert with_worker_tags == tagged_here and tagged_here

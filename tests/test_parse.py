@@ -9,8 +9,9 @@ import pytest
 
 from negotiation_watch.store.parse import MAX_SUMMARY, MAX_TITLE, ParseError, parse_feed
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "feed-corpus"
-if not CORPUS.is_dir():  # CI lays shared/ beside the clone; a worktree finds it under /work
+# CI lays shared/ beside the clone; a worktree of /work/main finds it under /work.
+CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"
+if not CORPUS.is_dir():
     CORPUS = Path("/work/shared/feed-corpus")
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared feed corpus not present")
 FEED_URL = "http://feeds.example.org/world/rss.xml"

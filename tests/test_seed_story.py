@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
-from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
-
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy
-
-SEED = Path("/work/shared/seed-story.txt")
+from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope="module")
 def reading():
-    if not SEED.is_file():
-        pytest.skip(f"{SEED} is not on this machine")
-    title, _, text = SEED.read_text(encoding="utf-8").partition("\n")
+    title, _, text = shared_file("seed-story.txt").read_text(encoding="utf-8").partition("\n")
     result = extract(load_taxonomy(), title, text, datetime.date(2022, 1, 27))
     return title, text, result
 
@@ -32,7 +26,8 @@ def test_seed_story_parties(reading):
 def test_seed_story_tracks(reading):
     _, _, result = reading
     found = {t.id for t in result.tracks}
-    assert {"normandy-format", "minsk-agreements", "osce-dialogue", "us-russia-dialogue", "nato-russia-council"} <= found
+    expected = {"normandy-format", "minsk-agreements", "osce-dialogue", "us-russia-dialogue", "nato-russia-council"}
+    assert expected <= found
     assert "astana-format" not in found
     assert "armenia-azerbaijan-talks" not in found
     osce = next(t for t in result.tracks if t.id == "osce-dialogue")

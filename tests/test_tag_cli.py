@@ -65,6 +65,21 @@ def test_jsonl_keeps_order_and_reports_bad_lines(env):
     assert {p["id"] for p in out[6]["parties"]} == {"CHE", "UN"}
 
 
+def test_jsonl_survives_bad_bytes_blank_lines_and_a_byte_order_mark(env):
+    good = json.dumps({"id": 1, "title": "Türkiye and Ukraine"}).encode()
+    raw = b"\xef\xbb\xbf" + good + b"\n\n" + b'{"id": 2, "title": "\xff\xfe"}\n' + good + b"\n"
+    done = subprocess.run(
+        [sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"],
+        input=raw, capture_output=True, env=env, timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    out = [json.loads(line) for line in done.stdout.decode("ascii").splitlines()]
+    assert [o["id"] for o in out] == [1, None, None, 1]
+    assert out[1]["error"] == "empty line" and out[2]["error"] == "not UTF-8 text"
+    assert {p["id"] for p in out[0]["parties"]} == {"TUR", "UKR"}
+    assert out[0]["parties"][0]["evidence"][0]["text"] == "Türkiye"
+
+
 def test_taxonomy_problems_go_to_stderr_and_tagging_goes_on(env, tmp_path):
     bad = tmp_path / "config" / "taxonomy.d" / "zz-bad.toml"
     bad.write_text('[[party]]\nid = "RUS"\nflavour = "sour"\n', encoding="utf-8")

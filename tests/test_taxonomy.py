@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from negotiation_watch.store import matcher as matcher_module
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy, load_taxonomy_paths
+from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 
 def party_ids(tax, title):
@@ -68,11 +69,30 @@ def test_semantic_errors_name_path_line_and_reason(tmp_path):
     assert mine == [
         f"{user}:2: party 'AAA': unknown field 'colour'",
         f"{user}:8: party 'BBB': 'aliases' must be a list of non-empty strings",
-        f"{user}:14: person 'x-y': 'start' must be a date like 2022-01-27, not '2020-13-45'",
         f"{user}:25: party 'CCC': kind must be one of state, organisation, nonstate",
+        f"{user}:14: person 'x-y': 'start' must be a date like 2022-01-27, not '2020-13-45'",
         f"{user}:20: office 'ZZZ.president': party 'ZZZ' does not exist",
     ]
     assert "DDD" in tax.parties and "AAA" not in tax.parties and "CCC" not in tax.parties
+
+
+def test_a_bad_override_falls_back_to_the_entry_it_overrides(tmp_path):
+    tax = fixture_taxonomy(tmp_path, """
+[[person]]
+id = "sergey-lavrov"
+party = "XYZ"
+aliases = ["Lavrov the Elder"]
+
+[[party]]
+id = "USA"
+kind = "galaxy"
+""")
+    where = tmp_path / "user.toml"
+    assert f"{where}:2: person 'sergey-lavrov': party 'XYZ' does not exist" in tax.problems
+    assert f"{where}:7: party 'USA': kind must be one of state, organisation, nonstate" in tax.problems
+    assert tax.people["sergey-lavrov"].party == "RUS"
+    assert tax.parties["USA"].kind == "state"
+    assert party_ids(tax, "Lavrov and the US") == {"RUS", "USA"}
 
 
 def test_garbage_files_never_raise(tmp_path):
@@ -110,7 +130,7 @@ def test_load_taxonomy_reads_bundled_and_user_folder(tmp_path):
     assert load_taxonomy().tracks.keys() == tax.tracks.keys() - {"my-track"}
 
 
-def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isolated_cache):
+def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isolated_cache):  # noqa: F811
     tax = fixture_taxonomy(tmp_path)
     cache = matcher_module._cache_path(tax.version)
     assert cache.parent == isolated_cache
@@ -129,3 +149,24 @@ def fixture_taxonomy_path(tmp_path: Path) -> Path:
     """The fixture's party file, written by fixture_taxonomy, as a plain path."""
     fixture_taxonomy(tmp_path)
     return tmp_path / "fixture.toml"
+
+
+SNIPPETS = [
+    '[[party]]\nid = "RUS"\n', '[[party]]\nid = 7\n', 'aliases = ["x", 3]\n', 'kind = "state"\n',
+    'name = ""\n', '[[person]]\nid = "p"\nname = "P"\nparty = "RUS"\n', 'offices = [{ office = "X" }]\n',
+    'offices = "no"\n', '[[track]]\nid = "t"\nname = "T"\n', '[[track.rule]]\ntrigger = []\n',
+    'window = -1\n', '[suppress]\naliases = [1]\n', '[[trap]]\nnear = ["a"]\n', '[[role]]\nname = "x"\n',
+    'start = 2020-02-30\n', 'after = "soon"\n', '[[office]]\nid = "RUS.x"\nparty = "RUS"\nrole = "r"\n',
+    "shared = 1\n", "[weird]\nkey = 1\n", 'exact = ["Xi"]\n',
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(st.sampled_from(SNIPPETS), st.text(max_size=20)), max_size=10))
+def test_any_user_file_loads_without_raising(tmp_path, pieces):
+    user = tmp_path / "random.toml"
+    user.write_text("".join(pieces), encoding="utf-8")
+    tax = load_taxonomy_paths(fixture_taxonomy_path(tmp_path), user)
+    assert "RUS" in tax.parties and tax.parties["RUS"].kind == "state"
+    assert all(p.startswith(f"{user}:") for p in tax.problems)
+    extract(tax, "Lavrov says Russia and the US will talk")
