@@ -12,7 +12,7 @@ from negotiation_watch.store import db as store
 
 FEEDS = 12
 ITEMS = 20
-SECONDS = 12
+SECONDS = 8
 
 
 def changing_body(feed: int) -> bytes:

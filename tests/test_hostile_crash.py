@@ -103,7 +103,7 @@ def test_sigkill_at_random_moments_never_leaves_half_a_feed(db_path, changing_fe
     for round_ in range(KILLS):
         changing_feeds.version = round_
         proc = fetch_all(db_path)
-        time.sleep(chance.uniform(0.15, 2.5))  # spread over start-up, fetching, parsing, storing
+        time.sleep(chance.uniform(0.15, 2.1))  # spread over start-up, fetching, parsing, storing
         children = descendants(proc.pid)
         if proc.poll() is None:
             killed_mid_run += 1

@@ -15,7 +15,7 @@ from negotiation_watch.store.extract import extract
 from negotiation_watch.store.opml import read_opml, write_opml
 from negotiation_watch.store.taxonomy import load_taxonomy
 
-FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 # What must never survive cleaning: C0 controls but \n and \t, DEL, C1 controls (ESC and
 # the 8-bit CSI/OSC among them), bidi embeddings, overrides and isolates, zero-width marks.
