@@ -38,6 +38,7 @@ from negotiation_watch.store.ingest import (
 )
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
+MAX_WAITING_BODIES = 4  # feeds between fetched and stored: enough to keep two parser workers busy
 # SQLite errors that no later feed can escape: the run stops and says what to do.
 _DISK_TROUBLE = ("database or disk is full", "disk I/O error")
 
@@ -94,6 +95,7 @@ async def run_fetch(
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
+            await _room_for_more(jobs)
         await asyncio.gather(*jobs)
     finally:
         parser.shutdown()
@@ -122,6 +124,14 @@ class _Tagging:
                 retag_all(self.db, self.taxonomy, self.on_retag_progress)
             self.checked = True
         return self.taxonomy
+
+
+async def _room_for_more(jobs: list[asyncio.Future]) -> None:
+    """Take the next fetched feed only when few bodies wait for the parser: fetched
+    bodies queued behind a busy parser are memory and nothing else."""
+    waiting = [job for job in jobs if not job.done()]
+    if len(waiting) >= MAX_WAITING_BODIES:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
 
 
 async def _in(executor, fn, *args, **kwargs):
