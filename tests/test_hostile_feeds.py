@@ -252,3 +252,22 @@ def test_links_to_files_and_scripts_are_not_stored(hostile_run):
 def test_the_database_is_sound_afterwards(hostile_run):
     _server, db_path, _run = hostile_run
     assert query(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_many_large_bodies_do_not_pile_up_in_memory(tmp_path):
+    """40 feeds of 6 MB each, taken faster than the parser can refuse them: the fetch
+    holds a few bodies at a time, not all 240 MB."""
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel>' + b"<b>" * 2_000_000 + b"</channel></rss>"
+    server = HostileServer().start()
+    db_path = tmp_path / "large.db"
+    try:
+        database = store.connect(db_path)
+        for n in range(40):
+            store.add_feed(database, server.route(f"/large{n}.xml", body_handler(body)))
+        database.conn.close()
+        run = run_cli("--db", str(db_path), "fetch", "--concurrency", "2", timeout=120)
+    finally:
+        server.stop()
+    assert run.status == 0 and "Traceback" not in run.stderr, run.stderr
+    assert "0 feeds ok, 40 failed" in run.stdout
+    assert run.peak_rss_mb < MAX_RSS_MB, run.peaks
