@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from negotiation_watch import __version__
 from negotiation_watch.config import DB_ENV, default_db_path
 from negotiation_watch.tag_command import tag
 
@@ -54,7 +53,7 @@ pass_context = click.make_pass_decorator(CliContext)
     help=f"SQLite database to use (default: the user data folder; env {DB_ENV}).",
 )
 @click.option("--demo", is_flag=True, help="Open the dashboard on a throwaway database of bundled sample feeds.")
-@click.version_option(__version__, prog_name="negotiation-watch")
+@click.version_option(package_name="negotiation-watch", prog_name="negotiation-watch")
 @click.pass_context
 def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
     """Follow who is negotiating with whom, live from news feeds."""

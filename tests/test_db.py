@@ -162,3 +162,53 @@ def test_stats_counts_feed_health(db_path):
     assert (s.feeds, s.feeds_ok, s.feeds_failing) == (2, 1, 1)
     with pytest.raises(ValueError):
         store.update_feed(db, ok, bogus=1)
+
+
+def test_latest_articles_pages_the_same_through_frequent_and_rare_tags(db_path, monkeypatch):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/feed")
+    with store.write_transaction(db) as conn:
+        for n in range(30):
+            article = _article(conn, feed_id, f"g{n}", f"t{n}", f"2022-01-{1 + n % 5:02d}T00:00:00Z")
+            if n % 3:
+                _tag(conn, article, "party", "RUS")
+    expected = [row.id for row in store.latest_articles(db, "party", "RUS", limit=100)]
+    for threshold in (1, 10_000):  # forces the walk-the-newest plan, then the tag-index plan
+        monkeypatch.setattr(store, "FREQUENT_TAG_ROWS", threshold)
+        pages, before = [], None
+        while True:
+            rows = store.latest_articles(db, "party", "RUS", limit=7, before=before)
+            if not rows:
+                break
+            pages += [row.id for row in rows]
+            before = (rows[-1].published, rows[-1].id)
+        assert pages == expected and len(pages) == 20
+
+
+def test_daily_counts_all_matches_daily_counts(db_path):
+    from datetime import date
+
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/feed")
+    with store.write_transaction(db) as conn:
+        for n in range(12):
+            article = _article(conn, feed_id, f"g{n}", f"t{n}", f"2022-01-{1 + n:02d}T10:00:00Z")
+            _tag(conn, article, "party", "RUS")
+            _tag(conn, article, "party", "RUS", start=5)  # two spans, still one article
+            if n % 2:
+                _tag(conn, article, "track", "normandy-format")
+    end = date(2022, 1, 10)
+    every = store.daily_counts_all(db, days=7, end=end)
+    assert every[("party", "RUS")] == store.daily_counts(db, "party", "RUS", days=7, end=end) == [1] * 7
+    assert every[("track", "normandy-format")] == store.daily_counts(db, "track", "normandy-format", days=7, end=end)
+    assert set(every) == {("party", "RUS"), ("track", "normandy-format")}
+
+
+def test_many_connections_to_a_new_file_at_once_all_succeed(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    for attempt in range(15):
+        path = tmp_path / f"fresh-{attempt}.db"
+        with ThreadPoolExecutor(6) as pool:
+            databases = list(pool.map(lambda _: store.connect(path), range(6)))
+        assert all(store.get_meta(db, "schema_version") == str(store.SCHEMA_VERSION) for db in databases)

@@ -1,0 +1,77 @@
+"""A 100,000-article database for the dashboard benchmark, written through store's write API.
+
+Articles spread over two years (denser recently), from 60 feeds, each tagged with 3-6
+parties and tracks drawn from a skewed (Zipf-like) distribution over the real taxonomy
+identifiers, so a few parties and tracks are very common and most are rare, as in news.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from negotiation_watch.store import db as store
+
+NEWEST = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+DAYS = 730
+FEEDS = 60
+BATCH = 5_000
+
+WORDS = ("envoys talks ceasefire summit ministers delegation agreement sanctions prisoners "
+         "mediators framework round proposal guarantees corridor monitors settlement").split()
+
+
+def identifiers() -> tuple[list[str], list[str]]:
+    """Party and track ids from the bundled taxonomy (the ones the extractor emits)."""
+    from negotiation_watch.store.taxonomy import default_taxonomy
+
+    taxonomy = default_taxonomy()
+    return sorted(taxonomy.parties), sorted(taxonomy.tracks)
+
+
+def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    parties, tracks = identifiers()
+    rng.shuffle(parties)
+    rng.shuffle(tracks)
+    party_weights = [1 / (rank + 1) ** 1.1 for rank in range(len(parties))]
+    track_weights = [1 / (rank + 1) ** 1.0 for rank in range(len(tracks))]
+    db = store.connect(path)
+    try:
+        feed_ids = []
+        for n in range(FEEDS):
+            feed_id, _ = store.add_feed(db, f"http://127.0.0.1:9/bench-{n}.xml", f"Bench Wire {n}")
+            store.set_feed_paused(db, feed_id, True)  # never fetched: the bench measures reading
+            feed_ids.append(feed_id)
+        for start in range(0, articles, BATCH):
+            with store.write_transaction(db) as conn:
+                for n in range(start, min(start + BATCH, articles)):
+                    _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights)
+        db.conn.execute("ANALYZE")
+    finally:
+        db.conn.close()
+
+
+def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights) -> None:
+    age_days = DAYS * rng.random() ** 2  # denser towards NEWEST
+    published = store.to_iso(NEWEST - timedelta(days=age_days))
+    chosen_parties = set(rng.choices(parties, party_weights, k=rng.randint(2, 4)))
+    chosen_tracks = set(rng.choices(tracks, track_weights, k=rng.randint(1, 2)))
+    words = " ".join(rng.choices(WORDS, k=6))
+    title = f"{' and '.join(sorted(chosen_parties))} {words} {n}"
+    summary = f"Story {n}: {words}. " * 3
+    cursor = conn.execute(
+        "INSERT INTO articles (feed_id, guid, url, title, summary, published, fetched, content_hash, is_read)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (rng.choice(feed_ids), f"g{n}", f"https://bench.example/{n}", title, summary, published, published,
+         f"h{n}", int(rng.random() < 0.7)),
+    )
+    article_id = cursor.lastrowid
+    rows = [(article_id, "party", p, "title", 0, len(p), p, None) for p in chosen_parties]
+    rows += [(article_id, "track", t, "text", 0, len(t), t, None) for t in chosen_tracks]
+    conn.executemany(
+        'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )

@@ -1,0 +1,75 @@
+"""The offline demo: sample feeds read through file:// URLs by the real pipeline."""
+
+import asyncio
+from datetime import date
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.app import NegotiationWatchApp
+from negotiation_watch.tui.demo import demo_database, fill
+
+from feedgen import item, rss
+from tui_helpers import panes, wait_until
+
+
+def write_feeds(folder):
+    folder.mkdir()
+    first = folder / "wire.xml"
+    first.write_bytes(rss(
+        item("a1", "Normandy Format advisers meet in Paris", "France and Germany hosted the talks.",
+             "Tue, 08 Feb 2022 10:00:00 GMT"),
+        item("a2", "Kremlin rejects Minsk agreements reading", "Moscow disputed Kyiv's reading of Minsk II.",
+             "Wed, 09 Feb 2022 12:00:00 GMT"),
+        title="Sample Wire",
+    ))
+    second = folder / "daily.xml"
+    second.write_bytes(rss(
+        item("b1", "Qatar and Egypt push Gaza ceasefire talks", "Mediators met Hamas envoys in Cairo.",
+             "Thu, 10 Feb 2022 09:00:00 GMT"),
+        title="Sample Daily",
+    ))
+    return [first, second]
+
+
+def test_fill_fetches_every_sample_through_the_pipeline(tmp_path):
+    demo = fill(tmp_path, write_feeds(tmp_path / "feeds"))
+    assert (demo.feeds, demo.articles) == (2, 3)
+    assert demo.today == date(2022, 2, 10)
+    db = store.connect(demo.db_path)
+    assert all(feed["url"].startswith("file://") and feed["last_status"] for feed in store.list_feeds(db))
+    assert {c.tag_id for c in store.tag_counts(db)} >= {"normandy-format", "gaza-ceasefire-talks"}
+
+
+async def test_the_demo_dashboard_shows_the_samples_with_activity(tmp_path):
+    demo = await asyncio.to_thread(fill, tmp_path, write_feeds(tmp_path / "feeds"))  # fill runs its own loop
+    app = NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path, live=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: panes(app) and all(p.loaded for p in panes(app)), timeout=10)
+        assert sum(len(p.rows) for p in panes(app)) >= 3
+        dashboard = app.screen
+        await wait_until(pilot, lambda: bool(dashboard.daily))
+        assert sum(dashboard.daily[("track", "gaza-ceasefire-talks")]) == 1
+    # pins chosen in the demo stay in the demo
+    assert demo.settings_path.exists()
+
+
+def test_demo_database_is_removed_afterwards(tmp_path, monkeypatch):
+    import negotiation_watch.tui.demo as demo_module
+
+    feeds = write_feeds(tmp_path / "feeds")
+    monkeypatch.setattr(demo_module, "bundled_feeds", lambda: feeds)
+    with demo_database() as demo:
+        assert demo.db_path.exists()
+        folder = demo.db_path.parent
+    assert not folder.exists()
+
+
+def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
+    with demo_database() as demo:
+        assert demo.feeds >= 5 and demo.articles >= 50
+        db = store.connect(demo.db_path)
+        counts = store.tag_counts(db)
+        assert len([c for c in counts if c.kind == "track"]) >= 4  # enough for the default panes
+        every = store.daily_counts_all(db, end=demo.today)
+        assert sum(sum(days) for days in every.values()) > 0  # the frozen day makes sparklines move
+        assert all(f["last_error"] is None for f in store.list_feeds(db))
+        db.conn.close()

@@ -1,0 +1,134 @@
+"""Fetching from the dashboard: add a feed served on loopback, fetch with r, watch panes fill."""
+
+import pytest
+from textual.widgets import Input
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+from negotiation_watch.tui.screens.feeds import FeedsScreen
+from negotiation_watch.tui.widgets.status_line import StatusLine
+
+import tui_fixture
+from feedgen import item, rss
+from tui_helpers import dashboard, make_app, panes, titles, wait_until
+
+DATE = "Mon, 02 Mar 2026 14:30:00 GMT"  # half an hour before the frozen clock
+
+
+def normandy_feed(count: int = 2) -> bytes:
+    return rss(
+        *[item(f"n{n}", f"Normandy Format envoys agree on prisoner list {n}",
+               "Advisers from France and Germany met their Russian and Ukrainian counterparts.", DATE)
+          for n in range(count)],
+        title="Loopback Wire",
+    )
+
+
+@pytest.fixture
+def fixture_db(db_path):
+    tui_fixture.build(db_path)
+    tui_fixture.pause_fixture_feeds(db_path)
+    return db_path
+
+
+def normandy_pane(app):
+    return next(p for p in panes(app) if p.source.tag_id == "normandy-format")
+
+
+async def loaded(pilot):
+    app = pilot.app
+    await wait_until(pilot, lambda: len(panes(app)) == 6 and all(p.loaded for p in panes(app)))
+
+
+async def test_adding_a_feed_fetches_it_and_its_articles_reach_the_pane(fixture_db, httpserver):
+    httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(), content_type="application/rss+xml")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddFeedScreen))
+        app.screen.query_one(Input).value = httpserver.url_for("/feed.xml")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is dashboard(app), timeout=15)
+        pane = normandy_pane(app)
+        await wait_until(pilot, lambda: len(pane.rows) == 4, timeout=30)
+        assert titles(pane)[:2] == [f"Normandy Format envoys agree on prisoner list {n}" for n in (1, 0)]
+        await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
+        feeds = store.list_feeds(store.connect(fixture_db))
+        added = next(f for f in feeds if f["url"] == httpserver.url_for("/feed.xml"))
+        assert added["title"] == "Loopback Wire" and added["article_count"] == 2
+
+
+async def test_a_web_page_resolves_to_its_feed(fixture_db, httpserver):
+    page = ('<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head>'
+            "<body>News</body></html>")
+    httpserver.expect_request("/news").respond_with_data(page, content_type="text/html")
+    httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(1), content_type="application/rss+xml")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddFeedScreen))
+        app.screen.query_one(Input).value = httpserver.url_for("/news")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is dashboard(app), timeout=15)
+        await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 3, timeout=30)
+        urls = [f["url"] for f in store.list_feeds(store.connect(fixture_db))]
+        assert httpserver.url_for("/feed.xml") in urls and httpserver.url_for("/news") not in urls
+
+
+async def test_an_address_that_is_not_a_feed_is_refused_with_the_reason(fixture_db, httpserver):
+    httpserver.expect_request("/missing").respond_with_data("gone", status=404)
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("a")
+        await wait_until(pilot, lambda: isinstance(app.screen, AddFeedScreen))
+        app.screen.query_one(Input).value = httpserver.url_for("/missing")
+        await pilot.press("enter")
+        result = app.screen.query_one("#result")
+        await wait_until(pilot, lambda: result.has_class("error"), timeout=15)
+        assert "404" in str(result.render())
+        assert len(store.list_feeds(store.connect(fixture_db))) == 2
+        await pilot.press("escape")
+
+
+async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, httpserver):
+    httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(3), content_type="application/rss+xml")
+    db = store.connect(fixture_db)
+    store.add_feed(db, httpserver.url_for("/feed.xml"))
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        status = app.screen.query_one(StatusLine)
+        shown = []
+        draw = status.show
+        status.show = lambda *args, **kwargs: (draw(*args, **kwargs), shown.append(str(status.render())))
+        await pilot.press("r")
+        await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 5, timeout=30)
+        await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
+        await wait_until(pilot, lambda: "fetching" not in str(status.render()))
+        assert "11 articles" in str(status.render())
+        assert any("fetching 0/1 feeds" in text for text in shown)
+        assert any("fetching 1/1 feeds" in text for text in shown)
+
+
+async def test_r_on_the_feeds_screen_refetches_the_selected_feed(fixture_db, httpserver):
+    httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(1), content_type="application/rss+xml")
+    db = store.connect(fixture_db)
+    feed_id, _ = store.add_feed(db, httpserver.url_for("/feed.xml"))
+    # fetched a while ago and not due for hours: only an explicit refetch asks again
+    store.update_feed(db, feed_id, next_fetch_due="2999-01-01T00:00:00Z")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("F")
+        await wait_until(pilot, lambda: isinstance(app.screen, FeedsScreen) and app.screen.current is not None)
+        await pilot.press("j", "j")
+        assert app.screen.current["id"] == feed_id
+        await pilot.press("r")
+        await wait_until(pilot, lambda: store.find_feed(db, feed_id)["last_fetch"] is not None, timeout=30)
+        await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
+        assert len(httpserver.log) == 1
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 3, timeout=10)

@@ -1,0 +1,48 @@
+"""Live updates: another process writes to the database and the panes follow."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from negotiation_watch.tui.widgets.sidebar import Sidebar
+
+import tui_fixture
+from tui_helpers import make_app, panes, titles, wait_until
+
+WRITER = """
+import sys
+from datetime import timedelta
+sys.path.insert(0, {tests!r})
+import tui_fixture
+from negotiation_watch.store import db as store
+db = store.connect({db!r})
+for n in range(3):
+    tui_fixture.insert_article(
+        db, 1, f"live-{{n}}", f"Breaking: Normandy Format call number {{n}}", "Russia and Ukraine talked.",
+        tui_fixture.NOW + timedelta(minutes=n), [("track", "normandy-format", "title", "Normandy Format", None)])
+"""
+
+
+@pytest.fixture
+def fixture_db(db_path):
+    tui_fixture.build(db_path)
+    return db_path
+
+
+async def test_articles_written_by_another_process_appear_within_seconds(fixture_db):
+    app = make_app(fixture_db, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(panes(app)) == 6 and all(p.loaded for p in panes(app)))
+        normandy = panes(app)[1]
+        assert normandy.source.tag_id == "normandy-format" and len(normandy.rows) == 2
+        script = WRITER.format(tests=str(Path(__file__).parent), db=str(fixture_db))
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        took = await wait_until(pilot, lambda: len(normandy.rows) == 5, timeout=5.0)
+        assert took < 5.0
+        assert titles(normandy)[:3] == [f"Breaking: Normandy Format call number {n}" for n in (2, 1, 0)]
+        # the new ones stand out until the highlight fades
+        assert {row.id for row in normandy.rows[:3]} == normandy.new_ids
+        sidebar = app.screen.query_one(Sidebar)
+        await wait_until(pilot, lambda: next(e for e in sidebar.rows if e.tag_id == "normandy-format").articles == 5)

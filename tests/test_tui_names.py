@@ -1,0 +1,39 @@
+"""Display names: from the taxonomy, cached, and refreshed when a taxonomy file changes."""
+
+from negotiation_watch.config import taxonomy_override_dir
+from negotiation_watch.tui import names
+
+
+def test_names_come_from_the_taxonomy_and_unknown_ids_show_as_they_are(monkeypatch):
+    monkeypatch.setattr(names, "_names", {})
+    assert names.display_name("party", "RUS") == "RUS"
+    names.load_names()
+    assert names.display_name("party", "RUS") == "Russia"
+    assert names.display_name("track", "normandy-format") == "Normandy Format"
+    assert names.display_name("party", "NOT-A-PARTY") == "NOT-A-PARTY"
+    assert names.short_label("party", "RUS") == "RUS"
+    assert len(names.short_label("track", "russia-ukraine-talks")) <= 14
+
+
+def test_the_cache_is_used_until_a_taxonomy_file_changes(monkeypatch):
+    monkeypatch.setattr(names, "_names", {})
+    names.load_names()
+    assert names._cache_path().exists()
+    # a cached name is served as long as the files are unchanged
+    reads = []
+    monkeypatch.setattr(names, "_from_taxonomy", lambda: reads.append(1) or {("party", "RUS"): "Russia"})
+    names.load_names()
+    assert reads == []
+    # a new file in the user's taxonomy folder makes the cache stale
+    taxonomy_override_dir().mkdir(parents=True)
+    (taxonomy_override_dir() / "mine.toml").write_text("# nothing yet\n", encoding="utf-8")
+    names.load_names()
+    assert reads == [1]
+
+
+def test_a_damaged_cache_is_ignored(monkeypatch):
+    monkeypatch.setattr(names, "_names", {})
+    names._cache_path().parent.mkdir(parents=True, exist_ok=True)
+    names._cache_path().write_text("{not json", encoding="utf-8")
+    names.load_names()
+    assert names.display_name("party", "UKR") == "Ukraine"

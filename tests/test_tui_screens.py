@@ -1,0 +1,246 @@
+"""Article, search, feeds, add-feed, help and the command palette, driven by keys."""
+
+import io
+
+import pytest
+from rich.console import Console
+from textual.widgets import DataTable, Input, Select
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.evidence import highlight, spans_for
+from negotiation_watch.tui.screens.add_feed import AddFeedScreen, url_problem
+from negotiation_watch.tui.screens.article import ArticleScreen
+from negotiation_watch.tui.screens.confirm import ConfirmScreen
+from negotiation_watch.tui.screens.feeds import FeedsScreen
+from negotiation_watch.tui.screens.help import HelpScreen, binding_sections
+from negotiation_watch.tui.screens.search import SearchScreen
+from negotiation_watch.tui.widgets.article_list import ArticleList
+
+import tui_fixture
+from tui_helpers import dashboard, make_app, panes, settle, titles
+
+
+@pytest.fixture
+def fixture_db(db_path):
+    tui_fixture.build(db_path)
+    return db_path
+
+
+def rendered_text(renderable) -> str:
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def open_article(pilot, pane_number: int, row: int = 0) -> ArticleScreen:
+    await settle(pilot)
+    await pilot.press(str(pane_number), *["j"] * row, "enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ArticleScreen)
+    return pilot.app.screen
+
+
+async def test_article_shows_every_evidence_span_highlighted_and_labelled(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_article(pilot, 2)  # normandy-format: the Berlin story
+        summary = screen.query_one("#summary").render()
+        text = str(summary)
+        for name, label in (("France", "FRA"), ("Germany", "DEU"), ("Russia", "RUS"), ("Ukraine", "UKR")):
+            assert f"{name}⟨{label}⟩" in text
+        highlighted = {text[span.start:span.end] for span in summary.spans if "on" in str(span.style)}
+        assert {"France", "Germany", "Russia", "Ukraine"} <= highlighted
+        title = str(screen.query_one("#title").render())
+        assert title.startswith("Normandy Format⟨")
+        tags = str(screen.query_one("#tags").render())
+        assert "normandy-format" in tags and "“Normandy Format”" in tags and "UKR" in tags
+        assert "Wire News" in str(screen.query_one("#meta").render())
+        assert "https://news.example.org/guid-0" in str(screen.query_one("#link").render())
+
+
+async def test_article_lists_the_person_behind_a_match(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_article(pilot, 4, row=1)  # RUS pane, the Kremlin story
+        assert "“Lavrov” (Sergey Lavrov)" in str(screen.query_one("#tags").render())
+
+
+def test_stale_or_overlapping_evidence_never_breaks_the_text():
+    text = "Russia and Ukraine"
+    evidence = [
+        {"kind": "party", "tag_id": "RUS", "field": "text", "start": 0, "end": 6, "text": "Russia", "person": None},
+        {"kind": "track", "tag_id": "x", "field": "text", "start": 0, "end": 10, "text": "Russia and", "person": None},
+        {"kind": "party", "tag_id": "UKR", "field": "text", "start": 11, "end": 99, "text": "Ukraine", "person": None},
+        {"kind": "party", "tag_id": "POL", "field": "text", "start": 11, "end": 18, "text": "Poland!", "person": None},
+    ]
+    out = highlight(text, spans_for(evidence, ("text",), text))
+    assert out.plain == "Russia and⟨x⟩⟨RUS⟩ Ukraine"
+
+
+async def test_o_opens_the_link_in_the_browser(fixture_db, monkeypatch):
+    opened = []
+    app = make_app(fixture_db)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_article(pilot, 1)
+        await pilot.press("o")
+        assert opened == ["https://news.example.org/guid-2"]
+
+
+async def test_o_refuses_links_that_are_not_web_pages(fixture_db, monkeypatch):
+    opened = []
+    app = make_app(fixture_db)
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_article(pilot, 1)
+        screen.article.url = "javascript:alert(1)"
+        await pilot.press("o")
+        screen.article.url = "file:///etc/passwd"
+        await pilot.press("o")
+        assert opened == []
+
+
+async def test_u_on_the_article_screen_marks_it_unread_again(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_article(pilot, 1)
+        db = store.connect(fixture_db)
+        assert store.get_article(db, screen.article_id).is_read
+        await pilot.press("u")
+        await settle(pilot)
+        assert not store.get_article(db, screen.article_id).is_read
+
+
+async def test_slash_searches_and_filters_by_party(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press(*"ceasefire", "enter")
+        await settle(pilot)
+        results = app.screen.query_one("#results", ArticleList)
+        assert set(titles(results)) == {
+            "Qatar and Egypt press for Gaza ceasefire deal",
+            "Hamas delegation arrives in Cairo for talks",
+            "OSCE monitors report ceasefire violations",
+        }
+        assert app.focused is results
+        app.screen.query_one("#filter", Select).value = "party:HAMAS"
+        await settle(pilot)
+        assert set(titles(results)) == {
+            "Qatar and Egypt press for Gaza ceasefire deal", "Hamas delegation arrives in Cairo for talks",
+        }
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        await pilot.press("escape", "escape")
+        assert app.screen is dashboard(app)
+
+
+async def test_search_with_fts_syntax_is_just_words(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *'"NEAR( AND', "enter")
+        await settle(pilot)
+        assert titles(app.screen.query_one("#results", ArticleList)) == []
+
+
+async def test_question_mark_lists_every_binding(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        shown = rendered_text(app.screen.query_one("#help").query_one("Static").content)
+        for _, bindings in binding_sections():
+            for binding in bindings:
+                if not binding.action.startswith("jump(") or binding.key == "1":
+                    assert (binding.tooltip or binding.description) in shown, binding.description
+        assert "1-9" in shown and "ctrl+p" in shown
+        await pilot.press("escape")
+        assert app.screen is dashboard(app)
+
+
+async def test_every_binding_has_an_id_and_a_description():
+    for _, bindings in binding_sections():
+        for binding in bindings:
+            assert binding.description
+            assert binding.id or binding.action == "command_palette"
+
+
+async def test_command_palette_offers_the_actions(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Feeds")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedsScreen)
+
+
+async def test_feeds_screen_shows_health_and_pauses_and_removes(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedsScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        assert [str(c) for c in table.get_row_at(0)[:4]] == ["Wire News", "fetched", "5 min ago", "4"]
+        await pilot.press("space")
+        await settle(pilot)
+        db = store.connect(fixture_db)
+        assert store.find_feed(db, 1)["paused"] == 1
+        assert str(table.get_row_at(0)[1]) == "paused"
+        await pilot.press("space")
+        await settle(pilot)
+        assert store.find_feed(db, 1)["paused"] == 0
+        await pilot.press("j", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await settle(pilot)
+        assert len(store.list_feeds(db)) == 2
+        await pilot.press("d", "y")
+        await settle(pilot)
+        assert [f["title"] for f in store.list_feeds(db)] == ["Wire News"]
+        assert table.row_count == 1
+        await pilot.press("escape")
+        await settle(pilot)
+        # the dashboard followed: the Daily feed's articles are gone from the panes
+        assert all(row.feed_title == "Wire News" for pane in panes(app) for row in pane.rows)
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("", "Type the address"),
+    ("example.org/feed", "Use an http:// or https:// address"),
+    ("javascript:alert(1)", "Use an http:// or https:// address"),
+    ("http:///feed", "no host name"),
+    ("https://exa mple.org", "cannot contain spaces"),
+])
+def test_add_feed_refuses_bad_addresses(url, problem):
+    assert problem in url_problem(url)
+
+
+async def test_a_opens_add_feed_and_a_bad_address_is_explained(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, AddFeedScreen)
+        await pilot.press(*"ftp://x", "enter")
+        await settle(pilot)
+        result = app.screen.query_one("#result")
+        assert "http://" in str(result.render()) and result.has_class("error")
+        assert app.screen.query_one(Input).value == "ftp://x"
+        await pilot.press("escape")
+        assert app.screen is dashboard(app)
+        assert len(store.list_feeds(store.connect(fixture_db))) == 2

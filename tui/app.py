@@ -1,0 +1,347 @@
+"""The Textual app: screens, live updates from the fetcher and from other processes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import date, datetime
+from multiprocessing import resource_tracker
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+
+from negotiation_watch import config
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.commands import ActionsProvider
+from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.names import load_names
+from negotiation_watch.tui.screens.dashboard import DashboardScreen
+from negotiation_watch.tui.widgets.article_list import Source
+
+POLL_SECONDS = 1.5
+STARTUP_FETCH_DELAY = 1.0
+
+
+class DataChanged(Message):
+    """Another connection committed: what is on screen may be stale."""
+
+
+class FeedFinished(Message):
+    """The fetcher finished one feed (posted from the fetch thread)."""
+
+    def __init__(self, done) -> None:
+        super().__init__()
+        self.done = done
+
+
+class RetagProgress(Message):
+    """The taxonomy changed, so the pipeline re-tags stored articles before fetching."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class FetchEnded(Message):
+    """A fetch run is over; `summary` is the pipeline's FetchSummary, or None after an error."""
+
+    def __init__(self, summary) -> None:
+        super().__init__()
+        self.summary = summary
+
+
+class NegotiationWatchApp(ReportsWorkerErrors, App):
+    """negotiation-watch's dashboard."""
+
+    TITLE = "negotiation-watch"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {ActionsProvider}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
+
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
+        Binding("slash", "search", "Search", key_display="/", id="app.search"),
+        Binding("r", "fetch_now", "Fetch", tooltip="Fetch every feed now", id="app.fetch"),
+        Binding("a", "add_feed", "Add feed", id="app.add-feed"),
+        Binding("F", "feeds", "Feeds", id="app.feeds"),
+    ]
+
+    def __init__(
+        self,
+        db_path: Path | str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        today: date | None = None,
+        settings_path: Path | None = None,
+        live: bool = True,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.clock = clock or store.utc_now
+        self.fixed_today = today  # the demo shows old news as if it were today's
+        self.settings_path = settings_path
+        self.settings = config.load_settings(settings_path)
+        self.live = live  # poll the database and fetch on the interval
+        self.fetch_progress: tuple[int, int] | None = None  # feeds done, feeds due
+        self.retag_progress: tuple[int, int] | None = None  # articles re-tagged, to re-tag
+        self._quiet_fetch = False
+        self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
+        self._stop_polling = threading.Event()
+
+    def today(self) -> date:
+        """The day sparklines end on and times count from (frozen in tests and the demo)."""
+        return self.fixed_today or self.clock().date()
+
+    def get_default_screen(self) -> Screen:
+        return DashboardScreen()
+
+    def on_mount(self) -> None:
+        self.load_names()
+        for problem in self.settings.problems:
+            self.notify(problem, title="Settings", severity="warning", markup=False)
+        if self.live:
+            self.watch_database()
+            # feeds already due are fetched soon after the first paint, then on the interval
+            self.set_timer(STARTUP_FETCH_DELAY, lambda: self.start_fetch(force=False, quiet=True))
+            self.set_interval(self.settings.fetch_interval_seconds, lambda: self.start_fetch(force=False, quiet=True))
+
+    def on_unmount(self) -> None:
+        self._stop_polling.set()
+
+    def save_settings(self) -> None:
+        try:
+            config.save_settings(self.settings, self.settings_path)
+        except OSError as exc:
+            self.notify(f"Could not save settings: {exc}", severity="error", markup=False)
+
+    @work(thread=True, exit_on_error=False)
+    def load_names(self) -> None:
+        load_names()
+        self.call_from_thread(self.broadcast, "names_changed")
+
+    # ------------------------------------------------------------------ screens
+
+    @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
+    def open_article(self, article_id: int) -> None:
+        """Load the article (marking it read) first, then show it: one paint, no "Loading"."""
+        from negotiation_watch.tui.screens.article import load_article
+
+        article = with_db(self.db_path, load_article, article_id)
+        self.call_from_thread(self._show_article, article_id, article)
+
+    def _show_article(self, article_id: int, article) -> None:
+        """One kept article screen, filled and pushed (composing a new one costs a frame)."""
+        from negotiation_watch.tui.screens.article import ArticleScreen
+
+        if not self.is_screen_installed("article"):
+            self.install_screen(ArticleScreen(), "article")
+        screen = self.get_screen("article")
+        screen.show(article_id, article)
+        if self.screen is not screen:
+            self.push_screen(screen)
+
+    def open_list(self, source: Source) -> None:
+        """Search, or one party's or track's articles: one kept screen, pointed at `source`."""
+        from negotiation_watch.tui.screens.search import SearchScreen
+
+        if not self.is_screen_installed("search"):
+            self.install_screen(SearchScreen(), "search")
+        screen = self.get_screen("search")
+        if self.screen is not screen:
+            screen.prepare(source)
+            self.push_screen(screen)
+
+    def action_help(self) -> None:
+        from negotiation_watch.tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_search(self) -> None:
+        self.open_list(Source())
+
+    def action_feeds(self) -> None:
+        from negotiation_watch.tui.screens.feeds import FeedsScreen
+
+        if not isinstance(self.screen, FeedsScreen):
+            self.push_screen(FeedsScreen())
+
+    def action_add_feed(self) -> None:
+        from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+
+        self.push_screen(AddFeedScreen(), self._feed_added)
+
+    def _feed_added(self, probe) -> None:
+        if probe is None:
+            return
+        items = f"{probe.item_count} item{'' if probe.item_count == 1 else 's'}"
+        self.notify(f"Added {probe.title or probe.url} ({items}); fetching it now.", markup=False)
+        self.start_fetch(force=False)
+
+    # ------------------------------------------------------------------ live data
+
+    def _screens_with(self, method: str) -> list:
+        return [screen for screen in self.screen_stack if hasattr(screen, method)]
+
+    def broadcast(self, method: str, *args) -> None:
+        """Tell every open screen that knows `method` (e.g. data_changed) about an event."""
+        for screen in self._screens_with(method):
+            getattr(screen, method)(*args)
+
+    @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
+    def watch_database(self) -> None:
+        """Notice commits by other processes (and our own workers) through PRAGMA data_version.
+
+        One long-lived thread with its own connection: data_version only compares within
+        one connection, and a single loop can never overlap itself.
+        """
+        db = store.connect(self.db_path)
+        try:
+            seen = store.data_version(db)
+            while not self._stop_polling.wait(POLL_SECONDS):
+                if isinstance(self.screen, ModalScreen):
+                    continue
+                version = store.data_version(db)
+                if version != seen:
+                    seen = version
+                    self.post_message(DataChanged())
+        finally:
+            db.conn.close()
+
+    @on(DataChanged)
+    def _data_changed(self) -> None:
+        self.broadcast("data_changed")
+
+    def action_fetch_now(self) -> None:
+        self.start_fetch(force=True)
+
+    def start_fetch(self, *, force: bool, quiet: bool = False) -> None:
+        """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked, so
+        only news or failures are worth a notification)."""
+        if self.fetch_progress is not None:
+            if not quiet:
+                self.notify("A fetch is already running.")
+            return
+        self._quiet_fetch = quiet
+        self.fetch_progress = (0, 0)
+        self.broadcast("progress_changed")
+        self._fetch(force)
+
+    @work(thread=True, group="fetch", exit_on_error=False)
+    def _fetch(self, force: bool) -> None:
+        """The pipeline in its own event loop on a thread, so parsing and writing never stall the UI."""
+        from negotiation_watch.store.fetch import FetchLimits
+        from negotiation_watch.store.pipeline import run_fetch
+
+        summary = None
+        try:
+            db = store.connect(self.db_path)
+            try:
+                total = len(store.due_feeds(db, force=force))
+            finally:
+                db.conn.close()
+            self.call_from_thread(self._set_progress, 0, total)
+            _start_resource_tracker()
+            limits = FetchLimits(concurrency=self.settings.concurrency)
+            summary = asyncio.run(
+                run_fetch(self.db_path, limits=limits, force=force,
+                          on_feed_done=lambda done: self.post_message(FeedFinished(done)),
+                          on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)))
+            )
+        finally:
+            self.post_message(FetchEnded(summary))
+
+    def _set_progress(self, done: int, total: int) -> None:
+        self.fetch_progress = (done, total)
+        self.broadcast("progress_changed")
+
+    @on(FeedFinished)
+    def _feed_finished(self, message: FeedFinished) -> None:
+        done, total = self.fetch_progress or (0, 0)
+        self._set_progress(done + 1, max(total, done + 1))
+        if message.done.error:
+            self.notify(f"{message.done.url}: {message.done.error}", title="Feed failed",
+                        severity="warning", markup=False)
+        if message.done.new or message.done.updated:
+            self.broadcast("data_changed")
+
+    @on(RetagProgress)
+    def _retag_progress(self, message: RetagProgress) -> None:
+        self.retag_progress = None if message.done >= message.total else (message.done, message.total)
+        self.broadcast("progress_changed")
+
+    def activity(self) -> str | None:
+        """What the fetcher is doing, for the status line; None when idle."""
+        if self.retag_progress is not None:
+            done, total = self.retag_progress
+            return f"re-tagging articles {done:,}/{total:,}"
+        if self.fetch_progress is None:
+            return None
+        done, total = self.fetch_progress
+        return f"fetching {done}/{total} feeds" if total else "checking feeds…"
+
+    @on(FetchEnded)
+    def _fetch_ended(self, message: FetchEnded) -> None:
+        self.fetch_progress = None
+        self.retag_progress = None
+        self.broadcast("progress_changed")
+        self.broadcast("data_changed")
+        summary = message.summary
+        if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
+            self.notify(
+                f"{summary.new_articles} new articles from {summary.feeds_ok} feeds"
+                + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),
+                title="Fetch finished", markup=False,
+            )
+
+
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker with the real stderr.
+
+    The tracker hands its child sys.stderr's file descriptor; inside the app sys.stderr is
+    Textual's capture object whose fileno() is -1, and the pipeline's parser pool then
+    fails with "bad value(s) in fds_to_keep". Started once here, it is reused after.
+    """
+    with contextlib.redirect_stderr(sys.__stderr__):
+        resource_tracker.ensure_running()
+
+
+def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
+    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo."""
+    if demo:
+        from negotiation_watch.tui.demo import demo_database
+
+        with demo_database() as demo:
+            _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
+        return
+    try:
+        store.connect(db_path).conn.close()
+    except store.StoreError as exc:
+        raise SystemExit(f"negotiation-watch: {exc}") from exc
+    _run(NegotiationWatchApp(db_path))
+
+
+def _run(app: NegotiationWatchApp) -> None:
+    """Run the app; SIGTERM and SIGHUP (terminal closed) end it as q does, so the terminal is
+    restored and the demo's temporary folder removed."""
+
+    def stop(signum, frame) -> None:
+        try:
+            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
+        except RuntimeError:  # not running yet, or already finished
+            raise SystemExit(128 + signum) from None
+
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, stop)
+    app.run()

@@ -1,0 +1,75 @@
+"""Drawing an article's text with every evidence span highlighted and labelled."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from negotiation_watch.tui.format import safe
+from negotiation_watch.tui.names import display_name, short_label
+
+KIND_STYLE = {"party": "bold black on cyan", "track": "bold black on magenta"}
+LABEL_STYLE = {"party": "cyan", "track": "magenta"}
+SUMMARY_FIELDS = ("text", "summary")
+
+
+def spans_for(evidence: list[dict], field_names: tuple[str, ...], text: str) -> list[dict]:
+    """The evidence that points into `text`, in order; spans whose offsets no longer match are dropped."""
+    found = [
+        e for e in evidence
+        if e["field"] in field_names and 0 <= e["start"] < e["end"] <= len(text)
+        and text[e["start"]:e["end"]] == e["text"]
+    ]
+    return sorted(found, key=lambda e: (e["start"], -e["end"]))
+
+
+def highlight(text: str, spans: list[dict], *, multiline: bool = True) -> Text:
+    """`text` with each span in its kind's colour, followed by its labels (overlaps merge)."""
+    out = Text()
+    position = 0
+    for start, end, labels in _merge(spans):
+        out.append(safe(text[position:start], multiline=multiline))
+        first_kind = labels[0][0]
+        out.append(safe(text[start:end], multiline=multiline), style=KIND_STYLE[first_kind])
+        for kind, tag_id in labels:
+            out.append(f"⟨{short_label(kind, tag_id)}⟩", style=LABEL_STYLE[kind])
+        position = end
+    out.append(safe(text[position:], multiline=multiline))
+    return out
+
+
+def _merge(spans: list[dict]) -> list[tuple[int, int, list[tuple[str, str]]]]:
+    """Overlapping spans become one highlighted stretch carrying all their labels."""
+    merged: list[tuple[int, int, list[tuple[str, str]]]] = []
+    for span in spans:
+        label = (span["kind"], span["tag_id"])
+        if merged and span["start"] < merged[-1][1]:
+            start, end, labels = merged[-1]
+            merged[-1] = (start, max(end, span["end"]), labels + [label] * (label not in labels))
+        else:
+            merged.append((span["start"], span["end"], [label]))
+    return merged
+
+
+def tag_lines(evidence: list[dict]) -> list[Text]:
+    """One line per party or track: its name, id and every distinct piece of evidence."""
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for e in sorted(evidence, key=lambda e: (e["kind"] != "track", e["tag_id"])):
+        grouped.setdefault((e["kind"], e["tag_id"]), []).append(e)
+    lines = []
+    for (kind, tag_id), items in grouped.items():
+        line = Text()
+        line.append(f"{kind:<7}", style="dim")
+        line.append(display_name(kind, tag_id), style=f"bold {LABEL_STYLE[kind]}")
+        if display_name(kind, tag_id) != tag_id:
+            line.append(f" ({tag_id})", style="dim")
+        line.append("  ")
+        quoted = []
+        for e in items:
+            words = f"“{safe(e['text'])}”"
+            if e.get("person"):
+                words += f" ({safe(display_name('person', e['person']))})"
+            if words not in quoted:
+                quoted.append(words)
+        line.append(", ".join(quoted))
+        lines.append(line)
+    return lines

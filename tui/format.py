@@ -1,0 +1,91 @@
+"""Turning stored values into short display text; feed text always stays plain Text."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from rich.text import Text
+
+from negotiation_watch.store.db import from_iso
+
+SPARK_BARS = "▁▂▃▄▅▆▇█"
+
+
+def short_time(published: str, today: date) -> str:
+    """"14:05" today, "27 Jan 14:05" this year, "27 Jan 2021" before."""
+    moment = from_iso(published)
+    if moment is None:
+        return "?"
+    if moment.date() == today:
+        return moment.strftime("%H:%M")
+    if moment.year == today.year:
+        return moment.strftime("%d %b %H:%M")
+    return moment.strftime("%d %b %Y")
+
+
+def long_time(value: str | None) -> str:
+    """A stored UTC time in full, or a dash when there is none."""
+    moment = from_iso(value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def ago(value: str | None, now: datetime) -> str:
+    """How long ago (or, for a future time, in how long): "5 min ago", "in 12 min"."""
+    moment = from_iso(value)
+    if moment is None:
+        return "never"
+    seconds = (now - moment).total_seconds()
+    amount = _span(abs(seconds))
+    if amount == "now":
+        return "just now"
+    return f"{amount} ago" if seconds >= 0 else f"in {amount}"
+
+
+def _span(seconds: float) -> str:
+    if seconds < 45:
+        return "now"
+    if seconds < 3600:
+        return f"{round(seconds / 60)} min"
+    if seconds < 86400:
+        return f"{round(seconds / 3600)} h"
+    return f"{round(seconds / 86400)} d"
+
+
+def sparkline(counts: list[int], width: int) -> Text:
+    """Bars for counts (oldest first) squeezed into `width` cells; empty days stay low and dim."""
+    if width <= 0 or not counts:
+        return Text()
+    buckets = _resample(counts, width)
+    peak = max(buckets) or 1
+    text = Text()
+    for value in buckets:
+        if value == 0:
+            text.append("▁", style="dim")
+        else:
+            text.append(SPARK_BARS[min(7, round(value / peak * 7))], style="green")
+    return text
+
+
+def _resample(counts: list[int], width: int) -> list[int]:
+    """Sum neighbouring days so that the series fits in `width` cells."""
+    if len(counts) <= width:
+        return counts
+    size = len(counts) / width
+    return [sum(counts[round(i * size): round((i + 1) * size)]) for i in range(width)]
+
+
+# The store cleans feed text on the way in; this second guard keeps a database written by
+# anything else from sending escape sequences to the terminal.
+_CONTROLS = {code: None for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROLS.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
+_MULTILINE_CONTROLS = {**_CONTROLS, ord("\n"): "\n"}
+
+
+def safe(text: str | None, *, multiline: bool = False) -> str:
+    """Feed text with every control character removed (newlines kept when asked)."""
+    return (text or "").translate(_MULTILINE_CONTROLS if multiline else _CONTROLS)
+
+
+def plain(text: str | None, style: str = "") -> Text:
+    """One line of feed text: a Text built from the cleaned string, never parsed as markup."""
+    return Text(safe(text), style=style, no_wrap=True)

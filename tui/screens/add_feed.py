@@ -1,0 +1,106 @@
+"""Adding a feed: check the URL, fetch it once, and only then store it."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Static
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+
+SCHEMES = ("http", "https", "file")
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a feed address, or None when it looks usable."""
+    if not url:
+        return "Type the address of a feed or of a web page that links to one."
+    if any(c.isspace() for c in url):
+        return "A feed address cannot contain spaces."
+    parts = urlparse(url)
+    if parts.scheme not in SCHEMES:
+        return f"Use an http:// or https:// address (got {parts.scheme or 'no scheme'}:)."
+    if parts.scheme != "file" and not parts.hostname:
+        return "The address has no host name."
+    return None
+
+
+class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
+    """Dismisses with the successful Probe, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-feed.cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Add a feed: paste its address (a web page that links to a feed works too).",
+                         classes="question")
+            yield Input(placeholder="https://example.org/feed.xml", id="url")
+            yield Static("", id="result")
+            with Horizontal(id="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Add", variant="primary", id="add")
+
+    def on_mount(self) -> None:
+        self.query_one("#url", Input).focus()
+
+    def _say(self, message: str, *, error: bool = False) -> None:
+        result = self.query_one("#result", Static)
+        result.update(Text(message))  # may quote feed text or server errors: never markup
+        result.set_class(error, "error")
+
+    @on(Input.Submitted, "#url")
+    @on(Button.Pressed, "#add")
+    def _add(self) -> None:
+        url = self.query_one("#url", Input).value.strip()
+        problem = url_problem(url)
+        if problem:
+            self._say(problem, error=True)
+            return
+        self._say(f"Fetching {url} …")
+        self.query_one("#add", Button).disabled = True
+        self.check(url)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def check(self, url: str) -> None:
+        """Fetch the URL once (following autodiscovery); store the feed only if it parses."""
+        from negotiation_watch.store.fetch import probe_feed
+
+        try:
+            probe = asyncio.run(probe_feed(url))
+            if probe.error is None:
+                db = store.connect(self.app.db_path)
+                try:
+                    feed_id, new = store.add_feed(db, probe.url, probe.title)
+                    if not new:
+                        store.set_feed_due_now(db, feed_id)
+                finally:
+                    db.conn.close()
+        except store.StoreError as exc:
+            self.app.call_from_thread(self._failed, str(exc))
+            return
+        self.app.call_from_thread(self._checked, probe, new if probe.error is None else False)
+
+    def _checked(self, probe, new: bool) -> None:
+        self.query_one("#add", Button).disabled = False
+        if probe.error is not None:
+            self._say(f"Could not use this address: {probe.error}", error=True)
+            return
+        if not new:
+            self.notify(f"{probe.url} was already in your feeds; fetching it again.", markup=False)
+        self.dismiss(probe)
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#add", Button).disabled = False
+        self._say(message, error=True)

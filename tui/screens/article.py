@@ -1,0 +1,124 @@
+"""One article: its text with the evidence for every tag highlighted, its tags and link."""
+
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
+from negotiation_watch.tui.format import long_time, plain, safe
+from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+
+def load_article(db, article_id: int) -> store.ArticleDetail | None:
+    """The article with its evidence, marked read on the way (opening it is reading it)."""
+    article = store.get_article(db, article_id)
+    if article is not None and not article.is_read:
+        store.set_read(db, article.id, True)
+        article.is_read = True
+    return article
+
+
+class ArticleScreen(ReportsWorkerErrors, Screen):
+    """Opened from any pane with enter; reading it marks it read."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="article-screen.back"),
+        Binding("o", "open_link", "Open in browser", id="article-screen.open-link"),
+        Binding("u", "toggle_read", "Read/unread", id="article-screen.toggle-read"),
+        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="article-screen.down"),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.article_id = 0
+        self.article: store.ArticleDetail | None = None
+
+    def show(self, article_id: int, article: store.ArticleDetail | None) -> None:
+        """Fill the screen with another article (the app keeps one article screen)."""
+        self.article_id, self.article = article_id, article
+        if self.is_mounted:
+            self._show(article)
+            self.query_one("#article", VerticalScroll).scroll_home(animate=False)
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="article"):
+            yield Static(id="title", classes="title")
+            yield Static(id="meta", classes="meta")
+            yield Static(id="tags-heading", classes="section")
+            yield Static(id="tags")
+            yield Static(id="summary", classes="summary")
+            yield Static(id="link", classes="meta")
+        yield KeyBar()
+
+    def on_mount(self) -> None:
+        self._show(self.article)
+
+    def _show(self, article: store.ArticleDetail | None) -> None:
+        self.article = article
+        if article is None:
+            self.query_one("#title", Static).update(Text("This article is no longer stored (its feed was removed)."))
+            return
+        self.app.broadcast("article_read", article.id)
+        evidence = article.evidence
+        self.query_one("#title", Static).update(
+            highlight(article.title, spans_for(evidence, ("title",), article.title), multiline=False)
+        )
+        self.query_one("#meta", Static).update(self._meta(article))
+        heading = "Parties and tracks" if evidence else "No parties or tracks found"
+        self.query_one("#tags-heading", Static).update(heading)
+        self.query_one("#tags", Static).update(Text("\n").join(tag_lines(evidence)))
+        summary = article.summary or "(no summary in the feed)"
+        self.query_one("#summary", Static).update(highlight(summary, spans_for(evidence, SUMMARY_FIELDS, summary)))
+        link = Text()
+        link.append("link  ", style="dim")
+        link.append_text(plain(article.url or "none", style="underline" if article.url else ""))
+        self.query_one("#link", Static).update(link)
+
+    def _meta(self, article: store.ArticleDetail) -> Text:
+        text = Text()
+        text.append_text(plain(article.feed_title, style="bold"))
+        text.append(f" · published {long_time(article.published)}")
+        if article.date_estimated:
+            text.append(" (estimated)")
+        text.append(f" · fetched {long_time(article.fetched)}")
+        if article.author:
+            text.append(f" · by {safe(article.author)}")
+        return text
+
+    def action_scroll(self, step: int) -> None:
+        self.query_one("#article", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def action_open_link(self) -> None:
+        url = self.article.url if self.article else None
+        if not url:
+            self.notify("This article has no link.", severity="warning")
+        elif urlparse(url).scheme not in ("http", "https"):
+            # a feed decides its links: never hand the browser javascript:, file: and the like
+            self.notify(f"Not opening a {urlparse(url).scheme or 'relative'} link: {url}", severity="warning",
+                        markup=False)
+        else:
+            self.app.open_url(url)
+            self.notify(f"Opened {url}", markup=False)
+
+    def action_toggle_read(self) -> None:
+        if self.article is None:
+            return
+        self.article.is_read = not self.article.is_read
+        self._save_read(self.article.id, self.article.is_read)
+        self.notify("Marked read" if self.article.is_read else "Marked unread")
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _save_read(self, article_id: int, read: bool) -> None:
+        with_db(self.app.db_path, store.set_read, article_id, read)

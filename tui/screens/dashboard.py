@@ -1,0 +1,261 @@
+"""The dashboard: the sidebar of tracks and parties, a grid of pinned panes, the status line."""
+
+from __future__ import annotations
+
+from math import ceil
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from negotiation_watch.store import db as store
+from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.names import display_name
+from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.key_bar import KeyBar
+from negotiation_watch.tui.widgets.sidebar import Sidebar
+from negotiation_watch.tui.widgets.status_line import StatusLine
+
+DEFAULT_TRACKS = 3
+DEFAULT_PARTIES = 3
+MIN_DEFAULT_PANES = 4
+
+def _jump_bindings() -> list[Binding]:
+    return [
+        Binding(str(n), f"jump({n})", "Pane" if n == 1 else f"Pane {n}", show=n == 1,
+                key_display="1-9" if n == 1 else None, tooltip="Jump to pane 1-9", id=f"dashboard.jump-{n}")
+        for n in range(1, 10)
+    ]
+
+
+class DashboardScreen(ReportsWorkerErrors, Screen):
+    """Everything at a glance; kept alive under the other screens."""
+
+    BINDINGS = [
+        Binding("tab", "app.focus_next", "Next pane", show=False, id="dashboard.next-pane"),
+        Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="dashboard.previous-pane"),
+        Binding("left,h", "move(-1)", "Pane left", show=False, priority=True, id="dashboard.left"),
+        Binding("right,l", "move(1)", "Pane right", show=False, priority=True, id="dashboard.right"),
+        Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
+                id="dashboard.pin"),
+        *_jump_bindings(),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="main"):
+            yield Sidebar(id="sidebar")
+            yield Grid(id="panes")
+        yield StatusLine(id="status")
+        yield KeyBar()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: list[store.TagCount] | None = None
+        self.daily: dict[tuple[str, str], list[int]] = {}
+        self.pinned: list[tuple[str, str]] = []
+
+    def on_mount(self) -> None:
+        self.query_one(Sidebar).border_title = "Tracks & parties"
+        self.pinned = self._configured_pins()
+        if self.pinned:
+            self._show_panes()
+        self.load_overview()
+
+    # ------------------------------------------------------------------ data
+
+    def _configured_pins(self) -> list[tuple[str, str]]:
+        pins = [parse_pin(text) for text in self.app.settings.pinned]
+        return list(dict.fromkeys(pin for pin in pins if pin))
+
+    def load_overview(self) -> None:
+        """Counts, sparklines and status figures: three queries in parallel threads."""
+        self._load_counts()
+        self._load_daily()
+        self._load_stats()
+
+    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
+    def _load_counts(self) -> None:
+        counts = with_db(self.app.db_path, store.tag_counts)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_counts, counts)
+
+    @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
+    def _load_daily(self) -> None:
+        daily = with_db(self.app.db_path, store.daily_counts_all, end=self.app.today())
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_daily, daily)
+
+    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
+    def _load_stats(self) -> None:
+        stats = with_db(self.app.db_path, store.stats)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_stats, stats)
+
+    def _show_counts(self, counts: list[store.TagCount]) -> None:
+        self.counts = counts
+        self.app.tag_counts = counts  # the search screen's filter list reuses them
+        self.app.broadcast("counts_changed")
+        if not self.pinned:
+            # first run: pin the most active, and keep them so panes do not reshuffle later
+            self.pinned = default_pins(counts)
+            if self.pinned:
+                self._save_pins()
+            self._show_panes()
+        self._refresh_sidebar()
+        self._refresh_titles()
+
+    def _show_stats(self, stats: store.Stats) -> None:
+        self.query_one(StatusLine).show(stats, self.app.activity(), now=self.app.clock())
+
+    def _show_daily(self, daily: dict[tuple[str, str], list[int]]) -> None:
+        self.daily = daily
+        self._refresh_sidebar()
+
+    def _refresh_sidebar(self) -> None:
+        if self.counts is not None:
+            self.query_one(Sidebar).show(self.counts, self.daily, set(self.pinned))
+
+    def data_changed(self) -> None:
+        """Something was written: refresh the counts and every pane."""
+        self.load_overview()
+        for pane in self.panes:
+            pane.reload()
+
+    def names_changed(self) -> None:
+        self._refresh_titles()
+        self._refresh_sidebar()
+        for pane in self.panes:
+            pane.redraw()
+
+    def progress_changed(self) -> None:
+        self.query_one(StatusLine).show(activity=self.app.activity(), now=self.app.clock())
+
+    # ------------------------------------------------------------------ panes
+
+    @property
+    def panes(self) -> list[ArticleList]:
+        return list(self.query_one("#panes", Grid).query_children(ArticleList))
+
+    def _show_panes(self) -> None:
+        """Make the grid hold exactly one pane per pinned party or track, in pinned order."""
+        grid = self.query_one("#panes", Grid)
+        wanted = [Source(kind, tag_id) for kind, tag_id in self.pinned]
+        existing = {pane.source: pane for pane in self.panes}
+        for source, pane in existing.items():
+            if source not in wanted:
+                pane.remove()
+        grid.query_children(".hint").remove()
+        # pins are only ever appended or removed, so kept panes are already in order
+        for source in wanted:
+            if source not in existing:
+                pane = ArticleList(self.app.db_path, source, self.app.today, classes="pane")
+                grid.mount(pane)
+        if not wanted:
+            grid.mount(Static(
+                "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds.",
+                classes="hint",
+            ))
+        self._layout_grid(len(wanted))
+        self._refresh_titles()
+        if wanted and (self.focused is None or self.focused not in self.panes):
+            self.call_after_refresh(self.action_jump, 1)
+
+    def _layout_grid(self, count: int) -> None:
+        grid = self.query_one("#panes", Grid)
+        columns = 1 if count <= 1 else 2 if count <= 4 or self.size.width < 140 and count <= 6 else 3
+        grid.styles.grid_size_columns = columns
+        grid.styles.grid_size_rows = max(1, ceil(count / columns))
+
+    def _refresh_titles(self) -> None:
+        unread = {(c.kind, c.tag_id): c.unread for c in self.counts or []}
+        for number, pane in enumerate(self.panes, 1):
+            key = (pane.source.kind, pane.source.tag_id)
+            pane.border_title = f"{number} {display_name(*key)}"
+            count = unread.get(key)
+            pane.border_subtitle = f"{count} unread" if count else ""
+
+    def _save_pins(self) -> None:
+        self.app.settings.pinned = [pin_key(kind, tag_id) for kind, tag_id in self.pinned]
+        self.app.save_settings()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_pin(self) -> None:
+        """Pin or unpin the party/track under the sidebar cursor, or unpin the focused pane."""
+        focused = self.focused
+        if isinstance(focused, Sidebar):
+            entry = focused.current
+            if entry is None or entry.heading:
+                return
+            key = (entry.kind, entry.tag_id)
+        elif isinstance(focused, ArticleList):
+            key = (focused.source.kind, focused.source.tag_id)
+        else:
+            return
+        if key in self.pinned:
+            self.pinned.remove(key)
+            self.notify(f"Unpinned {display_name(*key)}", markup=False)
+        else:
+            self.pinned.append(key)
+            self.notify(f"Pinned {display_name(*key)}", markup=False)
+        self._save_pins()
+        self._show_panes()
+        self._refresh_sidebar()
+
+    def action_jump(self, number: int) -> None:
+        panes = self.panes
+        if 1 <= number <= len(panes):
+            panes[number - 1].focus()
+
+    def action_move(self, step: int) -> None:
+        """Left/right in the grid's row; left of the first column is the sidebar."""
+        panes, sidebar = self.panes, self.query_one(Sidebar)
+        if not panes:
+            return
+        if self.focused not in panes:
+            if step > 0:
+                panes[0].focus()
+            return
+        index = panes.index(self.focused)
+        columns = self.query_one("#panes", Grid).styles.grid_size_columns or 1
+        column = index % columns
+        if step < 0:
+            (sidebar if column == 0 else panes[index - 1]).focus()
+        elif column + 1 < columns and index + 1 < len(panes):
+            panes[index + 1].focus()
+
+    # ------------------------------------------------------------------ messages
+
+    @on(ArticleList.Open)
+    def open_article(self, event: ArticleList.Open) -> None:
+        self.app.open_article(event.article_id)
+
+    @on(Sidebar.Open)
+    def open_tag(self, event: Sidebar.Open) -> None:
+        key = (event.kind, event.tag_id)
+        if key in self.pinned:
+            self.action_jump(self.pinned.index(key) + 1)
+        else:
+            self.app.open_list(Source(event.kind, event.tag_id))
+
+    def on_resize(self) -> None:
+        self._layout_grid(len(self.pinned))
+
+    def article_read(self, article_id: int) -> None:
+        for pane in self.panes:
+            pane.mark_read(article_id)
+
+
+def default_pins(counts: list[store.TagCount]) -> list[tuple[str, str]]:
+    """First run: the most active tracks and parties, four to six panes."""
+    tracks = [(c.kind, c.tag_id) for c in counts if c.kind == "track"]
+    parties = [(c.kind, c.tag_id) for c in counts if c.kind == "party"]
+    chosen = tracks[:DEFAULT_TRACKS] + parties[:DEFAULT_PARTIES]
+    extra = tracks[DEFAULT_TRACKS:] + parties[DEFAULT_PARTIES:]
+    chosen += extra[: max(0, MIN_DEFAULT_PANES - len(chosen))]
+    return chosen

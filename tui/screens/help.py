@@ -1,0 +1,78 @@
+"""Help (?): every key, read from the bindings themselves so it can never fall out of date."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Static
+
+from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+
+def binding_sections() -> list[tuple[str, list[Binding]]]:
+    """(where, bindings) for every place that declares keys."""
+    from negotiation_watch.tui.app import NegotiationWatchApp
+    from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+    from negotiation_watch.tui.screens.article import ArticleScreen
+    from negotiation_watch.tui.screens.confirm import ConfirmScreen
+    from negotiation_watch.tui.screens.dashboard import DashboardScreen
+    from negotiation_watch.tui.screens.feeds import FeedsScreen
+    from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.widgets.article_list import ArticleList
+    from negotiation_watch.tui.widgets.cursor_list import CursorList
+    from negotiation_watch.tui.widgets.sidebar import Sidebar
+
+    return [
+        ("Everywhere", [*NegotiationWatchApp.BINDINGS,
+                        Binding("ctrl+p", "command_palette", "Command palette: every action by name")]),
+        ("Dashboard", DashboardScreen.BINDINGS),
+        ("Lists (panes, sidebar, results)", CursorList.BINDINGS),
+        ("Panes and results", ArticleList.BINDINGS),
+        ("Sidebar", Sidebar.BINDINGS),
+        ("Article", ArticleScreen.BINDINGS),
+        ("Search", SearchScreen.BINDINGS),
+        ("Feeds", FeedsScreen.BINDINGS),
+        ("Add feed", AddFeedScreen.BINDINGS),
+        ("Questions", ConfirmScreen.BINDINGS),
+    ]
+
+
+def _keys(binding: Binding) -> str:
+    if binding.key_display and "-" in binding.key_display:
+        return binding.key_display
+    names = {"question_mark": "?", "slash": "/", "shift+tab": "shift+tab"}
+    return " ".join(names.get(key.strip(), key.strip()) for key in binding.key.split(","))
+
+
+def help_text() -> Text:
+    """Each place's keys under its heading; a binding's tooltip is its longer explanation."""
+    text = Text()
+    for where, bindings in binding_sections():
+        text.append(f"{where}\n", style="bold underline")
+        for binding in bindings:
+            if binding.key_display == "1-9" or not binding.action.startswith("jump("):
+                text.append(f"  {_keys(binding):<16}", style="bold cyan")
+                text.append(f"{binding.tooltip or binding.description}\n")
+        text.append("\n")
+    return text
+
+
+class HelpScreen(Screen):
+    """A scrolling list of keys by where they apply."""
+
+    BINDINGS = [
+        Binding("escape,question_mark", "app.pop_screen", "Back", id="help.back"),
+        Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
+        Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help"):
+            yield Static(help_text())
+        yield KeyBar()
+
+    def action_scroll(self, step: int) -> None:
+        self.query_one("#help", VerticalScroll).scroll_relative(y=step, animate=False)

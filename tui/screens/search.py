@@ -1,0 +1,141 @@
+"""Search (/) and single-tag lists: full-text search, optionally within one party or track."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Input, Select
+
+from negotiation_watch.tui.data import parse_pin, pin_key
+from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.names import display_name
+from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+TYPING_PAUSE = 0.25  # search once the user stops typing for this long
+
+
+class SearchScreen(ReportsWorkerErrors, Screen):
+    """Type words (every word must match, as a prefix); pick a party or track to narrow."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="search.back"),
+        Binding("ctrl+f", "focus_query", "Edit search", id="search.focus-query"),
+        Binding("down", "focus_results", "To results", show=False, id="search.results"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.source = Source()
+        self._typing_timer = None
+        self._filters_from: list | None = None  # the counts the filter options were built from
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="search-bar"):
+            yield Input(self.source.query, placeholder="Search titles and summaries…", id="query")
+            yield Select([], prompt="Any party or track", id="filter")
+        yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
+        yield KeyBar()
+
+    def prepare(self, source: Source) -> None:
+        """Show `source` next time the screen appears (the app keeps one search screen)."""
+        if not self.is_mounted:
+            self.source = source  # compose starts with it
+            return
+        with self.prevent(Input.Changed, Select.Changed):
+            self.query_one("#query", Input).value = source.query
+            select = self.query_one("#filter", Select)
+            select.value = pin_key(source.kind, source.tag_id) if source.kind else Select.NULL
+        self._show(source)
+
+    def on_screen_resume(self) -> None:
+        self.load_filters()
+        self._set_title()
+        if self.source.kind and not self.source.query:
+            self.query_one(ArticleList).focus()
+        else:
+            self.query_one("#query", Input).focus()
+
+    def load_filters(self) -> None:
+        """The filter lists every party and track the dashboard counted (no query of its own)."""
+        counts = self.app.tag_counts
+        if counts is self._filters_from:
+            return
+        self._filters_from = counts
+        options = [
+            (f"{'◆' if c.kind == 'track' else '●'} {display_name(c.kind, c.tag_id)} ({c.articles})",
+             pin_key(c.kind, c.tag_id))
+            for c in sorted(counts, key=lambda c: (c.kind != "track", display_name(c.kind, c.tag_id).lower()))
+        ]
+        select = self.query_one("#filter", Select)
+        with self.prevent(Select.Changed):
+            select.set_options(options)
+            if self.source.kind:
+                select.value = pin_key(self.source.kind, self.source.tag_id)
+
+    def _set_title(self) -> None:
+        self.query_one(ArticleList).border_title = self.source.title
+
+    def _show(self, source: Source) -> None:
+        """Point the results at a new query or filter and load its first page."""
+        if source == self.source:
+            return
+        self.source = source
+        results = self.query_one(ArticleList)
+        results.source = source
+        results.loaded = False
+        results.new_ids.clear()
+        results.set_rows([])
+        results.reload()
+        self._set_title()
+
+    @on(Input.Changed, "#query")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._search_now)
+
+    @on(Input.Submitted, "#query")
+    def _submitted(self) -> None:
+        if self._typing_timer is not None:
+            self._typing_timer.stop()
+        self._search_now()
+        self.query_one(ArticleList).focus()
+
+    def _search_now(self) -> None:
+        query = self.query_one("#query", Input).value.strip()
+        self._show(Source(self.source.kind, self.source.tag_id, query))
+
+    @on(Select.Changed, "#filter")
+    def _filtered(self, event: Select.Changed) -> None:
+        pin = parse_pin(event.value) if isinstance(event.value, str) else None
+        kind, tag_id = pin if pin else (None, None)
+        self._show(Source(kind, tag_id, self.source.query))
+
+    @on(ArticleList.Open)
+    def _open(self, event: ArticleList.Open) -> None:
+        self.app.open_article(event.article_id)
+
+    def action_focus_query(self) -> None:
+        self.query_one("#query", Input).focus()
+
+    def action_focus_results(self) -> None:
+        self.query_one(ArticleList).focus()
+
+    def names_changed(self) -> None:
+        self._set_title()
+        self._filters_from = None
+        self.load_filters()
+        self.query_one(ArticleList).redraw()
+
+    def data_changed(self) -> None:
+        self.query_one(ArticleList).reload()
+
+    def counts_changed(self) -> None:
+        self.load_filters()
+
+    def article_read(self, article_id: int) -> None:
+        self.query_one(ArticleList).mark_read(article_id)

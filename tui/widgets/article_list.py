@@ -1,0 +1,219 @@
+"""A pane of articles: newest first, a page at a time, new arrivals briefly highlighted."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.message import Message
+from textual.worker import get_current_worker
+
+from negotiation_watch.store import db as store
+from negotiation_watch.store.db import ArticleRow
+from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.format import plain, short_time
+from negotiation_watch.tui.names import display_name, short_label
+from negotiation_watch.tui.widgets.cursor_list import CursorList
+
+PAGE = 60
+HIGHLIGHT_SECONDS = 4.0
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a pane shows: one party or track, or search results (both optional)."""
+
+    kind: str | None = None
+    tag_id: str | None = None
+    query: str = ""
+
+    @property
+    def title(self) -> str:
+        name = display_name(self.kind, self.tag_id) if self.kind and self.tag_id else "All articles"
+        return f"“{self.query}” in {name}" if self.query else name
+
+
+class ArticleList(CursorList[ArticleRow]):
+    """Two lines per article: the title, then time, source and the other tags."""
+
+    DEFAULT_CSS = """
+    ArticleList > .cursor-list--cursor { background: $block-cursor-background; }
+    ArticleList > .cursor-list--cursor-blurred { background: $block-cursor-blurred-background; }
+    ArticleList > .article-list--new { background: $warning 30%; }
+    ArticleList > .article-list--unread { text-style: bold; }
+    ArticleList > .article-list--marker { color: $accent; }
+    ArticleList > .article-list--read { color: $text-muted; }
+    ArticleList > .article-list--party { color: $text-accent; }
+    ArticleList > .article-list--track { color: $text-secondary; }
+    ArticleList > .article-list--meta { color: $text-muted; }
+    """
+
+    COMPONENT_CLASSES = CursorList.COMPONENT_CLASSES | {
+        "article-list--new", "article-list--unread", "article-list--read", "article-list--marker",
+        "article-list--party", "article-list--track", "article-list--meta",
+    }
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", tooltip="Open the article", id="article.open"),
+        Binding("u", "toggle_read", "Read", tooltip="Mark read or unread", id="article.toggle-read"),
+    ]
+
+    class Open(Message):
+        """The user asked to read an article."""
+
+        def __init__(self, article_id: int) -> None:
+            super().__init__()
+            self.article_id = article_id
+
+    class Loaded(Message):
+        """A query finished and the rows are on screen."""
+
+        def __init__(self, article_list: "ArticleList") -> None:
+            super().__init__()
+            self.article_list = article_list
+
+    def __init__(
+        self,
+        db_path: Path,
+        source: Source,
+        today: Callable[[], date],
+        *,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(id=id, classes=classes)
+        self.db_path = db_path
+        self.source = source
+        self.today = today
+        self.loaded = False  # the first page arrived
+        self.exhausted = False  # no older rows left to page in
+        self.new_ids: set[int] = set()
+
+    def row_key(self, row: ArticleRow) -> int:
+        return row.id
+
+    def row_signature(self, row: ArticleRow):
+        return row.id, row.is_read, row.id in self.new_ids
+
+    # ------------------------------------------------------------------ loading
+
+    def on_mount(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Query again as many rows as are shown (at least a page); new ids are highlighted."""
+        self._load(max(PAGE, len(self.rows)))
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load(self, limit: int) -> None:
+        rows = with_db(self.db_path, self._query, limit, None)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._replace, rows, len(rows) < limit)
+
+    @work(thread=True, exclusive=True, group="more", exit_on_error=False)
+    def _load_more(self, before: tuple[str, int]) -> None:
+        rows = with_db(self.db_path, self._query, PAGE, before)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._append, rows, len(rows) < PAGE)
+
+    def _query(self, db, limit: int, before: tuple[str, int] | None) -> list[ArticleRow]:
+        kind, tag_id, query = self.source.kind, self.source.tag_id, self.source.query
+        if query:
+            # search ranks by relevance, so it pages by asking for more rather than `before`
+            return store.search_articles(db, query, kind, tag_id, limit=limit)
+        return store.latest_articles(db, kind, tag_id, limit=limit, before=before)
+
+    def _replace(self, rows: list[ArticleRow], exhausted: bool) -> None:
+        known = {row.id for row in self.rows}
+        if self.loaded and not self.source.query:
+            top = self.rows[0] if self.rows else None
+            fresh = {row.id for row in rows if row.id not in known and (top is None or _newer(row, top))}
+            if fresh:
+                self.new_ids |= fresh
+                self.set_timer(HIGHLIGHT_SECONDS, lambda: self._fade(fresh))
+        current = self.current
+        self.exhausted = exhausted
+        self.set_rows(rows, keep_key=current.id if current else None)
+        self.loaded = True
+        self.post_message(self.Loaded(self))
+
+    def _append(self, rows: list[ArticleRow], exhausted: bool) -> None:
+        known = {row.id for row in self.rows}
+        self.exhausted = exhausted
+        added = [row for row in rows if row.id not in known]
+        if added:
+            current = self.current
+            self.set_rows(self.rows + added, keep_key=current.id if current else None)
+
+    def _fade(self, ids: set[int]) -> None:
+        self.new_ids -= ids
+        self.refresh()  # the rows' signatures changed, so they are drawn afresh
+
+    def on_cursor_list_near_end(self, event: CursorList.NearEnd) -> None:
+        event.stop()
+        if not self.loaded or self.exhausted or not self.rows:
+            return
+        if self.source.query:
+            self._load(len(self.rows) + PAGE)
+        else:
+            last = self.rows[-1]
+            self._load_more((last.published, last.id))
+
+    # ------------------------------------------------------------------ drawing
+
+    def row_lines(self, row: ArticleRow, width: int, selected: bool) -> list[Text]:
+        style = self.style
+        title = Text()
+        title.append("  " if row.is_read else "● ", style=style("article-list--marker"))
+        state = "article-list--read" if row.is_read else "article-list--unread"
+        title.append_text(plain(row.title, style=style(state)))
+        meta = Text("  ")
+        meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
+        meta.append(" ")
+        source = plain(row.feed_title, style=style("article-list--meta"))
+        source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
+        meta.append_text(source)
+        for label in row.tags:
+            if label.kind == self.source.kind and label.tag_id == self.source.tag_id:
+                continue
+            meta.append(" ")
+            meta.append(short_label(label.kind, label.tag_id), style=style(f"article-list--{label.kind}"))
+        lines = [title, meta]
+        if row.id in self.new_ids and not selected:
+            for line in lines:
+                line.stylize_before(style("article-list--new"))
+        return lines
+
+    # ------------------------------------------------------------------ actions
+
+    def action_open(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Open(self.current.id))
+
+    def action_toggle_read(self) -> None:
+        row = self.current
+        if row is None:
+            return
+        row.is_read = not row.is_read
+        self.refresh_row(self.cursor)
+        self._save_read(row.id, row.is_read)
+
+    @work(thread=True, group="write", exit_on_error=False)
+    def _save_read(self, article_id: int, read: bool) -> None:
+        with_db(self.db_path, store.set_read, article_id, read)
+
+    def mark_read(self, article_id: int) -> None:
+        """Show an article as read (the article screen already stored it)."""
+        for index, row in enumerate(self.rows):
+            if row.id == article_id and not row.is_read:
+                row.is_read = True
+                self.refresh_row(index)
+
+
+def _newer(row: ArticleRow, than: ArticleRow) -> bool:
+    return (row.published, row.id) > (than.published, than.id)
