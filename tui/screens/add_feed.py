@@ -15,6 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.format import safe
 
 SCHEMES = ("http", "https", "file")
 
@@ -25,7 +26,11 @@ def url_problem(url: str) -> str | None:
         return "Type the address of a feed or of a web page that links to one."
     if any(c.isspace() for c in url):
         return "A feed address cannot contain spaces."
-    parts = urlparse(url)
+    try:
+        parts = urlparse(url)
+        parts.hostname  # noqa: B018 - a broken IPv6 bracket raises here or above
+    except ValueError as exc:
+        return f"The address is not valid ({exc})."
     if parts.scheme not in SCHEMES:
         return f"Use an http:// or https:// address (got {parts.scheme or 'no scheme'}:)."
     if parts.scheme != "file" and not parts.hostname:
@@ -55,6 +60,13 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         result = self.query_one("#result", Static)
         result.update(Text(message))  # may quote feed text or server errors: never markup
         result.set_class(error, "error")
+
+    @on(Input.Changed, "#url")
+    def _drop_controls(self, event: Input.Changed) -> None:
+        """A pasted address may carry escape sequences or bidi marks: never drawn, never used."""
+        cleaned = safe(event.value)
+        if cleaned != event.value:
+            event.input.value = cleaned
 
     @on(Input.Submitted, "#url")
     @on(Button.Pressed, "#add")
