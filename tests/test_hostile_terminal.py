@@ -13,6 +13,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from textual import events
 from textual.widgets import Input
 
 from negotiation_watch.store import db as store
@@ -256,3 +257,33 @@ def wait_for_bytes(path, needle: bytes, timeout: float) -> None:
             return
         time.sleep(0.1)
     raise AssertionError(f"{needle!r} never appeared in the terminal output")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "data:text/html,<b>x</b>",
+        "http://[::1",
+        "news.example[/feed",
+        "https://exa mple.org/\x1b[2J",
+        "http://example.org:99999/feed",
+        "\u202ehttps://example.org/",
+    ],
+)
+async def test_add_feed_modal_refuses_bad_addresses_cleanly(hostile, typed):
+    app = make_app(hostile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        app.screen.query_one(Input).post_message(events.Paste(typed))
+        await settle(pilot)
+        assert_screen_is_safe(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running and isinstance(app.screen, AddFeedScreen)
+        assert app.screen.query_one("#result").has_class("error")
+        assert_screen_is_safe(app)
+    assert len(store.list_feeds(store.connect(hostile))) == 1
