@@ -15,7 +15,7 @@ from textual.widgets import Button, Input, Static
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.format import safe
+from negotiation_watch.tui.widgets.clean_input import CleanInput
 
 SCHEMES = ("http", "https", "file")
 
@@ -47,7 +47,7 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         with Vertical(id="dialog"):
             yield Static("Add a feed: paste its address (a web page that links to a feed works too).",
                          classes="question")
-            yield Input(placeholder="https://example.org/feed.xml", id="url")
+            yield CleanInput(placeholder="https://example.org/feed.xml", id="url")
             yield Static("", id="result")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -60,13 +60,6 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         result = self.query_one("#result", Static)
         result.update(Text(message))  # may quote feed text or server errors: never markup
         result.set_class(error, "error")
-
-    @on(Input.Changed, "#url")
-    def _drop_controls(self, event: Input.Changed) -> None:
-        """A pasted address may carry escape sequences or bidi marks: never drawn, never used."""
-        cleaned = safe(event.value)
-        if cleaned != event.value:
-            event.input.value = cleaned
 
     @on(Input.Submitted, "#url")
     @on(Button.Pressed, "#add")
