@@ -287,3 +287,19 @@ async def test_add_feed_modal_refuses_bad_addresses_cleanly(hostile, typed):
         assert app.screen.query_one("#result").has_class("error")
         assert_screen_is_safe(app)
     assert len(store.list_feeds(store.connect(hostile))) == 1
+
+
+async def test_search_box_drops_pasted_sequences(hostile):
+    app = make_app(hostile)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        app.screen.query_one(Input).post_message(events.Paste("talks\x1b[2J\x1b]52;c;eA==\x07\u202e"))
+        await settle(pilot)
+        assert_screen_is_safe(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.is_running
+        assert_screen_is_safe(app)
