@@ -234,3 +234,17 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(fixture_db):
         assert all(n.markup is False for n in app._notifications)
         assert app.is_running
         await pilot.press("q")
+
+
+async def test_unpinning_every_pane_stays_unpinned(fixture_db):
+    config.save_settings(config.Settings(pinned=["party:IRN"]))
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "p")
+        await settle(pilot)
+        dashboard(app).data_changed()  # a later refresh must not bring the defaults back
+        await settle(pilot)
+        assert panes(app) == []
+        assert "Nothing pinned" in str(app.screen.query_one(".hint").render())
+        assert config.load_settings().pinned == []

@@ -28,6 +28,7 @@ from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
 POLL_SECONDS = 1.5
+REFRESH_DELAY = 1.0  # changes arriving within a second are shown together (a re-count costs ~0.3 s at 100k)
 STARTUP_FETCH_DELAY = 1.0
 
 
@@ -96,6 +97,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.fetch_progress: tuple[int, int] | None = None  # feeds done, feeds due
         self.retag_progress: tuple[int, int] | None = None  # articles re-tagged, to re-tag
         self._quiet_fetch = False
+        self._refresh_timer = None
         self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
 
@@ -221,6 +223,16 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     @on(DataChanged)
     def _data_changed(self) -> None:
+        self.notice_change()
+
+    def notice_change(self) -> None:
+        """Refresh what is shown, once per burst: a fetch finishing feed after feed, or the
+        poller and a feed report noticing the same commit, cost one re-query, not dozens."""
+        if self._refresh_timer is None:
+            self._refresh_timer = self.set_timer(REFRESH_DELAY, self._refresh_now)
+
+    def _refresh_now(self) -> None:
+        self._refresh_timer = None
         self.broadcast("data_changed")
 
     def action_fetch_now(self) -> None:
@@ -274,7 +286,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notify(f"{message.done.url}: {message.done.error}", title="Feed failed",
                         severity="warning", markup=False)
         if message.done.new or message.done.updated:
-            self.broadcast("data_changed")
+            self.notice_change()
 
     @on(RetagProgress)
     def _retag_progress(self, message: RetagProgress) -> None:
@@ -296,7 +308,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.fetch_progress = None
         self.retag_progress = None
         self.broadcast("progress_changed")
-        self.broadcast("data_changed")
+        self.notice_change()
         summary = message.summary
         if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
             self.notify(

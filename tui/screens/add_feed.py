@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from negotiation_watch.store import db as store
+from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.widgets.clean_input import CleanInput
 
@@ -82,26 +83,20 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         """Fetch the URL once (following autodiscovery); store the feed only if it parses."""
         from negotiation_watch.store.fetch import probe_feed
 
+        probe = asyncio.run(probe_feed(url))
+        if probe.error is not None:
+            self.app.call_from_thread(self._failed, f"Could not use this address: {probe.error}")
+            return
         try:
-            probe = asyncio.run(probe_feed(url))
-            if probe.error is None:
-                db = store.connect(self.app.db_path)
-                try:
-                    feed_id, new = store.add_feed(db, probe.url, probe.title)
-                    if not new:
-                        store.set_feed_due_now(db, feed_id)
-                finally:
-                    db.conn.close()
+            feed_id, new = with_db(self.app.db_path, store.add_feed, probe.url, probe.title)
+            if not new:
+                with_db(self.app.db_path, store.set_feed_due_now, feed_id)
         except store.StoreError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
-        self.app.call_from_thread(self._checked, probe, new if probe.error is None else False)
+        self.app.call_from_thread(self._added, probe, new)
 
-    def _checked(self, probe, new: bool) -> None:
-        self.query_one("#add", Button).disabled = False
-        if probe.error is not None:
-            self._say(f"Could not use this address: {probe.error}", error=True)
-            return
+    def _added(self, probe, new: bool) -> None:
         if not new:
             self.notify(f"{probe.url} was already in your feeds; fetching it again.", markup=False)
         self.dismiss(probe)

@@ -25,6 +25,7 @@ DEFAULT_TRACKS = 3
 DEFAULT_PARTIES = 3
 MIN_DEFAULT_PANES = 4
 
+
 def _jump_bindings() -> list[Binding]:
     return [
         Binding(str(n), f"jump({n})", "Pane" if n == 1 else f"Pane {n}", show=n == 1,
@@ -46,6 +47,13 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         *_jump_bindings(),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.counts: list[store.TagCount] | None = None
+        self._first_run = False
+        self.daily: dict[tuple[str, str], list[int]] = {}
+        self.pinned: list[tuple[str, str]] = []
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
             yield Sidebar(id="sidebar")
@@ -53,15 +61,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         yield StatusLine(id="status")
         yield KeyBar()
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.counts: list[store.TagCount] | None = None
-        self.daily: dict[tuple[str, str], list[int]] = {}
-        self.pinned: list[tuple[str, str]] = []
-
     def on_mount(self) -> None:
         self.query_one(Sidebar).border_title = "Tracks & parties"
         self.pinned = self._configured_pins()
+        self._first_run = not self.pinned  # defaults come once the counts say what is active
         if self.pinned:
             self._show_panes()
         self.load_overview()
@@ -100,10 +103,11 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.counts = counts
         self.app.tag_counts = counts  # the search screen's filter list reuses them
         self.app.broadcast("counts_changed")
-        if not self.pinned:
-            # first run: pin the most active, and keep them so panes do not reshuffle later
+        if self._first_run:
+            # pin the most active and keep them, so panes do not reshuffle as counts change
             self.pinned = default_pins(counts)
             if self.pinned:
+                self._first_run = False
                 self._save_pins()
             self._show_panes()
         self._refresh_sidebar()
@@ -156,10 +160,11 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
                 pane = ArticleList(self.app.db_path, source, self.app.today, classes="pane")
                 grid.mount(pane)
         if not wanted:
-            grid.mount(Static(
-                "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds.",
-                classes="hint",
-            ))
+            hint = (
+                "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
+                if self.counts else "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
+            )
+            grid.mount(Static(hint, classes="hint"))
         self._layout_grid(len(wanted))
         self._refresh_titles()
         if wanted and (self.focused is None or self.focused not in self.panes):
