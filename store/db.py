@@ -303,7 +303,8 @@ def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> t
 def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
     """A feed by its id or its URL."""
     if isinstance(url_or_id, int) or str(url_or_id).isdigit():
-        rows = _rows(db, "SELECT * FROM feeds WHERE id = ?", (int(url_or_id),))
+        feed_id = int(url_or_id)  # past SQLite's 64-bit integers no feed has that id
+        rows = _rows(db, "SELECT * FROM feeds WHERE id = ?", (feed_id,)) if feed_id < 2**63 else []
     else:
         rows = _rows(db, "SELECT * FROM feeds WHERE url = ?", (url_or_id,))
     return rows[0] if rows else None
