@@ -251,3 +251,19 @@ def test_config_toml_with_garbage_is_a_warning(tmp_path, db_path):
     assert result.returncode == 0, result.stderr
     assert_clean(result)
     assert "warning" in result.stderr and "config.toml" in result.stderr
+
+
+@pytest.mark.parametrize("every", ["0", "00", "0s", "99999999999999999d", "367d", "9" * 5000])
+def test_fetch_every_refuses_zero_and_forever(db_path, every):
+    """0 once meant fetching in a tight loop; a huge value crashed time.sleep."""
+    result = cli("--db", str(db_path), "fetch", "--every", every)
+    assert result.returncode == 2, result
+    assert_clean(result)
+    assert "--every" in result.stderr
+
+
+def test_feeds_remove_a_huge_id_is_just_not_found(db_path):
+    result = cli("--db", str(db_path), "feeds", "remove", "9" * 30)
+    assert result.returncode == 2
+    assert_clean(result)
+    assert "no feed" in result.stderr
