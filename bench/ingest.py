@@ -256,7 +256,8 @@ def ours(work: Path, urls: list[str]) -> dict:
     for url in urls:
         add_feed(db, url)
     env = {**os.environ, "NEGOTIATION_WATCH_CONFIG_DIR": str(work / "config"), "NEGOTIATION_WATCH_DATA_DIR": str(work)}
-    command = [shutil.which("negotiation-watch") or "negotiation-watch", "--db", str(db_path), "fetch"]
+    # The interpreter running this script, so the bench measures the installed copy it can import.
+    command = [sys.executable, "-m", "negotiation_watch", "--db", str(db_path), "fetch"]
     print("negotiation-watch fetch, cold:")
     cold = timed(command, env)
     articles = stats(db).articles

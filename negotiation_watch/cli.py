@@ -8,7 +8,6 @@ from pathlib import Path
 import click
 
 from negotiation_watch.config import DB_ENV, default_db_path
-from negotiation_watch.tag_command import tag
 
 
 @dataclass
@@ -64,8 +63,6 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
-cli.add_command(tag)
-
 
 def main() -> None:
     cli(prog_name="negotiation-watch")
@@ -76,10 +73,10 @@ def _register_commands() -> None:
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.retag_command import retag
+    from negotiation_watch.tag_command import tag
 
-    cli.add_command(feeds)
-    cli.add_command(fetch)
-    cli.add_command(retag)
+    for command in (feeds, fetch, retag, tag):
+        cli.add_command(command)
 
 
 _register_commands()

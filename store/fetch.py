@@ -33,6 +33,7 @@ import feedparser
 import httpx
 
 from negotiation_watch import USER_AGENT
+from negotiation_watch.store.clean import one_line
 from negotiation_watch.store.db import to_iso, utc_now
 from negotiation_watch.store.urls import InvalidURL, feed_url
 
@@ -61,7 +62,6 @@ _HTML_START = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 # "example.org:8080/rss" parses as scheme "example.org", but it is an address without its scheme.
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]+")
 
 
 @dataclass
@@ -678,7 +678,7 @@ def _read_feed(response: _Response) -> tuple[str | None, int]:
 
 def _printable(text: str, limit: int = 200) -> str:
     """Untrusted text (URLs, server words) made safe for a message: no control or bidi characters."""
-    text = _UNPRINTABLE.sub(" ", text)
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

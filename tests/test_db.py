@@ -212,3 +212,17 @@ def test_many_connections_to_a_new_file_at_once_all_succeed(tmp_path):
         with ThreadPoolExecutor(6) as pool:
             databases = list(pool.map(lambda _: store.connect(path), range(6)))
         assert all(store.get_meta(db, "schema_version") == str(store.SCHEMA_VERSION) for db in databases)
+
+
+def test_search_ranks_best_first_breaks_ties_by_date_and_keeps_to_the_limit(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        older = _article(conn, feed_id, "g1", "Ceasefire talks", "2024-01-01T00:00:00Z", summary="Envoys met.")
+        newer = _article(conn, feed_id, "g2", "Ceasefire talks", "2024-02-01T00:00:00Z", summary="Envoys met.")
+        best = _article(conn, feed_id, "g3", "Ceasefire ceasefire ceasefire", "2023-01-01T00:00:00Z",
+                        summary="Ceasefire, ceasefire.")
+        for n in range(5):
+            _article(conn, feed_id, f"x{n}", f"Unrelated {n}", "2024-03-01T00:00:00Z")
+    assert [r.id for r in store.search_articles(db, "ceasefire")] == [best, newer, older]
+    assert [r.id for r in store.search_articles(db, "ceasefire", limit=1)] == [best]

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from textual import events
 
 from negotiation_watch import config
 from negotiation_watch.store import db as store
@@ -248,3 +249,17 @@ async def test_unpinning_every_pane_stays_unpinned(fixture_db):
         assert panes(app) == []
         assert "Nothing pinned" in str(app.screen.query_one(".hint").render())
         assert config.load_settings().pinned == []
+
+
+async def test_a_key_typed_right_after_a_jump_goes_to_the_new_pane(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first, second = panes(app)[:2]
+        before = [row.is_read for row in first.rows]
+        # both keys in one batch, as a terminal delivers "2u" typed quickly
+        app._driver.send_message(events.Key("2", "2"))
+        app._driver.send_message(events.Key("u", "u"))
+        await settle(pilot)
+        assert [row.is_read for row in first.rows] == before
+        assert second.rows[0].is_read

@@ -215,7 +215,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def action_jump(self, number: int) -> None:
         panes = self.panes
         if 1 <= number <= len(panes):
-            panes[number - 1].focus()
+            self.set_focus(panes[number - 1])  # at once: a key typed right after goes there
 
     def action_move(self, step: int) -> None:
         """Left/right in the grid's row; left of the first column is the sidebar."""
@@ -224,15 +224,15 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             return
         if self.focused not in panes:
             if step > 0:
-                panes[0].focus()
+                self.set_focus(panes[0])
             return
         index = panes.index(self.focused)
         columns = self.query_one("#panes", Grid).styles.grid_size_columns or 1
         column = index % columns
         if step < 0:
-            (sidebar if column == 0 else panes[index - 1]).focus()
+            self.set_focus(sidebar if column == 0 else panes[index - 1])
         elif column + 1 < columns and index + 1 < len(panes):
-            panes[index + 1].focus()
+            self.set_focus(panes[index + 1])
 
     # ------------------------------------------------------------------ messages
 

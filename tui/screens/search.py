@@ -37,7 +37,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
             yield CleanInput(self.source.query, placeholder="Search titles and summaries…", id="query")
-            yield Select([], prompt="Any party or track", id="filter")
+            yield Select([], prompt="Any party/track", id="filter")
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
         yield KeyBar()
 
@@ -56,9 +56,9 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self.load_filters()
         self._set_title()
         if self.source.kind and not self.source.query:
-            self.query_one(ArticleList).focus()
+            self.set_focus(self.query_one(ArticleList))
         else:
-            self.query_one("#query", Input).focus()
+            self.set_focus(self.query_one("#query", Input))
 
     def load_filters(self) -> None:
         """The filter lists every party and track the dashboard counted (no query of its own)."""
@@ -104,7 +104,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if self._typing_timer is not None:
             self._typing_timer.stop()
         self._search_now()
-        self.query_one(ArticleList).focus()
+        self.set_focus(self.query_one(ArticleList))
 
     def _search_now(self) -> None:
         query = self.query_one("#query", Input).value.strip()
@@ -121,10 +121,10 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self.app.open_article(event.article_id)
 
     def action_focus_query(self) -> None:
-        self.query_one("#query", Input).focus()
+        self.set_focus(self.query_one("#query", Input))
 
     def action_focus_results(self) -> None:
-        self.query_one(ArticleList).focus()
+        self.set_focus(self.query_one(ArticleList))
 
     def names_changed(self) -> None:
         self._set_title()
