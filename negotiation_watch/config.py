@@ -106,14 +106,15 @@ def _toml_string(value: str) -> str:
     return f'"{escaped}"'
 
 
+MAX_DURATION = 366 * 86400
+
+
 def parse_duration(text: str) -> int:
     """'15m', '1h', '90s', '2h30m' or plain seconds -> seconds; ValueError when malformed."""
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     text = text.strip().lower()
-    if text.isdigit():
-        return int(text)
     total, number = 0, ""
-    for char in text:
+    for char in text + "s" if text.isdigit() else text:
         if char.isdigit():
             number += char
         elif char in units and number:
@@ -121,6 +122,8 @@ def parse_duration(text: str) -> int:
             number = ""
         else:
             raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s)")
-    if number or total <= 0:
+    if number or total <= 0:  # 0 would fetch in a tight loop
         raise ValueError(f"not a duration: {text!r} (try 15m, 1h, 90s)")
+    if total > MAX_DURATION:  # time.sleep cannot wait for ever, and nobody means to
+        raise ValueError(f"{text!r} is longer than a year")
     return total

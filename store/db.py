@@ -137,26 +137,35 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
+    except sqlite3.DatabaseError as exc:
+        raise explain_error(path, exc) from exc
+    try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
+        _refuse_foreign_or_newer(sqlite_utils.Database(conn))  # before WAL mode rewrites the header
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
-        raise _explain(path, exc) from exc
+        conn.close()
+        raise explain_error(path, exc) from exc
+    except StoreError:
+        conn.close()
+        raise
     db = sqlite_utils.Database(conn)
     try:
         migrate(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise _explain(path, exc) from exc
+        raise explain_error(path, exc) from exc
     except StoreError:
         conn.close()
         raise
     return db
 
 
-def _explain(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+def explain_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """A database error as a StoreError that names the file and says what to do."""
     message = str(exc)
     if "not a database" in message or "malformed" in message:
         return StoreError(
@@ -170,6 +179,11 @@ def _explain(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
         )
     if "disk" in message and "full" in message:
         return StoreError(f"the disk holding {path} is full ({message}). Free some space and try again.")
+    if "disk I/O error" in message:
+        return StoreError(
+            f"cannot write to {path} ({message}): the disk may be full or failing. "
+            "Free some space or check the disk, then try again."
+        )
     return StoreError(f"database error in {path}: {message}")
 
 
@@ -193,15 +207,9 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
 
 def migrate(db: sqlite_utils.Database) -> None:
     """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database."""
-    found = _schema_version(db)
+    found = _refuse_foreign_or_newer(db)
     if found == SCHEMA_VERSION:
         return
-    if found > SCHEMA_VERSION:
-        raise StoreError(
-            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
-            f"negotiation-watch (schema {found}, this one knows {SCHEMA_VERSION}). "
-            "Upgrade negotiation-watch; the file was left untouched."
-        )
     with write_transaction(db) as conn:
         if _schema_version(db) == SCHEMA_VERSION:  # another process migrated while we waited
             return
@@ -212,6 +220,18 @@ def migrate(db: sqlite_utils.Database) -> None:
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),
         )
+
+
+def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
+    """The file's schema version; StoreError for another program's tables or a newer schema."""
+    found = _schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
+            f"negotiation-watch (schema {found}, this one knows {SCHEMA_VERSION}). "
+            "Upgrade negotiation-watch; the file was left untouched."
+        )
+    return found
 
 
 def _statements(script: str) -> list[str]:
@@ -226,18 +246,22 @@ def _statements(script: str) -> list[str]:
 
 
 def _schema_version(db: sqlite_utils.Database) -> int:
-    # one read, so a migration committed by another connection between two reads cannot
-    # look like "feeds without meta" (a foreign file)
-    names = {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE name IN ('meta', 'feeds')")}
-    if "meta" not in names:
-        if "feeds" in names:
-            raise StoreError(
-                "this file holds other tables but no negotiation-watch schema; it was left "
-                "untouched. Choose another file with --db."
-            )
+    """0 for an empty file; StoreError for a file with tables but no negotiation-watch schema."""
+    tables = {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
         return 0
-    row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    return int(row[0]) if row else 0
+    row = None
+    if "meta" in tables:
+        try:
+            row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:  # another program's table that happens to be called meta
+            row = None
+    if not row or not str(row[0]).isdigit():
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} holds other tables but no "
+            "negotiation-watch schema; it was left untouched. Choose another file with --db."
+        )
+    return int(row[0])
 
 
 def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
@@ -279,7 +303,8 @@ def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> t
 def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
     """A feed by its id or its URL."""
     if isinstance(url_or_id, int) or str(url_or_id).isdigit():
-        rows = _rows(db, "SELECT * FROM feeds WHERE id = ?", (int(url_or_id),))
+        feed_id = int(url_or_id)  # past SQLite's 64-bit integers no feed has that id
+        rows = _rows(db, "SELECT * FROM feeds WHERE id = ?", (feed_id,)) if feed_id < 2**63 else []
     else:
         rows = _rows(db, "SELECT * FROM feeds WHERE url = ?", (url_or_id,))
     return rows[0] if rows else None

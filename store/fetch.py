@@ -184,19 +184,51 @@ async def fetch_feed(
 
 
 async def fetch_many(feeds: list[dict], limits: FetchLimits) -> AsyncIterator[FetchOutcome]:
-    """Fetch every feed concurrently within the limits; yield outcomes as each finishes."""
+    """Fetch every feed concurrently within the limits; yield outcomes as each finishes.
+
+    At most `concurrency` feeds are between starting and being taken by the caller, so
+    the bodies in memory stay within concurrency x max_bytes however many feeds there are
+    and however slowly the caller stores them (60 fast 8 MB feeds once held 500 MB).
+    """
     if not feeds:
         return
     gate = HostGate(limits)
+    room = asyncio.Semaphore(max(1, limits.concurrency))
+
+    async def fetch(client, feed):
+        await room.acquire()
+        return await fetch_feed(client, feed, limits, gate)
+
     async with make_client(limits) as client:
-        tasks = [asyncio.ensure_future(fetch_feed(client, feed, limits, gate)) for feed in feeds]
+        # A set, not a list: a finished task would otherwise keep its body until the end.
+        pending = {asyncio.ensure_future(fetch(client, feed)) for feed in _interleave_hosts(feeds)}
         try:
-            for finished in asyncio.as_completed(tasks):
-                yield await finished
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    yield task.result()
+                    room.release()  # the caller took the outcome and asks for the next
         finally:  # the caller stopped early or was cancelled: stop what is still running
-            for task in tasks:
+            for task in pending:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _interleave_hosts(feeds: list[dict]) -> list[dict]:
+    """Feeds in turn by host (a, b, c, a, b, ...), so the first to start are from many
+    hosts and feeds queued behind one busy host do not hold the others back."""
+    by_host: dict[str, list[dict]] = {}
+    for feed in feeds:
+        by_host.setdefault(_host_key(feed["url"]), []).append(feed)
+    queues = list(by_host.values())
+    return [queue[turn] for turn in range(max(map(len, queues))) for queue in queues if turn < len(queue)]
+
+
+def _host_key(url: str) -> str:
+    try:
+        return urlsplit(url).netloc.lower()
+    except ValueError:  # a malformed address fails on its own when fetched
+        return url
 
 
 async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
@@ -41,6 +42,9 @@ if TYPE_CHECKING:
     from negotiation_watch.store.tagging import TaggedFeed
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
+MAX_WAITING_BODIES = 4  # feeds between fetched and stored: enough to keep two parser workers busy
+# SQLite errors that no later feed can escape: the run stops and says what to do.
+_DISK_TROUBLE = ("database or disk is full", "disk I/O error")
 
 
 @dataclass
@@ -91,10 +95,11 @@ async def run_fetch(
     try:
         feeds = await _in(writer, store_db.due_feeds, db, force=force)
         by_id = {feed["id"]: feed for feed in feeds}
-        run = _Run(db, _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
+        run = _Run(db, Path(db_path), _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
+            await _room_for_more(jobs)
         await asyncio.gather(*jobs)
     finally:
         parser.shutdown()
@@ -125,6 +130,14 @@ class _Tagging:
         return self.taxonomy
 
 
+async def _room_for_more(jobs: list[asyncio.Future]) -> None:
+    """Take the next fetched feed only when few bodies wait for the parser: fetched
+    bodies queued behind a busy parser are memory and nothing else."""
+    waiting = [job for job in jobs if not job.done()]
+    if len(waiting) >= MAX_WAITING_BODIES:
+        await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+
+
 async def _in(executor, fn, *args, **kwargs):
     """Run fn in `executor` without blocking the event loop."""
     loop = asyncio.get_running_loop()
@@ -136,6 +149,7 @@ class _Run:
     """The state one run shares between its feeds."""
 
     db: sqlite_utils.Database
+    db_path: Path
     tagging: _Tagging
     writer: ThreadPoolExecutor
     parser: _ParserPool
@@ -154,6 +168,8 @@ class _Run:
         except _FeedFailed as failure:
             error, status = str(failure), "error"
             await self.record_failure(outcome, feed, error)
+        except store_db.StoreError:  # the database's disk failed: every other feed would too
+            raise
         except Exception as exc:  # recording the fetch itself failed (database trouble)
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
         self.count(status, result)
@@ -174,6 +190,10 @@ class _Run:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
             result = await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
+        except sqlite3.OperationalError as exc:
+            if any(words in str(exc) for words in _DISK_TROUBLE):
+                raise store_db.explain_error(self.db_path, exc) from exc
+            raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         return result, tagged.parsed.title or feed.get("title")
@@ -251,7 +271,7 @@ class _ParserPool:
                 max_workers=_worker_count(),
                 mp_context=_context(),
                 initializer=init_worker,
-                initargs=(taxonomy,),
+                initargs=(taxonomy, os.getpid()),
             )
         return self.pool
 

@@ -7,7 +7,11 @@ writes what they return.
 
 from __future__ import annotations
 
+import os
+import select
 import signal
+import threading
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -51,12 +55,36 @@ def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], t
 _worker_taxonomy = None  # set in each worker process by init_worker
 
 
-def init_worker(taxonomy) -> None:
+def init_worker(taxonomy, main_pid: int) -> None:
     """A worker tags with the run's own taxonomy (its TOML is read once, by the main
-    process) and leaves Ctrl-C to the main process, which shuts it down cleanly."""
+    process) and leaves Ctrl-C to the main process, which shuts it down cleanly. It exits
+    on its own when the main process dies without doing so (SIGKILL, out of memory): the
+    pool would leave it, and the forkserver it keeps alive, waiting forever."""
     global _worker_taxonomy
     _worker_taxonomy = taxonomy
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_after, args=(main_pid,), daemon=True).start()
+
+
+def _exit_after(pid: int) -> None:
+    """Wait until process `pid` has ended, then end this one."""
+    try:
+        handle = os.pidfd_open(pid)  # readable once the process ends (Linux 5.3+)
+        select.select([handle], [], [])
+    except (AttributeError, OSError):  # no pidfd here, or the process is already gone
+        while _alive(pid):
+            time.sleep(1)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime) -> TaggedFeed:

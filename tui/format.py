@@ -77,12 +77,14 @@ def _resample(counts: list[int], width: int) -> list[int]:
 # The store cleans feed text on the way in; this second guard keeps a database written by
 # anything else from sending escape sequences to the terminal.
 _CONTROLS = {code: None for code in (*range(0x00, 0x20), 0x7F, *range(0x80, 0xA0))}
+# Bidi overrides and isolates reorder what the terminal shows; zero-width marks hide text.
+_CONTROLS.update({code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)})
 _CONTROLS.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " "})
 _MULTILINE_CONTROLS = {**_CONTROLS, ord("\n"): "\n"}
 
 
 def safe(text: str | None, *, multiline: bool = False) -> str:
-    """Feed text with every control character removed (newlines kept when asked)."""
+    """Feed text with every control, bidi and zero-width character removed (newlines kept when asked)."""
     return (text or "").translate(_MULTILINE_CONTROLS if multiline else _CONTROLS)
 
 

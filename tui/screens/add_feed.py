@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.widgets.clean_input import CleanInput
 
 SCHEMES = ("http", "https", "file")
 
@@ -26,7 +27,11 @@ def url_problem(url: str) -> str | None:
         return "Type the address of a feed or of a web page that links to one."
     if any(c.isspace() for c in url):
         return "A feed address cannot contain spaces."
-    parts = urlparse(url)
+    try:
+        parts = urlparse(url)
+        parts.hostname  # noqa: B018 - a broken IPv6 bracket raises here or above
+    except ValueError as exc:
+        return f"The address is not valid ({exc})."
     if parts.scheme not in SCHEMES:
         return f"Use an http:// or https:// address (got {parts.scheme or 'no scheme'}:)."
     if parts.scheme != "file" and not parts.hostname:
@@ -43,7 +48,7 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         with Vertical(id="dialog"):
             yield Static("Add a feed: paste its address (a web page that links to a feed works too).",
                          classes="question")
-            yield Input(placeholder="https://example.org/feed.xml", id="url")
+            yield CleanInput(placeholder="https://example.org/feed.xml", id="url")
             yield Static("", id="result")
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")

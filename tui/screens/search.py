@@ -13,6 +13,7 @@ from negotiation_watch.tui.data import parse_pin, pin_key
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.clean_input import CleanInput
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 TYPING_PAUSE = 0.25  # search once the user stops typing for this long
@@ -35,7 +36,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
-            yield Input(self.source.query, placeholder="Search titles and summaries…", id="query")
+            yield CleanInput(self.source.query, placeholder="Search titles and summaries…", id="query")
             yield Select([], prompt="Any party/track", id="filter")
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
         yield KeyBar()
