@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -143,8 +144,7 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         _refuse_foreign_or_newer(sqlite_utils.Database(conn))  # before WAL mode rewrites the header
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
     except sqlite3.DatabaseError as exc:
         conn.close()
@@ -162,6 +162,22 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn.close()
         raise
     return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL mode. The switch needs the file to itself and SQLite does
+    not wait for that (no busy handler), so when several connections open a brand-new file
+    at once, the losers retry until the winner's switch is done."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def explain_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
