@@ -15,6 +15,7 @@ newsboat is the reference: `apt-get install newsboat` (Debian) if it is missing.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import os
 import random
@@ -248,8 +249,21 @@ def _pss_kb(pid: int) -> int:
     return 0
 
 
+def compile_project() -> None:
+    """Write the project's bytecode, as `pip install .` does: an editable install under
+    PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start."""
+    import negotiation_watch
+    import negotiation_watch.store
+    import negotiation_watch.tui
+
+    for package in (negotiation_watch, negotiation_watch.store, negotiation_watch.tui):
+        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
+
+
 def ours(work: Path, urls: list[str]) -> dict:
     from negotiation_watch.store.db import add_feed, connect, stats
+
+    compile_project()
 
     db_path = work / "ours.db"
     db = connect(db_path)
