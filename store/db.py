@@ -19,6 +19,9 @@ import sqlite_utils
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 15_000
+# A search ranks at most this many of its newest matches: news readers want the recent
+# ones, and ranking every match of a common word would keep the UI waiting.
+RANKED_MATCHES = 3_000
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -479,7 +482,8 @@ def search_articles(
     *,
     limit: int = 100,
 ) -> list[ArticleRow]:
-    """Full-text search over titles and summaries, best matches first, newest breaking ties.
+    """Full-text search over titles and summaries, best matches first, newest breaking ties;
+    without a party or track filter, the best among the newest RANKED_MATCHES matches.
 
     The user's words are quoted, so FTS5 syntax in them is never an error.
     """
@@ -496,14 +500,17 @@ def search_articles(
         )
         params: tuple = (match, kind, tag_id, limit)
     else:
-        # FTS5 ranks and keeps the best `limit` itself, so only that page is joined
-        # (half the time for a word in a third of 100k articles); ties are rare in real text
+        # FTS5 ranks and keeps the best `limit` itself, so only that page is joined; and it
+        # ranks only the newest RANKED_MATCHES matches (by rowid, the order articles were
+        # stored), so a word in a third of 100k articles costs ~15 ms instead of ~70 ms
         sql = (
-            f"SELECT {columns} FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ? "
-            "ORDER BY rank LIMIT ?) m JOIN articles a ON a.id = m.rowid JOIN feeds f ON f.id = a.feed_id "
+            f"SELECT {columns} FROM (SELECT rowid, rank FROM articles_fts WHERE articles_fts MATCH ?1 "
+            "AND rowid >= (SELECT coalesce(min(rowid), 0) FROM (SELECT rowid FROM articles_fts "
+            "WHERE articles_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?3)) "
+            "ORDER BY rank LIMIT ?2) m JOIN articles a ON a.id = m.rowid JOIN feeds f ON f.id = a.feed_id "
             "ORDER BY m.rank, a.published DESC"
         )
-        params = (match, limit)
+        params = (match, limit, RANKED_MATCHES)
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, params)]
     _attach_tags(db, rows)
     return rows

@@ -226,3 +226,14 @@ def test_search_ranks_best_first_breaks_ties_by_date_and_keeps_to_the_limit(db_p
             _article(conn, feed_id, f"x{n}", f"Unrelated {n}", "2024-03-01T00:00:00Z")
     assert [r.id for r in store.search_articles(db, "ceasefire")] == [best, newer, older]
     assert [r.id for r in store.search_articles(db, "ceasefire", limit=1)] == [best]
+
+
+def test_search_ranks_only_the_newest_matches(db_path, monkeypatch):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        oldest_best = _article(conn, feed_id, "g0", "Truce truce truce", "2024-01-01T00:00:00Z", summary="Truce.")
+        recent = [_article(conn, feed_id, f"g{n}", f"Truce item {n}", "2024-02-01T00:00:00Z") for n in range(1, 4)]
+    assert store.search_articles(db, "truce")[0].id == oldest_best
+    monkeypatch.setattr(store, "RANKED_MATCHES", 3)
+    assert sorted(r.id for r in store.search_articles(db, "truce")) == recent
