@@ -228,6 +228,9 @@ def _words_re(words: list[str]) -> re.Pattern | None:
     return re.compile("(?<![^ ])(?:" + "|".join(re.escape(w) for w in folded) + ")(?![^ ])")
 
 
+KEPT_CACHES = 3  # several, so taxonomies used side by side (tests, two configs) do not evict each other
+
+
 def _cache_path(version: str) -> Path:
     """Keyed by the data's version and by this code, so a pickle never outlives its classes."""
     from negotiation_watch.config import cache_dir
@@ -269,3 +272,16 @@ def _write_cache(path: Path, matcher: Matcher) -> None:
         os.replace(tmp, path)
     except OSError:
         Path(tmp).unlink(missing_ok=True)
+        return
+    _prune_cache(path.parent)
+
+
+def _prune_cache(folder: Path, keep: int = KEPT_CACHES) -> None:
+    """Drop all but the newest few matcher pickles: each taxonomy edit makes a new one
+    (~10 MB), and without pruning the cache folder would only grow."""
+    try:
+        pickles = sorted(folder.glob("matcher-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in pickles[keep:]:
+            old.unlink(missing_ok=True)
+    except OSError:
+        pass

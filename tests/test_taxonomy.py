@@ -145,6 +145,23 @@ def test_matcher_is_cached_on_disk_and_a_corrupt_cache_is_rebuilt(tmp_path, isol
     assert matcher_module._read_cache(cache, tax.version) is not None  # rewritten
 
 
+def test_old_matcher_caches_are_pruned(tmp_path, isolated_cache):  # noqa: F811
+    import os
+
+    isolated_cache.mkdir(parents=True, exist_ok=True)
+    for n in range(5):
+        stale = isolated_cache / f"matcher-old{n}.pickle"
+        stale.write_bytes(b"old")
+        os.utime(stale, (1_000_000 + n, 1_000_000 + n))
+    tax = fixture_taxonomy(tmp_path)
+    matcher_module._cache_path(tax.version).unlink(missing_ok=True)
+    matcher_module.matcher_for(tax)
+    left = sorted(p.name for p in isolated_cache.glob("matcher-*.pickle"))
+    assert len(left) == matcher_module.KEPT_CACHES
+    assert matcher_module._cache_path(tax.version).name in left
+    assert {"matcher-old4.pickle", "matcher-old3.pickle"} <= set(left)
+
+
 def fixture_taxonomy_path(tmp_path: Path) -> Path:
     """The fixture's party file, written by fixture_taxonomy, as a plain path."""
     fixture_taxonomy(tmp_path)
