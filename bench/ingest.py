@@ -15,7 +15,6 @@ newsboat is the reference: `apt-get install newsboat` (Debian) if it is missing.
 from __future__ import annotations
 
 import argparse
-import compileall
 import hashlib
 import os
 import random
@@ -31,6 +30,8 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from bytecode import compile_project
 
 TARGET_COLD, GOAL_COLD, TARGET_WARM, TARGET_MB = 1.0, 0.5, 0.1, 150
 
@@ -247,17 +248,6 @@ def _pss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def compile_project() -> None:
-    """Write the project's bytecode, as `pip install .` does: an editable install under
-    PYTHONDONTWRITEBYTECODE would otherwise compile every module on every start."""
-    import negotiation_watch
-    import negotiation_watch.store
-    import negotiation_watch.tui
-
-    for package in (negotiation_watch, negotiation_watch.store, negotiation_watch.tui):
-        compileall.compile_dir(Path(package.__file__).parent, quiet=1)
 
 
 def ours(work: Path, urls: list[str]) -> dict:

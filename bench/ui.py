@@ -31,6 +31,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bytecode import compile_project
+
 HERE = Path(__file__).resolve().parent
 TARGET_STARTUP, TARGET_MEDIAN_MS, TARGET_WORST_MS, TARGET_MB = 1.0, 50, 150, 250
 SEARCHES = ["ceasefire", "envoys summit", "Story 4242", "corridor monitors", "sanctions", "framework round",
@@ -52,6 +54,7 @@ def main() -> None:
     db_path = HERE / "out" / f"ui-{args.articles}.db"
     ensure_database(db_path, args.articles)
     query_report(db_path)
+    compile_project()
     with tempfile.TemporaryDirectory() as home:
         # the first launch ever: no pins saved (defaults come from the counts), no names cached
         first, _ = run_child(db_path, args.rounds, Path(home), keys=False)
