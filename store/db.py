@@ -143,20 +143,13 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         )
     except sqlite3.DatabaseError as exc:
         raise explain_error(path, exc) from exc
+    db = sqlite_utils.Database(conn)
     try:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
-        _refuse_foreign_or_newer(sqlite_utils.Database(conn))  # before WAL mode rewrites the header
+        _refuse_foreign_or_newer(db)  # before WAL mode rewrites the header
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise explain_error(path, exc) from exc
-    except StoreError:
-        conn.close()
-        raise
-    db = sqlite_utils.Database(conn)
-    try:
         migrate(db)
     except sqlite3.DatabaseError as exc:
         conn.close()
