@@ -52,7 +52,9 @@ class Settings:
 
     fetch_interval_seconds: int = 15 * 60
     concurrency: int = 16
-    pinned: list[str] = field(default_factory=list)  # "party:RUS", "track:normandy-format"
+    # "party:RUS", "track:normandy-format"; None until the user has a pinned set (the first
+    # run picks defaults), [] once they unpinned everything (which must stay so)
+    pinned: list[str] | None = None
     problems: list[str] = field(default_factory=list)  # what could not be read, for the UI to show
 
 
@@ -77,8 +79,8 @@ def load_settings(path: Path | None = None) -> Settings:
         settings.concurrency = concurrency
     else:
         settings.problems.append(f"{path}: concurrency must be a whole number from 1 to 256")
-    pinned = raw.get("pinned", [])
-    if isinstance(pinned, list) and all(isinstance(p, str) for p in pinned):
+    pinned = raw.get("pinned")
+    if pinned is None or (isinstance(pinned, list) and all(isinstance(p, str) for p in pinned)):
         settings.pinned = pinned
     else:
         settings.problems.append(f"{path}: pinned must be a list of strings")
@@ -89,13 +91,13 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     """Write config.toml atomically (temp file, then rename) so a crash never truncates it."""
     path = path or config_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    pinned = ", ".join(_toml_string(p) for p in settings.pinned)
     text = (
         "# negotiation-watch settings\n"
         f"fetch_interval_seconds = {settings.fetch_interval_seconds}\n"
         f"concurrency = {settings.concurrency}\n"
-        f"pinned = [{pinned}]\n"
     )
+    if settings.pinned is not None:
+        text += f"pinned = [{', '.join(map(_toml_string, settings.pinned))}]\n"
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

@@ -249,6 +249,10 @@ async def test_unpinning_every_pane_stays_unpinned(fixture_db):
         assert panes(app) == []
         assert "Nothing pinned" in str(app.screen.query_one(".hint").render())
         assert config.load_settings().pinned == []
+    again = make_app(fixture_db)  # and a restart keeps it so: no defaults come back
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert panes(again) == []
 
 
 async def test_a_key_typed_right_after_a_jump_goes_to_the_new_pane(fixture_db):

@@ -64,7 +64,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def on_mount(self) -> None:
         self.query_one(Sidebar).border_title = "Tracks & parties"
         self.pinned = self._configured_pins()
-        self._first_run = not self.pinned  # defaults come once the counts say what is active
+        # defaults come once the counts say what is active, and only if the user never chose
+        self._first_run = self.app.settings.pinned is None
         if self.pinned:
             self._show_panes()
         self.load_overview()
@@ -72,7 +73,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     # ------------------------------------------------------------------ data
 
     def _configured_pins(self) -> list[tuple[str, str]]:
-        pins = [parse_pin(text) for text in self.app.settings.pinned]
+        pins = [parse_pin(text) for text in self.app.settings.pinned or []]
         return list(dict.fromkeys(pin for pin in pins if pin))
 
     def load_overview(self) -> None:
