@@ -17,7 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 15_000
 # A search ranks at most this many of its newest matches: news readers want the recent
 # ones, and ranking every match of a common word would keep the UI waiting.
@@ -90,6 +90,41 @@ CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, summary ON artic
     INSERT INTO articles_fts (articles_fts, rowid, title, summary)
         VALUES ('delete', old.id, old.title, old.summary);
     INSERT INTO articles_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+-- Articles and unread articles per party and track, kept by triggers so the dashboard's
+-- sidebar costs one small read instead of a pass over every tag (schema 2).
+CREATE TABLE IF NOT EXISTS tag_totals (
+    kind TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, tag_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS tags_ai AFTER INSERT ON tags
+WHEN (SELECT count(*) FROM tags WHERE article_id = new.article_id AND kind = new.kind
+      AND tag_id = new.tag_id) = 1
+BEGIN
+    INSERT INTO tag_totals (kind, tag_id, articles, unread)
+        VALUES (new.kind, new.tag_id, 1, (SELECT 1 - is_read FROM articles WHERE id = new.article_id))
+        ON CONFLICT (kind, tag_id) DO UPDATE SET articles = articles + 1, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER IF NOT EXISTS tags_ad AFTER DELETE ON tags
+WHEN NOT EXISTS (SELECT 1 FROM tags WHERE article_id = old.article_id AND kind = old.kind
+      AND tag_id = old.tag_id)
+BEGIN
+    UPDATE tag_totals SET articles = articles - 1,
+        unread = unread - coalesce((SELECT 1 - is_read FROM articles WHERE id = old.article_id), 0)
+        WHERE kind = old.kind AND tag_id = old.tag_id;
+END;
+-- An article's tags go first, while the article still says whether it was unread.
+CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
+    DELETE FROM tags WHERE article_id = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
+WHEN old.is_read != new.is_read
+BEGIN
+    UPDATE tag_totals SET unread = unread + (CASE WHEN new.is_read THEN -1 ELSE 1 END)
+        WHERE (kind, tag_id) IN (SELECT DISTINCT kind, tag_id FROM tags WHERE article_id = new.id);
 END;
 """
 
@@ -227,6 +262,13 @@ def migrate(db: sqlite_utils.Database) -> None:
             return
         for statement in _statements(SCHEMA):
             conn.execute(statement)
+        if found == 1:  # schema 1 had no tag_totals: count what is stored
+            conn.execute(
+                "INSERT INTO tag_totals (kind, tag_id, articles, unread) SELECT kind, tag_id, "
+                "count(DISTINCT article_id), count(DISTINCT CASE WHEN article_id IN "
+                "(SELECT id FROM articles WHERE is_read = 0) THEN article_id END) FROM tags "
+                "GROUP BY kind, tag_id"
+            )
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -530,14 +572,11 @@ def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
 
 def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
     """Articles and unread articles per party and per track, most articles first."""
-    # One pass over the (kind, tag_id, article_id) index, testing each article against the
-    # set of unread ids, instead of joining every tag row to its article (4x faster at 100k).
     return [
         TagCount(*row)
         for row in db.conn.execute(
-            "SELECT kind, tag_id, count(DISTINCT article_id), count(DISTINCT CASE WHEN article_id IN "
-            "(SELECT id FROM articles WHERE is_read = 0) THEN article_id END) FROM tags "
-            "GROUP BY kind, tag_id ORDER BY 3 DESC, kind, tag_id"
+            "SELECT kind, tag_id, articles, unread FROM tag_totals WHERE articles > 0 "
+            "ORDER BY articles DESC, kind, tag_id"
         )
     ]
 

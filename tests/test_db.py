@@ -237,3 +237,64 @@ def test_search_ranks_only_the_newest_matches(db_path, monkeypatch):
     assert store.search_articles(db, "truce")[0].id == oldest_best
     monkeypatch.setattr(store, "RANKED_MATCHES", 3)
     assert sorted(r.id for r in store.search_articles(db, "truce")) == recent
+
+
+def _recounted(db):
+    """tag_counts the slow way, straight from tags and articles."""
+    return sorted(
+        db.conn.execute(
+            "SELECT t.kind, t.tag_id, count(DISTINCT t.article_id), "
+            "count(DISTINCT CASE WHEN a.is_read = 0 THEN a.id END) FROM tags t "
+            "JOIN articles a ON a.id = t.article_id GROUP BY t.kind, t.tag_id"
+        )
+    )
+
+
+def _counted(db):
+    return sorted((c.kind, c.tag_id, c.articles, c.unread) for c in store.tag_counts(db))
+
+
+def test_tag_totals_follow_every_kind_of_change(db_path):
+    import random
+
+    rng = random.Random(5)
+    db = store.connect(db_path)
+    feeds = [store.add_feed(db, f"https://example.org/{n}")[0] for n in range(3)]
+    ids = []
+    for step in range(300):
+        action = rng.random()
+        with store.write_transaction(db) as conn:
+            if action < 0.45 or not ids:
+                article = _article(conn, rng.choice(feeds), f"g{step}", "t", "2025-01-01T00:00:00Z")
+                for _ in range(rng.randint(0, 4)):  # repeated evidence of one tag counts once
+                    _tag(conn, article, rng.choice(["party", "track"]), rng.choice("ABC"), start=rng.randint(0, 9))
+                ids.append(article)
+            elif action < 0.6:  # re-tagging replaces an article's tags
+                article = rng.choice(ids)
+                conn.execute("DELETE FROM tags WHERE article_id = ?", (article,))
+                _tag(conn, article, "party", rng.choice("ABCD"))
+            elif action < 0.9:
+                conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (rng.randint(0, 1), rng.choice(ids)))
+            else:
+                article = ids.pop(rng.randrange(len(ids)))
+                conn.execute("DELETE FROM articles WHERE id = ?", (article,))
+        assert _counted(db) == _recounted(db), f"step {step}"
+    store.remove_feed(db, feeds[0])
+    assert _counted(db) == _recounted(db)
+
+
+def test_schema_1_database_gains_its_tag_totals(db_path):
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        for n in range(4):
+            article = _article(conn, feed_id, f"g{n}", "t", "2025-01-01T00:00:00Z", read=n % 2)
+            _tag(conn, article, "party", "RUS")
+        conn.execute("DROP TABLE tag_totals")
+        for trigger in ("tags_ai", "tags_ad", "articles_bd", "articles_read"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+    store.set_meta(db, "schema_version", "1")
+    db.conn.close()
+    again = store.connect(db_path)
+    assert store.get_meta(again, "schema_version") == str(store.SCHEMA_VERSION)
+    assert _counted(again) == [("party", "RUS", 4, 2)] == _recounted(again)
