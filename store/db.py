@@ -419,12 +419,18 @@ def update_feed(db: sqlite_utils.Database, feed_id: int, **values) -> None:
     """Set feed columns (health, conditional-GET validators, new URL) in one write."""
     if not values:
         return
-    unknown = set(values) - FEED_COLUMNS
+    with write_transaction(db) as conn:
+        set_feed_columns(conn, feed_id, values)
+
+
+def set_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> None:
+    """update_feed's UPDATE inside a transaction the caller already holds (ingest's)."""
+    unknown = set(columns) - FEED_COLUMNS
     if unknown:
         raise ValueError(f"unknown feed columns: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in values)
-    with write_transaction(db) as conn:
-        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*values.values(), feed_id))
+    if columns:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*columns.values(), feed_id))
 
 
 FEED_COLUMNS = {

@@ -144,13 +144,7 @@ def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedF
 
 def save_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> None:
     """db.update_feed inside the caller's transaction, minus a redirect URL already taken."""
-    columns = _keep_own_url(conn, feed_id, columns)
-    unknown = set(columns) - store_db.FEED_COLUMNS
-    if unknown:
-        raise ValueError(f"unknown feed columns: {sorted(unknown)}")
-    if columns:
-        assignments = ", ".join(f"{name} = ?" for name in columns)
-        conn.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*columns.values(), feed_id))
+    store_db.set_feed_columns(conn, feed_id, _keep_own_url(conn, feed_id, columns))
 
 
 def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict:
