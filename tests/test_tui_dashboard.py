@@ -126,6 +126,23 @@ async def test_u_toggles_read_in_the_store(fixture_db):
         assert not store.get_article(db, row.id).is_read
 
 
+async def test_unpinning_the_focused_pane_renumbers_and_refocuses_at_once(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = panes(app)
+        assert len(before) >= 3
+        # in one batch, as quick typing delivers it: the second "1p" must reach the new first pane
+        await pilot.press("1", "p", "1", "p")
+        await settle(pilot)
+        left = panes(app)
+        assert [p.source for p in left] == [p.source for p in before[2:]]
+        assert [p.border_title.split()[0] for p in left] == [str(n) for n in range(1, len(left) + 1)]
+        assert app.screen.focused is left[0]
+        await pilot.press("q")
+        assert not app.is_running
+
+
 async def test_p_pins_from_the_sidebar_and_unpins_a_pane_and_saves_it(fixture_db):
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -144,7 +144,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     @property
     def panes(self) -> list[ArticleList]:
-        return list(self.query_one("#panes", Grid).query_children(ArticleList))
+        # a pane being unpinned stays in the DOM until its removal is processed; it must not
+        # count for numbering or focus meanwhile
+        return [pane for pane in self.query_one("#panes", Grid).query_children(ArticleList)
+                if not pane.has_class("-leaving")]
 
     def _show_panes(self) -> None:
         """Make the grid hold exactly one pane per pinned party or track, in pinned order."""
@@ -153,6 +156,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         existing = {pane.source: pane for pane in self.panes}
         for source, pane in existing.items():
             if source not in wanted:
+                pane.add_class("-leaving")
                 pane.remove()
         grid.query_children(".hint").remove()
         # pins are only ever appended or removed, so kept panes are already in order
