@@ -68,6 +68,7 @@ def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weight
          f"h{n}", int(rng.random() < 0.7)),
     )
     article_id = cursor.lastrowid
+    store.index_articles(conn, article_id, article_id)
     rows = [(article_id, "party", p, "title", 0, len(p), p, None) for p in chosen_parties]
     rows += [(article_id, "track", t, "text", 0, len(t), t, None) for t in chosen_tracks]
     conn.executemany(

@@ -65,6 +65,7 @@ def ingest(
     result = IngestResult()
     with store_db.write_transaction(db) as conn:
         stored = _stored_hashes(conn, feed_id)  # again, under the lock: another writer may have been first
+        new: list[tuple[Entry, list[TagRow]]] = []
         for entry in parsed.entries:
             known = stored.get(entry.guid)
             if known and known[1] == entry.content_hash:
@@ -75,12 +76,13 @@ def ingest(
             if known:
                 _update_article(conn, known[0], entry)
                 conn.execute("DELETE FROM tags WHERE article_id = ?", (known[0],))
-                _insert_tags(conn, known[0], rows)
+                _insert_tags(conn, [(known[0], *row) for row in rows])
                 result.updated += 1
             else:
-                article_id = _insert_article(conn, feed_id, entry, fetched)
-                _insert_tags(conn, article_id, rows)
-                result.new += 1
+                new.append((entry, rows))
+        if new:
+            _insert_articles(conn, feed_id, new, fetched)
+            result.new = len(new)
         _update_feed_columns(conn, feed_id, parsed, feed_updates or {})
     return result
 
@@ -100,17 +102,26 @@ def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
     return tags_for(taxonomy, entry, now)
 
 
-def _insert_article(conn: sqlite3.Connection, feed_id: int, entry: Entry, fetched: str) -> int:
-    published = store_db.to_iso(entry.published) if entry.published else fetched
-    cursor = conn.execute(
-        "INSERT INTO articles (feed_id, guid, url, title, summary, author, published, "
-        "date_estimated, fetched, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            feed_id, entry.guid, entry.url, entry.title, entry.summary, entry.author,
-            published, int(entry.published is None), fetched, entry.content_hash,
-        ),
+def _insert_articles(
+    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]], fetched: str
+) -> None:
+    """A feed's new articles, their tags and their search index entries, each in one
+    batch: ids are given here (the caller holds the write lock) so the tags can name them."""
+    first_id = store_db.next_article_id(conn)
+    conn.executemany(
+        "INSERT INTO articles (id, feed_id, guid, url, title, summary, author, published, "
+        "date_estimated, fetched, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                article_id, feed_id, entry.guid, entry.url, entry.title, entry.summary, entry.author,
+                store_db.to_iso(entry.published) if entry.published else fetched,
+                int(entry.published is None), fetched, entry.content_hash,
+            )
+            for article_id, (entry, _) in enumerate(new, first_id)
+        ],
     )
-    return cursor.lastrowid
+    _insert_tags(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id) for row in rows])
+    store_db.index_articles(conn, first_id, first_id + len(new) - 1)
 
 
 def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
@@ -127,13 +138,13 @@ def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> 
     )
 
 
-def _insert_tags(conn: sqlite3.Connection, article_id: int, rows: list[TagRow]) -> None:
-    if rows:
-        conn.executemany(
-            'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person) '
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [(article_id, *row) for row in rows],
-        )
+def _insert_tags(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Tag rows, each (article_id, *TagRow)."""
+    conn.executemany(
+        'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person) '
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
 
 
 def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, updates: dict) -> None:
@@ -192,7 +203,7 @@ def retag_all(
         with store_db.write_transaction(db) as conn:
             for article_id, digest in _still_current(conn, tagged):
                 conn.execute("DELETE FROM tags WHERE article_id = ?", (article_id,))
-                _insert_tags(conn, article_id, tagged[article_id][1])
+                _insert_tags(conn, [(article_id, *row) for row in tagged[article_id][1]])
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))

@@ -13,6 +13,7 @@ def _article(conn, feed_id, guid, title, published, summary="", read=0):
         "VALUES (?, ?, ?, ?, ?, ?, 'h', ?)",
         (feed_id, guid, title, summary, published, published, read),
     )
+    store.index_articles(conn, cursor.lastrowid, cursor.lastrowid)
     return cursor.lastrowid
 
 
@@ -298,3 +299,28 @@ def test_schema_1_database_gains_its_tag_totals(db_path):
     again = store.connect(db_path)
     assert store.get_meta(again, "schema_version") == str(store.SCHEMA_VERSION)
     assert _counted(again) == [("party", "RUS", 4, 2)] == _recounted(again)
+
+
+def test_schema_2_database_stops_indexing_row_by_row(db_path):
+    """Schema 2 indexed each new article through a trigger; schema 3 indexes whole
+    batches, so the trigger must go, or every ingested article would be indexed twice."""
+    db = store.connect(db_path)
+    feed_id, _ = store.add_feed(db, "https://example.org/a")
+    with store.write_transaction(db) as conn:
+        _article(conn, feed_id, "g1", "Envoys meet in Geneva", "2025-01-01T00:00:00Z")
+        conn.execute(
+            "CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts "
+            "(rowid, title, summary) VALUES (new.id, new.title, new.summary); END"
+        )
+    store.set_meta(db, "schema_version", "2")
+    db.conn.close()
+    again = store.connect(db_path)
+    assert store.get_meta(again, "schema_version") == str(store.SCHEMA_VERSION)
+    triggers = {row[0] for row in again.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    assert "articles_ai" not in triggers
+    with store.write_transaction(again) as conn:
+        _article(conn, feed_id, "g2", "Envoys meet in Vienna", "2025-01-02T00:00:00Z")
+    again.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert [row.title for row in store.search_articles(again, "envoys")] == [
+        "Envoys meet in Vienna", "Envoys meet in Geneva"
+    ]

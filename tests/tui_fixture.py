@@ -80,6 +80,7 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
              store.to_iso(published), guid, int(read)),
         )
         article_id = cursor.lastrowid
+        store.index_articles(conn, article_id, article_id)
         for kind, tag_id, field, text, person in tags:
             source = title if field == "title" else summary
             start = source.index(text)
