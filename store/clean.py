@@ -71,13 +71,20 @@ _HIDDEN = frozenset({"script", "style", "template", "head"})
 # a run of them becomes one line break, or a blank line if any of them was a paragraph.
 _LINE, _PARA = "\x01", "\x02"
 _NOT_IN_DATA = re.compile("[\r\n\x01\x02]")
-_MARKER_RUN = re.compile("[ \x01\x02]*[\x01\x02][ \x01\x02]*")
+# Runs are matched from their first marker: a pattern that could start at any space would
+# be tried at every space of the text. Spaces left before a run go with clean_text.
+_LINE_RUN = re.compile("\x01[ \x01]*(?![ \x01\x02])")
+_PARA_RUN = re.compile("[\x01\x02][ \x01\x02]*")
 # A bare tag (no attributes, comments or stray "<" anywhere): most feed HTML is only these,
-# and reading them here gives HTMLParser's events at a fraction of its cost.
+# and reading them with regular expressions gives HTMLParser's text at a fraction of its cost.
 _BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\s*(/?)>")
 # Elements whose content HTMLParser reads as raw text (its CDATA mode), or might in a
-# later Python: fragments holding them always go to HTMLParser.
-_RAW_TEXT = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split())
+# later Python, and hidden ones: fragments holding them always go to HTMLParser.
+_NOT_BARE = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split()) | _HIDDEN
+# Where an inline tag stood until entities are decoded: entities never span a tag.
+_JOIN = "\x03"
+# Source text: markers that must not be mistaken for ours become what the collector makes of them.
+_MARKERS_IN_SOURCE = re.compile("[\x01-\x03]")
 
 
 class _TextCollector(HTMLParser):
@@ -119,46 +126,52 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return clean_text(html.replace("\n", " "))
-    parts = _bare_tag_parts(html)
-    if parts is None:
-        collector = _TextCollector()
-        collector.feed(html)
-        collector.close()
-        parts = collector.parts
-    text = _MARKER_RUN.sub(_break_for, "".join(parts))
+    text = _bare_tag_text(html)
+    if text is None:
+        text = _parsed_text(html)
     return clean_text(text)
 
 
-def _bare_tag_parts(html: str) -> list[str] | None:
-    """What _TextCollector collects, for a fragment made only of text and bare tags; None
-    for anything else (attributes, comments, a stray "<", raw-text elements)."""
+def _parsed_text(html: str) -> str:
+    """html_to_text's lines before cleaning, read by HTMLParser: any HTML at all."""
     collector = _TextCollector()
-    position = 0
-    for tag in _BARE_TAG.finditer(html):
-        if not _collect_text(collector, html[position : tag.start()]):
-            return None
-        closing, name, self_closing = tag.group(1), tag.group(2).lower(), tag.group(3)
-        if name in _RAW_TEXT or (closing and self_closing):
-            return None
-        if closing:
-            collector.handle_endtag(name)
+    collector.feed(html)
+    collector.close()
+    return _breaks("".join(collector.parts))
+
+
+def _bare_tag_text(html: str) -> str | None:
+    """What _parsed_text gives, for a fragment made only of text and bare tags; None for
+    anything else (attributes, comments, a stray "<", raw-text or hidden elements)."""
+    refused = False
+
+    def mark(tag: re.Match) -> str:
+        nonlocal refused
+        closing, name, self_closing = tag.groups()
+        name = name.lower()
+        if name in _NOT_BARE or (closing and self_closing):
+            refused = True
         elif self_closing:
-            collector.handle_startendtag(name, [])
-        else:
-            collector.handle_starttag(name, [])
-        position = tag.end()
-    return collector.parts if _collect_text(collector, html[position:]) else None
+            return _LINE if name in _BLOCKS else _JOIN
+        elif name in _BLOCKS:
+            return _PARA if name in _PARAGRAPHS else _LINE
+        elif name in _CELLS and not closing:
+            return " "
+        return _JOIN
+
+    if _MARKERS_IN_SOURCE.search(html):  # what the collector makes of them
+        html = html.replace("\x01", " ").replace("\x02", " ").replace(_JOIN, "")
+    marked = _BARE_TAG.sub(mark, html)
+    if refused or "<" in marked:
+        return None
+    if "&" in marked:
+        marked = unescape(marked)
+    return _breaks(marked.replace("\r", " ").replace("\n", " ").replace(_JOIN, ""))
 
 
-def _collect_text(collector: _TextCollector, text: str) -> bool:
-    """Hand text between tags to the collector as HTMLParser would (entities decoded);
-    False when it holds a "<" that HTMLParser might read as markup."""
-    if "<" in text:
-        return False
-    if text:
-        collector.handle_data(unescape(text))
-    return True
-
-
-def _break_for(run: re.Match) -> str:
-    return "\n\n" if _PARA in run.group() else "\n"
+def _breaks(marked: str) -> str:
+    """Each run of break markers (and the spaces between them) as a line break, or a blank
+    line when one of them ended a paragraph."""
+    if _LINE in marked:
+        marked = _LINE_RUN.sub("\n", marked)
+    return _PARA_RUN.sub("\n\n", marked)
