@@ -139,6 +139,45 @@ async def test_slash_searches_and_filters_by_party(fixture_db):
         assert app.screen is dashboard(app)
 
 
+async def test_a_new_search_replaces_the_results_in_one_step_and_starts_at_the_top(fixture_db):
+    """The old results stay until the new ones arrive (no empty frame between), the cursor
+    starts on the new first row, and focus moves to the results with them."""
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"talks", "enter")
+        await settle(pilot)
+        results = app.screen.query_one("#results", ArticleList)
+        assert len(results.rows) >= 3 and app.focused is results
+        await pilot.press("j", "j")
+        assert results.cursor == 2
+        shown = []
+        results.set_rows = lambda rows, **kwargs: (shown.append(list(rows)), ArticleList.set_rows(results, rows, **kwargs))
+        await pilot.press("ctrl+f")
+        query = app.screen.query_one("#query", Input)
+        assert app.focused is query
+        with app.screen.prevent(Input.Changed):
+            query.value = "ceasefire"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert all(shown) and len(shown) == 1  # never emptied first
+        assert set(titles(results)) >= {"OSCE monitors report ceasefire violations"}
+        assert results.cursor == 0 and app.focused is results
+
+
+async def test_enter_after_search_as_you_type_focuses_the_results_at_once(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ceasefire")
+        await pilot.pause(0.4)  # past the typing pause: the search ran
+        await settle(pilot)
+        results = app.screen.query_one("#results", ArticleList)
+        assert results.loaded and results.rows
+        await pilot.press("enter")
+        assert app.focused is results
+
+
 async def test_search_with_fts_syntax_is_just_words(fixture_db):
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:

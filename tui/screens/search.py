@@ -33,6 +33,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self.source = Source()
         self._typing_timer = None
         self._filters_from: list | None = None  # the counts the filter options were built from
+        self._focus_results_when_loaded = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -85,16 +86,12 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if source == self.source:
             return
         self.source = source
-        results = self.query_one(ArticleList)
-        results.source = source
-        results.loaded = False
-        results.new_ids.clear()
-        results.set_rows([])
-        results.reload()
+        self.query_one(ArticleList).show(source)
         self._set_title()
 
     @on(Input.Changed, "#query")
     def _typed(self, event: Input.Changed) -> None:
+        self._focus_results_when_loaded = False  # still typing: the results can wait for enter
         if self._typing_timer is not None:
             self._typing_timer.stop()
         self._typing_timer = self.set_timer(TYPING_PAUSE, self._search_now)
@@ -104,7 +101,19 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if self._typing_timer is not None:
             self._typing_timer.stop()
         self._search_now()
-        self.set_focus(self.query_one(ArticleList))
+        results = self.query_one(ArticleList)
+        if results.loaded:  # already showing this search (typed, then a pause)
+            self.set_focus(results)
+        else:
+            # Focus moves with the results: moved now, its restyle and frame would hold up
+            # the query's start, and the results would come a frame later.
+            self._focus_results_when_loaded = True
+
+    @on(ArticleList.Loaded, "#results")
+    def _results_loaded(self) -> None:
+        if self._focus_results_when_loaded:
+            self._focus_results_when_loaded = False
+            self.set_focus(self.query_one(ArticleList))
 
     def _search_now(self) -> None:
         query = self.query_one("#query", Input).value.strip()

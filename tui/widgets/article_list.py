@@ -77,6 +77,10 @@ class ArticleList(CursorList[ArticleRow]):
             super().__init__()
             self.article_list = article_list
 
+        @property
+        def control(self) -> "ArticleList":
+            return self.article_list
+
     def __init__(
         self,
         db_path: Path,
@@ -104,6 +108,16 @@ class ArticleList(CursorList[ArticleRow]):
 
     def on_mount(self) -> None:
         self.reload()
+
+    def show(self, source: Source) -> None:
+        """Switch to another source. Its first page replaces the rows on screen when it
+        arrives: emptying the list first cost a frame of its own, and a layout pass as the
+        scrollbar went and came back."""
+        self.source = source
+        self.loaded = False
+        self.new_ids.clear()
+        self.workers.cancel_group(self, "more")  # an older page of the old source
+        self._load(PAGE)
 
     def reload(self) -> None:
         """Query again as many rows as are shown (at least a page); new ids are highlighted."""
@@ -136,9 +150,9 @@ class ArticleList(CursorList[ArticleRow]):
             if fresh:
                 self.new_ids |= fresh
                 self.set_timer(HIGHLIGHT_SECONDS, lambda: self._fade(fresh))
-        current = self.current
+        current = self.current if self.loaded else None  # another source starts at its top
         self.exhausted = exhausted
-        self.set_rows(rows, keep_key=current.id if current else None)
+        self.set_rows(rows, keep_key=current.id if current else None, from_top=not self.loaded)
         self.loaded = True
         self.post_message(self.Loaded(self))
 

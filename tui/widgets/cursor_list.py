@@ -69,7 +69,7 @@ class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
     def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.rows: list[Row] = []
-        self._strips: dict = {}  # drawn lines by (row signature, line, width, cursor state)
+        self._strips: dict = {}  # drawn lines of a row by (row signature, width, cursor state)
 
     # ------------------------------------------------------------------ what subclasses give
 
@@ -87,11 +87,12 @@ class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
 
     # ------------------------------------------------------------------ data
 
-    def set_rows(self, rows: list[Row], *, keep_key=None) -> None:
-        """Replace the rows; keep the cursor on the row whose `row_key` is `keep_key`."""
+    def set_rows(self, rows: list[Row], *, keep_key=None, from_top: bool = False) -> None:
+        """Replace the rows; keep the cursor on the row whose `row_key` is `keep_key`, or
+        put it on the first row (`from_top`), or leave it where it is."""
         self.rows = rows
         self._strips.clear()
-        index = self._index_of(keep_key) if keep_key is not None else None
+        index = self._index_of(keep_key) if keep_key is not None else (0 if from_top else None)
         self._set_virtual_size()
         self.cursor = self._nearest_selectable(index if index is not None else min(self.cursor, len(rows) - 1))
         self.refresh()
@@ -133,22 +134,28 @@ class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self.rows[index]
         selected = index == self.cursor
-        key = (self.row_signature(row), part, width, selected, selected and self.has_focus)
-        strip = self._strips.get(key)
-        if strip is None:
-            strip = self._draw(row, part, width, selected)
-            if len(self._strips) > 2000:  # a few screens' worth; old lines are cheap to redraw
+        key = (self.row_signature(row), width, selected, selected and self.has_focus)
+        strips = self._strips.get(key)
+        if strips is None:
+            strips = self._draw(row, width, selected)
+            if len(self._strips) > 1000:  # a few screens' worth; old rows are cheap to redraw
                 self._strips.clear()
-            self._strips[key] = strip
-        return strip
+            self._strips[key] = strips
+        return strips[part]
 
-    def _draw(self, row: Row, part: int, width: int, selected: bool) -> Strip:
-        text = self.row_lines(row, width, selected)[part]
-        text.truncate(width, overflow="ellipsis", pad=True)
+    def _draw(self, row: Row, width: int, selected: bool) -> list[Strip]:
+        """Every line of a row at once: row_lines makes them all in one go anyway."""
+        cursor_style = None
         if selected:
             name = "cursor-list--cursor" if self.has_focus else "cursor-list--cursor-blurred"
-            text.stylize_before(self.get_component_rich_style(name))
-        return Strip(text.render(self.app.console), width).apply_style(self.rich_style)
+            cursor_style = self.get_component_rich_style(name)
+        strips = []
+        for text in self.row_lines(row, width, selected):
+            text.truncate(width, overflow="ellipsis", pad=True)
+            if cursor_style is not None:
+                text.stylize_before(cursor_style)
+            strips.append(Strip(text.render(self.app.console), width).apply_style(self.rich_style))
+        return strips
 
     def redraw(self) -> None:
         """Forget drawn lines (names or colours changed) and repaint."""
