@@ -1,6 +1,7 @@
 """The store: schema, migrations, refusals, and the read queries the dashboard uses."""
 
 import sqlite3
+from datetime import date
 
 import pytest
 
@@ -284,6 +285,54 @@ def test_tag_totals_follow_every_kind_of_change(db_path):
     assert _counted(db) == _recounted(db)
 
 
+def _days_recounted(db):
+    """tag_days the slow way: distinct articles per tag and day of publication."""
+    return sorted(
+        db.conn.execute(
+            "SELECT substr(a.published, 1, 10), t.kind, t.tag_id, count(DISTINCT a.id) FROM tags t "
+            "JOIN articles a ON a.id = t.article_id GROUP BY 1, 2, 3"
+        )
+    )
+
+
+def _days_counted(db):
+    return sorted(db.conn.execute("SELECT day, kind, tag_id, articles FROM tag_days WHERE articles > 0"))
+
+
+def test_tag_days_follow_every_kind_of_change(db_path):
+    import random
+
+    rng = random.Random(11)
+    db = store.connect(db_path)
+    feeds = [store.add_feed(db, f"https://example.org/{n}")[0] for n in range(3)]
+    days = ["2025-01-01T09:00:00Z", "2025-01-01T23:59:59Z", "2025-01-02T00:00:00Z", "2025-01-05T12:00:00Z"]
+    ids = []
+    for step in range(300):
+        action = rng.random()
+        with store.write_transaction(db) as conn:
+            if action < 0.4 or not ids:
+                article = _article(conn, rng.choice(feeds), f"g{step}", "t", rng.choice(days))
+                for _ in range(rng.randint(0, 4)):
+                    _tag(conn, article, rng.choice(["party", "track"]), rng.choice("ABC"), start=rng.randint(0, 9))
+                ids.append(article)
+            elif action < 0.55:
+                article = rng.choice(ids)
+                conn.execute("DELETE FROM tags WHERE article_id = ?", (article,))
+                _tag(conn, article, "party", rng.choice("ABCD"))
+            elif action < 0.8:  # a feed gives a date (or a new one) for a stored article
+                conn.execute("UPDATE articles SET published = ? WHERE id = ?", (rng.choice(days), rng.choice(ids)))
+            else:
+                article = ids.pop(rng.randrange(len(ids)))
+                conn.execute("DELETE FROM articles WHERE id = ?", (article,))
+        assert _days_counted(db) == _days_recounted(db), f"step {step}"
+    store.remove_feed(db, feeds[0])
+    assert _days_counted(db) == _days_recounted(db)
+    end = date(2025, 1, 5)
+    by_tag = store.daily_counts_all(db, days=5, end=end)
+    for kind, tag_id in by_tag:
+        assert by_tag[(kind, tag_id)] == store.daily_counts(db, kind, tag_id, days=5, end=end)
+
+
 def test_schema_1_database_gains_its_tag_totals(db_path):
     db = store.connect(db_path)
     feed_id, _ = store.add_feed(db, "https://example.org/a")
@@ -292,6 +341,7 @@ def test_schema_1_database_gains_its_tag_totals(db_path):
             article = _article(conn, feed_id, f"g{n}", "t", "2025-01-01T00:00:00Z", read=n % 2)
             _tag(conn, article, "party", "RUS")
         conn.execute("DROP TABLE tag_totals")
+        conn.execute("DROP TABLE tag_days")
         for trigger in ("tags_ai", "tags_ad", "articles_bd", "articles_read"):
             conn.execute(f"DROP TRIGGER {trigger}")
     store.set_meta(db, "schema_version", "1")
@@ -299,6 +349,7 @@ def test_schema_1_database_gains_its_tag_totals(db_path):
     again = store.connect(db_path)
     assert store.get_meta(again, "schema_version") == str(store.SCHEMA_VERSION)
     assert _counted(again) == [("party", "RUS", 4, 2)] == _recounted(again)
+    assert _days_counted(again) == [("2025-01-01", "party", "RUS", 4)] == _days_recounted(again)
 
 
 def test_schema_2_database_stops_indexing_row_by_row(db_path):
