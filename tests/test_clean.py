@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from negotiation_watch.store.clean import (
     _bare_tag_text,
     _parsed_text,
+    _tidy_lines,
     clean_text,
     html_to_text,
     one_line,
@@ -118,3 +119,20 @@ def test_bare_tag_reading_takes_plain_paragraphs_only():
 def test_an_entity_split_by_a_tag_stays_text():
     """HTMLParser decodes each run of text on its own; so must the fast path."""
     assert html_to_text("AT&am<b>p;T") == "AT&amp;T"
+
+
+def _clean_text_reference(text: str) -> str:
+    """clean_text without its shortcut for text that is tidy already."""
+    import unicodedata
+
+    from negotiation_watch.store.clean import _ESCAPES, _INVISIBLE, _LINE_BREAKS
+
+    text = _INVISIBLE.sub("", _ESCAPES.sub("", _LINE_BREAKS.sub("\n", text)))
+    return _tidy_lines(unicodedata.normalize("NFC", text))
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \t\n\r\x0b\x1c\x1b[m\u00a0\u2028e\u0301")), max_size=30))
+def test_clean_text_shortcut_changes_nothing(text):
+    assert clean_text(text) == _clean_text_reference(text)
+    assert one_line(text) == " ".join(_clean_text_reference(text).split())
