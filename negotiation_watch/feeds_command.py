@@ -151,14 +151,10 @@ def export(obj: CliContext, file: Path | None) -> None:
 
 
 def health(row: dict) -> str:
-    """One word for a feed's state, as `feeds list` and the dashboard show it."""
-    if row["paused"]:
-        return "paused"
-    if row["consecutive_errors"]:
+    """The feed's health word (a list_feeds row), with the count of errors in a row."""
+    if row["health"] == "failing":
         return f"failing ({row['consecutive_errors']})"
-    if row["last_fetch"] is None:
-        return "new"
-    return "ok"
+    return row["health"]
 
 
 def short_time(iso: str | None) -> str:

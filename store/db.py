@@ -424,12 +424,20 @@ def set_feed_due_now(db: sqlite_utils.Database, feed_id: int) -> None:
         conn.execute("UPDATE feeds SET next_fetch_due = ? WHERE id = ?", (to_iso(utc_now()), feed_id))
 
 
+# A feed's state in one word (paused, failing, new or ok): the one definition behind
+# `feeds list`, the feeds screen and the status line's counts.
+_HEALTH = (
+    "CASE WHEN paused THEN 'paused' WHEN consecutive_errors > 0 THEN 'failing' "
+    "WHEN last_fetch IS NULL THEN 'new' ELSE 'ok' END"
+)
+
+
 def list_feeds(db: sqlite_utils.Database) -> list[dict]:
-    """Every feed with its health and article count, in the order they were added."""
+    """Every feed with its `health` and `article_count`, in the order they were added."""
     return _rows(
         db,
-        "SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
-        "AS article_count FROM feeds ORDER BY feeds.id",
+        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
+        f"AS article_count, {_HEALTH} AS health FROM feeds ORDER BY feeds.id",
     )
 
 
@@ -748,8 +756,9 @@ class Stats:
 def stats(db: sqlite_utils.Database) -> Stats:
     """Figures for the status line."""
     feeds, ok, failing, paused, last_fetch = db.conn.execute(
-        "SELECT count(*), coalesce(sum(consecutive_errors = 0 AND last_fetch IS NOT NULL), 0), "
-        "coalesce(sum(consecutive_errors > 0), 0), coalesce(sum(paused), 0), max(last_fetch) FROM feeds"
+        "SELECT count(*), coalesce(sum(health = 'ok'), 0), coalesce(sum(health = 'failing'), 0), "
+        f"coalesce(sum(health = 'paused'), 0), max(last_fetch) FROM (SELECT {_HEALTH} AS health, "
+        "last_fetch FROM feeds)"
     ).fetchone()
     articles, unread = db.conn.execute(
         "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"

@@ -162,6 +162,15 @@ def test_stats_counts_feed_health(db_path):
     store.update_feed(db, bad, last_fetch="2025-08-01T00:00:00Z", consecutive_errors=3)
     s = store.stats(db)
     assert (s.feeds, s.feeds_ok, s.feeds_failing) == (2, 1, 1)
+    # paused wins over failing, and a feed never fetched is new: one definition for the
+    # status line's counts and every feed's word
+    held, _ = store.add_feed(db, "https://example.org/held")
+    store.update_feed(db, held, last_fetch="2025-08-01T00:00:00Z", consecutive_errors=2)
+    store.set_feed_paused(db, held, True)
+    store.add_feed(db, "https://example.org/new")
+    s = store.stats(db)
+    assert (s.feeds, s.feeds_ok, s.feeds_failing, s.feeds_paused) == (4, 1, 1, 1)
+    assert [feed["health"] for feed in store.list_feeds(db)] == ["ok", "failing", "paused", "new"]
     with pytest.raises(ValueError):
         store.update_feed(db, ok, bogus=1)
 

@@ -135,13 +135,13 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
 
 
 def _status(feed: dict) -> Text:
-    if feed["paused"]:
-        return Text("paused", style="yellow")
-    if feed["consecutive_errors"]:
+    """The feed's health word (a list_feeds row); a healthy feed shows how its last fetch went."""
+    health = feed["health"]
+    if health == "failing":
         return Text(f"failing ×{feed['consecutive_errors']}", style="bold red")
-    if feed["last_fetch"] is None:
-        return Text("new", style="cyan")
-    return Text(safe(feed["last_status"] or "ok"), style="green")
+    if health == "ok":
+        return Text(safe(feed["last_status"] or "ok"), style="green")
+    return Text(health, style="yellow" if health == "paused" else "cyan")
 
 
 def _short_error(error: str | None) -> Text:
