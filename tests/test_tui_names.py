@@ -1,5 +1,7 @@
 """Display names: from the taxonomy, cached, and refreshed when a taxonomy file changes."""
 
+import pytest
+
 from negotiation_watch.config import taxonomy_override_dir
 from negotiation_watch.tui import names
 
@@ -37,3 +39,34 @@ def test_a_damaged_cache_is_ignored(monkeypatch):
     names._cache_path().write_text("{not json", encoding="utf-8")
     names.load_names()
     assert names.display_name("party", "UKR") == "Ukraine"
+
+
+def test_a_current_cache_is_read_before_the_first_paint_and_a_stale_one_is_not(monkeypatch):
+    monkeypatch.setattr(names, "_names", {})
+    assert not names.load_cached_names()  # no cache yet: the app reads the taxonomy in a worker
+    assert names.display_name("party", "RUS") == "RUS"
+    names.load_names()
+    monkeypatch.setattr(names, "_names", {})
+    assert names.load_cached_names()
+    assert names.display_name("party", "RUS") == "Russia"
+    taxonomy_override_dir().mkdir(parents=True)
+    (taxonomy_override_dir() / "mine.toml").write_text("# nothing yet\n", encoding="utf-8")
+    monkeypatch.setattr(names, "_names", {})
+    assert not names.load_cached_names()
+
+
+async def test_the_dashboard_opens_with_cached_names(db_path, monkeypatch):
+    """With a current cache, the names are there before the first frame: no worker reads them."""
+    import tui_fixture
+    from tui_helpers import make_app, settle
+
+    from negotiation_watch.tui.app import NegotiationWatchApp
+
+    tui_fixture.build(db_path)
+    names.load_names()  # what an earlier run left
+    monkeypatch.setattr(names, "_names", {})
+    monkeypatch.setattr(NegotiationWatchApp, "load_names", lambda app: pytest.fail("read names in a worker"))
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert names.display_name("party", "RUS") == "Russia"

@@ -23,7 +23,7 @@ from negotiation_watch.store import db as store
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.names import load_names
+from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
@@ -100,6 +100,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._refresh_timer = None
         self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
+        self._names_cached = False
 
     def today(self) -> date:
         """The day sparklines end on and times count from (frozen in tests and the demo)."""
@@ -108,8 +109,12 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def get_default_screen(self) -> Screen:
         return DashboardScreen()
 
+    def on_load(self) -> None:
+        self._names_cached = load_cached_names()  # before any screen draws a name
+
     def on_mount(self) -> None:
-        self.load_names()
+        if not self._names_cached:
+            self.load_names()
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.live:

@@ -1,8 +1,9 @@
 """Display names for party and track identifiers, from the extractor's taxonomy.
 
-Reading the taxonomy takes a few hundred milliseconds of CPU, so the app loads the names
-in a worker after the first paint, from a small cache file while the taxonomy files are
-unchanged; until then (or for an id the taxonomy lacks) the identifier shows.
+Reading the taxonomy takes a few hundred milliseconds of CPU, so the app reads the names
+from a small cache file before its first paint while the taxonomy files are unchanged, and
+otherwise in a worker after it; until then (or for an id the taxonomy lacks) the
+identifier shows.
 """
 
 from __future__ import annotations
@@ -29,6 +30,15 @@ def short_label(kind: str, tag_id: str) -> str:
         return tag_id
     name = display_name(kind, tag_id)
     return name if len(name) <= 14 else name[:13] + "…"
+
+
+def load_cached_names() -> bool:
+    """Fill the names from the cache if it is current (a millisecond or two: the app does
+    it before its first paint, which then needs no repaint for names); False if it is not."""
+    names = _read_cache(_fingerprint())
+    if names is not None:
+        _names.update(names)
+    return names is not None
 
 
 def load_names() -> None:
