@@ -76,29 +76,18 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         pins = [parse_pin(text) for text in self.app.settings.pinned or []]
         return list(dict.fromkeys(pin for pin in pins if pin))
 
+    @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load_overview(self) -> None:
-        """Counts, sparklines and status figures: three queries in parallel threads."""
-        self._load_counts()
-        self._load_daily()
-        self._load_stats()
-
-    @work(thread=True, exclusive=True, group="counts", exit_on_error=False)
-    def _load_counts(self) -> None:
-        counts = with_db(self.app.db_path, store.tag_counts)
+        """Counts, sparklines and status figures: three small reads on one connection
+        (each a table kept by triggers), shown together in one repaint."""
+        counts, daily, stats = with_db(self.app.db_path, _overview, self.app.today())
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_counts, counts)
+            self.app.call_from_thread(self._show_overview, counts, daily, stats)
 
-    @work(thread=True, exclusive=True, group="daily", exit_on_error=False)
-    def _load_daily(self) -> None:
-        daily = with_db(self.app.db_path, store.daily_counts_all, end=self.app.today())
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_daily, daily)
-
-    @work(thread=True, exclusive=True, group="stats", exit_on_error=False)
-    def _load_stats(self) -> None:
-        stats = with_db(self.app.db_path, store.stats)
-        if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_stats, stats)
+    def _show_overview(self, counts, daily, stats) -> None:
+        self.daily = daily
+        self._show_stats(stats)
+        self._show_counts(counts)
 
     def _show_counts(self, counts: list[store.TagCount]) -> None:
         self.counts = counts
@@ -116,10 +105,6 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _show_stats(self, stats: store.Stats) -> None:
         self.query_one(StatusLine).show(stats, self.app.activity(), now=self.app.clock())
-
-    def _show_daily(self, daily: dict[tuple[str, str], list[int]]) -> None:
-        self.daily = daily
-        self._refresh_sidebar()
 
     def _refresh_sidebar(self) -> None:
         if self.counts is not None:
@@ -160,10 +145,13 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
                 pane.remove()
         grid.query_children(".hint").remove()
         # pins are only ever appended or removed, so kept panes are already in order
-        for source in wanted:
-            if source not in existing:
-                pane = ArticleList(self.app.db_path, source, self.app.today, classes="pane")
-                grid.mount(pane)
+        added = [
+            ArticleList(self.app.db_path, source, self.app.today, load_on_mount=False, classes="pane")
+            for source in wanted if source not in existing
+        ]
+        if added:
+            grid.mount(*added)
+            self._load_first_pages(added)
         if not wanted:
             hint = (
                 "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
@@ -174,6 +162,18 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._refresh_titles()
         if wanted and (self.focused is None or self.focused not in self.panes):
             self.call_after_refresh(self.action_jump, 1)
+
+    @work(thread=True, group="first-pages", exit_on_error=False)
+    def _load_first_pages(self, panes: list[ArticleList]) -> None:
+        """New panes' first pages, read one after another on one connection and shown in
+        one repaint: a thread per pane made as many repaints, each waiting on the others."""
+        pages = with_db(self.app.db_path, lambda db: [pane.first_page(db) for pane in panes])
+        self.app.call_from_thread(self._show_first_pages, panes, pages)
+
+    def _show_first_pages(self, panes: list[ArticleList], pages: list) -> None:
+        for pane, rows in zip(panes, pages):
+            if pane.is_attached and not pane.has_class("-leaving"):
+                pane.show_first_page(rows)
 
     def _layout_grid(self, count: int) -> None:
         grid = self.query_one("#panes", Grid)
@@ -259,6 +259,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def article_read(self, article_id: int) -> None:
         for pane in self.panes:
             pane.mark_read(article_id)
+
+
+def _overview(db, today) -> tuple:
+    return store.tag_counts(db), store.daily_counts_all(db, end=today), store.stats(db)
 
 
 def default_pins(counts: list[store.TagCount]) -> list[tuple[str, str]]:

@@ -87,6 +87,7 @@ class ArticleList(CursorList[ArticleRow]):
         source: Source,
         today: Callable[[], date],
         *,
+        load_on_mount: bool = True,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -94,6 +95,7 @@ class ArticleList(CursorList[ArticleRow]):
         self.db_path = db_path
         self.source = source
         self.today = today
+        self.load_on_mount = load_on_mount  # False: the owner hands in the first page (show_first_page)
         self.loaded = False  # the first page arrived
         self.exhausted = False  # no older rows left to page in
         self.new_ids: set[int] = set()
@@ -107,7 +109,16 @@ class ArticleList(CursorList[ArticleRow]):
     # ------------------------------------------------------------------ loading
 
     def on_mount(self) -> None:
-        self.reload()
+        if self.load_on_mount:
+            self.reload()
+
+    def first_page(self, db) -> list[ArticleRow]:
+        """The rows this list opens with (from a worker thread, on the caller's connection)."""
+        return self._query(db, PAGE, None)
+
+    def show_first_page(self, rows: list[ArticleRow]) -> None:
+        """Show rows that first_page read."""
+        self._replace(rows, len(rows) < PAGE)
 
     def show(self, source: Source) -> None:
         """Switch to another source. Its first page replaces the rows on screen when it
