@@ -70,3 +70,10 @@ async def test_the_dashboard_opens_with_cached_names(db_path, monkeypatch):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert names.display_name("party", "RUS") == "Russia"
+
+
+def test_the_names_cache_lives_in_the_configured_cache_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("NEGOTIATION_WATCH_CACHE_DIR", str(tmp_path / "portable-cache"))
+    monkeypatch.setattr(names, "_names", {})
+    names.load_names()
+    assert (tmp_path / "portable-cache" / "names.json").exists()

@@ -12,9 +12,7 @@ import json
 import os
 from pathlib import Path
 
-import platformdirs
-
-from negotiation_watch.config import APP_NAME, taxonomy_override_dir
+from negotiation_watch.config import cache_dir, taxonomy_override_dir
 
 _names: dict[tuple[str, str], str] = {}
 
@@ -75,7 +73,7 @@ def _fingerprint() -> list:
 
 
 def _cache_path() -> Path:
-    return Path(platformdirs.user_cache_dir(APP_NAME)) / "names.json"
+    return cache_dir() / "names.json"
 
 
 def _read_cache(fingerprint: list) -> dict[tuple[str, str], str] | None:
