@@ -55,6 +55,8 @@ class Settings:
     # "party:RUS", "track:normandy-format"; None until the user has a pinned set (the first
     # run picks defaults), [] once they unpinned everything (which must stay so)
     pinned: list[str] | None = None
+    # [keys] in config.toml: binding id (shown on the help screen) -> keys, "ctrl+q" or "j,down"
+    keys: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # what could not be read, for the UI to show
 
 
@@ -84,6 +86,15 @@ def load_settings(path: Path | None = None) -> Settings:
         settings.pinned = pinned
     else:
         settings.problems.append(f"{path}: pinned must be a list of strings")
+    keys = raw.get("keys", {})
+    if isinstance(keys, dict):
+        for binding_id, value in keys.items():
+            if isinstance(value, str) and value.strip():
+                settings.keys[binding_id] = value.strip()
+            else:
+                settings.problems.append(f'{path}: [keys] "{binding_id}" must be a key like "ctrl+q" or "j,down"')
+    else:
+        settings.problems.append(f"{path}: keys must be a table: [keys] then lines like \"app.quit\" = \"ctrl+q\"")
     return settings
 
 
@@ -98,6 +109,10 @@ def save_settings(settings: Settings, path: Path | None = None) -> None:
     )
     if settings.pinned is not None:
         text += f"pinned = [{', '.join(map(_toml_string, settings.pinned))}]\n"
+    if settings.keys:
+        text += "\n[keys]\n" + "".join(
+            f"{_toml_string(binding_id)} = {_toml_string(value)}\n" for binding_id, value in settings.keys.items()
+        )
     tmp = path.with_suffix(".toml.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

@@ -283,3 +283,55 @@ async def test_a_opens_add_feed_and_a_bad_address_is_explained(fixture_db):
         await pilot.press("escape")
         assert app.screen is dashboard(app)
         assert len(store.list_feeds(store.connect(fixture_db))) == 2
+
+
+async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(fixture_db):
+    """[keys] in config.toml: the new key works and the old one no longer does; the key
+    bar, the help screen and the palette show the new key; a name that matches no binding
+    and a key that clashes are reported, not fatal."""
+    from negotiation_watch import config
+    from negotiation_watch.tui.widgets.key_bar import KeyBar
+    from tui_helpers import widget_lines
+
+    config.save_settings(config.Settings(keys={"app.search": "s", "app.quit": "ctrl+q", "no.such": "x",
+                                               "app.help": "question_mark,r"}))
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        bar = "".join(widget_lines(app.screen.query_one(KeyBar)))
+        assert " s  Search" in bar and " /  Search" not in bar
+        await pilot.press("slash")
+        await settle(pilot)
+        assert not isinstance(app.screen, SearchScreen)
+        await pilot.press("s")
+        await settle(pilot)
+        assert isinstance(app.screen, SearchScreen)
+        await pilot.press("escape", "question_mark")
+        await settle(pilot)
+        shown = rendered_text(app.screen.query_one("#help").query_one("Static").content)
+        assert "ctrl+q" in shown and "app.quit" in shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("q")  # no longer quits
+        await settle(pilot)
+        assert app.is_running
+        await pilot.press("r")  # now help's too, so fetching loses it: reported, not a crash
+        await settle(pilot)
+        messages = " ".join(str(n.message) for n in app._notifications)
+        assert "no.such" in messages and "r is both app.help and app.fetch" in messages
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert not app.is_running
+
+
+def test_keys_are_kept_when_the_settings_are_saved(tmp_path):
+    from negotiation_watch import config
+
+    path = tmp_path / "config.toml"
+    path.write_text('pinned = ["party:RUS"]\n\n[keys]\n"app.quit" = "ctrl+q"\n"list.down" = 5\n', encoding="utf-8")
+    settings = config.load_settings(path)
+    assert settings.keys == {"app.quit": "ctrl+q"}
+    assert any('"list.down"' in problem for problem in settings.problems)
+    settings.pinned = ["party:RUS", "track:normandy-format"]
+    config.save_settings(settings, path)
+    assert config.load_settings(path).keys == {"app.quit": "ctrl+q"}

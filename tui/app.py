@@ -112,6 +112,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def on_load(self) -> None:
         self._names_cached = load_cached_names()  # before any screen draws a name
+        if self.settings.keys:
+            self.set_keymap(self.settings.keys)
 
     def on_mount(self) -> None:
         # What the first frame was made of (modules, classes, styles, the dashboard's
@@ -122,6 +124,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.load_names()
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", markup=False)
+        if self.settings.keys:
+            self.call_after_refresh(self._check_keymap)
         if self.live:
             self.watch_database()
             # feeds already due are fetched soon after the first paint, then on the interval
@@ -130,6 +134,17 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def on_unmount(self) -> None:
         self._stop_polling.set()
+
+    def _check_keymap(self) -> None:
+        """Report [keys] entries that name no binding or give a key two jobs (after the
+        first paint: knowing every binding means importing every screen)."""
+        from negotiation_watch.tui.screens.help import binding_ids, key_clashes
+
+        unknown = sorted(set(self.settings.keys) - binding_ids())
+        problems = [f"no key binding is called {name}" for name in unknown] + key_clashes(self.settings.keys)
+        for problem in problems:
+            self.notify(f"config.toml [keys]: {problem}; the help screen (?) names every binding.",
+                        title="Settings", severity="warning", markup=False)
 
     def save_settings(self) -> None:
         try:
@@ -345,6 +360,8 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
         from negotiation_watch.tui.demo import demo_database
 
         with demo_database() as demo:
+            # the demo keeps its own pins, but the user's keys are the user's everywhere
+            config.save_settings(config.Settings(keys=config.load_settings().keys), demo.settings_path)
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
     try:

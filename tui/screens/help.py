@@ -40,22 +40,57 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     ]
 
 
-def _keys(binding: Binding) -> str:
-    if binding.key_display and "-" in binding.key_display:
+def binding_ids() -> set[str]:
+    """Every binding's name: what [keys] in config.toml can give other keys."""
+    return {binding.id for _, bindings in binding_sections() for binding in bindings if binding.id}
+
+
+def key_clashes(keymap: dict[str, str]) -> list[str]:
+    """Keys that `keymap` gives two bindings of one place, or a binding that applies
+    everywhere and one of a place (where the place's would win): one line each."""
+    everywhere, *places = binding_sections()
+    lines = []
+    for _, bindings in places:
+        owners: dict[str, list[str]] = {}
+        for binding in [*everywhere[1], *bindings]:
+            for key in _key_list(binding, keymap):
+                owners.setdefault(key, []).append(binding.id or binding.action)
+        for key, ids in owners.items():
+            if len(ids) > 1 and any(binding_id in keymap for binding_id in ids):
+                line = f"{key} is both {' and '.join(ids)}"
+                if line not in lines:
+                    lines.append(line)
+    return lines
+
+
+def _key_list(binding: Binding, keymap: dict[str, str]) -> list[str]:
+    return [key.strip() for key in keymap.get(binding.id or "", binding.key).split(",")]
+
+
+def _keys(binding: Binding, keymap: dict[str, str]) -> str:
+    remapped = keymap.get(binding.id or "")
+    if binding.key_display and "-" in binding.key_display and not remapped:
         return binding.key_display
     names = {"question_mark": "?", "slash": "/", "shift+tab": "shift+tab"}
-    return " ".join(names.get(key.strip(), key.strip()) for key in binding.key.split(","))
+    return " ".join(names.get(key.strip(), key.strip()) for key in (remapped or binding.key).split(","))
 
 
-def help_text() -> Text:
-    """Each place's keys under its heading; a binding's tooltip is its longer explanation."""
+def help_text(keymap: dict[str, str] | None = None) -> Text:
+    """Each place's keys under its heading (as `keymap`, the [keys] settings, has them);
+    a binding's tooltip is its longer explanation, and its name is what [keys] uses."""
+    keymap = keymap or {}
     text = Text()
     for where, bindings in binding_sections():
         text.append(f"{where}\n", style="bold underline")
         for binding in bindings:
             if binding.key_display == "1-9" or not binding.action.startswith("jump("):
-                text.append(f"  {_keys(binding):<16}", style="bold cyan")
-                text.append(f"{binding.tooltip or binding.description}\n")
+                text.append(f"  {_keys(binding, keymap):<16}", style="bold cyan")
+                text.append(f"{binding.tooltip or binding.description}")
+                if binding.id:
+                    # the nine jumps share one line: their names run jump-1 to jump-9
+                    name = binding.id.replace("-1", "-1…9") if binding.key_display == "1-9" else binding.id
+                    text.append(f"  {name}", style="dim")
+                text.append("\n")
         text.append("\n")
     return text
 
@@ -71,7 +106,7 @@ class HelpScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_text())
+            yield Static(help_text(self.app.settings.keys))
         yield KeyBar()
 
     def action_scroll(self, step: int) -> None:
