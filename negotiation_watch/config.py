@@ -98,24 +98,64 @@ def load_settings(path: Path | None = None) -> Settings:
     return settings
 
 
-def save_settings(settings: Settings, path: Path | None = None) -> None:
-    """Write config.toml atomically (temp file, then rename) so a crash never truncates it."""
+def save_pins(pinned: list[str] | None, path: Path | None = None) -> None:
+    """Store the pinned set in config.toml, leaving the rest of the file as the user wrote
+    it (comments, keys, layout); None removes the setting. Written atomically (temp file,
+    then rename) so a crash never truncates it. A file that does not parse is left alone:
+    SettingsError says why, and the user's text is never replaced by ours."""
     path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        text = "# negotiation-watch settings\n"
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"{path}: {exc}") from exc
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError(f"{path} has a mistake ({exc}); fix it to keep the pinned panes") from exc
+    line = None if pinned is None else f"pinned = [{', '.join(map(_toml_string, pinned))}]\n"
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = (
-        "# negotiation-watch settings\n"
-        f"fetch_interval_seconds = {settings.fetch_interval_seconds}\n"
-        f"concurrency = {settings.concurrency}\n"
-    )
-    if settings.pinned is not None:
-        text += f"pinned = [{', '.join(map(_toml_string, settings.pinned))}]\n"
-    if settings.keys:
-        text += "\n[keys]\n" + "".join(
-            f"{_toml_string(binding_id)} = {_toml_string(value)}\n" for binding_id, value in settings.keys.items()
-        )
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.write_text(_with_setting(text, "pinned", line), encoding="utf-8")
     os.replace(tmp, path)
+
+
+class SettingsError(Exception):
+    """config.toml could not be updated; the message says why, for the UI to show."""
+
+
+def _with_setting(text: str, name: str, line: str | None) -> str:
+    """`text` with the top-level `name = ...` assignment (however many lines its value
+    takes) replaced by `line`, or `line` added before the first table; None removes it."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    first_table = next(  # a "[" that starts a line inside a multi-line value is no table
+        (i for i, current in enumerate(lines) if current.lstrip().startswith("[") and _parses("".join(lines[:i]))),
+        len(lines),
+    )
+    start = next(
+        (i for i in range(first_table) if lines[i].split("=", 1)[0].strip().strip("\"'") == name and "=" in lines[i]),
+        None,
+    )
+    if start is None:
+        at = first_table
+        while at > 0 and not lines[at - 1].strip():  # before the blank lines that lead into a table
+            at -= 1
+        return "".join(lines[:at] + ([line] if line else []) + lines[at:])
+    end = start + 1
+    while end < first_table and not _parses("".join(lines[start:end])):  # a value over several lines
+        end += 1
+    return "".join(lines[:start] + ([line] if line else []) + lines[end:])
+
+
+def _parses(text: str) -> bool:
+    try:
+        tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return False
+    return True
 
 
 def _toml_string(value: str) -> str:

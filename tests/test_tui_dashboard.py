@@ -55,7 +55,7 @@ async def test_sidebar_lists_tracks_then_parties_with_counts_and_activity(fixtur
 
 
 async def test_pinned_panes_come_from_settings(fixture_db):
-    config.save_settings(config.Settings(pinned=["party:IRN", "bogus", "track:minsk-agreements"]))
+    config.save_pins(["party:IRN", "bogus", "track:minsk-agreements"])
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -255,7 +255,7 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(fixture_db):
 
 
 async def test_unpinning_every_pane_stays_unpinned(fixture_db):
-    config.save_settings(config.Settings(pinned=["party:IRN"]))
+    config.save_pins(["party:IRN"])
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -270,6 +270,24 @@ async def test_unpinning_every_pane_stays_unpinned(fixture_db):
     async with again.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         assert panes(again) == []
+
+
+async def test_pins_are_not_saved_over_a_config_file_with_a_mistake(fixture_db):
+    """The file is the user's: a mistake in it is reported at start, and unpinning then says
+    the pins were not saved instead of replacing the file with ours."""
+    broken = 'pinned = ["party:IRN"]\nfetch_interval_seconds = "soon\n'
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text(broken, encoding="utf-8")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "p")
+        await settle(pilot)
+        messages = [str(n.message) for n in app._notifications]
+        assert any(str(config.config_path()) in m for m in messages)  # at start
+        assert any(m.startswith("Pins not saved") for m in messages)
+        assert app.is_running
+    assert config.config_path().read_text(encoding="utf-8") == broken
 
 
 async def test_a_key_typed_right_after_a_jump_goes_to_the_new_pane(fixture_db):

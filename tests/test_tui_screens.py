@@ -293,8 +293,11 @@ async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(
     from negotiation_watch.tui.widgets.key_bar import KeyBar
     from tui_helpers import widget_lines
 
-    config.save_settings(config.Settings(keys={"app.search": "s", "app.quit": "ctrl+q", "no.such": "x",
-                                               "app.help": "question_mark,r"}))
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text(
+        '[keys]\n"app.search" = "s"\n"app.quit" = "ctrl+q"\n"no.such" = "x"\n"app.help" = "question_mark,r"\n',
+        encoding="utf-8",
+    )
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -324,14 +327,36 @@ async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(
     assert not app.is_running
 
 
-def test_keys_are_kept_when_the_settings_are_saved(tmp_path):
+def test_saving_pins_keeps_everything_else_the_user_wrote(tmp_path):
+    """Pins are the one setting the dashboard writes: it replaces that assignment (even
+    one spread over lines) and leaves comments, other settings and [keys] as they were."""
     from negotiation_watch import config
 
     path = tmp_path / "config.toml"
-    path.write_text('pinned = ["party:RUS"]\n\n[keys]\n"app.quit" = "ctrl+q"\n"list.down" = 5\n', encoding="utf-8")
+    mine = (
+        "# my settings\nfetch_interval_seconds = 600  # ten minutes\n"
+        'pinned = [\n  "party:RUS",  # Russia first\n  "track:minsk-agreements",\n]\n'
+        'concurrency = 8\n\n[keys]\n"app.quit" = "ctrl+q"\n"list.down" = 5\n'
+    )
+    path.write_text(mine, encoding="utf-8")
     settings = config.load_settings(path)
-    assert settings.keys == {"app.quit": "ctrl+q"}
+    assert settings.keys == {"app.quit": "ctrl+q"} and settings.pinned == ["party:RUS", "track:minsk-agreements"]
     assert any('"list.down"' in problem for problem in settings.problems)
-    settings.pinned = ["party:RUS", "track:normandy-format"]
-    config.save_settings(settings, path)
-    assert config.load_settings(path).keys == {"app.quit": "ctrl+q"}
+    config.save_pins(["party:UKR"], path)
+    assert path.read_text(encoding="utf-8") == mine.replace(
+        'pinned = [\n  "party:RUS",  # Russia first\n  "track:minsk-agreements",\n]\n', 'pinned = ["party:UKR"]\n'
+    )
+    config.save_pins(None, path)
+    assert "pinned" not in path.read_text(encoding="utf-8")
+    config.save_pins([], path)  # before the table, where a top-level setting must go
+    assert config.load_settings(path).pinned == [] and config.load_settings(path).keys == {"app.quit": "ctrl+q"}
+
+
+def test_a_config_file_with_a_mistake_is_never_overwritten(tmp_path):
+    from negotiation_watch import config
+
+    path = tmp_path / "config.toml"
+    path.write_text("fetch_interval_seconds = [\n# half written\n", encoding="utf-8")
+    with pytest.raises(config.SettingsError, match="mistake"):
+        config.save_pins(["party:RUS"], path)
+    assert path.read_text(encoding="utf-8") == "fetch_interval_seconds = [\n# half written\n"

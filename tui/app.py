@@ -146,11 +146,12 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notify(f"config.toml [keys]: {problem}; the help screen (?) names every binding.",
                         title="Settings", severity="warning", markup=False)
 
-    def save_settings(self) -> None:
+    def save_pins(self) -> None:
+        """Keep the pinned set in config.toml (the rest of the file stays as the user wrote it)."""
         try:
-            config.save_settings(self.settings, self.settings_path)
-        except OSError as exc:
-            self.notify(f"Could not save settings: {exc}", severity="error", markup=False)
+            config.save_pins(self.settings.pinned, self.settings_path)
+        except (config.SettingsError, OSError) as exc:
+            self.notify(f"Pins not saved: {exc}", severity="error", markup=False)
 
     @work(thread=True, exit_on_error=False)
     def load_names(self) -> None:
@@ -360,8 +361,7 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
         from negotiation_watch.tui.demo import demo_database
 
         with demo_database() as demo:
-            # the demo keeps its own pins, but the user's keys are the user's everywhere
-            config.save_settings(config.Settings(keys=config.load_settings().keys), demo.settings_path)
+            _demo_settings(demo.settings_path)
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
     try:
@@ -369,6 +369,15 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
     except store.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))
+
+
+def _demo_settings(path: Path) -> None:
+    """The user's settings (keys, interval) for the demo, but not the user's pins, which
+    name the user's own parties and tracks; the demo's pins stay in its folder."""
+    with contextlib.suppress(OSError):
+        path.write_bytes(config.config_path().read_bytes())
+    with contextlib.suppress(OSError, config.SettingsError):
+        config.save_pins(None, path)
 
 
 def _run(app: NegotiationWatchApp) -> None:

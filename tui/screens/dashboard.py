@@ -191,7 +191,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _save_pins(self) -> None:
         self.app.settings.pinned = [pin_key(kind, tag_id) for kind, tag_id in self.pinned]
-        self.app.save_settings()
+        self.app.save_pins()
 
     # ------------------------------------------------------------------ actions
 
