@@ -73,3 +73,16 @@ def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
         assert sum(sum(days) for days in every.values()) > 0  # the frozen day makes sparklines move
         assert all(f["last_error"] is None for f in store.list_feeds(db))
         db.conn.close()
+
+
+def test_the_demo_takes_the_users_keys_but_not_the_users_pins(tmp_path):
+    from negotiation_watch import config
+    from negotiation_watch.tui.app import _demo_settings
+
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text('pinned = ["party:RUS"]\n\n[keys]\n"app.quit" = "ctrl+q"\n', encoding="utf-8")
+    demo_settings = tmp_path / "demo-config.toml"
+    _demo_settings(demo_settings)
+    settings = config.load_settings(demo_settings)
+    assert settings.keys == {"app.quit": "ctrl+q"} and settings.pinned is None
+    assert config.load_settings().pinned == ["party:RUS"]  # the user's own file is untouched
