@@ -75,8 +75,7 @@ def ingest(
                 rows = _tags_for(taxonomy, entry, now)
             if known:
                 _update_article(conn, known[0], entry)
-                conn.execute("DELETE FROM tags WHERE article_id = ?", (known[0],))
-                _insert_tags(conn, [(known[0], *row) for row in rows])
+                _replace_tags(conn, known[0], rows)
                 result.updated += 1
             else:
                 new.append((entry, rows))
@@ -147,6 +146,12 @@ def _insert_tags(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     )
 
 
+def _replace_tags(conn: sqlite3.Connection, article_id: int, rows: list[TagRow]) -> None:
+    """An article's tags from new text or a new taxonomy: the old ones go, these come."""
+    conn.execute("DELETE FROM tags WHERE article_id = ?", (article_id,))
+    _insert_tags(conn, [(article_id, *row) for row in rows])
+
+
 def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, updates: dict) -> None:
     """The feed's own name and site when it gives them, plus the fetch's columns."""
     columns = {k: v for k, v in (("title", parsed.title), ("site_url", parsed.site_url)) if v}
@@ -202,8 +207,7 @@ def retag_all(
         }
         with store_db.write_transaction(db) as conn:
             for article_id, digest in _still_current(conn, tagged):
-                conn.execute("DELETE FROM tags WHERE article_id = ?", (article_id,))
-                _insert_tags(conn, [(article_id, *row) for row in tagged[article_id][1]])
+                _replace_tags(conn, article_id, tagged[article_id][1])
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))
