@@ -72,7 +72,7 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
     if binding.key_display and "-" in binding.key_display and not remapped:
         return binding.key_display
     names = {"question_mark": "?", "slash": "/", "shift+tab": "shift+tab"}
-    return " ".join(names.get(key.strip(), key.strip()) for key in (remapped or binding.key).split(","))
+    return " ".join(names.get(key, key) for key in _key_list(binding, keymap))
 
 
 def help_text(keymap: dict[str, str] | None = None) -> Text:
