@@ -41,11 +41,11 @@ def load_cached_names() -> bool:
 
 def load_names() -> None:
     """Fill the names from the cache, or from the taxonomy (then cache them); call from a worker."""
-    fingerprint = _fingerprint()
-    names = _read_cache(fingerprint)
-    if names is None:
-        names = _from_taxonomy()
-        _write_cache(fingerprint, names)
+    if load_cached_names():
+        return
+    fingerprint = _fingerprint()  # before reading: an edit meanwhile leaves the cache stale, not wrong
+    names = _from_taxonomy()
+    _write_cache(fingerprint, names)
     _names.update(names)
 
 
