@@ -600,7 +600,7 @@ def search_articles(
         return []
     if kind and tag_id:
         found = db.conn.execute(
-            f"SELECT {_RESULT_COLUMNS}, articles_fts.rank FROM articles_fts "
+            f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
             "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
             "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
             "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
@@ -608,8 +608,6 @@ def search_articles(
         ).fetchall()
     else:
         found = _best_of_newest(db, match, limit)
-    found.sort(key=lambda row: row[5], reverse=True)  # newest first among equals...
-    found.sort(key=lambda row: row[7])  # ...once sorted (stably) by score
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
     _attach_tags(db, rows)
     return rows
@@ -619,7 +617,8 @@ _RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.
 
 
 def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[tuple]:
-    """The `limit` best-scored of the newest RANKED_MATCHES matches, score last.
+    """The `limit` best-scored of the newest RANKED_MATCHES matches, best first, newest
+    first among equals.
 
     One pass over the index: FTS5 walks its lists newest first cheaply, and the best are
     picked here; ranking inside FTS5 needed a second pass to find where the newest matches
@@ -636,7 +635,9 @@ def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[t
         f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
         tuple(best),
     )
-    return [(*row, best[row[0]]) for row in rows]
+    found = sorted(rows, key=lambda row: row[5], reverse=True)  # newest first among equals...
+    found.sort(key=lambda row: best[row[0]])  # ...once sorted (stably) by score
+    return found
 
 
 def fts_query(text: str) -> str:
