@@ -46,8 +46,10 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
             feed_ids.append(feed_id)
         for start in range(0, articles, BATCH):
             with store.write_transaction(db) as conn:
+                first_id = store.next_article_id(conn)
                 for n in range(start, min(start + BATCH, articles)):
                     _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights)
+                store.index_articles(conn, first_id, store.next_article_id(conn) - 1)  # the batch at once
         db.conn.execute("ANALYZE")
     finally:
         db.conn.close()
@@ -68,7 +70,6 @@ def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weight
          f"h{n}", int(rng.random() < 0.7)),
     )
     article_id = cursor.lastrowid
-    store.index_articles(conn, article_id, article_id)
     rows = [(article_id, "party", p, "title", 0, len(p), p, None) for p in chosen_parties]
     rows += [(article_id, "track", t, "text", 0, len(t), t, None) for t in chosen_tracks]
     conn.executemany(
