@@ -44,7 +44,10 @@ def clean_text(text: str) -> str:
         if not text:
             return ""
     if text.isascii():
-        if _tidy_ascii(text):
+        # Line breaks and spaces at the ends go whatever else is done (HTML leaves a
+        # paragraph's break after the last one); what is left is often tidy already.
+        text = text.strip(" \n")
+        if not text or _tidy_ascii(text):
             return text
     elif not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
@@ -52,12 +55,9 @@ def clean_text(text: str) -> str:
 
 
 def _tidy_ascii(text: str) -> bool:
-    """True when ASCII text, controls already gone, is as _tidy_lines would leave it (most
-    feed text is): a few substring scans instead of splitting it into words."""
-    return not (
-        "\t" in text or "  " in text or " \n" in text or "\n " in text or "\n\n\n" in text
-        or text[0] in " \n" or text[-1] in " \n"
-    )
+    """True when ASCII text, controls already gone and ends stripped, is as _tidy_lines
+    would leave it (most feed text is): a few substring scans instead of splitting it into words."""
+    return not ("\t" in text or "  " in text or " \n" in text or "\n " in text or "\n\n\n" in text)
 
 
 def _tidy_lines(text: str) -> str:
