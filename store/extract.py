@@ -122,7 +122,10 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     verdicts: dict[int, bool] = {}  # whole-article rules decide once per article
-    track_found = [_read_tracks(matcher, f, fields, article_parties, date, verdicts) for f in fields]
+    trigger_tracks: dict[str, list[str]] = {}  # and so do triggers with only such rules
+    track_found = [
+        _read_tracks(matcher, f, fields, article_parties, date, verdicts, trigger_tracks) for f in fields
+    ]
     if party_found is not party_read:  # a shared name may belong to a tagged track's member
         members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
         party_found = _resolve_shared(party_read, members)
@@ -326,11 +329,9 @@ def _trapped(traps: tuple[CompiledTrap, ...], f: _Field, fs: int, fe: int) -> bo
     for trap in traps:
         if trap.near is not None and trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window):
             return True
-        after = spaced[fe + 1:fe + 40].lstrip() + " "
-        if any(after.startswith(w + " ") for w in trap.next):
+        if trap.next and (spaced[fe + 1:fe + 40].lstrip() + " ").startswith(trap.next):
             return True
-        before = " " + spaced[max(0, fs - 40):fs + 1].rstrip()
-        if any(before.endswith(" " + w) for w in trap.prev):
+        if trap.prev and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(trap.prev):
             return True
     return False
 
@@ -361,7 +362,8 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 
 
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
-                 date: datetime.date | None, verdicts: dict[int, bool]) -> tuple[list, list]:
+                 date: datetime.date | None, verdicts: dict[int, bool],
+                 trigger_tracks: dict[str, list[str]]) -> tuple[list, list]:
     """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
     spans, found, said = [], [], set()
     for fs, fe, (kind, ident, _), _tail, _traps in f.track_hits:
@@ -369,17 +371,11 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
             spans.append((fs, fe))
             found.append((fs, fe, ident))
         elif kind == TRIGGER:
-            fired = []
-            for rule in matcher.rules.get(ident, ()):
-                if rule.window:
-                    if _fires(rule, f, fs, fe, fields, parties, date):
-                        fired.append(rule.track)
-                    continue
-                verdict = verdicts.get(id(rule))
-                if verdict is None:
-                    verdict = verdicts[id(rule)] = _fires(rule, f, fs, fe, fields, parties, date)
-                if verdict:
-                    fired.append(rule.track)
+            fired = trigger_tracks.get(ident)
+            if fired is None:
+                fired = _fired_tracks(matcher.rules.get(ident, ()), f, fs, fe, fields, parties, date, verdicts)
+                if ident not in matcher.placed_triggers:  # the answer is the same wherever it stands
+                    trigger_tracks[ident] = fired
             if fired:
                 spans.append((fs, fe))
                 # One piece of evidence per trigger word: "talks" five times says no more.
@@ -387,6 +383,23 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
                 said.update((t, ident) for t in fresh)
                 found.extend((fs, fe, track) for track in fresh)
     return spans, found
+
+
+def _fired_tracks(rules: list[CompiledRule], f: _Field, fs: int, fe: int, fields: list[_Field],
+                  parties: set[str], date: datetime.date | None, verdicts: dict[int, bool]) -> list[str]:
+    """Tracks of the trigger's rules that fire at this hit, in the rules' order."""
+    fired = []
+    for rule in rules:
+        if rule.window:
+            if _fires(rule, f, fs, fe, fields, parties, date):
+                fired.append(rule.track)
+            continue
+        verdict = verdicts.get(id(rule))
+        if verdict is None:
+            verdict = verdicts[id(rule)] = _fires(rule, f, fs, fe, fields, parties, date)
+        if verdict:
+            fired.append(rule.track)
+    return fired
 
 
 def _fires(rule: CompiledRule, f: _Field, fs: int, fe: int, fields: list[_Field], parties: set[str],

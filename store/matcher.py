@@ -42,8 +42,8 @@ class CompiledRule:
 @dataclass
 class CompiledTrap:
     near: re.Pattern | None
-    next: tuple[str, ...]
-    prev: tuple[str, ...]
+    next: tuple[str, ...]  # folded words that may follow, each with its space after: "w "
+    prev: tuple[str, ...]  # folded words that may come before, each with its space before: " w"
     window: int
 
 
@@ -59,6 +59,7 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    placed_triggers: frozenset[str] = frozenset()  # trigger keys with a rule that looks near the hit
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -114,6 +115,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
+        placed_triggers=frozenset(key for key, compiled in rules.items() if any(r.window for r in compiled)),
     )
 
 
@@ -211,8 +213,8 @@ def _compile_traps(taxonomy: Taxonomy) -> dict[str, list[CompiledTrap]]:
     for trap in taxonomy.traps:
         compiled = CompiledTrap(
             near=_words_re(trap.near),
-            next=tuple(fold_words(w) for w in trap.next),
-            prev=tuple(fold_words(w) for w in trap.prev),
+            next=tuple(fold_words(w) + " " for w in trap.next),
+            prev=tuple(" " + fold_words(w) for w in trap.prev),
             window=trap.window,
         )
         for alias in trap.aliases:
