@@ -122,10 +122,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     verdicts: dict[int, bool] = {}  # whole-article rules decide once per article
-    trigger_tracks: dict[str, list[str]] = {}  # and so do triggers with only such rules
-    track_found = [
-        _read_tracks(matcher, f, fields, article_parties, date, verdicts, trigger_tracks) for f in fields
-    ]
+    plans: dict[str, list] = {}  # and each trigger's rules are sorted out once per article
+    track_found = [_read_tracks(matcher, f, fields, article_parties, date, verdicts, plans) for f in fields]
     if party_found is not party_read:  # a shared name may belong to a tagged track's member
         members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
         party_found = _resolve_shared(party_read, members)
@@ -363,7 +361,7 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
                  date: datetime.date | None, verdicts: dict[int, bool],
-                 trigger_tracks: dict[str, list[str]]) -> tuple[list, list]:
+                 plans: dict[str, list]) -> tuple[list, list]:
     """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
     spans, found, said = [], [], set()
     for fs, fe, (kind, ident, _), _tail, _traps in f.track_hits:
@@ -371,11 +369,10 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
             spans.append((fs, fe))
             found.append((fs, fe, ident))
         elif kind == TRIGGER:
-            fired = trigger_tracks.get(ident)
-            if fired is None:
-                fired = _fired_tracks(matcher.rules.get(ident, ()), f, fs, fe, fields, parties, date, verdicts)
-                if ident not in matcher.placed_triggers:  # the answer is the same wherever it stands
-                    trigger_tracks[ident] = fired
+            plan = plans.get(ident)
+            if plan is None:
+                plan = plans[ident] = _trigger_plan(matcher.rules.get(ident, ()), fields, parties, date, verdicts)
+            fired = [track for track, placed in plan if placed is None or _words_agree(placed, fields, f, fs, fe)]
             if fired:
                 spans.append((fs, fe))
                 # One piece of evidence per trigger word: "talks" five times says no more.
@@ -385,37 +382,44 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
     return spans, found
 
 
-def _fired_tracks(rules: list[CompiledRule], f: _Field, fs: int, fe: int, fields: list[_Field],
-                  parties: set[str], date: datetime.date | None, verdicts: dict[int, bool]) -> list[str]:
-    """Tracks of the trigger's rules that fire at this hit, in the rules' order."""
-    fired = []
+def _trigger_plan(rules: list[CompiledRule], fields: list[_Field], parties: set[str],
+                  date: datetime.date | None, verdicts: dict[int, bool]) -> list[tuple[str, CompiledRule | None]]:
+    """What a trigger's rules say in this article, in their order: (track, None) for a rule
+    that fires wherever the trigger stands, (track, rule) for one that looks near each hit.
+    Rules that cannot fire in this article are left out."""
+    plan = []
     for rule in rules:
+        if not _applies(rule, parties, date):
+            continue
         if rule.window:
-            if _fires(rule, f, fs, fe, fields, parties, date):
-                fired.append(rule.track)
+            plan.append((rule.track, rule))
             continue
         verdict = verdicts.get(id(rule))
         if verdict is None:
-            verdict = verdicts[id(rule)] = _fires(rule, f, fs, fe, fields, parties, date)
+            verdict = verdicts[id(rule)] = _words_agree(rule, fields, None, 0, 0)
         if verdict:
-            fired.append(rule.track)
-    return fired
+            plan.append((rule.track, None))
+    return plan
 
 
-def _fires(rule: CompiledRule, f: _Field, fs: int, fe: int, fields: list[_Field], parties: set[str],
-           date: datetime.date | None) -> bool:
+def _applies(rule: CompiledRule, parties: set[str], date: datetime.date | None) -> bool:
+    """The rule's dates and parties agree with the article."""
     if date is not None and ((rule.after and date < rule.after) or (rule.before and date > rule.before)):
         return False
     if not rule.parties <= parties or (rule.not_party & parties):
         return False
-    if rule.any_party and not (rule.any_party & parties):
-        return False
+    return not rule.any_party or bool(rule.any_party & parties)
+
+
+def _words_agree(rule: CompiledRule, fields: list[_Field], f: _Field | None, fs: int, fe: int) -> bool:
+    """None of the rule's `unless` words and one of its `near` words, within its window of
+    the hit in `f` at [fs, fe) (window 0: anywhere in the article, and no hit is needed)."""
     if rule.unless is not None and _near(rule.unless, rule.window, f, fs, fe, fields):
         return False
     return rule.near is None or _near(rule.near, rule.window, f, fs, fe, fields)
 
 
-def _near(words: re.Pattern, window: int, f: _Field, fs: int, fe: int, fields: list[_Field]) -> bool:
+def _near(words: re.Pattern, window: int, f: _Field | None, fs: int, fe: int, fields: list[_Field]) -> bool:
     """Any of the words within `window` characters of the hit (0: anywhere in the article)."""
     if window == 0:
         return any(words.search(other.spaced) for other in fields)

@@ -59,7 +59,6 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
-    placed_triggers: frozenset[str] = frozenset()  # trigger keys with a rule that looks near the hit
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -115,7 +114,6 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
-        placed_triggers=frozenset(key for key, compiled in rules.items() if any(r.window for r in compiled)),
     )
 
 
