@@ -16,6 +16,7 @@ import os
 import random
 import re
 import stat
+import sys
 import time
 import zlib
 from collections.abc import AsyncIterator
@@ -29,7 +30,12 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 from urllib.request import url2pathname
 
-import httpx
+# httpx imports its own command-line tool, httpx._main, whenever rich and click are
+# installed (Textual brings rich): ~60 ms of every fetch's start-up for code never run
+# here. A None entry makes that optional import fail at once, as when they are missing.
+sys.modules.setdefault("httpx._main", None)
+
+import httpx  # noqa: E402 (the line above must come first)
 
 from negotiation_watch import USER_AGENT
 from negotiation_watch.store.clean import one_line
