@@ -5,16 +5,14 @@ from __future__ import annotations
 import datetime
 import functools
 import hashlib
-import os
-import pickle
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
+from negotiation_watch.store.cache import cache_file, read_pickle, write_pickle
 from negotiation_watch.store.fold import fold_pattern, fold_words
 from negotiation_watch.store.taxonomy import Rule, Taxonomy
 
@@ -233,9 +231,7 @@ KEPT_CACHES = 3  # several, so taxonomies used side by side (tests, two configs)
 
 def _cache_path(version: str) -> Path:
     """Keyed by the data's version and by this code, so a pickle never outlives its classes."""
-    from negotiation_watch.config import cache_dir
-
-    return cache_dir() / f"matcher-{version}-{_code_hash()}.pickle"
+    return cache_file(f"matcher-{version}-{_code_hash()}.pickle")
 
 
 @functools.cache
@@ -249,39 +245,9 @@ def _code_hash() -> str:
 
 def _read_cache(path: Path, version: str) -> Matcher | None:
     """A cached matcher of this version, or None when missing, stale or unreadable."""
-    try:
-        with path.open("rb") as handle:
-            matcher = pickle.load(handle)
-    except Exception:  # a corrupt or foreign cache file is rebuilt, whatever it raises
-        return None
-    if not isinstance(matcher, Matcher) or matcher.version != version:
-        return None
-    return matcher
+    matcher = read_pickle(path, Matcher)
+    return matcher if matcher is not None and matcher.version == version else None
 
 
 def _write_cache(path: Path, matcher: Matcher) -> None:
-    """Write atomically; a read-only or full disk only costs the next start a rebuild."""
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".matcher-", suffix=".tmp")
-    except OSError:
-        return
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(matcher, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
-        return
-    _prune_cache(path.parent)
-
-
-def _prune_cache(folder: Path, keep: int = KEPT_CACHES) -> None:
-    """Drop all but the newest few matcher pickles: each taxonomy edit makes a new one
-    (~10 MB), and without pruning the cache folder would only grow."""
-    try:
-        pickles = sorted(folder.glob("matcher-*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in pickles[keep:]:
-            old.unlink(missing_ok=True)
-    except OSError:
-        pass
+    write_pickle(path, matcher, keep=KEPT_CACHES)

@@ -7,10 +7,13 @@ import functools
 import hashlib
 import json
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from negotiation_watch.store.cache import cache_file, read_pickle, write_pickle
 
 BUNDLED_DIR = Path(__file__).parent / "taxonomy"
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
@@ -151,21 +154,52 @@ def load_taxonomy(user_dir: Path | None = None) -> Taxonomy:
 def load_taxonomy_paths(*paths: Path | None) -> Taxonomy:
     """Each TOML file, or each folder's *.toml in name order; later ones override earlier."""
     loader = _Loader()
-    for path in paths:
-        if path is None:
-            continue
-        files = sorted(path.glob("*.toml")) if path.is_dir() else [path] if path.is_file() else []
-        for file in files:
-            loader.read_file(file)
+    for file in _toml_files(paths):
+        loader.read_file(file)
     return loader.build()
 
 
 @functools.cache
 def default_taxonomy() -> Taxonomy:
-    """The taxonomy the app uses: bundled plus the config folder's taxonomy.d, loaded once."""
+    """The taxonomy the app uses: bundled plus the config folder's taxonomy.d, loaded once
+    per process, from the cache folder while its files are unchanged (reading and checking
+    the TOML cost every fetch and launch ~0.1 s, and delayed a fetch's first parse)."""
     from negotiation_watch.config import taxonomy_override_dir
 
-    return load_taxonomy(taxonomy_override_dir())
+    files = _toml_files((BUNDLED_DIR, taxonomy_override_dir()))
+    try:
+        texts = [file.read_text(encoding="utf-8") for file in files]
+    except (OSError, UnicodeDecodeError):  # the loader reports which file and why
+        return load_taxonomy_paths(*files)
+    cached = cache_file(f"taxonomy-{_files_hash(files, texts)}.pickle")
+    taxonomy = read_pickle(cached, Taxonomy)
+    if taxonomy is None:
+        loader = _Loader()
+        for file, text in zip(files, texts):
+            loader.read_text(file, text)  # the very text hashed: an edit meanwhile makes another key
+        taxonomy = loader.build()
+        write_pickle(cached, taxonomy, keep=KEPT_CACHES)
+    return taxonomy
+
+
+KEPT_CACHES = 3
+
+
+def _toml_files(paths: tuple[Path | None, ...]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path is not None:
+            files += sorted(path.glob("*.toml")) if path.is_dir() else [path] if path.is_file() else []
+    return files
+
+
+def _files_hash(files: list[Path], texts: list[str]) -> str:
+    """The files (names and contents), this module and Python: what a pickle depends on."""
+    digest = hashlib.sha256(Path(__file__).read_bytes() + sys.version.encode())
+    for file, text in zip(files, texts):
+        digest.update(f"\0{file}\0{len(text)}\0".encode())
+        digest.update(text.encode("utf-8"))
+    return digest.hexdigest()[:16]
 
 
 class _Loader:
@@ -184,13 +218,17 @@ class _Loader:
     def read_file(self, path: Path) -> None:
         try:
             text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.problems.append(f"{path}:1: cannot read: {exc}")
+            return
+        self.read_text(path, text)
+
+    def read_text(self, path: Path, text: str) -> None:
+        try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             line = re.search(r"line (\d+)", str(exc))
             self.problems.append(f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}")
-            return
-        except (OSError, UnicodeDecodeError) as exc:
-            self.problems.append(f"{path}:1: cannot read: {exc}")
             return
         for table, value in data.items():
             self._read_table(path, text, table, value)

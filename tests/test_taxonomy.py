@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from negotiation_watch.store import matcher as matcher_module
@@ -187,3 +188,35 @@ def test_any_user_file_loads_without_raising(tmp_path, pieces):
     assert "RUS" in tax.parties and tax.parties["RUS"].kind == "state"
     assert all(p.startswith(f"{user}:") for p in tax.problems)
     extract(tax, "Lavrov says Russia and the US will talk")
+
+
+def test_default_taxonomy_comes_from_the_cache_until_a_file_changes(isolated_cache, monkeypatch):  # noqa: F811
+    from negotiation_watch.config import taxonomy_override_dir
+    from negotiation_watch.store import taxonomy as taxonomy_module
+
+    user = taxonomy_override_dir()
+    user.mkdir(parents=True)
+    mine = user / "mine.toml"
+    mine.write_text('[[track]]\nid = "my-track"\nname = "My Track"\naliases = ["Zebra Accord"]\n', encoding="utf-8")
+    taxonomy_module.default_taxonomy.cache_clear()
+    try:
+        first = taxonomy_module.default_taxonomy()
+        assert first.tracks["my-track"].aliases == ["Zebra Accord"]
+        assert len(list(isolated_cache.glob("taxonomy-*.pickle"))) == 1
+
+        with monkeypatch.context() as patch:  # unchanged files: nothing is read or checked again
+            patch.setattr(taxonomy_module._Loader, "build", lambda self: pytest.fail("the taxonomy was rebuilt"))
+            taxonomy_module.default_taxonomy.cache_clear()
+            assert taxonomy_module.default_taxonomy() == first
+
+        mine.write_text(mine.read_text(encoding="utf-8").replace("Accord", "Treaty"), encoding="utf-8")
+        taxonomy_module.default_taxonomy.cache_clear()
+        edited = taxonomy_module.default_taxonomy()
+        assert edited.tracks["my-track"].aliases == ["Zebra Treaty"] and edited.version != first.version
+
+        for cached in isolated_cache.glob("taxonomy-*.pickle"):
+            cached.write_bytes(b"not a pickle")
+        taxonomy_module.default_taxonomy.cache_clear()
+        assert taxonomy_module.default_taxonomy() == edited
+    finally:
+        taxonomy_module.default_taxonomy.cache_clear()
