@@ -94,6 +94,8 @@ async def run_fetch(
     parser = _ParserPool()
     try:
         feeds = await _in(writer, store_db.due_feeds, db, force=force)
+        if feeds:
+            parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
         run = _Run(db, Path(db_path), _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
         jobs = []
@@ -262,6 +264,15 @@ class _ParserPool:
                 self.pool = None
                 pool.shutdown(wait=False, cancel_futures=True)
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
+
+    def start_server(self) -> None:
+        """Start the process workers are forked from, if this system has one, so that it
+        imports the parser while the first feeds download instead of after (~0.3 s)."""
+        context = _context()
+        if context.get_start_method() == "forkserver":
+            from multiprocessing import forkserver
+
+            forkserver.ensure_running()
 
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
         from negotiation_watch.store.tagging import init_worker
