@@ -180,7 +180,9 @@ def _bare_tag_text(html: str) -> str | None:
         return _JOIN
 
     if _MARKERS_IN_SOURCE.search(html):  # what the collector makes of them
-        html = html.replace("\x01", " ").replace("\x02", " ").replace(_JOIN, "")
+        # A source \x03 stays data there (clean_text drops it later), so it splits runs of
+        # breaks and entities: \x04, which clean_text drops too, does the same here.
+        html = html.replace("\x01", " ").replace("\x02", " ").replace(_JOIN, "\x04")
     marked = _BARE_TAG.sub(mark, html)
     if refused or "<" in marked:
         return None

@@ -1,7 +1,7 @@
 """clean_text and html_to_text: nothing a terminal would act on, nothing invisible, readable text kept."""
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from negotiation_watch.store.clean import (
     _bare_tag_text,
@@ -100,6 +100,8 @@ FRAGMENT_PIECES = st.sampled_from(
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(FRAGMENT_PIECES, max_size=14))
+@example(["Talks", "<br/>", "\x03", "<br/>", "Talks"])  # a control character between two breaks
+@example(["&am", "\x03", "p;"])  # and inside what would otherwise be an entity
 def test_bare_tag_reading_matches_htmlparser(pieces):
     html = "".join(pieces)
     fast = _bare_tag_text(html)
