@@ -1,9 +1,9 @@
 """One fetch run: due feeds -> fetcher -> parser (process pool) -> ingest, feed by feed.
 
 Used headless by `negotiation-watch fetch` and by the dashboard (from a worker thread).
-Fetching is async I/O; parsing and tagging are CPU work spread over the cores in worker
-processes; every database write goes through one writer thread, in one transaction per
-feed, so a failing feed never stops the others and a crash never leaves half a feed stored.
+Fetching is async I/O; parsing and tagging are CPU work done in worker processes; each
+feed is written in one transaction of its own, so a failing feed never stops the others
+and a crash never leaves half a feed stored.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -85,19 +85,24 @@ async def run_fetch(
     stored, so a run where every feed is unchanged stays cheap. Before the first article
     is stored, articles tagged with another taxonomy are re-tagged (reported through
     `on_retag_progress`), so every stored tag comes from one taxonomy.
+
+    Each feed's database work is one short transaction, run on the event loop's own
+    thread: handing each to a writer thread cost more (GIL hand-overs with the fetching)
+    than it saved. Only re-tagging, which can take minutes, runs in a thread, on its own
+    connection.
     """
     started = time.monotonic()
     limits = limits or FetchLimits()
     db = store_db.connect(db_path)
     summary = FetchSummary()
-    writer = ThreadPoolExecutor(1, thread_name_prefix="nw-writer")  # one connection, one thread
     parser = _ParserPool()
     try:
-        feeds = await _in(writer, store_db.due_feeds, db, force=force)
+        feeds = store_db.due_feeds(db, force=force)
         if feeds:
             parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
-        run = _Run(db, Path(db_path), _Tagging(db, taxonomy, on_retag_progress, summary), writer, parser, summary, on_feed_done)
+        tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary)
+        run = _Run(db, Path(db_path), tagging, parser, summary, on_feed_done)
         jobs = []
         async for outcome in fetch_many(feeds, limits):
             jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
@@ -105,30 +110,40 @@ async def run_fetch(
         await asyncio.gather(*jobs)
     finally:
         parser.shutdown()
-        writer.shutdown(wait=True)
         db.conn.close()
     summary.seconds = time.monotonic() - started
     return summary
 
 
 class _Tagging:
-    """The run's taxonomy, loaded and checked on first use (always in the writer thread)."""
+    """The run's taxonomy, loaded and checked once, when the first feed has something new."""
 
-    def __init__(self, db, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
-        self.db, self.taxonomy, self.on_retag_progress, self.summary = db, taxonomy, on_retag_progress, summary
-        self.checked = False
+    def __init__(self, db_path: Path, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
+        self.db_path, self.taxonomy, self.on_retag_progress, self.summary = db_path, taxonomy, on_retag_progress, summary
+        self.preparing: asyncio.Future | None = None
 
-    def ready(self):
-        """The taxonomy to tag with, after re-tagging what an older one tagged."""
+    async def ready(self):
+        """The taxonomy to tag with, after re-tagging what an older one tagged. Feeds that
+        ask meanwhile wait for the same preparation; after a failure the next one tries again."""
+        failed = self.preparing is not None and self.preparing.done() and (
+            self.preparing.cancelled() or self.preparing.exception() is not None
+        )
+        if self.preparing is None or failed:
+            self.preparing = asyncio.ensure_future(asyncio.to_thread(self._prepare))
+        return await asyncio.shield(self.preparing)
+
+    def _prepare(self):
         if self.taxonomy is None:
             from negotiation_watch.store.taxonomy import default_taxonomy
 
             self.taxonomy = default_taxonomy()
             self.summary.taxonomy_problems = list(self.taxonomy.problems)
-        if not self.checked:
-            if needs_retag(self.db, self.taxonomy):
-                retag_all(self.db, self.taxonomy, self.on_retag_progress)
-            self.checked = True
+        db = store_db.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
+        try:
+            if needs_retag(db, self.taxonomy):
+                retag_all(db, self.taxonomy, self.on_retag_progress)
+        finally:
+            db.conn.close()
         return self.taxonomy
 
 
@@ -140,12 +155,6 @@ async def _room_for_more(jobs: list[asyncio.Future]) -> None:
         await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
 
 
-async def _in(executor, fn, *args, **kwargs):
-    """Run fn in `executor` without blocking the event loop."""
-    loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(executor, lambda: fn(*args, **kwargs))
-
-
 @dataclass
 class _Run:
     """The state one run shares between its feeds."""
@@ -153,7 +162,6 @@ class _Run:
     db: sqlite_utils.Database
     db_path: Path
     tagging: _Tagging
-    writer: ThreadPoolExecutor
     parser: _ParserPool
     summary: FetchSummary
     on_feed_done: Callable[[FeedDone], None] | None
@@ -166,10 +174,10 @@ class _Run:
             if outcome.status == FETCHED and outcome.body is not None:
                 result, title = await self.store(outcome, feed)
             else:
-                await _in(self.writer, _save_feed_columns, self.db, feed["id"], outcome.feed_updates)
+                _save_feed_columns(self.db, feed["id"], outcome.feed_updates)
         except _FeedFailed as failure:
             error, status = str(failure), "error"
-            await self.record_failure(outcome, feed, error)
+            self.record_failure(outcome, feed, error)
         except store_db.StoreError:  # the database's disk failed: every other feed would too
             raise
         except Exception as exc:  # recording the fetch itself failed (database trouble)
@@ -182,16 +190,16 @@ class _Run:
         """Parse in the pool, then ingest with the fetch's validators in the same transaction;
         returns what was stored and the feed's (possibly new) title."""
         try:
-            taxonomy = await _in(self.writer, self.tagging.ready)
+            taxonomy = await self.tagging.ready()
         except Exception as exc:
             raise _FeedFailed(f"could not prepare the taxonomy: {_describe(exc)}") from exc
         try:
-            known = await _in(self.writer, stored_hashes, self.db, feed["id"])
+            known = stored_hashes(self.db, feed["id"])
             tagged = await self.parser.parse(taxonomy, outcome.body, outcome.headers, outcome.final_url, known)
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            result = await _in(self.writer, self.ingest, feed["id"], tagged, outcome.feed_updates)
+            result = ingest(self.db, feed["id"], tagged.parsed, taxonomy, feed_updates=outcome.feed_updates, tags=tagged.tags)
         except sqlite3.OperationalError as exc:
             if any(words in str(exc) for words in _DISK_TROUBLE):
                 raise store_db.explain_error(self.db_path, exc) from exc
@@ -200,14 +208,10 @@ class _Run:
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         return result, tagged.parsed.title or feed.get("title")
 
-    def ingest(self, feed_id: int, tagged: TaggedFeed, feed_updates: dict) -> IngestResult:
-        taxonomy = self.tagging.ready()
-        return ingest(self.db, feed_id, tagged.parsed, taxonomy, feed_updates=feed_updates, tags=tagged.tags)
-
-    async def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
+    def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""
         try:
-            await _in(self.writer, _save_feed_columns, self.db, feed["id"], _failure_columns(outcome, feed, message))
+            _save_feed_columns(self.db, feed["id"], _failure_columns(outcome, feed, message))
         except Exception:  # noqa: BLE001 (the database is failing; the message already reaches the user)
             pass
 
