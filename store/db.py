@@ -165,10 +165,11 @@ def utc_now() -> datetime:
 
 
 def to_iso(moment: datetime) -> str:
-    """UTC ISO-8601 with a Z, to the second: the one time format stored."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """UTC ISO-8601 with a Z, to the second: the one time format stored (naive means UTC)."""
+    if moment.tzinfo is not None and moment.tzinfo is not timezone.utc:
+        moment = moment.astimezone(timezone.utc)
+    # isoformat, not strftime: always four-digit years (sortable, readable by from_iso), faster
+    return moment.replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def from_iso(text: str | None) -> datetime | None:
