@@ -13,6 +13,7 @@ import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -41,8 +42,10 @@ class ParseError(Exception):
     """The body is not a feed at all; the message says so for the feed's health line."""
 
 
-@dataclass
-class Entry:
+class Entry(NamedTuple):
+    """One item of a feed, as stored. A named tuple: cheap to make, and to send between
+    processes by the tens of thousands (a dataclass pickled at twice the cost)."""
+
     guid: str
     url: str | None
     title: str
