@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import os
 import random
 import shutil
@@ -189,9 +190,12 @@ def _read_back(file) -> str:
 
 
 class _TreeSampler:
-    """Samples a process and its descendants every 20 ms: peak summed PSS, and each
-    process's last seen CPU time (worker processes are not the command's children, so
-    its rusage alone would miss them)."""
+    """Samples a process and its descendants: each process's last seen CPU time every
+    20 ms (worker processes are not the command's children, so its rusage alone would miss
+    them), and every 100 ms the tree's processes and its peak summed PSS. The sampling is
+    kept light: it runs beside the measured command on the same cores, and reading PSS
+    walks a process's page tables (a scan every 20 ms slowed a multi-process command by
+    5-10%, a single-process one less)."""
 
     def __init__(self, root: int) -> None:
         self.root, self.peak_kb, self.ticks = root, 0, {}
@@ -200,9 +204,13 @@ class _TreeSampler:
         self.thread.start()
 
     def _run(self) -> None:
-        while not self.done.is_set():
-            pids = _descendants(self.root)
-            self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in pids))
+        pids: list[int] = []
+        for turn in itertools.count():
+            if self.done.is_set():
+                break
+            if turn % 5 == 0:
+                pids = _descendants(self.root)
+                self.peak_kb = max(self.peak_kb, sum(_pss_kb(pid) for pid in pids))
             for pid in pids:
                 self.ticks[pid] = max(self.ticks.get(pid, 0), _cpu_ticks(pid))
             time.sleep(0.02)
