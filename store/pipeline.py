@@ -249,8 +249,9 @@ def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -
 
 class _ParserPool:
     """Worker processes that parse and tag (CPU-bound work, spread over the cores),
-    started on first use so a run with nothing new never pays for them; replaced if a
-    worker dies."""
+    started on first use so a run with nothing new never pays for them (only for the
+    fork server, started early: a process importing the parser, beside the fetching);
+    replaced if a worker dies."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
