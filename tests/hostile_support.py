@@ -154,6 +154,24 @@ def _temp(kind: str) -> str:
     return path
 
 
+def descendants(root: int) -> list[int]:
+    """Every process under `root` (children, their children...), read from /proc."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+    found, queue = [], [root]
+    while queue:
+        for child in children.get(queue.pop(), []):
+            found.append(child)
+            queue.append(child)
+    return found
+
+
 class PeakWatcher:
     """Samples /proc every 20 ms for the process tree under `root` and keeps each
     process's VmHWM (its own high-water mark, so a sample between peaks still sees it)."""
@@ -173,26 +191,9 @@ class PeakWatcher:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            for pid in self._tree():
+            for pid in [self.root, *descendants(self.root)]:
                 self._sample(pid)
             self._stop.wait(0.02)
-
-    def _tree(self) -> list[int]:
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                ppid = int(stat.rsplit(")", 1)[1].split()[1])
-                children.setdefault(ppid, []).append(int(entry))
-        found, queue = [], [self.root]
-        while queue:
-            pid = queue.pop()
-            found.append(pid)
-            queue.extend(children.get(pid, []))
-        return found
 
     def _sample(self, pid: int) -> None:
         try:

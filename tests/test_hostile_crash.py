@@ -5,7 +5,6 @@ behind, and one more fetch completes the work."""
 
 from __future__ import annotations
 
-import os
 import random
 import signal
 import sqlite3
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hostile_support import CLI, HostileServer, body_handler, query
+from hostile_support import CLI, HostileServer, body_handler, descendants, query
 from negotiation_watch.store import db as store
 
 FEEDS = 60
@@ -57,24 +56,6 @@ def changing_feeds():
     server = HostileServer().start()
     yield ChangingFeeds(server)
     server.stop()
-
-
-def descendants(root: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-    found, queue = set(), [root]
-    while queue:
-        pid = queue.pop()
-        for child in children.get(pid, []):
-            found.add(child)
-            queue.append(child)
-    return found
 
 
 def alive(pid: int) -> bool:
