@@ -13,6 +13,11 @@ import tempfile
 from pathlib import Path
 
 
+# Files of one kind kept: several, so taxonomies used side by side (tests, two configs) do
+# not evict each other's.
+KEPT_FILES = 3
+
+
 def cache_file(name: str) -> Path:
     from negotiation_watch.config import cache_dir
 
@@ -29,8 +34,8 @@ def read_pickle(path: Path, kind: type):
     return value if isinstance(value, kind) else None
 
 
-def write_pickle(path: Path, value, keep: int) -> None:
-    """Write atomically, then keep only the `keep` newest files of the same kind (named
+def write_pickle(path: Path, value) -> None:
+    """Write atomically, then keep only the KEPT_FILES newest files of the same kind (named
     alike up to the first "-"); a read-only or full disk only costs the next start a rebuild."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +49,7 @@ def write_pickle(path: Path, value, keep: int) -> None:
     except OSError:
         Path(tmp).unlink(missing_ok=True)
         return
-    _prune(path.parent, path.name.split("-")[0] + "-*" + path.suffix, keep)
+    _prune(path.parent, path.name.split("-")[0] + "-*" + path.suffix, KEPT_FILES)
 
 
 def _prune(folder: Path, pattern: str, keep: int) -> None:

@@ -226,9 +226,6 @@ def _words_re(words: list[str]) -> re.Pattern | None:
     return re.compile("(?<![^ ])(?:" + "|".join(re.escape(w) for w in folded) + ")(?![^ ])")
 
 
-KEPT_CACHES = 3  # several, so taxonomies used side by side (tests, two configs) do not evict each other
-
-
 def _cache_path(version: str) -> Path:
     """Keyed by the data's version and by this code, so a pickle never outlives its classes."""
     return cache_file(f"matcher-{version}-{_code_hash()}.pickle")
@@ -250,4 +247,4 @@ def _read_cache(path: Path, version: str) -> Matcher | None:
 
 
 def _write_cache(path: Path, matcher: Matcher) -> None:
-    write_pickle(path, matcher, keep=KEPT_CACHES)
+    write_pickle(path, matcher)

@@ -178,11 +178,8 @@ def default_taxonomy() -> Taxonomy:
         for file, text in zip(files, texts):
             loader.read_text(file, text)  # the very text hashed: an edit meanwhile makes another key
         taxonomy = loader.build()
-        write_pickle(cached, taxonomy, keep=KEPT_CACHES)
+        write_pickle(cached, taxonomy)
     return taxonomy
-
-
-KEPT_CACHES = 3
 
 
 def _toml_files(paths: tuple[Path | None, ...]) -> list[Path]:

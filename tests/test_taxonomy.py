@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from negotiation_watch.store import matcher as matcher_module
+from negotiation_watch.store.cache import KEPT_FILES
 from negotiation_watch.store.extract import extract
 from negotiation_watch.store.taxonomy import load_taxonomy, load_taxonomy_paths
 from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
@@ -158,7 +159,7 @@ def test_old_matcher_caches_are_pruned(tmp_path, isolated_cache):  # noqa: F811
     matcher_module._cache_path(tax.version).unlink(missing_ok=True)
     matcher_module.matcher_for(tax)
     left = sorted(p.name for p in isolated_cache.glob("matcher-*.pickle"))
-    assert len(left) == matcher_module.KEPT_CACHES
+    assert len(left) == KEPT_FILES
     assert matcher_module._cache_path(tax.version).name in left
     assert not {"matcher-old0.pickle", "matcher-old1.pickle", "matcher-old2.pickle"} & set(left)
 
