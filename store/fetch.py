@@ -35,9 +35,11 @@ from urllib.request import url2pathname
 # here. A None entry makes that optional import fail at once, as when they are missing.
 sys.modules.setdefault("httpx._main", None)
 
+import httpcore  # noqa: E402
 import httpx  # noqa: E402 (the line above must come first)
 
 from negotiation_watch import USER_AGENT
+from negotiation_watch.store.asyncio_network import AsyncioBackend
 from negotiation_watch.store.clean import one_line
 from negotiation_watch.store.db import to_iso, utc_now
 from negotiation_watch.store.urls import InvalidURL, feed_url
@@ -166,9 +168,26 @@ def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
-        limits=httpx.Limits(max_connections=None, max_keepalive_connections=limits.concurrency),
+        transport=_transport(limits),
         follow_redirects=False,
     )
+
+
+def _transport(limits: FetchLimits) -> httpx.AsyncHTTPTransport:
+    """httpx's transport with its connection pool on asyncio_network's backend (anyio's
+    costs a third of a 304's CPU). Proxies from the environment get httpx's own transports."""
+    ssl_context = httpx.create_ssl_context()
+    transport = httpx.AsyncHTTPTransport(verify=ssl_context)
+    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
+        # httpx has no parameter for the backend; a future httpx without this attribute
+        # keeps its own pool, which is slower but just as correct.
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=None,
+            max_keepalive_connections=limits.concurrency,
+            network_backend=AsyncioBackend(),
+        )
+    return transport
 
 
 async def fetch_feed(
