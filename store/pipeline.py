@@ -98,7 +98,7 @@ async def run_fetch(
     parser = _ParserPool()
     try:
         feeds = store_db.due_feeds(db, force=force)
-        if feeds:
+        if any(feed.get("body_hash") is None for feed in feeds):  # never read before: will be parsed
             parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
         tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary)
@@ -189,6 +189,7 @@ class _Run:
     async def store(self, outcome: FetchOutcome, feed: dict) -> tuple[IngestResult, str | None]:
         """Parse in the pool, then ingest with the fetch's validators in the same transaction;
         returns what was stored and the feed's (possibly new) title."""
+        self.parser.start_server()  # its imports overlap the taxonomy's loading
         try:
             taxonomy = await self.tagging.ready()
         except Exception as exc:
@@ -249,9 +250,10 @@ def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -
 
 class _ParserPool:
     """Worker processes that parse and tag (CPU-bound work, spread over the cores),
-    started on first use so a run with nothing new never pays for them (only for the
-    fork server, started early: a process importing the parser, beside the fetching);
-    replaced if a worker dies."""
+    started on first use so a run with nothing new never pays for them; replaced if a
+    worker dies. The fork server they come from starts as soon as a feed is sure to need
+    parsing (one never read before), so its imports overlap the downloads; a run of feeds
+    read before starts it only when one of them changed."""
 
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
@@ -271,8 +273,8 @@ class _ParserPool:
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
 
     def start_server(self) -> None:
-        """Start the process workers are forked from, if this system has one, so that it
-        imports the parser while the first feeds download instead of after (~0.3 s)."""
+        """Start the process workers are forked from, if this system has one and it is not
+        running yet, so that it imports the parser (~0.3 s) before the first parse."""
         context = _context()
         if context.get_start_method() == "forkserver":
             from multiprocessing import forkserver
