@@ -165,29 +165,35 @@ class _Response:
 
 def make_client(limits: FetchLimits) -> httpx.AsyncClient:
     """The one HTTP client of a run; redirects are followed by hand to see every hop."""
-    return httpx.AsyncClient(
+    ssl_context = httpx.create_ssl_context()  # certifi's authorities, or SSL_CERT_FILE / SSL_CERT_DIR
+    client = httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
-        transport=_transport(limits),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=limits.concurrency),
+        verify=ssl_context,
         follow_redirects=False,
     )
+    _use_asyncio_network(client, ssl_context, limits)
+    return client
 
 
-def _transport(limits: FetchLimits) -> httpx.AsyncHTTPTransport:
-    """httpx's transport with its connection pool on asyncio_network's backend (anyio's
-    costs a third of a 304's CPU). Proxies from the environment get httpx's own transports."""
-    ssl_context = httpx.create_ssl_context()
-    transport = httpx.AsyncHTTPTransport(verify=ssl_context)
-    if isinstance(getattr(transport, "_pool", None), httpcore.AsyncConnectionPool):
-        # httpx has no parameter for the backend; a future httpx without this attribute
-        # keeps its own pool, which is slower but just as correct.
+def _use_asyncio_network(client: httpx.AsyncClient, ssl_context, limits: FetchLimits) -> None:
+    """Put the client's direct connections on asyncio_network's backend (anyio's costs a
+    third of a 304's CPU); those through a proxy from the environment keep httpx's own.
+
+    httpx has no parameter for a backend, so the pool of its default transport is
+    replaced; should a later httpx lay that out otherwise, the client keeps its own pool,
+    slower but just as correct (and a test fails, to say so)."""
+    transport = getattr(client, "_transport", None)
+    if isinstance(transport, httpx.AsyncHTTPTransport) and isinstance(
+        getattr(transport, "_pool", None), httpcore.AsyncConnectionPool
+    ):
         transport._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=None,
             max_keepalive_connections=limits.concurrency,
             network_backend=AsyncioBackend(),
         )
-    return transport
 
 
 async def fetch_feed(

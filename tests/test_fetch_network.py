@@ -13,6 +13,7 @@ import time
 import pytest
 import trustme
 
+from negotiation_watch.store.asyncio_network import AsyncioBackend
 from negotiation_watch.store.fetch import ERROR, FETCHED, FetchLimits, HostGate, fetch_feed, fetch_many, make_client
 
 FAST = dict(connect_timeout=1.0, total_timeout=2.0)
@@ -102,6 +103,30 @@ def server_context(ca: trustme.CA):
 async def fetch_all(urls: list[str], **limit_values):
     limits = FetchLimits(**{**FAST, **limit_values})
     return [outcome async for outcome in fetch_many([feed_row(url, n) for n, url in enumerate(urls, 1)], limits)]
+
+
+async def test_direct_connections_use_the_asyncio_backend():
+    """The speed of a run of 304s depends on it: a later httpx that moves its pool fails here."""
+    async with make_client(FetchLimits()) as client:
+        assert isinstance(client._transport._pool._network_backend, AsyncioBackend)
+
+
+async def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch):
+    seen = []
+
+    async def proxy(reader, writer):
+        seen.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
+        writer.write(answer(BODY, keep_alive=False))
+        await writer.drain()
+
+    server = Server(proxy)
+    async with server.running() as proxy_url:
+        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        (outcome,) = await fetch_all(["http://feeds.example/wire.xml"])
+    assert (outcome.status, outcome.body) == (FETCHED, BODY)
+    assert seen == [b"GET http://feeds.example/wire.xml HTTP/1.1"]
 
 
 async def test_https_feed_is_read_when_its_certificate_is_trusted(authority):
