@@ -160,6 +160,17 @@ async def test_a_tls_handshake_that_never_comes_ends_at_the_connect_deadline(aut
     assert time.monotonic() - started < 3
 
 
+async def two_fetches_apart(base: str):
+    """Two feeds of one server through one client, with a pause between in which the
+    first connection sits idle in the pool (and the server may do something to it)."""
+    limits = FetchLimits(**FAST)
+    async with make_client(limits) as client:
+        first = await fetch_feed(client, feed_row(f"{base}/a.xml"), limits, HostGate(limits))
+        await asyncio.sleep(0.1)
+        second = await fetch_feed(client, feed_row(f"{base}/b.xml", 2), limits, HostGate(limits))
+    return first, second
+
+
 async def test_a_connection_the_server_closed_while_idle_is_not_reused():
     async def hang_up(writer):
         writer.close()  # right after the answer, as a server whose keep-alive ran out
@@ -167,11 +178,7 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused():
 
     server = Server(keep_alive_answers(then=hang_up))
     async with server.running() as base:
-        limits = FetchLimits(**FAST)
-        async with make_client(limits) as client:
-            first = await fetch_feed(client, feed_row(f"{base}/a.xml"), limits, HostGate(limits))
-            await asyncio.sleep(0.1)  # the hang-up reaches the client while the connection is idle
-            second = await fetch_feed(client, feed_row(f"{base}/b.xml", 2), limits, HostGate(limits))
+        first, second = await two_fetches_apart(base)
     assert (first.status, second.status) == (FETCHED, FETCHED), second.error
     assert server.connections == 2
 
@@ -185,11 +192,7 @@ async def test_bytes_sent_on_an_idle_connection_retire_it():
 
     server = Server(keep_alive_answers(then=chatter))
     async with server.running() as base:
-        limits = FetchLimits(**FAST)
-        async with make_client(limits) as client:
-            first = await fetch_feed(client, feed_row(f"{base}/a.xml"), limits, HostGate(limits))
-            await asyncio.sleep(0.1)
-            second = await fetch_feed(client, feed_row(f"{base}/b.xml", 2), limits, HostGate(limits))
+        first, second = await two_fetches_apart(base)
     assert (first.status, second.status) == (FETCHED, FETCHED), second.error
     assert second.body == BODY
     assert server.connections == 2
@@ -197,7 +200,7 @@ async def test_bytes_sent_on_an_idle_connection_retire_it():
 
 @pytest.mark.parametrize("scheme", ["http", "https"])
 async def test_a_large_body_arrives_intact(authority, scheme):
-    body = os.urandom(3_000_000)  # more than the buffer that pauses reading, many times over
+    body = os.urandom(3_000_000)  # many reads' worth, taken as fast as they come
     server = Server(keep_alive_answers(body), ssl=server_context(authority) if scheme == "https" else None)
     async with server.running(scheme) as base:
         limits = FetchLimits(**FAST)
