@@ -18,6 +18,8 @@ import httpcore
 _PAUSE_AT = 256 * 1024  # unread bytes held before the socket stops being read
 _RESUME_AT = 64 * 1024
 _HAPPY_EYEBALLS_DELAY = 0.25  # RFC 8305's recommended head start for the first address family
+# httpcore's extra-info keys -> asyncio's ("is_readable" is answered from the buffer)
+_EXTRA_INFO = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername", "socket": "socket"}
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):
@@ -47,17 +49,17 @@ class AsyncioBackend(httpcore.AsyncNetworkBackend):
             raise httpcore.ConnectError(str(exc)) from exc
         for option in socket_options or ():
             transport.get_extra_info("socket").setsockopt(*option)
-        return AsyncioStream(transport, incoming)
+        return AsyncioStream(incoming)
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
 
 
 class AsyncioStream(httpcore.AsyncNetworkStream):
-    """One connection as httpcore reads and writes it."""
+    """One connection as httpcore reads and writes it, through its _Incoming's transport
+    (the TCP one, then the TLS one on top once start_tls has run)."""
 
-    def __init__(self, transport: asyncio.Transport, incoming: _Incoming) -> None:
-        self._transport = transport
+    def __init__(self, incoming: _Incoming) -> None:
         self._incoming = incoming
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -77,38 +79,37 @@ class AsyncioStream(httpcore.AsyncNetworkStream):
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         # Only requests are written: a few hundred bytes of headers, which asyncio's write
         # buffer takes whole, so there is never a drain to wait for.
-        if self._transport.is_closing():
+        transport = self._incoming.transport
+        if transport.is_closing():
             raise httpcore.WriteError(str(self._incoming.error or "the connection is closed"))
-        self._transport.write(buffer)
+        transport.write(buffer)
 
     async def aclose(self) -> None:
         # Nothing is left to send once httpcore closes; abort skips TLS's close_notify
         # exchange, which a server that stopped answering would hold open for 30 s.
-        self._transport.abort()
+        self._incoming.transport.abort()
 
     async def start_tls(
         self, ssl_context: ssl.SSLContext, server_hostname: str | None = None, timeout: float | None = None
     ) -> AsyncioStream:
+        incoming = self._incoming
         loop = asyncio.get_running_loop()
         try:
             async with asyncio.timeout(timeout):
-                transport = await loop.start_tls(
-                    self._transport, self._incoming, ssl_context, server_hostname=server_hostname
-                )
+                tls = await loop.start_tls(incoming.transport, incoming, ssl_context, server_hostname=server_hostname)
         except TimeoutError as exc:
-            self._transport.abort()
+            incoming.transport.abort()
             raise httpcore.ConnectTimeout(str(exc)) from exc
         except (OSError, ssl.SSLError) as exc:  # a failed certificate check is an SSLError
-            self._transport.abort()
+            incoming.transport.abort()
             raise httpcore.ConnectError(str(exc)) from exc
-        self._incoming.transport = transport  # reading is paused and resumed on the TLS layer now
-        return AsyncioStream(transport, self._incoming)
+        incoming.transport = tls  # written, read, paused and closed through the TLS layer now
+        return self
 
     def get_extra_info(self, info: str):
         if info == "is_readable":  # httpcore's test of an idle connection: did the server speak or hang up?
             return bool(self._incoming.buffer) or self._incoming.ended
-        names = {"ssl_object": "ssl_object", "client_addr": "sockname", "server_addr": "peername", "socket": "socket"}
-        return self._transport.get_extra_info(names[info]) if info in names else None
+        return self._incoming.transport.get_extra_info(_EXTRA_INFO[info]) if info in _EXTRA_INFO else None
 
 
 class _Incoming(asyncio.Protocol):
