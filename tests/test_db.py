@@ -265,33 +265,47 @@ def _counted(db):
     return sorted((c.kind, c.tag_id, c.articles, c.unread) for c in store.tag_counts(db))
 
 
-def test_tag_totals_follow_every_kind_of_change(db_path):
+def _churn(db, seed: int, days: list[str], edit, check) -> None:
+    """300 random changes, each in its own transaction and checked by `check()` after it:
+    new articles with up to four tags (repeated evidence of one tag counts once),
+    re-tags, `edit(conn, rng, article)` and deletions; then a feed removed with its articles."""
     import random
 
-    rng = random.Random(5)
-    db = store.connect(db_path)
+    rng = random.Random(seed)
     feeds = [store.add_feed(db, f"https://example.org/{n}")[0] for n in range(3)]
     ids = []
     for step in range(300):
         action = rng.random()
         with store.write_transaction(db) as conn:
-            if action < 0.45 or not ids:
-                article = _article(conn, rng.choice(feeds), f"g{step}", "t", "2025-01-01T00:00:00Z")
-                for _ in range(rng.randint(0, 4)):  # repeated evidence of one tag counts once
+            if action < 0.4 or not ids:
+                article = _article(conn, rng.choice(feeds), f"g{step}", "t", rng.choice(days))
+                for _ in range(rng.randint(0, 4)):
                     _tag(conn, article, rng.choice(["party", "track"]), rng.choice("ABC"), start=rng.randint(0, 9))
                 ids.append(article)
-            elif action < 0.6:  # re-tagging replaces an article's tags
+            elif action < 0.55:  # re-tagging replaces an article's tags
                 article = rng.choice(ids)
                 conn.execute("DELETE FROM tags WHERE article_id = ?", (article,))
                 _tag(conn, article, "party", rng.choice("ABCD"))
-            elif action < 0.9:
-                conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (rng.randint(0, 1), rng.choice(ids)))
+            elif action < 0.85:
+                edit(conn, rng, rng.choice(ids))
             else:
                 article = ids.pop(rng.randrange(len(ids)))
                 conn.execute("DELETE FROM articles WHERE id = ?", (article,))
-        assert _counted(db) == _recounted(db), f"step {step}"
+        check(f"step {step}")
     store.remove_feed(db, feeds[0])
-    assert _counted(db) == _recounted(db)
+    check("feed removed")
+
+
+def test_tag_totals_follow_every_kind_of_change(db_path):
+    db = store.connect(db_path)
+
+    def read_or_unread(conn, rng, article):
+        conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (rng.randint(0, 1), article))
+
+    def check(when):
+        assert _counted(db) == _recounted(db), when
+
+    _churn(db, 5, ["2025-01-01T00:00:00Z"], read_or_unread, check)
 
 
 def _days_recounted(db):
@@ -309,33 +323,16 @@ def _days_counted(db):
 
 
 def test_tag_days_follow_every_kind_of_change(db_path):
-    import random
-
-    rng = random.Random(11)
     db = store.connect(db_path)
-    feeds = [store.add_feed(db, f"https://example.org/{n}")[0] for n in range(3)]
     days = ["2025-01-01T09:00:00Z", "2025-01-01T23:59:59Z", "2025-01-02T00:00:00Z", "2025-01-05T12:00:00Z"]
-    ids = []
-    for step in range(300):
-        action = rng.random()
-        with store.write_transaction(db) as conn:
-            if action < 0.4 or not ids:
-                article = _article(conn, rng.choice(feeds), f"g{step}", "t", rng.choice(days))
-                for _ in range(rng.randint(0, 4)):
-                    _tag(conn, article, rng.choice(["party", "track"]), rng.choice("ABC"), start=rng.randint(0, 9))
-                ids.append(article)
-            elif action < 0.55:
-                article = rng.choice(ids)
-                conn.execute("DELETE FROM tags WHERE article_id = ?", (article,))
-                _tag(conn, article, "party", rng.choice("ABCD"))
-            elif action < 0.8:  # a feed gives a date (or a new one) for a stored article
-                conn.execute("UPDATE articles SET published = ? WHERE id = ?", (rng.choice(days), rng.choice(ids)))
-            else:
-                article = ids.pop(rng.randrange(len(ids)))
-                conn.execute("DELETE FROM articles WHERE id = ?", (article,))
-        assert _days_counted(db) == _days_recounted(db), f"step {step}"
-    store.remove_feed(db, feeds[0])
-    assert _days_counted(db) == _days_recounted(db)
+
+    def redate(conn, rng, article):  # a feed gives a date (or a new one) for a stored article
+        conn.execute("UPDATE articles SET published = ? WHERE id = ?", (rng.choice(days), article))
+
+    def check(when):
+        assert _days_counted(db) == _days_recounted(db), when
+
+    _churn(db, 11, days, redate, check)
     end = date(2025, 1, 5)
     by_tag = store.daily_counts_all(db, days=5, end=end)
     for kind, tag_id in by_tag:
