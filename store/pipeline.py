@@ -9,6 +9,7 @@ and a crash never leaves half a feed stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import os
 import sqlite3
@@ -103,11 +104,15 @@ async def run_fetch(
         by_id = {feed["id"]: feed for feed in feeds}
         tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary)
         run = _Run(db, Path(db_path), tagging, parser, summary, on_feed_done)
-        jobs = []
-        async for outcome in fetch_many(feeds, limits):
-            jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
-            await _room_for_more(jobs)
-        await asyncio.gather(*jobs)
+        jobs: list[asyncio.Future] = []
+        try:
+            async with contextlib.aclosing(fetch_many(feeds, limits)) as outcomes:
+                async for outcome in outcomes:
+                    jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
+                    await _room_for_more(jobs)
+            await asyncio.gather(*jobs)
+        finally:
+            await _stop(jobs)
     finally:
         parser.shutdown()
         db.conn.close()
@@ -145,6 +150,16 @@ class _Tagging:
         finally:
             db.conn.close()
         return self.taxonomy
+
+
+async def _stop(jobs: list[asyncio.Future]) -> None:
+    """Cancel the feeds still being parsed or stored and wait until they have stopped:
+    on Ctrl-C or an error, one woken by its parse result would otherwise go on to store
+    into the database closed under it. A feed stopped this way keeps its old validators,
+    so the next run fetches it again."""
+    for job in jobs:
+        job.cancel()
+    await asyncio.gather(*jobs, return_exceptions=True)
 
 
 async def _room_for_more(jobs: list[asyncio.Future]) -> None:

@@ -1,5 +1,6 @@
 """`negotiation-watch fetch` and `retag` end to end: real CLI, loopback feeds, real SQLite files."""
 
+import asyncio
 import hashlib
 import os
 import re
@@ -272,3 +273,33 @@ async def test_run_fetch_reports_each_feed_as_it_finishes(db_path, feeds):
     )
     assert by_id[bad_id].url == bad and "404" in by_id[bad_id].error and by_id[bad_id].new == 0
     assert (summary.feeds_ok, summary.feeds_failed, summary.new_articles) == (1, 1, 4)
+
+
+async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_database(db_path, feeds):
+    """Ctrl-C (the run's task cancelled) while feeds wait for the parser: when the run has
+    ended nothing of it is left running, so no feed wakes up to store into the closed
+    database; each feed is stored whole or left to be fetched again."""
+    from negotiation_watch.store.fetch import FetchLimits
+    from negotiation_watch.store.pipeline import run_fetch
+
+    ids = add(db_path, *(feeds.serve(f"/w{n}.xml", wire(n, 30)) for n in range(24)))
+    done = []
+
+    def first_done_cancels(feed_done):
+        done.append(feed_done)
+        if len(done) == 1:
+            run.cancel()
+
+    run = asyncio.ensure_future(run_fetch(db_path, limits=FetchLimits(), on_feed_done=first_done_cancels))
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert asyncio.all_tasks() == {asyncio.current_task()}
+    await asyncio.sleep(0.3)  # what a leftover feed would have needed to run
+    assert [d.error for d in done if d.error] == []
+    stored = 0
+    for feed_id in ids:
+        row = read(db_path, lambda database, i: database["feeds"].get(i), feed_id)
+        count = read(db_path, lambda database, i: database["articles"].count_where("feed_id = ?", [i]), feed_id)
+        assert (count, row["etag"] is None, row["last_status"]) in ((30, False, "fetched"), (0, True, None)), row
+        stored += count == 30
+    assert 1 <= stored < len(ids)
