@@ -20,6 +20,8 @@ from negotiation_watch.store import db as store_db
 # store.tagging (the parser and extractor) loads on first use, so a run where every feed
 # is unchanged never imports feedparser or the matcher.
 if TYPE_CHECKING:
+    import threading
+
     from negotiation_watch.store.parse import Entry, ParsedFeed
     from negotiation_watch.store.tagging import TagRow
 
@@ -184,13 +186,22 @@ def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
 
 
 def retag_all(
-    db: sqlite_utils.Database, taxonomy, progress: Callable[[int, int], None] | None = None
+    db: sqlite_utils.Database,
+    taxonomy,
+    progress: Callable[[int, int], None] | None = None,
+    stop: threading.Event | None = None,
 ) -> int:
     """Re-tag every stored article with `taxonomy`, RETAG_BATCH at a time (one transaction
-    each, so readers and fetchers get their turn); returns how many were re-tagged."""
+    each, so readers and fetchers get their turn); returns how many were re-tagged.
+
+    When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
+    applied, so the next run re-tags again (minutes at a million articles: quitting must
+    not wait for that)."""
     total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
     done, last_id = 0, 0
     while True:
+        if stop is not None and stop.is_set():
+            return done
         batch = db.conn.execute(
             "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
             "ORDER BY id LIMIT ?",

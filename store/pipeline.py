@@ -13,6 +13,7 @@ import contextlib
 import multiprocessing
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
@@ -113,6 +114,7 @@ async def run_fetch(
             await asyncio.gather(*jobs)
         finally:
             await _stop(jobs)
+            await tagging.close()
     finally:
         parser.shutdown()
         db.conn.close()
@@ -126,6 +128,7 @@ class _Tagging:
     def __init__(self, db_path: Path, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
         self.db_path, self.taxonomy, self.on_retag_progress, self.summary = db_path, taxonomy, on_retag_progress, summary
         self.preparing: asyncio.Future | None = None
+        self.stopping = threading.Event()
 
     async def ready(self):
         """The taxonomy to tag with, after re-tagging what an older one tagged. Feeds that
@@ -137,6 +140,13 @@ class _Tagging:
             self.preparing = asyncio.ensure_future(asyncio.to_thread(self._prepare))
         return await asyncio.shield(self.preparing)
 
+    async def close(self) -> None:
+        """Stop a re-tag still running (after its batch) and wait for its thread: the run's
+        work must not outlive the run."""
+        self.stopping.set()
+        if self.preparing is not None:
+            await asyncio.wait([self.preparing])
+
     def _prepare(self):
         if self.taxonomy is None:
             from negotiation_watch.store.taxonomy import default_taxonomy
@@ -146,7 +156,7 @@ class _Tagging:
         db = store_db.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
         try:
             if needs_retag(db, self.taxonomy):
-                retag_all(db, self.taxonomy, self.on_retag_progress)
+                retag_all(db, self.taxonomy, self.on_retag_progress, self.stopping)
         finally:
             db.conn.close()
         return self.taxonomy

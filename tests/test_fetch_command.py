@@ -206,6 +206,41 @@ def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
     assert tagged == 4  # the three old articles were re-tagged, the new one tagged
 
 
+async def test_a_cancelled_run_stops_its_retag_between_batches(db_path, feeds, monkeypatch):
+    """Quitting or Ctrl-C during a long re-tag: the run ends after the batch in hand, its
+    thread with it, and the next run re-tags again."""
+    from negotiation_watch.store import ingest as ingest_module
+    from negotiation_watch.store.fetch import FetchLimits
+    from negotiation_watch.store.pipeline import run_fetch
+
+    add(db_path, feeds.serve("/w.xml", wire(5, 40)))
+    await run_fetch(db_path, limits=FetchLimits())
+    database = store.connect(db_path)
+    store.set_meta(database, "taxonomy_version", "an-older-taxonomy")
+    database.conn.close()
+    feeds.bodies["/w.xml"] = wire(5, 41)
+    monkeypatch.setattr(ingest_module, "RETAG_BATCH", 4)
+    loop = asyncio.get_running_loop()
+    seen = []
+
+    def first_batch_cancels(done, total):
+        seen.append(done)
+        if len(seen) == 1:
+            loop.call_soon_threadsafe(run.cancel)
+
+    run = asyncio.ensure_future(
+        run_fetch(db_path, limits=FetchLimits(), force=True, on_retag_progress=first_batch_cancels)
+    )
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    batches = len(seen)
+    await asyncio.sleep(0.3)
+    assert len(seen) == batches, "the re-tag went on after the run ended"
+    assert seen[-1] < 40
+    assert read(db_path, store.get_meta, "taxonomy_version") == "an-older-taxonomy"
+    assert read(db_path, lambda d: d["articles"].count) == 40  # the changed feed waits for the next run
+
+
 def test_two_fetch_processes_at_once_store_everything_once(db_path, feeds):
     urls = [feeds.serve(f"/w{n}.xml", wire(n, 10)) for n in range(12)]
     add(db_path, *urls)

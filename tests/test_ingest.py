@@ -1,6 +1,7 @@
 """ingest, retag_all and needs_retag on real SQLite files with the real extractor."""
 
 import sqlite3
+import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -183,6 +184,25 @@ def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
     assert retag_all(db, taxonomy, lambda done, total: seen.append(done)) == 4
     assert seen == [2, 4]
     assert count(db, "SELECT count(*) FROM tags") == tags
+
+
+def test_a_stopped_retag_ends_after_its_batch_and_leaves_the_taxonomy_to_apply(db, feed_id, taxonomy, monkeypatch):
+    """A run that ends (quit, Ctrl-C) stops its re-tag between batches; the taxonomy is not
+    recorded as applied, so the next run re-tags everything again."""
+    from negotiation_watch.store import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "RETAG_BATCH", 2)
+    ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
+    stop = threading.Event()
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        stop.set()
+
+    assert retag_all(db, taxonomy, progress, stop) == 2
+    assert seen == [2] and needs_retag(db, taxonomy)
+    assert retag_all(db, taxonomy) == 4 and not needs_retag(db, taxonomy)
 
 
 def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, db_path):
