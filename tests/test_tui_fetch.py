@@ -1,5 +1,8 @@
 """Fetching from the dashboard: add a feed served on loopback, fetch with r, watch panes fill."""
 
+import asyncio
+import threading
+
 import pytest
 from textual.widgets import Input
 
@@ -10,6 +13,7 @@ from negotiation_watch.tui.widgets.status_line import StatusLine
 
 import tui_fixture
 from feedgen import item, rss
+from hostile_support import HostileServer
 from tui_helpers import dashboard, make_app, panes, titles, wait_until
 
 DATE = "Mon, 02 Mar 2026 14:30:00 GMT"  # half an hour before the frozen clock
@@ -133,3 +137,33 @@ async def test_r_on_the_feeds_screen_refetches_the_selected_feed(fixture_db, htt
         assert len(httpserver.log) == 1
         await pilot.press("escape")
         await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 3, timeout=10)
+
+
+async def test_quitting_during_a_fetch_stops_it_at_once_and_records_nothing_half_done(fixture_db):
+    """q while a feed has not answered: the fetch is cancelled, so its connection closes
+    now (not at the 30 s deadline, which once held the quit for over a minute) and the
+    feed keeps its old state, to be fetched again next time."""
+    server = HostileServer().start()
+    hung_up = threading.Event()
+
+    async def stall(reader, writer):
+        await reader.read()  # returns when the client goes away
+        hung_up.set()
+
+    try:
+        db = store.connect(fixture_db)
+        feed_id, _ = store.add_feed(db, server.route("/stall.xml", stall))
+        before = store.find_feed(db, feed_id)
+        app = make_app(fixture_db)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot)
+            await pilot.press("r")
+            await wait_until(pilot, lambda: server.hits.get("/stall.xml") == 1, timeout=15)
+            await pilot.press("q")
+        assert await asyncio.to_thread(hung_up.wait, 10), "the fetch went on after the app quit"
+        after = store.find_feed(db, feed_id)
+        assert (after["last_status"], after["last_error"], after["last_fetch"]) == (
+            before["last_status"], before["last_error"], before["last_fetch"]
+        )
+    finally:
+        server.stop()
