@@ -13,7 +13,7 @@ from negotiation_watch.tui.widgets.status_line import StatusLine
 
 import tui_fixture
 from feedgen import item, rss
-from hostile_support import HostileServer
+from hostile_support import HostileServer, body_handler
 from tui_helpers import dashboard, make_app, panes, titles, wait_until
 
 DATE = "Mon, 02 Mar 2026 14:30:00 GMT"  # half an hour before the frozen clock
@@ -165,5 +165,40 @@ async def test_quitting_during_a_fetch_stops_it_at_once_and_records_nothing_half
         assert (after["last_status"], after["last_error"], after["last_fetch"]) == (
             before["last_status"], before["last_error"], before["last_fetch"]
         )
+    finally:
+        server.stop()
+
+
+async def test_closing_the_add_dialog_stops_the_check_and_adds_nothing(fixture_db):
+    """Escape while the new address has not answered: the check is cancelled at once (its
+    connection closes) and the feed is not added when the answer would have come."""
+    server = HostileServer().start()
+    answer, answered = threading.Event(), threading.Event()
+    gone_before_the_answer = []
+
+    async def slow_feed(reader, writer):
+        await asyncio.to_thread(answer.wait, 10)
+        gone_before_the_answer.append(reader.at_eof())
+        await body_handler(normandy_feed())(reader, writer)
+        answered.set()
+
+    try:
+        url = server.route("/slow.xml", slow_feed)
+        app = make_app(fixture_db)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await loaded(pilot)
+            await pilot.press("a")
+            await wait_until(pilot, lambda: isinstance(app.screen, AddFeedScreen))
+            app.screen.query_one(Input).value = url
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: server.hits.get("/slow.xml") == 1, timeout=15)
+            await pilot.press("escape")
+            await wait_until(pilot, lambda: app.screen is dashboard(app))
+            await asyncio.sleep(0.2)  # the cancelled check closes its connection
+            answer.set()
+            assert await asyncio.to_thread(answered.wait, 10)
+            assert gone_before_the_answer == [True]
+            await asyncio.sleep(0.5)  # what storing the feed would have taken
+            assert url not in [f["url"] for f in store.list_feeds(store.connect(fixture_db))]
     finally:
         server.stop()

@@ -25,6 +25,7 @@ from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import load_cached_names, load_names
+from negotiation_watch.tui.network_run import NetworkRun
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
@@ -101,7 +102,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._refresh_timer = None
         self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
-        self._stop_fetch: Callable[[], None] | None = None  # cancels the fetch running on its thread
+        self._fetching = NetworkRun()
         self._names_cached = False
 
     def today(self) -> date:
@@ -135,9 +136,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def on_unmount(self) -> None:
         self._stop_polling.set()
-        stop_fetch = self._stop_fetch
-        if stop_fetch is not None:  # quitting must not wait for slow feeds or a long re-tag
-            stop_fetch()
+        self._fetching.close()  # quitting must not wait for slow feeds or a long re-tag
 
     def _check_keymap(self) -> None:
         """Report [keys] entries that name no binding or give a key two jobs (after the
@@ -296,29 +295,15 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.call_from_thread(self._set_progress, 0, total)
             _start_resource_tracker()
             limits = FetchLimits(concurrency=self.settings.concurrency)
-            summary = asyncio.run(self._stoppable(
+            summary = self._fetching.run(
                 run_fetch(self.db_path, limits=limits, force=force,
                           on_feed_done=lambda done: self.post_message(FeedFinished(done)),
                           on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)))
-            ))
+            )
         except asyncio.CancelledError:
             pass  # the app is closing; feeds not stored yet are fetched again next time
         finally:
             self.post_message(FetchEnded(summary))
-
-    async def _stoppable(self, fetch):
-        """Run the fetch as a task the UI thread can cancel (see on_unmount)."""
-        loop, task = asyncio.get_running_loop(), asyncio.current_task()
-
-        def stop() -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing left to stop
-                loop.call_soon_threadsafe(task.cancel)
-
-        self._stop_fetch = stop
-        try:
-            return await fetch
-        finally:
-            self._stop_fetch = None
 
     def _set_progress(self, done: int, total: int) -> None:
         self.fetch_progress = (done, total)

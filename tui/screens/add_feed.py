@@ -12,10 +12,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+from textual.worker import get_current_worker
 
 from negotiation_watch.store import db as store
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.network_run import NetworkRun
 from negotiation_watch.tui.widgets.clean_input import CleanInput
 
 SCHEMES = ("http", "https", "file")
@@ -54,8 +56,15 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
                 yield Button("Cancel", id="cancel")
                 yield Button("Add", variant="primary", id="add")
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._probing = NetworkRun()
+
     def on_mount(self) -> None:
         self.query_one("#url", Input).focus()
+
+    def on_unmount(self) -> None:
+        self._probing.close()  # cancelled or quit: stop waiting for the server now
 
     def _say(self, message: str, *, error: bool = False) -> None:
         result = self.query_one("#result", Static)
@@ -83,7 +92,12 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
         """Fetch the URL once (following autodiscovery); store the feed only if it parses."""
         from negotiation_watch.store.fetch import probe_feed
 
-        probe = asyncio.run(probe_feed(url))
+        try:
+            probe = self._probing.run(probe_feed(url))
+        except asyncio.CancelledError:
+            return  # the screen was closed: the user no longer wants it added
+        if get_current_worker().is_cancelled:  # closed just as the answer came
+            return
         if probe.error is not None:
             self.app.call_from_thread(self._failed, f"Could not use this address: {probe.error}")
             return
