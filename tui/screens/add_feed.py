@@ -46,6 +46,10 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-feed.cancel")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._probing = NetworkRun()
+
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Add a feed: paste its address (a web page that links to a feed works too).",
@@ -55,10 +59,6 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Add", variant="primary", id="add")
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._probing = NetworkRun()
 
     def on_mount(self) -> None:
         self.query_one("#url", Input).focus()
