@@ -67,7 +67,7 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
     matcher = _read_cache(path, taxonomy.version)
     if matcher is None:
         matcher = build_matcher(taxonomy)
-        _write_cache(path, matcher)
+        write_pickle(path, matcher)
     taxonomy._matcher = matcher
     return matcher
 
@@ -245,6 +245,3 @@ def _read_cache(path: Path, version: str) -> Matcher | None:
     matcher = read_pickle(path, Matcher)
     return matcher if matcher is not None and matcher.version == version else None
 
-
-def _write_cache(path: Path, matcher: Matcher) -> None:
-    write_pickle(path, matcher)
