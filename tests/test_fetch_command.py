@@ -333,7 +333,7 @@ async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_databas
     assert [d.error for d in done if d.error] == []
     stored = 0
     for feed_id in ids:
-        row = read(db_path, lambda database, i: database["feeds"].get(i), feed_id)
+        row = read(db_path, store.find_feed, feed_id)
         count = read(db_path, lambda database, i: database["articles"].count_where("feed_id = ?", [i]), feed_id)
         assert (count, row["etag"] is None, row["last_status"]) in ((30, False, "fetched"), (0, True, None)), row
         stored += count == 30
