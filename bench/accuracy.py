@@ -124,8 +124,8 @@ def score_item(item: dict, extraction, counts: dict[str, Counts]) -> ItemErrors:
 
 def evaluate(items: list[dict], taxonomy=None) -> Report:
     """Run every item through the extractor and score it."""
-    from negotiation_watch.store.extract import extract
-    from negotiation_watch.store.taxonomy import load_taxonomy
+    from negotiation_watch.store.extract.extractor import extract
+    from negotiation_watch.store.extract.taxonomy import load_taxonomy
 
     taxonomy = taxonomy or load_taxonomy()
     counts = {kind: Counts() for kind in KINDS}

@@ -260,7 +260,9 @@ def _pss_kb(pid: int) -> int:
 
 
 def ours(work: Path, urls: list[str]) -> dict:
-    from negotiation_watch.store.db import add_feed, connect, stats
+    from negotiation_watch.store.db.feed_rows import add_feed
+    from negotiation_watch.store.db.connection import connect
+    from negotiation_watch.store.db.queries import stats
 
     compile_project()
 

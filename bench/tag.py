@@ -17,9 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from negotiation_watch.store import matcher as matcher_module
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.taxonomy import Taxonomy, load_taxonomy
+from negotiation_watch.store.extract import matcher as matcher_module
+from negotiation_watch.store.extract.cache import write_pickle
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.extract.taxonomy import Taxonomy, load_taxonomy
 
 RE_SAMPLE = 500
 HEADLINES = [
@@ -112,7 +113,7 @@ def main() -> None:
         os.environ["NEGOTIATION_WATCH_CACHE_DIR"] = cache
         load_s, tax = timed(load_taxonomy)
         cold_s, matcher = timed(lambda: matcher_module.build_matcher(tax))
-        matcher_module._write_cache(matcher_module._cache_path(tax.version), matcher)
+        write_pickle(matcher_module._cache_path(tax.version), matcher)
         cached_s, _ = timed(lambda: matcher_module._read_cache(matcher_module._cache_path(tax.version), tax.version))
         tax._matcher = matcher
         items = make_items(tax, count)

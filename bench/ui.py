@@ -84,29 +84,30 @@ def ensure_database(db_path: Path, articles: int) -> None:
 
 def query_report(db_path: Path) -> None:
     """Time each read the dashboard makes, and show SQLite's plan for it."""
-    from negotiation_watch.store import db as store
+    from negotiation_watch.store.db import connection, queries
+    from negotiation_watch.store import times
 
-    db = store.connect(db_path)
-    counts = store.tag_counts(db)
+    db = connection.connect(db_path)
+    counts = queries.tag_counts(db)
     common, rare = counts[0], counts[-1]
-    newest = store.latest_articles(db, limit=1)[0]
-    end = store.from_iso(newest.published).date()
-    page = store.latest_articles(db, common.kind, common.tag_id, limit=60)
+    newest = queries.latest_articles(db, limit=1)[0]
+    end = times.from_iso(newest.published).date()
+    page = queries.latest_articles(db, common.kind, common.tag_id, limit=60)
     calls = [
-        ("tag_counts", lambda: store.tag_counts(db)),
-        ("stats", lambda: store.stats(db)),
+        ("tag_counts", lambda: queries.tag_counts(db)),
+        ("stats", lambda: queries.stats(db)),
         (f"latest_articles {common.tag_id} ({common.articles:,} articles)",
-         lambda: store.latest_articles(db, common.kind, common.tag_id, limit=60)),
+         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60)),
         (f"latest_articles {common.tag_id}, next page",
-         lambda: store.latest_articles(db, common.kind, common.tag_id, limit=60,
+         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60,
                                        before=(page[-1].published, page[-1].id))),
         (f"latest_articles {rare.tag_id} ({rare.articles:,} articles)",
-         lambda: store.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
-        ("daily_counts_all (30 days)", lambda: store.daily_counts_all(db, end=end)),
-        ("search_articles 'ceasefire'", lambda: store.search_articles(db, "ceasefire")),
+         lambda: queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
+        ("daily_counts_all (30 days)", lambda: queries.daily_counts_all(db, end=end)),
+        ("search_articles 'ceasefire'", lambda: queries.search_articles(db, "ceasefire")),
         (f"search_articles 'ceasefire' in {common.tag_id}",
-         lambda: store.search_articles(db, "ceasefire", common.kind, common.tag_id)),
-        ("get_article", lambda: store.get_article(db, page[0].id)),
+         lambda: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
+        ("get_article", lambda: queries.get_article(db, page[0].id)),
     ]
     print("\nstore reads on the benchmark database (best of 3):")
     for name, call in calls:
@@ -115,11 +116,11 @@ def query_report(db_path: Path) -> None:
     print("\nquery plans (every pane and sidebar read uses an index):")
     traced = []
     db.conn.set_trace_callback(traced.append)
-    store.tag_counts(db)
-    store.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
-    store.latest_articles(db, rare.kind, rare.tag_id, limit=60)
-    store.daily_counts_all(db, end=end)
-    store.search_articles(db, "ceasefire", common.kind, common.tag_id)
+    queries.tag_counts(db)
+    queries.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
+    queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
+    queries.daily_counts_all(db, end=end)
+    queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
     db.conn.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
@@ -184,7 +185,8 @@ async def child(db_path: Path, rounds: int) -> None:
     from textual import events
 
     import negotiation_watch.cli  # noqa: F401  (the console script's import path, to count its cost)
-    from negotiation_watch.store import db as store
+    from negotiation_watch.store.db import connection, queries
+    from negotiation_watch.store import times
     from negotiation_watch.tui.app import NegotiationWatchApp
     from negotiation_watch.tui.names import display_name
     from negotiation_watch.tui.screens.article import ArticleScreen
@@ -193,8 +195,8 @@ async def child(db_path: Path, rounds: int) -> None:
     from negotiation_watch.tui.widgets.article_list import ArticleList
 
     # the sparklines end on the newest article's day, as in the demo (the data is not today's)
-    db = store.connect(db_path)
-    today = store.from_iso(store.latest_articles(db, limit=1)[0].published).date()
+    db = connection.connect(db_path)
+    today = times.from_iso(queries.latest_articles(db, limit=1)[0].published).date()
     db.conn.close()
     app = NegotiationWatchApp(db_path, today=today, live=False)
     frames = FrameWatch(app)

@@ -11,7 +11,8 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store import times
 
 NEWEST = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 DAYS = 730
@@ -24,7 +25,7 @@ WORDS = ("envoys talks ceasefire summit ministers delegation agreement sanctions
 
 def identifiers() -> tuple[list[str], list[str]]:
     """Party and track ids from the bundled taxonomy (the ones the extractor emits)."""
-    from negotiation_watch.store.taxonomy import default_taxonomy
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
     taxonomy = default_taxonomy()
     return sorted(taxonomy.parties), sorted(taxonomy.tracks)
@@ -37,19 +38,19 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
     rng.shuffle(tracks)
     party_weights = [1 / (rank + 1) ** 1.1 for rank in range(len(parties))]
     track_weights = [1 / (rank + 1) ** 1.0 for rank in range(len(tracks))]
-    db = store.connect(path)
+    db = connection.connect(path)
     try:
         feed_ids = []
         for n in range(FEEDS):
-            feed_id, _ = store.add_feed(db, f"http://127.0.0.1:9/bench-{n}.xml", f"Bench Wire {n}")
-            store.set_feed_paused(db, feed_id, True)  # never fetched: the bench measures reading
+            feed_id, _ = feed_rows.add_feed(db, f"http://127.0.0.1:9/bench-{n}.xml", f"Bench Wire {n}")
+            feed_rows.set_feed_paused(db, feed_id, True)  # never fetched: the bench measures reading
             feed_ids.append(feed_id)
         for start in range(0, articles, BATCH):
-            with store.write_transaction(db) as conn:
-                first_id = store.next_article_id(conn)
+            with connection.write_transaction(db) as conn:
+                first_id = writes.next_article_id(conn)
                 for n in range(start, min(start + BATCH, articles)):
                     _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights)
-                store.index_articles(conn, first_id, store.next_article_id(conn) - 1)  # the batch at once
+                writes.index_articles(conn, first_id, writes.next_article_id(conn) - 1)  # the batch at once
         db.conn.execute("ANALYZE")
     finally:
         db.conn.close()
@@ -57,7 +58,7 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
 
 def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights) -> None:
     age_days = DAYS * rng.random() ** 2  # denser towards NEWEST
-    published = store.to_iso(NEWEST - timedelta(days=age_days))
+    published = times.to_iso(NEWEST - timedelta(days=age_days))
     chosen_parties = set(rng.choices(parties, party_weights, k=rng.randint(2, 4)))
     chosen_tracks = set(rng.choices(tracks, track_weights, k=rng.randint(1, 2)))
     words = " ".join(rng.choices(WORDS, k=6))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from negotiation_watch.store.taxonomy import BUNDLED_DIR, Taxonomy, load_taxonomy_paths
+from negotiation_watch.store.extract.taxonomy import BUNDLED_DIR, Taxonomy, load_taxonomy_paths
 
 FIXTURE_TOML = """
 [[party]]

@@ -3,7 +3,7 @@
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from negotiation_watch.store.clean import (
+from negotiation_watch.store.parse.clean import (
     _bare_tag_text,
     _parsed_text,
     _tidy_lines,
@@ -127,7 +127,7 @@ def _clean_text_reference(text: str) -> str:
     """clean_text without its shortcut for text that is tidy already."""
     import unicodedata
 
-    from negotiation_watch.store.clean import _ESCAPES, _INVISIBLE, _LINE_BREAKS
+    from negotiation_watch.store.parse.clean import _ESCAPES, _INVISIBLE, _LINE_BREAKS
 
     text = _INVISIBLE.sub("", _ESCAPES.sub("", _LINE_BREAKS.sub("\n", text)))
     return _tidy_lines(unicodedata.normalize("NFC", text))

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from negotiation_watch.store.extract import extract
+from negotiation_watch.store.extract.extractor import extract
 from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 D2022 = datetime.date(2022, 1, 27)

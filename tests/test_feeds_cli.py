@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 
 from negotiation_watch.cli import cli
-from negotiation_watch.store import db as store
-from negotiation_watch.store.opml import OPMLError, read_opml, write_opml
-from negotiation_watch.store.urls import InvalidURL, feed_url
+from negotiation_watch.store.db import connection, feed_rows
+from negotiation_watch.store.parse.opml import OPMLError, read_opml, write_opml
+from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Loopback Diplomacy</title><link>http://example.invalid/</link>
@@ -68,7 +68,7 @@ def test_add_fetches_first_and_reports_title_and_items(httpserver, db_path):
     assert "added" in result.output and "Loopback Diplomacy (2 items)" in result.output
     again = run(db_path, "feeds", "add", url)
     assert again.exit_code == 0 and "already followed" in again.output
-    assert [f["url"] for f in store.list_feeds(store.connect(db_path))] == [url]
+    assert [f["url"] for f in feed_rows.list_feeds(connection.connect(db_path))] == [url]
 
 
 def test_add_resolves_html_page_through_autodiscovery(httpserver, db_path):
@@ -77,7 +77,7 @@ def test_add_resolves_html_page_through_autodiscovery(httpserver, db_path):
     httpserver.expect_request("/").respond_with_data(page, content_type="text/html")
     result = run(db_path, "feeds", "add", httpserver.url_for("/"))
     assert result.exit_code == 0, result.output
-    assert [f["url"] for f in store.list_feeds(store.connect(db_path))] == [httpserver.url_for("/rss")]
+    assert [f["url"] for f in feed_rows.list_feeds(connection.connect(db_path))] == [httpserver.url_for("/rss")]
 
 
 def test_add_bad_urls_exit_2_and_store_nothing(httpserver, db_path):
@@ -88,13 +88,13 @@ def test_add_bad_urls_exit_2_and_store_nothing(httpserver, db_path):
     assert result.exit_code == 2
     assert "ftp: scheme is not supported" in result.output and "404" in result.output
     assert "Traceback" not in result.output
-    assert store.list_feeds(store.connect(db_path)) == []
+    assert feed_rows.list_feeds(connection.connect(db_path)) == []
 
 
 def test_add_no_check_stores_without_fetching(db_path):
     result = run(db_path, "feeds", "add", "--no-check", "https://example.org/feed")
     assert result.exit_code == 0 and "added" in result.output
-    assert store.find_feed(store.connect(db_path), "https://example.org/feed")
+    assert feed_rows.find_feed(connection.connect(db_path), "https://example.org/feed")
 
 
 def test_list_json_remove_by_id_and_url(db_path):
@@ -109,9 +109,9 @@ def test_list_json_remove_by_id_and_url(db_path):
 
 
 def test_list_shows_health_and_errors_without_escape_sequences(db_path):
-    db = store.connect(db_path)
-    feed_id, _ = store.add_feed(db, "https://example.org/a", title="Evil \x1b]0;pwned\x07 Wire")
-    store.update_feed(db, feed_id, consecutive_errors=2, last_error="HTTP 500 \x1b[2J", last_fetch="2025-08-01T10:00:00Z")
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a", title="Evil \x1b]0;pwned\x07 Wire")
+    feed_rows.update_feed(db, feed_id, consecutive_errors=2, last_error="HTTP 500 \x1b[2J", last_fetch="2025-08-01T10:00:00Z")
     output = run(db_path, "feeds", "list").output
     assert "failing (2)" in output and "HTTP 500" in output
     assert "\x1b" not in output and "\x07" not in output
@@ -132,7 +132,7 @@ def test_import_flattens_dedups_and_skips_unsafe(tmp_path, db_path):
     result = run(db_path, "feeds", "import", str(opml))
     assert result.exit_code == 0, result.output
     assert "Imported 2 new feeds" in result.output
-    urls = [f["url"] for f in store.list_feeds(store.connect(db_path))]
+    urls = [f["url"] for f in feed_rows.list_feeds(connection.connect(db_path))]
     assert urls == ["https://a.example.org/rss", "https://b.example.org/rss"]
     assert "Imported 0 new feeds" in run(db_path, "feeds", "import", str(opml)).output
 
@@ -172,7 +172,7 @@ def test_read_opml_limits():
 
 def test_default_database_is_seeded_once_chosen_database_never(tmp_path, db_path, monkeypatch):
     run(db_path, "feeds", "list")
-    assert store.list_feeds(store.connect(db_path)) == []
+    assert feed_rows.list_feeds(connection.connect(db_path)) == []
     result = CliRunner().invoke(cli, ["feeds", "list", "--json"])
     seeded = json.loads(result.stdout)
     assert len(seeded) >= 15 and all(f["url"].startswith(("http://", "https://")) for f in seeded)

@@ -17,9 +17,9 @@ from email.utils import format_datetime
 import pytest
 from werkzeug import Response
 
-from negotiation_watch import USER_AGENT
-from negotiation_watch.store.db import from_iso, utc_now
-from negotiation_watch.store.fetch import (
+from negotiation_watch.store.version import USER_AGENT
+from negotiation_watch.store.times import from_iso, utc_now
+from negotiation_watch.store.fetch.fetcher import (
     FetchLimits,
     HostGate,
     fetch_feed,

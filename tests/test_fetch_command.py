@@ -17,7 +17,7 @@ from werkzeug import Request, Response
 
 from feedgen import item, rss, wire
 from negotiation_watch.cli import cli
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, queries
 
 SUMMARY = re.compile(r"^(\d+) feeds ok, (\d+) failed, (\d+) new articles, (\d+) updated in \d+\.\d s$", re.M)
 CLI = [str(Path(sys.executable).parent / "negotiation-watch")]
@@ -56,15 +56,15 @@ def feeds():
 
 
 def add(db_path, *urls) -> list[int]:
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     try:
-        return [store.add_feed(database, url)[0] for url in urls]
+        return [feed_rows.add_feed(database, url)[0] for url in urls]
     finally:
         database.conn.close()
 
 
 def read(db_path, fn, *args):
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     try:
         return fn(database, *args)
     finally:
@@ -94,7 +94,7 @@ def test_fetch_stores_good_feeds_and_reports_bad_ones(db_path, feeds):
     assert summary_of(result.output) == (3, 2, 15, 0)
     assert "\r" not in result.output and "\x1b" not in result.output  # piped: no live line
 
-    by_url = {f["url"]: f for f in read(db_path, store.list_feeds)}
+    by_url = {f["url"]: f for f in read(db_path, feed_rows.list_feeds)}
     assert by_url[good[0]]["title"] == "Wire 0" and by_url[good[0]]["article_count"] == 5
     assert "not an RSS, Atom or RDF feed" in by_url[not_a_feed]["last_error"]
     assert by_url[not_a_feed]["etag"] is None and by_url[not_a_feed]["consecutive_errors"] == 1
@@ -103,7 +103,7 @@ def test_fetch_stores_good_feeds_and_reports_bad_ones(db_path, feeds):
 
     again = run_cli(db_path, "fetch", "--all")
     assert summary_of(again.output) == (3, 2, 0, 0)
-    assert read(db_path, store.stats).articles == 15
+    assert read(db_path, queries.stats).articles == 15
 
 
 def test_only_due_feeds_are_fetched_unless_all(db_path, feeds):
@@ -124,16 +124,16 @@ def test_changed_entries_are_updated_in_place(db_path, feeds):
         item("s1", "Russia talks", "Corrected text."), item("s2", "Other", "Same."), item("s3", "New", "Fresh.")
     )
     assert summary_of(run_cli(db_path, "fetch", "--all").output) == (1, 0, 1, 1)
-    titles = sorted(a.title for a in read(db_path, store.latest_articles))
+    titles = sorted(a.title for a in read(db_path, queries.latest_articles))
     assert titles == ["New", "Other", "Russia talks"]
-    hits = read(db_path, store.search_articles, "Corrected")
+    hits = read(db_path, queries.search_articles, "Corrected")
     assert len(hits) == 1 and "RUS" in {t.tag_id for t in hits[0].tags}
 
 
 def test_a_feed_that_cannot_be_stored_does_not_stop_the_others(db_path, feeds):
     urls = [feeds.serve(f"/w{n}.xml", wire(n, 3)) for n in range(3)]
     add(db_path, *urls)
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     database.conn.execute(  # a real SQLite refusal in the middle of feed 1
         "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.guid = 'w1-1' "
         "BEGIN SELECT RAISE(ABORT, 'refused by test'); END"
@@ -141,10 +141,10 @@ def test_a_feed_that_cannot_be_stored_does_not_stop_the_others(db_path, feeds):
     database.conn.close()
     result = run_cli(db_path, "fetch")
     assert summary_of(result.output) == (2, 1, 6, 0)
-    feed1 = read(db_path, store.find_feed, urls[1])
+    feed1 = read(db_path, feed_rows.find_feed, urls[1])
     assert "could not store this feed: refused by test" in feed1["last_error"]
     assert feed1["etag"] is None  # its validators rolled back with its articles: refetched next time
-    counts = {f["url"]: f["article_count"] for f in read(db_path, store.list_feeds)}
+    counts = {f["url"]: f["article_count"] for f in read(db_path, feed_rows.list_feeds)}
     assert counts == {urls[0]: 3, urls[1]: 0, urls[2]: 3}
 
 
@@ -154,7 +154,7 @@ def test_a_permanent_redirect_onto_another_feed_keeps_the_old_url(db_path, feeds
     old = feeds.server.url_for("/old.xml")
     add(db_path, old, target)
     run_cli(db_path, "fetch")
-    feed = read(db_path, store.find_feed, old)
+    feed = read(db_path, feed_rows.find_feed, old)
     assert feed is not None and "already feed" in feed["last_error"]
 
 
@@ -192,16 +192,16 @@ def test_retag_command_reports_progress_and_count(db_path, feeds):
 def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
     add(db_path, feeds.serve("/w.xml", wire(4, 3)))
     run_cli(db_path, "fetch")
-    database = store.connect(db_path)
-    current = store.get_meta(database, "taxonomy_version")
-    store.set_meta(database, "taxonomy_version", "an-older-taxonomy")
+    database = connection.connect(db_path)
+    current = connection.get_meta(database, "taxonomy_version")
+    connection.set_meta(database, "taxonomy_version", "an-older-taxonomy")
     database.conn.execute("DELETE FROM tags")  # what an older taxonomy would not have found
     database.conn.close()
     run_cli(db_path, "fetch", "--all")  # nothing new: the taxonomy is not even loaded
-    assert read(db_path, store.get_meta, "taxonomy_version") == "an-older-taxonomy"
+    assert read(db_path, connection.get_meta, "taxonomy_version") == "an-older-taxonomy"
     feeds.bodies["/w.xml"] = wire(4, 4)
     assert summary_of(run_cli(db_path, "fetch", "--all").output)[2] == 1
-    assert read(db_path, store.get_meta, "taxonomy_version") == current
+    assert read(db_path, connection.get_meta, "taxonomy_version") == current
     tagged = read(db_path, lambda d: d.conn.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0])
     assert tagged == 4  # the three old articles were re-tagged, the new one tagged
 
@@ -209,14 +209,14 @@ def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
 async def test_a_cancelled_run_stops_its_retag_between_batches(db_path, feeds, monkeypatch):
     """Quitting or Ctrl-C during a long re-tag: the run ends after the batch in hand, its
     thread with it, and the next run re-tags again."""
-    from negotiation_watch.store import ingest as ingest_module
-    from negotiation_watch.store.fetch import FetchLimits
-    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.db import ingest as ingest_module
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
+    from negotiation_watch.store.pipeline.run import run_fetch
 
     add(db_path, feeds.serve("/w.xml", wire(5, 40)))
     await run_fetch(db_path, limits=FetchLimits())
-    database = store.connect(db_path)
-    store.set_meta(database, "taxonomy_version", "an-older-taxonomy")
+    database = connection.connect(db_path)
+    connection.set_meta(database, "taxonomy_version", "an-older-taxonomy")
     database.conn.close()
     feeds.bodies["/w.xml"] = wire(5, 41)
     monkeypatch.setattr(ingest_module, "RETAG_BATCH", 4)
@@ -237,7 +237,7 @@ async def test_a_cancelled_run_stops_its_retag_between_batches(db_path, feeds, m
     await asyncio.sleep(0.3)
     assert len(seen) == batches, "the re-tag went on after the run ended"
     assert seen[-1] < 40
-    assert read(db_path, store.get_meta, "taxonomy_version") == "an-older-taxonomy"
+    assert read(db_path, connection.get_meta, "taxonomy_version") == "an-older-taxonomy"
     assert read(db_path, lambda d: d["articles"].count) == 40  # the changed feed waits for the next run
 
 
@@ -254,7 +254,7 @@ def test_two_fetch_processes_at_once_store_everything_once(db_path, feeds):
         assert "locked" not in err.decode() and "failed:" not in err.decode()
         assert summary_of(out.decode())[:2] == (12, 0)
     assert sum(summary_of(out.decode())[2] for out, _ in outputs) == 120  # each article stored by one of them
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     try:
         assert database.conn.execute("SELECT count(*), count(DISTINCT feed_id || guid) FROM articles").fetchone() == (
             120,
@@ -292,8 +292,8 @@ def test_fetch_every_repeats_until_interrupted(db_path, feeds):
 
 async def test_run_fetch_reports_each_feed_as_it_finishes(db_path, feeds):
     """The dashboard's entry point: one FeedDone per feed, with what it stored or why it failed."""
-    from negotiation_watch.store.fetch import FetchLimits
-    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
+    from negotiation_watch.store.pipeline.run import run_fetch
 
     good = feeds.serve("/w.xml", wire(8, 4))
     feeds.server.expect_request("/gone.xml").respond_with_data("no", status=404)
@@ -314,8 +314,8 @@ async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_databas
     """Ctrl-C (the run's task cancelled) while feeds wait for the parser: when the run has
     ended nothing of it is left running, so no feed wakes up to store into the closed
     database; each feed is stored whole or left to be fetched again."""
-    from negotiation_watch.store.fetch import FetchLimits
-    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
+    from negotiation_watch.store.pipeline.run import run_fetch
 
     ids = add(db_path, *(feeds.serve(f"/w{n}.xml", wire(n, 30)) for n in range(24)))
     done = []
@@ -333,7 +333,7 @@ async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_databas
     assert [d.error for d in done if d.error] == []
     stored = 0
     for feed_id in ids:
-        row = read(db_path, store.find_feed, feed_id)
+        row = read(db_path, feed_rows.find_feed, feed_id)
         count = read(db_path, lambda database, i: database["articles"].count_where("feed_id = ?", [i]), feed_id)
         assert (count, row["etag"] is None, row["last_status"]) in ((30, False, "fetched"), (0, True, None)), row
         stored += count == 30

@@ -11,7 +11,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from negotiation_watch.store.fetch import FetchLimits, fetch_many
+from negotiation_watch.store.fetch.fetcher import FetchLimits, fetch_many
 
 CORPUS = Path("/work/shared/feed-corpus")
 SKIP_NAMES = {"README.md", "LICENSE"}

@@ -13,8 +13,8 @@ import time
 import pytest
 import trustme
 
-from negotiation_watch.store.asyncio_network import AsyncioBackend
-from negotiation_watch.store.fetch import ERROR, FETCHED, FetchLimits, HostGate, fetch_feed, fetch_many, make_client
+from negotiation_watch.store.fetch.network import AsyncioBackend
+from negotiation_watch.store.fetch.fetcher import ERROR, FETCHED, FetchLimits, HostGate, fetch_feed, fetch_many, make_client
 
 FAST = dict(connect_timeout=1.0, total_timeout=2.0)
 BODY = (

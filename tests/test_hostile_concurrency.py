@@ -9,7 +9,7 @@ import subprocess
 import time
 
 from hostile_support import CLI, HostileServer, body_handler, query
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.tui.screens.help import HelpScreen
 from tui_helpers import make_app, wait_until
 
@@ -42,9 +42,9 @@ def route_for(feed: int):
 async def test_two_fetch_every_processes_share_one_database(db_path, tmp_path):
     server = HostileServer().start()
     try:
-        database = store.connect(db_path)
+        database = connection.connect(db_path)
         for n in range(FEEDS):
-            store.add_feed(database, server.route(f"/changing{n}.xml", route_for(n)))
+            feed_rows.add_feed(database, server.route(f"/changing{n}.xml", route_for(n)))
         database.conn.close()
         logs = [tmp_path / f"fetcher{n}.log" for n in range(2)]
         procs = [

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from hostile_support import CLI, HostileServer, body_handler, descendants, query
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 
 FEEDS = 60
 ITEMS = 50
@@ -74,9 +74,9 @@ def fetch_all(db_path: Path) -> subprocess.Popen:
 
 
 def test_sigkill_at_random_moments_never_leaves_half_a_feed(db_path, changing_feeds, tmp_path):
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     for url in changing_feeds.urls:
-        store.add_feed(database, url)
+        feed_rows.add_feed(database, url)
     database.conn.close()
 
     # Kills are spread over a whole run's time, measured here: the second of two runs, as

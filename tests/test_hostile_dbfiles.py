@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from hostile_support import CLI, HostileServer, body_handler, query
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 
 COMMANDS = [
     ["feeds", "list"],
@@ -47,8 +47,8 @@ def test_a_corrupt_database_is_named_and_left_untouched(tmp_path, command, conte
 
 
 def newer_database(path) -> bytes:
-    database = store.connect(path)
-    store.add_feed(database, "https://wire.example/feed.xml")
+    database = connection.connect(path)
+    feed_rows.add_feed(database, "https://wire.example/feed.xml")
     database.conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     database.conn.close()
@@ -108,8 +108,8 @@ def test_a_full_disk_during_fetch_is_reported_and_loses_nothing(tmp_path):
     path = tmp_path / "full.db"
     server = HostileServer().start()
     try:
-        database = store.connect(path)
-        kept = [store.add_feed(database, f"https://kept.example/{n}.xml")[0] for n in range(3)]
+        database = connection.connect(path)
+        kept = [feed_rows.add_feed(database, f"https://kept.example/{n}.xml")[0] for n in range(3)]
         database.conn.execute(
             "INSERT INTO articles (feed_id, guid, title, published, fetched, content_hash) "
             "VALUES (?, 'kept-1', 'Envoys meet', '2025-06-03T10:00:00Z', '2025-06-03T10:00:00Z', 'x')",
@@ -122,7 +122,7 @@ def test_a_full_disk_during_fetch_is_reported_and_loses_nothing(tmp_path):
         )
         body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{big}</channel></rss>'.encode()
         for n in range(4):
-            store.add_feed(database, server.route(f"/big{n}.xml", body_handler(body)))
+            feed_rows.add_feed(database, server.route(f"/big{n}.xml", body_handler(body)))
         database.conn.execute("UPDATE feeds SET paused = 1 WHERE url LIKE 'https://kept.example/%'")
         database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         database.conn.close()

@@ -20,7 +20,7 @@ from hostile_support import (
     reset,
     run_cli,
 )
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 
 SECRET = "TOPSECRET-7f3a9c-local-file-content"
 MAX_RSS_MB = 150
@@ -153,9 +153,9 @@ def hostile_run(tmp_path_factory):
     db_path = home / "hostile.db"
     server = HostileServer().start()
     try:
-        database = store.connect(db_path)
+        database = connection.connect(db_path)
         for path, handler in routes(str(secret)).items():
-            store.add_feed(database, server.route(path, handler))
+            feed_rows.add_feed(database, server.route(path, handler))
         database.conn.close()
         env = {
             "NEGOTIATION_WATCH_CONFIG_DIR": str(home / "config"),
@@ -261,9 +261,9 @@ def test_many_large_bodies_do_not_pile_up_in_memory(tmp_path):
     server = HostileServer().start()
     db_path = tmp_path / "large.db"
     try:
-        database = store.connect(db_path)
+        database = connection.connect(db_path)
         for n in range(40):
-            store.add_feed(database, server.route(f"/large{n}.xml", body_handler(body)))
+            feed_rows.add_feed(database, server.route(f"/large{n}.xml", body_handler(body)))
         database.conn.close()
         run = run_cli("--db", str(db_path), "fetch", "--concurrency", "2", timeout=120)
     finally:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from negotiation_watch.store.clean import clean_text, html_to_text, one_line
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.opml import read_opml, write_opml
-from negotiation_watch.store.taxonomy import load_taxonomy
+from negotiation_watch.store.parse.clean import clean_text, html_to_text, one_line
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.parse.opml import read_opml, write_opml
+from negotiation_watch.store.extract.taxonomy import load_taxonomy
 
 FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

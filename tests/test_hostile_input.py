@@ -10,7 +10,7 @@ import subprocess
 import pytest
 
 from hostile_support import CLI, HostileServer, body_handler, database_bytes, head, query
-from negotiation_watch.store import db as store
+
 
 SECRET = "TOPSECRET-b41d-user-input"
 CONTROLS = ("\x1b", "\x07", "\x9b", "\x9d", "\u202e")

@@ -16,7 +16,7 @@ import pytest
 from textual import events
 from textual.widgets import Input
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.tui.screens.add_feed import AddFeedScreen
 from negotiation_watch.tui.screens.article import ArticleScreen
 from negotiation_watch.tui.screens.feeds import FeedsScreen
@@ -50,10 +50,10 @@ FORBIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u
 def hostile_db(path) -> None:
     """A database holding the payloads raw, as if written by an older or careless tool:
     the dashboard must not rely on the fetcher's cleaning."""
-    db = store.connect(path)
+    db = connection.connect(path)
     try:
-        feed_id, _ = store.add_feed(db, "http://127.0.0.1:9/hostile.xml", "Feed \x1b]0;PWNED-FEED\x07[bold]F[/bold]\u202e")
-        store.update_feed(db, feed_id, last_status="error", last_error="\x1b[2JError [@click=app.quit]x[/] \x07")
+        feed_id, _ = feed_rows.add_feed(db, "http://127.0.0.1:9/hostile.xml", "Feed \x1b]0;PWNED-FEED\x07[bold]F[/bold]\u202e")
+        feed_rows.update_feed(db, feed_id, last_status="error", last_error="\x1b[2JError [@click=app.quit]x[/] \x07")
         texts = [*PAYLOADS.values(), LONG_WORD, HUGE_TITLE]
         for n, title in enumerate(texts):
             article = tui_fixture.insert_article(
@@ -173,8 +173,8 @@ async def test_add_feed_modal_shows_typed_markup_literally(hostile):
         await settle(pilot)
         assert app.is_running and isinstance(app.screen, AddFeedScreen)
         assert_screen_is_safe(app)
-        assert store.list_feeds(store.connect(hostile))[0]["url"] == "http://127.0.0.1:9/hostile.xml"
-        assert len(store.list_feeds(store.connect(hostile))) == 1
+        assert feed_rows.list_feeds(connection.connect(hostile))[0]["url"] == "http://127.0.0.1:9/hostile.xml"
+        assert len(feed_rows.list_feeds(connection.connect(hostile))) == 1
 
 
 async def test_feeds_fetched_with_hostile_text_reach_the_dashboard_clean(db_path):
@@ -190,12 +190,12 @@ async def test_feeds_fetched_with_hostile_text_reach_the_dashboard_clean(db_path
     ).encode()
     server = HostileServer().start()
     try:
-        store.add_feed(store.connect(db_path), server.route("/hostile.xml", body_handler(body)))
+        feed_rows.add_feed(connection.connect(db_path), server.route("/hostile.xml", body_handler(body)))
         run = run_cli("--db", str(db_path), "fetch")
     finally:
         server.stop()
     assert run.status == 0 and "1 feeds ok" in run.stdout, run.stderr
-    stored = store.connect(db_path).conn.execute("SELECT title || summary || coalesce(author, '') FROM articles")
+    stored = connection.connect(db_path).conn.execute("SELECT title || summary || coalesce(author, '') FROM articles")
     for (text,) in stored:
         assert not FORBIDDEN.search(text), repr(text)
     app = make_app(db_path)
@@ -286,7 +286,7 @@ async def test_add_feed_modal_refuses_bad_addresses_cleanly(hostile, typed):
         assert app.is_running and isinstance(app.screen, AddFeedScreen)
         assert app.screen.query_one("#result").has_class("error")
         assert_screen_is_safe(app)
-    assert len(store.list_feeds(store.connect(hostile))) == 1
+    assert len(feed_rows.list_feeds(connection.connect(hostile))) == 1
 
 
 async def test_search_box_drops_pasted_sequences(hostile):

@@ -6,11 +6,11 @@ from datetime import datetime, timezone
 
 import pytest
 from feedgen import item, rss
-from negotiation_watch.store import db as store
-from negotiation_watch.store.ingest import ingest, needs_retag, retag_all, stored_hashes
-from negotiation_watch.store.parse import parse_feed
-from negotiation_watch.store.tagging import parse_and_tag
-from negotiation_watch.store.taxonomy import default_taxonomy, load_taxonomy
+from negotiation_watch.store.db import connection, feed_rows, queries, writes
+from negotiation_watch.store.db.ingest import ingest, needs_retag, retag_all, stored_hashes
+from negotiation_watch.store.parse.feed import parse_feed
+from negotiation_watch.store.pipeline.tagging import parse_and_tag
+from negotiation_watch.store.extract.taxonomy import default_taxonomy, load_taxonomy
 
 FEED_URL = "http://127.0.0.1:9/wire.xml"
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
@@ -25,14 +25,14 @@ STORIES = [
 
 @pytest.fixture
 def db(db_path):
-    database = store.connect(db_path)
+    database = connection.connect(db_path)
     yield database
     database.conn.close()
 
 
 @pytest.fixture
 def feed_id(db):
-    return store.add_feed(db, FEED_URL)[0]
+    return feed_rows.add_feed(db, FEED_URL)[0]
 
 
 @pytest.fixture(scope="module")
@@ -69,29 +69,29 @@ def test_every_article_has_its_tags_and_is_searchable(db, feed_id, taxonomy):
     assert {"RUS", "UKR"} <= parties("a1")
     assert "IRN" in parties("a2")
     assert parties("a3") == set()
-    evidence = store.get_article(db, rows["a1"]).evidence
-    title = store.get_article(db, rows["a1"]).title
+    evidence = queries.get_article(db, rows["a1"]).evidence
+    title = queries.get_article(db, rows["a1"]).title
     for ev in evidence:  # each evidence span points at the stored text it quotes
         if ev["field"] == "title":
             assert title[ev["start"] : ev["end"]] == ev["text"]
     db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
-    assert [a.id for a in store.search_articles(db, "prisoners")] == [rows["a1"]]
-    assert [a.id for a in store.search_articles(db, "Vienna")] == [rows["a2"]]
+    assert [a.id for a in queries.search_articles(db, "prisoners")] == [rows["a1"]]
+    assert [a.id for a in queries.search_articles(db, "Vienna")] == [rows["a2"]]
 
 
 def test_changed_text_updates_in_place_and_retags(db, feed_id, taxonomy):
     ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
     before = db.conn.execute("SELECT id, published FROM articles WHERE guid = 'a3'").fetchone()
-    store.set_read(db, before[0])
+    writes.set_read(db, before[0])
     edited = item("a3", "Harvest festival opens", "Late addition: Iran sent a delegation to the opening.")
     result = ingest(db, feed_id, parsed(STORIES[0], STORIES[1], edited), taxonomy, now=NOW)
     assert (result.new, result.updated) == (0, 1)
-    after = store.get_article(db, before[0])
+    after = queries.get_article(db, before[0])
     assert after.summary.startswith("Late addition") and after.is_read  # same row, read mark kept
     assert count(db, "SELECT count(*) FROM articles") == 3
     assert {e["tag_id"] for e in after.evidence} == {"IRN"}
-    assert [a.id for a in store.search_articles(db, "delegation")] == [before[0]]
-    assert store.search_articles(db, "quiet") == []  # the old text left the index
+    assert [a.id for a in queries.search_articles(db, "delegation")] == [before[0]]
+    assert queries.search_articles(db, "quiet") == []  # the old text left the index
     db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
 
 
@@ -115,7 +115,7 @@ def test_a_real_date_replaces_an_estimated_one(db, feed_id, taxonomy):
 def test_feed_title_site_and_fetch_columns_are_stored(db, feed_id, taxonomy):
     updates = {"etag": '"v1"', "body_hash": "abc", "last_status": "fetched", "consecutive_errors": 0}
     ingest(db, feed_id, parsed(STORIES[0], title="Wire &amp; Co"), taxonomy, now=NOW, feed_updates=updates)
-    feed = store.find_feed(db, feed_id)
+    feed = feed_rows.find_feed(db, feed_id)
     assert (feed["title"], feed["site_url"], feed["etag"], feed["body_hash"]) == (
         "Wire & Co", "https://wire.example/", '"v1"', "abc"
     )
@@ -133,17 +133,17 @@ def test_failure_mid_feed_leaves_the_database_as_before(db, feed_id, taxonomy):
     with pytest.raises(sqlite3.DatabaseError, match="disk trouble"):
         ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW, feed_updates={"etag": '"new"'})
     assert db.conn.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone() == snapshot
-    assert store.find_feed(db, feed_id)["etag"] == '"old"'  # so the next run fetches it again
+    assert feed_rows.find_feed(db, feed_id)["etag"] == '"old"'  # so the next run fetches it again
     assert not db.conn.in_transaction
     db.conn.execute("DROP TRIGGER refuse")
     assert ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW).new == 2
 
 
 def test_a_redirect_onto_another_feeds_url_keeps_the_old_url(db, feed_id, taxonomy):
-    other_id, _ = store.add_feed(db, "http://127.0.0.1:9/other.xml")
+    other_id, _ = feed_rows.add_feed(db, "http://127.0.0.1:9/other.xml")
     updates = {"url": "http://127.0.0.1:9/other.xml", "last_error": None}
     ingest(db, feed_id, parsed(STORIES[0]), taxonomy, now=NOW, feed_updates=updates)
-    feed = store.find_feed(db, feed_id)
+    feed = feed_rows.find_feed(db, feed_id)
     assert feed["url"] == FEED_URL
     assert f"already feed {other_id}" in feed["last_error"]
     assert count(db, "SELECT count(*) FROM articles") == 1
@@ -175,7 +175,7 @@ def test_retag_all_applies_a_changed_taxonomy(db, feed_id, taxonomy, tmp_path):
 
 
 def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
-    from negotiation_watch.store import ingest as ingest_module
+    from negotiation_watch.store.db import ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "RETAG_BATCH", 2)
     ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
@@ -189,7 +189,7 @@ def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
 def test_a_stopped_retag_ends_after_its_batch_and_leaves_the_taxonomy_to_apply(db, feed_id, taxonomy, monkeypatch):
     """A run that ends (quit, Ctrl-C) stops its re-tag between batches; the taxonomy is not
     recorded as applied, so the next run re-tags everything again."""
-    from negotiation_watch.store import ingest as ingest_module
+    from negotiation_watch.store.db import ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "RETAG_BATCH", 2)
     ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
@@ -218,8 +218,8 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
         "ORDER BY 1, 2, 3, 4, 5"
     ).fetchall()
 
-    other = store.connect(db_path.with_name("other.db"))
-    other_feed = store.add_feed(other, FEED_URL)[0]
+    other = connection.connect(db_path.with_name("other.db"))
+    other_feed = feed_rows.add_feed(other, FEED_URL)[0]
     ingest(other, other_feed, parse_feed(body, {}, FEED_URL), taxonomy, now=NOW)
     tagged_here = other.conn.execute(
         'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from negotiation_watch.store.parse import MAX_SUMMARY, MAX_TITLE, ParseError, parse_feed
+from negotiation_watch.store.parse.feed import MAX_SUMMARY, MAX_TITLE, ParseError, parse_feed
 
 # CI lays shared/ beside the clone; a worktree of /work/main finds it under /work.
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"

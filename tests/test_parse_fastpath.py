@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from negotiation_watch.store.fastfeed import read_simple_feed
-from negotiation_watch.store.parse import parsed_feed, prepare, read_with_feedparser
+from negotiation_watch.store.parse.fastfeed import read_simple_feed
+from negotiation_watch.store.parse.feed import parsed_feed, prepare, read_with_feedparser
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"
 if not CORPUS.is_dir():

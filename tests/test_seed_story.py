@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.taxonomy import load_taxonomy
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.extract.taxonomy import load_taxonomy
 from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
 
 

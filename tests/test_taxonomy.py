@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from negotiation_watch.store import matcher as matcher_module
-from negotiation_watch.store.cache import KEPT_FILES
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.taxonomy import load_taxonomy, load_taxonomy_paths
+from negotiation_watch.store.extract import matcher as matcher_module
+from negotiation_watch.store.extract.cache import KEPT_FILES
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.extract.taxonomy import load_taxonomy, load_taxonomy_paths
 from taxonomy_fixture import fixture_taxonomy, isolated_cache  # noqa: F401  (autouse fixture)
 
 
@@ -192,8 +192,8 @@ def test_any_user_file_loads_without_raising(tmp_path, pieces):
 
 
 def test_default_taxonomy_comes_from_the_cache_until_a_file_changes(isolated_cache, monkeypatch):  # noqa: F811
-    from negotiation_watch.config import taxonomy_override_dir
-    from negotiation_watch.store import taxonomy as taxonomy_module
+    from negotiation_watch.store.config import taxonomy_override_dir
+    from negotiation_watch.store.extract import taxonomy as taxonomy_module
 
     user = taxonomy_override_dir()
     user.mkdir(parents=True)

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from textual import events
 
-from negotiation_watch import config
-from negotiation_watch.store import db as store
+from negotiation_watch.store import config
+from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.tui.screens.article import ArticleScreen
 from negotiation_watch.tui.widgets.article_list import PAGE, ArticleList
 from negotiation_watch.tui.widgets.sidebar import Sidebar
@@ -107,8 +107,8 @@ async def test_enter_opens_the_article_and_escape_comes_back(fixture_db):
         assert app.screen is dashboard(app)
         # reading it marked it read, in the store and in the pane
         assert pane.rows[1].is_read
-        db = store.connect(fixture_db)
-        assert store.get_article(db, pane.rows[1].id).is_read
+        db = connection.connect(fixture_db)
+        assert queries.get_article(db, pane.rows[1].id).is_read
 
 
 async def test_u_toggles_read_in_the_store(fixture_db):
@@ -119,11 +119,11 @@ async def test_u_toggles_read_in_the_store(fixture_db):
         assert not row.is_read
         await pilot.press("u")
         await settle(pilot)
-        db = store.connect(fixture_db)
-        assert store.get_article(db, row.id).is_read
+        db = connection.connect(fixture_db)
+        assert queries.get_article(db, row.id).is_read
         await pilot.press("u")
         await settle(pilot)
-        assert not store.get_article(db, row.id).is_read
+        assert not queries.get_article(db, row.id).is_read
 
 
 async def test_unpinning_the_focused_pane_renumbers_and_refocuses_at_once(fixture_db):
@@ -200,8 +200,8 @@ async def test_feed_text_is_never_markup_or_escape_sequences(fixture_db):
 
 
 async def test_a_pane_pages_in_older_articles_when_scrolled_to_the_end(db_path):
-    db = store.connect(db_path)
-    feed_id, _ = store.add_feed(db, "https://many.example.org/feed.xml", "Many")
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://many.example.org/feed.xml", "Many")
     for n in range(PAGE * 2 + 10):
         tui_fixture.insert_article(db, feed_id, f"m{n}", f"Story {n}", "Russia again.",
                                    tui_fixture.NOW - timedelta(minutes=n), [("party", "RUS", "text", "Russia", None)])

@@ -3,7 +3,7 @@
 import asyncio
 from datetime import date
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.tui.app import NegotiationWatchApp
 from negotiation_watch.tui.demo import demo_database, fill
 
@@ -34,9 +34,9 @@ def test_fill_fetches_every_sample_through_the_pipeline(tmp_path):
     demo = fill(tmp_path, write_feeds(tmp_path / "feeds"))
     assert (demo.feeds, demo.articles) == (2, 3)
     assert demo.today == date(2022, 2, 10)
-    db = store.connect(demo.db_path)
-    assert all(feed["url"].startswith("file://") and feed["last_status"] for feed in store.list_feeds(db))
-    assert {c.tag_id for c in store.tag_counts(db)} >= {"normandy-format", "gaza-ceasefire-talks"}
+    db = connection.connect(demo.db_path)
+    assert all(feed["url"].startswith("file://") and feed["last_status"] for feed in feed_rows.list_feeds(db))
+    assert {c.tag_id for c in queries.tag_counts(db)} >= {"normandy-format", "gaza-ceasefire-talks"}
 
 
 async def test_the_demo_dashboard_shows_the_samples_with_activity(tmp_path):
@@ -66,17 +66,17 @@ def test_demo_database_is_removed_afterwards(tmp_path, monkeypatch):
 def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
     with demo_database() as demo:
         assert demo.feeds >= 5 and demo.articles >= 50
-        db = store.connect(demo.db_path)
-        counts = store.tag_counts(db)
+        db = connection.connect(demo.db_path)
+        counts = queries.tag_counts(db)
         assert len([c for c in counts if c.kind == "track"]) >= 4  # enough for the default panes
-        every = store.daily_counts_all(db, end=demo.today)
+        every = queries.daily_counts_all(db, end=demo.today)
         assert sum(sum(days) for days in every.values()) > 0  # the frozen day makes sparklines move
-        assert all(f["last_error"] is None for f in store.list_feeds(db))
+        assert all(f["last_error"] is None for f in feed_rows.list_feeds(db))
         db.conn.close()
 
 
 def test_the_demo_takes_the_users_keys_but_not_the_users_pins(tmp_path):
-    from negotiation_watch import config
+    from negotiation_watch.store import config
     from negotiation_watch.tui.app import _demo_settings
 
     config.config_path().parent.mkdir(parents=True, exist_ok=True)

@@ -6,7 +6,7 @@ import threading
 import pytest
 from textual.widgets import Input
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.tui.screens.add_feed import AddFeedScreen
 from negotiation_watch.tui.screens.feeds import FeedsScreen
 from negotiation_watch.tui.widgets.status_line import StatusLine
@@ -58,7 +58,7 @@ async def test_adding_a_feed_fetches_it_and_its_articles_reach_the_pane(fixture_
         await wait_until(pilot, lambda: len(pane.rows) == 4, timeout=30)
         assert titles(pane)[:2] == [f"Normandy Format envoys agree on prisoner list {n}" for n in (1, 0)]
         await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
-        feeds = store.list_feeds(store.connect(fixture_db))
+        feeds = feed_rows.list_feeds(connection.connect(fixture_db))
         added = next(f for f in feeds if f["url"] == httpserver.url_for("/feed.xml"))
         assert added["title"] == "Loopback Wire" and added["article_count"] == 2
 
@@ -77,7 +77,7 @@ async def test_a_web_page_resolves_to_its_feed(fixture_db, httpserver):
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.screen is dashboard(app), timeout=15)
         await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 3, timeout=30)
-        urls = [f["url"] for f in store.list_feeds(store.connect(fixture_db))]
+        urls = [f["url"] for f in feed_rows.list_feeds(connection.connect(fixture_db))]
         assert httpserver.url_for("/feed.xml") in urls and httpserver.url_for("/news") not in urls
 
 
@@ -93,14 +93,14 @@ async def test_an_address_that_is_not_a_feed_is_refused_with_the_reason(fixture_
         result = app.screen.query_one("#result")
         await wait_until(pilot, lambda: result.has_class("error"), timeout=15)
         assert "404" in str(result.render())
-        assert len(store.list_feeds(store.connect(fixture_db))) == 2
+        assert len(feed_rows.list_feeds(connection.connect(fixture_db))) == 2
         await pilot.press("escape")
 
 
 async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, httpserver):
     httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(3), content_type="application/rss+xml")
-    db = store.connect(fixture_db)
-    store.add_feed(db, httpserver.url_for("/feed.xml"))
+    db = connection.connect(fixture_db)
+    feed_rows.add_feed(db, httpserver.url_for("/feed.xml"))
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -120,10 +120,10 @@ async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, http
 
 async def test_r_on_the_feeds_screen_refetches_the_selected_feed(fixture_db, httpserver):
     httpserver.expect_request("/feed.xml").respond_with_data(normandy_feed(1), content_type="application/rss+xml")
-    db = store.connect(fixture_db)
-    feed_id, _ = store.add_feed(db, httpserver.url_for("/feed.xml"))
+    db = connection.connect(fixture_db)
+    feed_id, _ = feed_rows.add_feed(db, httpserver.url_for("/feed.xml"))
     # fetched a while ago and not due for hours: only an explicit refetch asks again
-    store.update_feed(db, feed_id, next_fetch_due="2999-01-01T00:00:00Z")
+    feed_rows.update_feed(db, feed_id, next_fetch_due="2999-01-01T00:00:00Z")
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
@@ -132,7 +132,7 @@ async def test_r_on_the_feeds_screen_refetches_the_selected_feed(fixture_db, htt
         await pilot.press("j", "j")
         assert app.screen.current["id"] == feed_id
         await pilot.press("r")
-        await wait_until(pilot, lambda: store.find_feed(db, feed_id)["last_fetch"] is not None, timeout=30)
+        await wait_until(pilot, lambda: feed_rows.find_feed(db, feed_id)["last_fetch"] is not None, timeout=30)
         await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
         assert len(httpserver.log) == 1
         await pilot.press("escape")
@@ -151,9 +151,9 @@ async def test_quitting_during_a_fetch_stops_it_at_once_and_records_nothing_half
         hung_up.set()
 
     try:
-        db = store.connect(fixture_db)
-        feed_id, _ = store.add_feed(db, server.route("/stall.xml", stall))
-        before = store.find_feed(db, feed_id)
+        db = connection.connect(fixture_db)
+        feed_id, _ = feed_rows.add_feed(db, server.route("/stall.xml", stall))
+        before = feed_rows.find_feed(db, feed_id)
         app = make_app(fixture_db)
         async with app.run_test(size=(120, 40)) as pilot:
             await loaded(pilot)
@@ -161,7 +161,7 @@ async def test_quitting_during_a_fetch_stops_it_at_once_and_records_nothing_half
             await wait_until(pilot, lambda: server.hits.get("/stall.xml") == 1, timeout=15)
             await pilot.press("q")
         assert await asyncio.to_thread(hung_up.wait, 10), "the fetch went on after the app quit"
-        after = store.find_feed(db, feed_id)
+        after = feed_rows.find_feed(db, feed_id)
         assert (after["last_status"], after["last_error"], after["last_fetch"]) == (
             before["last_status"], before["last_error"], before["last_fetch"]
         )
@@ -199,6 +199,6 @@ async def test_closing_the_add_dialog_stops_the_check_and_adds_nothing(fixture_d
             assert await asyncio.to_thread(answered.wait, 10)
             assert gone_before_the_answer == [True]
             await asyncio.sleep(0.5)  # what storing the feed would have taken
-            assert url not in [f["url"] for f in store.list_feeds(store.connect(fixture_db))]
+            assert url not in [f["url"] for f in feed_rows.list_feeds(connection.connect(fixture_db))]
     finally:
         server.stop()

@@ -16,8 +16,8 @@ import sys
 from datetime import timedelta
 sys.path.insert(0, {tests!r})
 import tui_fixture
-from negotiation_watch.store import db as store
-db = store.connect({db!r})
+from negotiation_watch.store.db import connection
+db = connection.connect({db!r})
 for n in range(3):
     tui_fixture.insert_article(
         db, 1, f"live-{{n}}", f"Breaking: Normandy Format call number {{n}}", "Russia and Ukraine talked.",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from negotiation_watch.config import taxonomy_override_dir
+from negotiation_watch.store.config import taxonomy_override_dir
 from negotiation_watch.tui import names
 
 

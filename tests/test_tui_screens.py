@@ -6,7 +6,7 @@ import pytest
 from rich.console import Console
 from textual.widgets import DataTable, Input, Select
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.tui.evidence import highlight, spans_for
 from negotiation_watch.tui.screens.add_feed import AddFeedScreen, url_problem
 from negotiation_watch.tui.screens.article import ArticleScreen
@@ -104,11 +104,11 @@ async def test_u_on_the_article_screen_marks_it_unread_again(fixture_db):
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_article(pilot, 1)
-        db = store.connect(fixture_db)
-        assert store.get_article(db, screen.article_id).is_read
+        db = connection.connect(fixture_db)
+        assert queries.get_article(db, screen.article_id).is_read
         await pilot.press("u")
         await settle(pilot)
-        assert not store.get_article(db, screen.article_id).is_read
+        assert not queries.get_article(db, screen.article_id).is_read
 
 
 async def test_slash_searches_and_filters_by_party(fixture_db):
@@ -235,21 +235,21 @@ async def test_feeds_screen_shows_health_and_pauses_and_removes(fixture_db):
         assert [str(c) for c in table.get_row_at(0)[:4]] == ["Wire News", "fetched", "5 min ago", "4"]
         await pilot.press("space")
         await settle(pilot)
-        db = store.connect(fixture_db)
-        assert store.find_feed(db, 1)["paused"] == 1
+        db = connection.connect(fixture_db)
+        assert feed_rows.find_feed(db, 1)["paused"] == 1
         assert str(table.get_row_at(0)[1]) == "paused"
         await pilot.press("space")
         await settle(pilot)
-        assert store.find_feed(db, 1)["paused"] == 0
+        assert feed_rows.find_feed(db, 1)["paused"] == 0
         await pilot.press("j", "d")
         await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         await settle(pilot)
-        assert len(store.list_feeds(db)) == 2
+        assert len(feed_rows.list_feeds(db)) == 2
         await pilot.press("d", "y")
         await settle(pilot)
-        assert [f["title"] for f in store.list_feeds(db)] == ["Wire News"]
+        assert [f["title"] for f in feed_rows.list_feeds(db)] == ["Wire News"]
         assert table.row_count == 1
         await pilot.press("escape")
         await settle(pilot)
@@ -282,14 +282,14 @@ async def test_a_opens_add_feed_and_a_bad_address_is_explained(fixture_db):
         assert app.screen.query_one(Input).value == "ftp://x"
         await pilot.press("escape")
         assert app.screen is dashboard(app)
-        assert len(store.list_feeds(store.connect(fixture_db))) == 2
+        assert len(feed_rows.list_feeds(connection.connect(fixture_db))) == 2
 
 
 async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(fixture_db):
     """[keys] in config.toml: the new key works and the old one no longer does; the key
     bar, the help screen and the palette show the new key; a name that matches no binding
     and a key that clashes are reported, not fatal."""
-    from negotiation_watch import config
+    from negotiation_watch.store import config
     from negotiation_watch.tui.widgets.key_bar import KeyBar
     from tui_helpers import widget_lines
 
@@ -330,7 +330,7 @@ async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(
 def test_saving_pins_keeps_everything_else_the_user_wrote(tmp_path):
     """Pins are the one setting the dashboard writes: it replaces that assignment (even
     one spread over lines) and leaves comments, other settings and [keys] as they were."""
-    from negotiation_watch import config
+    from negotiation_watch.store import config
 
     path = tmp_path / "config.toml"
     mine = (
@@ -353,7 +353,7 @@ def test_saving_pins_keeps_everything_else_the_user_wrote(tmp_path):
 
 
 def test_a_config_file_with_a_mistake_is_never_overwritten(tmp_path):
-    from negotiation_watch import config
+    from negotiation_watch.store import config
 
     path = tmp_path / "config.toml"
     path.write_text("fetch_interval_seconds = [\n# half written\n", encoding="utf-8")

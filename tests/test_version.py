@@ -3,7 +3,7 @@
 import tomllib
 from pathlib import Path
 
-from negotiation_watch import USER_AGENT, __version__
+from negotiation_watch.store.version import USER_AGENT, __version__
 
 
 def test_version_matches_pyproject():

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store import times
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 
@@ -53,15 +54,15 @@ ARTICLES = [
 
 def build(path) -> None:
     """Two feeds, eight articles over four days, tags with evidence; the oldest three read."""
-    db = store.connect(path)
+    db = connection.connect(path)
     try:
         feeds = {}
         for name in ("Wire", "Daily"):
             # port 9 on loopback: a fetch that slips through is refused at once and never leaves the machine
-            feed_id, _ = store.add_feed(db, f"http://127.0.0.1:9/{name.lower()}.xml", f"{name} News")
-            store.update_feed(db, feed_id, last_fetch=store.to_iso(NOW - timedelta(minutes=5)),
-                              last_ok=store.to_iso(NOW - timedelta(minutes=5)), last_status="fetched",
-                              next_fetch_due=store.to_iso(NOW + timedelta(minutes=10)))
+            feed_id, _ = feed_rows.add_feed(db, f"http://127.0.0.1:9/{name.lower()}.xml", f"{name} News")
+            feed_rows.update_feed(db, feed_id, last_fetch=times.to_iso(NOW - timedelta(minutes=5)),
+                              last_ok=times.to_iso(NOW - timedelta(minutes=5)), last_status="fetched",
+                              next_fetch_due=times.to_iso(NOW + timedelta(minutes=10)))
             feeds[name] = feed_id
         for index, (feed, hours, title, summary, tags) in enumerate(ARTICLES):
             insert_article(db, feeds[feed], f"guid-{index}", title, summary,
@@ -72,15 +73,15 @@ def build(path) -> None:
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
     """One article and its tags in one transaction, offsets computed from the matched text."""
-    with store.write_transaction(db) as conn:
+    with connection.write_transaction(db) as conn:
         cursor = conn.execute(
             "INSERT INTO articles (feed_id, guid, url, title, summary, published, fetched, content_hash, is_read)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (feed_id, guid, f"https://news.example.org/{guid}", title, summary, store.to_iso(published),
-             store.to_iso(published), guid, int(read)),
+            (feed_id, guid, f"https://news.example.org/{guid}", title, summary, times.to_iso(published),
+             times.to_iso(published), guid, int(read)),
         )
         article_id = cursor.lastrowid
-        store.index_articles(conn, article_id, article_id)
+        writes.index_articles(conn, article_id, article_id)
         for kind, tag_id, field, text, person in tags:
             source = title if field == "title" else summary
             start = source.index(text)
@@ -94,10 +95,10 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
 
 def pause_fixture_feeds(path) -> None:
     """Keep the two fixture feeds out of a fetch run, so only the test's own server is asked."""
-    db = store.connect(path)
+    db = connection.connect(path)
     try:
-        for feed in store.list_feeds(db):
+        for feed in feed_rows.list_feeds(db):
             if feed["url"].startswith("http://127.0.0.1:9/"):
-                store.set_feed_paused(db, feed["id"], True)
+                feed_rows.set_feed_paused(db, feed["id"], True)
     finally:
         db.conn.close()

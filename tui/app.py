@@ -17,10 +17,13 @@ from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import ModalScreen, Screen
+from textual.signal import Signal
 
-from negotiation_watch import config
-from negotiation_watch.store import db as store
+from negotiation_watch.store import config
+from negotiation_watch.store.db import connection, feed_rows, queries
+from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
@@ -80,6 +83,11 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         Binding("F", "feeds", "Feeds", id="app.feeds"),
     ]
 
+    # What the fetcher is doing, watched by the status line: (feeds done, feeds due) while a
+    # fetch runs, (articles re-tagged, to re-tag) while the taxonomy's change is applied.
+    fetch_progress: reactive[tuple[int, int] | None] = reactive(None, init=False)
+    retag_progress: reactive[tuple[int, int] | None] = reactive(None, init=False)
+
     def __init__(
         self,
         db_path: Path | str,
@@ -91,16 +99,19 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
-        self.clock = clock or store.utc_now
+        self.clock = clock or times.utc_now
         self.fixed_today = today  # the demo shows old news as if it were today's
         self.settings_path = settings_path
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
-        self.fetch_progress: tuple[int, int] | None = None  # feeds done, feeds due
-        self.retag_progress: tuple[int, int] | None = None  # articles re-tagged, to re-tag
+        # What screens listen to (subscribe in on_mount; published on the UI thread only)
+        self.data_changed_signal: Signal[None] = Signal(self, "data-changed")  # something was written
+        self.names_changed_signal: Signal[None] = Signal(self, "names-changed")  # display names loaded
+        self.counts_changed_signal: Signal[None] = Signal(self, "counts-changed")  # app.tag_counts renewed
+        self.article_read_signal: Signal[int] = Signal(self, "article-read")  # an article was opened
         self._quiet_fetch = False
         self._refresh_timer = None
-        self.tag_counts: list[store.TagCount] = []  # the latest counts the dashboard loaded
+        self.tag_counts: list[queries.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
         self._fetching = NetworkRun()
         self._names_cached = False
@@ -159,7 +170,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     @work(thread=True, exit_on_error=False)
     def load_names(self) -> None:
         load_names()
-        self.call_from_thread(self.broadcast, "names_changed")
+        self.call_from_thread(self.names_changed_signal.publish, None)
 
     # ------------------------------------------------------------------ screens
 
@@ -222,14 +233,6 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     # ------------------------------------------------------------------ live data
 
-    def _screens_with(self, method: str) -> list:
-        return [screen for screen in self.screen_stack if hasattr(screen, method)]
-
-    def broadcast(self, method: str, *args) -> None:
-        """Tell every open screen that knows `method` (e.g. data_changed) about an event."""
-        for screen in self._screens_with(method):
-            getattr(screen, method)(*args)
-
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def watch_database(self) -> None:
         """Notice commits by other processes (and our own workers) through PRAGMA data_version.
@@ -237,13 +240,11 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         One long-lived thread with its own connection: data_version only compares within
         one connection, and a single loop can never overlap itself.
         """
-        db = store.connect(self.db_path)
+        db = connection.connect(self.db_path)
         try:
-            seen = store.data_version(db)
+            seen = connection.data_version(db)
             while not self._stop_polling.wait(POLL_SECONDS):
-                if isinstance(self.screen, ModalScreen):
-                    continue
-                version = store.data_version(db)
+                version = connection.data_version(db)
                 if version != seen:
                     seen = version
                     self.post_message(DataChanged())
@@ -262,7 +263,10 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def _refresh_now(self) -> None:
         self._refresh_timer = None
-        self.broadcast("data_changed")
+        if isinstance(self.screen, ModalScreen):  # no redraw under a dialog: once it closes
+            self.notice_change()
+            return
+        self.data_changed_signal.publish(None)
 
     def action_fetch_now(self) -> None:
         self.start_fetch(force=True)
@@ -276,20 +280,19 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             return
         self._quiet_fetch = quiet
         self.fetch_progress = (0, 0)
-        self.broadcast("progress_changed")
         self._fetch(force)
 
     @work(thread=True, group="fetch", exit_on_error=False)
     def _fetch(self, force: bool) -> None:
         """The pipeline in its own event loop on a thread, so parsing and writing never stall the UI."""
-        from negotiation_watch.store.fetch import FetchLimits
-        from negotiation_watch.store.pipeline import run_fetch
+        from negotiation_watch.store.fetch.fetcher import FetchLimits
+        from negotiation_watch.store.pipeline.run import run_fetch
 
         summary = None
         try:
-            db = store.connect(self.db_path)
+            db = connection.connect(self.db_path)
             try:
-                total = len(store.due_feeds(db, force=force))
+                total = len(feed_rows.due_feeds(db, force=force))
             finally:
                 db.conn.close()
             self.call_from_thread(self._set_progress, 0, total)
@@ -307,7 +310,6 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def _set_progress(self, done: int, total: int) -> None:
         self.fetch_progress = (done, total)
-        self.broadcast("progress_changed")
 
     @on(FeedFinished)
     def _feed_finished(self, message: FeedFinished) -> None:
@@ -322,7 +324,6 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     @on(RetagProgress)
     def _retag_progress(self, message: RetagProgress) -> None:
         self.retag_progress = None if message.done >= message.total else (message.done, message.total)
-        self.broadcast("progress_changed")
 
     def activity(self) -> str | None:
         """What the fetcher is doing, for the status line; None when idle."""
@@ -338,7 +339,6 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def _fetch_ended(self, message: FetchEnded) -> None:
         self.fetch_progress = None
         self.retag_progress = None
-        self.broadcast("progress_changed")
         self.notice_change()
         summary = message.summary
         if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
@@ -370,8 +370,8 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
     try:
-        store.connect(db_path).conn.close()
-    except store.StoreError as exc:
+        connection.connect(db_path).conn.close()
+    except connection.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))
 

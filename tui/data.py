@@ -9,14 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection
 
 T = TypeVar("T")
 
 
 def with_db(db_path: Path, action: Callable[..., T], *args, **kwargs) -> T:
     """Run one store function on a fresh connection (cheap) and close it."""
-    db = store.connect(db_path)
+    db = connection.connect(db_path)
     try:
         return action(db, *args, **kwargs)
     finally:

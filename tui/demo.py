@@ -15,7 +15,8 @@ from datetime import date
 from importlib import resources
 from pathlib import Path
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows, queries
+from negotiation_watch.store import times
 
 
 @dataclass
@@ -42,20 +43,20 @@ def bundled_feeds() -> list[Path]:
 
 def fill(folder: Path, feed_files: list[Path]) -> Demo:
     """Add every sample feed by its file:// URL and fetch them all through the pipeline."""
-    from negotiation_watch.store.fetch import FetchLimits
-    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
+    from negotiation_watch.store.pipeline.run import run_fetch
 
     if not feed_files:
         raise SystemExit("negotiation-watch: no demo feeds are bundled with this installation.")
     db_path = folder / "demo.db"
-    db = store.connect(db_path)
+    db = connection.connect(db_path)
     try:
         for path in feed_files:
-            store.add_feed(db, path.resolve().as_uri())
+            feed_rows.add_feed(db, path.resolve().as_uri())
         asyncio.run(run_fetch(db_path, limits=FetchLimits()))
-        newest = store.latest_articles(db, limit=1)
-        articles = store.stats(db).articles
+        newest = queries.latest_articles(db, limit=1)
+        articles = queries.stats(db).articles
     finally:
         db.conn.close()
-    today = store.from_iso(newest[0].published).date() if newest else store.utc_now().date()
+    today = times.from_iso(newest[0].published).date() if newest else times.utc_now().date()
     return Demo(db_path, folder / "config.toml", today, len(feed_files), articles)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.worker import Worker, WorkerState
 
-from negotiation_watch.store.db import StoreError
+from negotiation_watch.store.db.connection import StoreError
 
 
 class ReportsWorkerErrors:

@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from rich.text import Text
 
-from negotiation_watch.store.db import from_iso
+from negotiation_watch.store.times import from_iso
 
 SPARK_BARS = "▁▂▃▄▅▆▇█"
 

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from negotiation_watch.config import cache_dir, taxonomy_override_dir
+from negotiation_watch.store.config import cache_dir, taxonomy_override_dir
 
 _names: dict[tuple[str, str], str] = {}
 
@@ -50,7 +50,7 @@ def load_names() -> None:
 
 
 def _from_taxonomy() -> dict[tuple[str, str], str]:
-    from negotiation_watch.store.taxonomy import default_taxonomy
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
     taxonomy = default_taxonomy()
     names = {("party", party.id): party.name for party in taxonomy.parties.values()}
@@ -61,7 +61,7 @@ def _from_taxonomy() -> dict[tuple[str, str], str]:
 
 def _fingerprint() -> list:
     """Name, size and change time of every taxonomy file: any edit makes the cache stale."""
-    from negotiation_watch.store.taxonomy import BUNDLED_DIR
+    from negotiation_watch.store.extract.taxonomy import BUNDLED_DIR
 
     files = []
     for folder in (BUNDLED_DIR, taxonomy_override_dir()):

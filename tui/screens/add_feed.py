@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.network_run import NetworkRun
@@ -90,7 +90,7 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def check(self, url: str) -> None:
         """Fetch the URL once (following autodiscovery); store the feed only if it parses."""
-        from negotiation_watch.store.fetch import probe_feed
+        from negotiation_watch.store.fetch.fetcher import probe_feed
 
         try:
             probe = self._probing.run(probe_feed(url))
@@ -102,10 +102,10 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
             self.app.call_from_thread(self._failed, f"Could not use this address: {probe.error}")
             return
         try:
-            feed_id, new = with_db(self.app.db_path, store.add_feed, probe.url, probe.title)
+            feed_id, new = with_db(self.app.db_path, feed_rows.add_feed, probe.url, probe.title)
             if not new:
-                with_db(self.app.db_path, store.set_feed_due_now, feed_id)
-        except store.StoreError as exc:
+                with_db(self.app.db_path, feed_rows.set_feed_due_now, feed_id)
+        except connection.StoreError as exc:
             self.app.call_from_thread(self._failed, str(exc))
             return
         self.app.call_from_thread(self._added, probe, new)

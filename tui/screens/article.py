@@ -12,7 +12,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import queries, writes
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
@@ -20,11 +20,11 @@ from negotiation_watch.tui.format import long_time, plain, safe
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 
-def load_article(db, article_id: int) -> store.ArticleDetail | None:
+def load_article(db, article_id: int) -> queries.ArticleDetail | None:
     """The article with its evidence, marked read on the way (opening it is reading it)."""
-    article = store.get_article(db, article_id)
+    article = queries.get_article(db, article_id)
     if article is not None and not article.is_read:
-        store.set_read(db, article.id, True)
+        writes.set_read(db, article.id, True)
         article.is_read = True
     return article
 
@@ -43,9 +43,9 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     def __init__(self) -> None:
         super().__init__()
         self.article_id = 0
-        self.article: store.ArticleDetail | None = None
+        self.article: queries.ArticleDetail | None = None
 
-    def show(self, article_id: int, article: store.ArticleDetail | None) -> None:
+    def show(self, article_id: int, article: queries.ArticleDetail | None) -> None:
         """Fill the screen with another article (the app keeps one article screen)."""
         self.article_id, self.article = article_id, article
         if self.is_mounted:
@@ -65,12 +65,12 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     def on_mount(self) -> None:
         self._show(self.article)
 
-    def _show(self, article: store.ArticleDetail | None) -> None:
+    def _show(self, article: queries.ArticleDetail | None) -> None:
         self.article = article
         if article is None:
             self.query_one("#title", Static).update(Text("This article is no longer stored (its feed was removed)."))
             return
-        self.app.broadcast("article_read", article.id)
+        self.app.article_read_signal.publish(article.id)
         evidence = article.evidence
         self.query_one("#title", Static).update(
             highlight(article.title, spans_for(evidence, ("title",), article.title), multiline=False)
@@ -86,7 +86,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         link.append_text(plain(article.url or "none", style="underline" if article.url else ""))
         self.query_one("#link", Static).update(link)
 
-    def _meta(self, article: store.ArticleDetail) -> Text:
+    def _meta(self, article: queries.ArticleDetail) -> Text:
         text = Text()
         text.append_text(plain(article.feed_title, style="bold"))
         text.append(f" · published {long_time(article.published)}")
@@ -121,4 +121,4 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
 
     @work(thread=True, group="write", exit_on_error=False)
     def _save_read(self, article_id: int, read: bool) -> None:
-        with_db(self.app.db_path, store.set_read, article_id, read)
+        with_db(self.app.db_path, writes.set_read, article_id, read)

@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import queries
 from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
@@ -49,7 +49,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.counts: list[store.TagCount] | None = None
+        self.counts: list[queries.TagCount] | None = None
         self._first_run = False
         self.daily: dict[tuple[str, str], list[int]] = {}
         self.pinned: list[tuple[str, str]] = []
@@ -69,6 +69,9 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         if self.pinned:
             self._show_panes()
         self.load_overview()
+        self.app.data_changed_signal.subscribe(self, self.data_changed)
+        self.app.names_changed_signal.subscribe(self, self.names_changed)
+        self.app.article_read_signal.subscribe(self, self.article_read)
 
     # ------------------------------------------------------------------ data
 
@@ -89,10 +92,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._show_stats(stats)
         self._show_counts(counts)
 
-    def _show_counts(self, counts: list[store.TagCount]) -> None:
+    def _show_counts(self, counts: list[queries.TagCount]) -> None:
         self.counts = counts
         self.app.tag_counts = counts  # the search screen's filter list reuses them
-        self.app.broadcast("counts_changed")
+        self.app.counts_changed_signal.publish(None)
         if self._first_run:
             # pin the most active and keep them, so panes do not reshuffle as counts change
             self.pinned = default_pins(counts)
@@ -103,27 +106,24 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._refresh_sidebar()
         self._refresh_titles()
 
-    def _show_stats(self, stats: store.Stats) -> None:
-        self.query_one(StatusLine).show(stats, self.app.activity(), now=self.app.clock())
+    def _show_stats(self, stats: queries.Stats) -> None:
+        self.query_one(StatusLine).show(stats, now=self.app.clock())
 
     def _refresh_sidebar(self) -> None:
         if self.counts is not None:
             self.query_one(Sidebar).show(self.counts, self.daily, set(self.pinned))
 
-    def data_changed(self) -> None:
+    def data_changed(self, _: None = None) -> None:
         """Something was written: refresh the counts and every pane."""
         self.load_overview()
         for pane in self.panes:
             pane.reload()
 
-    def names_changed(self) -> None:
+    def names_changed(self, _: None = None) -> None:
         self._refresh_titles()
         self._refresh_sidebar()
         for pane in self.panes:
             pane.redraw()
-
-    def progress_changed(self) -> None:
-        self.query_one(StatusLine).show(activity=self.app.activity(), now=self.app.clock())
 
     # ------------------------------------------------------------------ panes
 
@@ -262,10 +262,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
 
 def _overview(db, today) -> tuple:
-    return store.tag_counts(db), store.daily_counts_all(db, end=today), store.stats(db)
+    return queries.tag_counts(db), queries.daily_counts_all(db, end=today), queries.stats(db)
 
 
-def default_pins(counts: list[store.TagCount]) -> list[tuple[str, str]]:
+def default_pins(counts: list[queries.TagCount]) -> list[tuple[str, str]]:
     """First run: the most active tracks and parties, four to six panes."""
     tracks = [(c.kind, c.tag_id) for c in counts if c.kind == "track"]
     parties = [(c.kind, c.tag_id) for c in counts if c.kind == "party"]

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Static
 
-from negotiation_watch.store import db as store
+from negotiation_watch.store.db import feed_rows
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import ago, plain, safe
@@ -43,10 +43,11 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         for column in COLUMNS:
             table.add_column(column, key=column)
         self.load()
+        self.app.data_changed_signal.subscribe(self, self.data_changed)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def load(self) -> None:
-        feeds = with_db(self.app.db_path, store.list_feeds)
+        feeds = with_db(self.app.db_path, feed_rows.list_feeds)
         self.app.call_from_thread(self._show, feeds)
 
     def _show(self, feeds: list[dict]) -> None:
@@ -95,7 +96,7 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
             detail.append(f"\nLast success  {ago(feed['last_ok'], self.app.clock())}")
         self.query_one("#feed-detail", Static).update(detail)
 
-    def data_changed(self) -> None:
+    def data_changed(self, _: None = None) -> None:
         self.load()
 
     # ------------------------------------------------------------------ actions
@@ -111,12 +112,12 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         question = Text("Remove ")
         question.append(safe(feed["title"] or feed["url"]), style="bold")
         question.append(f" and its {feed['article_count']:,} stored articles?")
-        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self._write(store.remove_feed, feed["id"]))
+        self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self._write(feed_rows.remove_feed, feed["id"]))
 
     def action_pause(self) -> None:
         feed = self.current
         if feed is not None:
-            self._write(store.set_feed_paused, feed["id"], not feed["paused"])
+            self._write(feed_rows.set_feed_paused, feed["id"], not feed["paused"])
 
     def action_refetch(self) -> None:
         feed = self.current
@@ -126,11 +127,11 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, group="write", exit_on_error=False)
     def _write(self, action, *args) -> None:
         with_db(self.app.db_path, action, *args)
-        self.app.call_from_thread(self.app.broadcast, "data_changed")  # at once, not at the next poll
+        self.app.call_from_thread(self.app.data_changed_signal.publish, None)  # at once, not at the next poll
 
     @work(thread=True, group="write", exit_on_error=False)
     def _refetch(self, feed_id: int) -> None:
-        with_db(self.app.db_path, store.set_feed_due_now, feed_id)
+        with_db(self.app.db_path, feed_rows.set_feed_due_now, feed_id)
         self.app.call_from_thread(self.app.start_fetch, force=False)
 
 

@@ -42,6 +42,19 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
         yield KeyBar()
 
+    def on_mount(self) -> None:
+        app = self.app
+        for signal, callback in ((app.data_changed_signal, self.data_changed),
+                                 (app.names_changed_signal, self.names_changed),
+                                 (app.counts_changed_signal, self.counts_changed),
+                                 (app.article_read_signal, self.article_read)):
+            signal.subscribe(self, lambda data, callback=callback: self._if_open(callback, data))
+
+    def _if_open(self, callback, data) -> None:
+        """The app keeps this screen when it is closed: only an open one follows the data."""
+        if self in self.app.screen_stack:
+            callback(data)
+
     def prepare(self, source: Source) -> None:
         """Show `source` next time the screen appears (the app keeps one search screen)."""
         if not self.is_mounted:
@@ -135,16 +148,16 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     def action_focus_results(self) -> None:
         self.set_focus(self.query_one(ArticleList))
 
-    def names_changed(self) -> None:
+    def names_changed(self, _: None = None) -> None:
         self._set_title()
         self._filters_from = None
         self.load_filters()
         self.query_one(ArticleList).redraw()
 
-    def data_changed(self) -> None:
+    def data_changed(self, _: None = None) -> None:
         self.query_one(ArticleList).reload()
 
-    def counts_changed(self) -> None:
+    def counts_changed(self, _: None = None) -> None:
         self.load_filters()
 
     def article_read(self, article_id: int) -> None:

@@ -13,8 +13,8 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.worker import get_current_worker
 
-from negotiation_watch.store import db as store
-from negotiation_watch.store.db import ArticleRow
+from negotiation_watch.store.db import queries, writes
+from negotiation_watch.store.db.queries import ArticleRow
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import plain, short_time
 from negotiation_watch.tui.names import display_name, short_label
@@ -150,8 +150,8 @@ class ArticleList(CursorList[ArticleRow]):
         kind, tag_id, query = self.source.kind, self.source.tag_id, self.source.query
         if query:
             # search ranks by relevance, so it pages by asking for more rather than `before`
-            return store.search_articles(db, query, kind, tag_id, limit=limit)
-        return store.latest_articles(db, kind, tag_id, limit=limit, before=before)
+            return queries.search_articles(db, query, kind, tag_id, limit=limit)
+        return queries.latest_articles(db, kind, tag_id, limit=limit, before=before)
 
     def _replace(self, rows: list[ArticleRow], exhausted: bool) -> None:
         known = {row.id for row in self.rows}
@@ -230,7 +230,7 @@ class ArticleList(CursorList[ArticleRow]):
 
     @work(thread=True, group="write", exit_on_error=False)
     def _save_read(self, article_id: int, read: bool) -> None:
-        with_db(self.db_path, store.set_read, article_id, read)
+        with_db(self.db_path, writes.set_read, article_id, read)
 
     def mark_read(self, article_id: int) -> None:
         """Show an article as read (the article screen already stored it)."""

@@ -7,12 +7,12 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
-from negotiation_watch.store.db import Stats
+from negotiation_watch.store.db.queries import Stats
 from negotiation_watch.tui.format import ago
 
 
 class StatusLine(Static):
-    """One line of figures, redrawn whenever the store or the fetcher reports."""
+    """One line of figures, redrawn whenever the store reports or the app's progress changes."""
 
     DEFAULT_CSS = """
     StatusLine { height: 1; background: $panel; color: $text-muted; padding: 0 1; }
@@ -21,18 +21,24 @@ class StatusLine(Static):
     def __init__(self, **kwargs) -> None:
         super().__init__("", **kwargs)
         self.stats: Stats | None = None
-        self.activity: str | None = None  # what the fetcher is doing
 
-    def show(self, stats: Stats | None = None, activity: str | None = None, *, now: datetime) -> None:
+    def on_mount(self) -> None:
+        self.watch(self.app, "fetch_progress", self._progress_changed, init=False)
+        self.watch(self.app, "retag_progress", self._progress_changed, init=False)
+
+    def _progress_changed(self) -> None:
+        self.update(self._text(self.app.clock()))
+
+    def show(self, stats: Stats | None = None, *, now: datetime) -> None:
         if stats is not None:
             self.stats = stats
-        self.activity = activity
         self.update(self._text(now))
 
     def _text(self, now: datetime) -> Text:
         text = Text()
-        if self.activity:
-            text.append(self.activity, style="bold yellow")
+        activity = self.app.activity()
+        if activity:
+            text.append(activity, style="bold yellow")
             text.append(" · ")
         stats = self.stats
         if stats is None:

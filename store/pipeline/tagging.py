@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from negotiation_watch.store.extract import extract
-from negotiation_watch.store.parse import Entry, ParsedFeed, parse_feed
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.parse.feed import Entry, ParsedFeed, parse_feed
 
 TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
 

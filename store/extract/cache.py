@@ -19,7 +19,7 @@ KEPT_FILES = 3
 
 
 def cache_file(name: str) -> Path:
-    from negotiation_watch.config import cache_dir
+    from negotiation_watch.store.config import cache_dir
 
     return cache_dir() / name
 

@@ -15,15 +15,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 import sqlite_utils
-from negotiation_watch.store import db as store_db
+from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store import times
 
 # store.tagging (the parser and extractor) loads on first use, so a run where every feed
 # is unchanged never imports feedparser or the matcher.
 if TYPE_CHECKING:
     import threading
 
-    from negotiation_watch.store.parse import Entry, ParsedFeed
-    from negotiation_watch.store.tagging import TagRow
+    from negotiation_watch.store.parse.feed import Entry, ParsedFeed
+    from negotiation_watch.store.pipeline.tagging import TagRow
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 RETAG_BATCH = 500
@@ -57,15 +58,15 @@ def ingest(
     loses them too, so the next run fetches the feed again instead of skipping it.
     `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid.
     """
-    now = now or store_db.utc_now()
-    fetched = store_db.to_iso(now)
+    now = now or times.utc_now()
+    fetched = times.to_iso(now)
     stored = _stored_hashes(db.conn, feed_id)
     tags = dict(tags or {})
     for entry in parsed.entries:
         if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
             tags[entry.guid] = _tags_for(taxonomy, entry, now)
     result = IngestResult()
-    with store_db.write_transaction(db) as conn:
+    with connection.write_transaction(db) as conn:
         stored = _stored_hashes(conn, feed_id)  # again, under the lock: another writer may have been first
         new: list[tuple[Entry, list[TagRow]]] = []
         for entry in parsed.entries:
@@ -98,7 +99,7 @@ def _stored_hashes(conn: sqlite3.Connection, feed_id: int) -> dict[str, tuple[in
 
 
 def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
-    from negotiation_watch.store.tagging import tags_for
+    from negotiation_watch.store.pipeline.tagging import tags_for
 
     return tags_for(taxonomy, entry, now)
 
@@ -108,21 +109,21 @@ def _insert_articles(
 ) -> None:
     """A feed's new articles, their tags and their search index entries, each in one
     batch: ids are given here (the caller holds the write lock) so the tags can name them."""
-    first_id = store_db.next_article_id(conn)
+    first_id = writes.next_article_id(conn)
     conn.executemany(
         "INSERT INTO articles (id, feed_id, guid, url, title, summary, author, published, "
         "date_estimated, fetched, content_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             (
                 article_id, feed_id, entry.guid, entry.url, entry.title, entry.summary, entry.author,
-                store_db.to_iso(entry.published) if entry.published else fetched,
+                times.to_iso(entry.published) if entry.published else fetched,
                 int(entry.published is None), fetched, entry.content_hash,
             )
             for article_id, (entry, _) in enumerate(new, first_id)
         ],
     )
     _insert_tags(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id) for row in rows])
-    store_db.index_articles(conn, first_id, first_id + len(new) - 1)
+    writes.index_articles(conn, first_id, first_id + len(new) - 1)
 
 
 def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
@@ -134,7 +135,7 @@ def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> 
         "THEN date_estimated ELSE 0 END WHERE id = ?",
         (
             entry.url, entry.title, entry.summary, entry.author, entry.content_hash,
-            *(2 * [store_db.to_iso(entry.published) if entry.published else None]), article_id,
+            *(2 * [times.to_iso(entry.published) if entry.published else None]), article_id,
         ),
     )
 
@@ -162,7 +163,7 @@ def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedF
 
 def save_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> None:
     """db.update_feed inside the caller's transaction, minus a redirect URL already taken."""
-    store_db.set_feed_columns(conn, feed_id, _keep_own_url(conn, feed_id, columns))
+    feed_rows.set_feed_columns(conn, feed_id, _keep_own_url(conn, feed_id, columns))
 
 
 def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict:
@@ -182,7 +183,7 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
 
 def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
     """True when the stored tags came from another taxonomy than this one."""
-    return store_db.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+    return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
 
 
 def retag_all(
@@ -210,19 +211,19 @@ def retag_all(
         if not batch:
             break
         last_id = batch[-1][0]
-        from negotiation_watch.store.tagging import tag_rows
+        from negotiation_watch.store.pipeline.tagging import tag_rows
 
         tagged = {
-            article_id: (digest, tag_rows(taxonomy, title, summary, store_db.from_iso(published).date()))
+            article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
             for article_id, title, summary, published, digest in batch
         }
-        with store_db.write_transaction(db) as conn:
+        with connection.write_transaction(db) as conn:
             for article_id, digest in _still_current(conn, tagged):
                 _replace_tags(conn, article_id, tagged[article_id][1])
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))
-    store_db.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+    connection.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
     return done
 
 

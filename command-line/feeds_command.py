@@ -27,9 +27,8 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
     Each URL is fetched once first; an HTML page is resolved to its feed through its
     <link rel="alternate"> tags. A URL already followed is reported, not added twice.
     """
-    from negotiation_watch.store import db as store
-    from negotiation_watch.store.feeds import SubscribeResult, check_feed, store_checked
-    from negotiation_watch.store.urls import InvalidURL, feed_url
+    from negotiation_watch.store.pipeline.subscribe import SubscribeResult, check_feed, store_checked
+    from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
     if no_check:
         results = []
@@ -66,9 +65,9 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
 @pass_context
 def list_(obj: CliContext, as_json: bool) -> None:
     """List feeds with their health: last fetch, status, errors, articles, next due."""
-    from negotiation_watch.store import db as store
+    from negotiation_watch.store.db import feed_rows
 
-    rows = store.list_feeds(obj.open_db())
+    rows = feed_rows.list_feeds(obj.open_db())
     if as_json:
         click.echo(json.dumps([{**row, "health": health(row)} for row in rows], indent=2, ensure_ascii=False))
         return
@@ -93,13 +92,13 @@ def list_(obj: CliContext, as_json: bool) -> None:
 @pass_context
 def remove(obj: CliContext, feed: str) -> None:
     """Remove a feed (by URL or id) with its articles."""
-    from negotiation_watch.store import db as store
+    from negotiation_watch.store.db import feed_rows
 
     db = obj.open_db()
-    row = store.find_feed(db, feed)
+    row = feed_rows.find_feed(db, feed)
     if row is None:
         raise UserError(f"no feed {feed!r}: see `negotiation-watch feeds list` for URLs and ids")
-    store.remove_feed(db, row["id"])
+    feed_rows.remove_feed(db, row["id"])
     click.echo(f"removed {printable(row['url'])}")
 
 
@@ -108,8 +107,8 @@ def remove(obj: CliContext, feed: str) -> None:
 @pass_context
 def import_(obj: CliContext, file: Path) -> None:
     """Import feeds from an OPML file (nested folders flattened, duplicates skipped)."""
-    from negotiation_watch.store import db as store
-    from negotiation_watch.store.opml import OPMLError, read_opml
+    from negotiation_watch.store.db import feed_rows
+    from negotiation_watch.store.parse.opml import OPMLError, read_opml
 
     try:
         data = file.read_bytes()
@@ -120,7 +119,7 @@ def import_(obj: CliContext, file: Path) -> None:
     except OPMLError as exc:
         raise UserError(f"{file}: {exc}") from exc
     db = obj.open_db()
-    added = sum(store.add_feed(db, sub.url, sub.title)[1] for sub in subscriptions)
+    added = sum(feed_rows.add_feed(db, sub.url, sub.title)[1] for sub in subscriptions)
     for reason in skipped:
         click.echo(f"skipped {printable(reason)}", err=True)
     click.echo(
@@ -134,10 +133,10 @@ def import_(obj: CliContext, file: Path) -> None:
 @pass_context
 def export(obj: CliContext, file: Path | None) -> None:
     """Export feeds as OPML to FILE, or to standard output."""
-    from negotiation_watch.store import db as store
-    from negotiation_watch.store.opml import write_opml
+    from negotiation_watch.store.db import feed_rows
+    from negotiation_watch.store.parse.opml import write_opml
 
-    document = write_opml(store.list_feeds(obj.open_db()))
+    document = write_opml(feed_rows.list_feeds(obj.open_db()))
     if file is None:
         click.echo(document, nl=False)
         return
@@ -163,6 +162,6 @@ def short_time(iso: str | None) -> str:
 
 def printable(text: str | None) -> str:
     """Feed-supplied text made safe for a terminal: no control or escape sequences."""
-    from negotiation_watch.store.clean import clean_text
+    from negotiation_watch.store.parse.clean import clean_text
 
     return clean_text(text or "")

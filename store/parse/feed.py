@@ -18,8 +18,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
-from negotiation_watch.store.clean import clean_text, html_to_text, one_line
-from negotiation_watch.store.fastfeed import read_simple_feed
+from negotiation_watch.store.parse.clean import clean_text, html_to_text, one_line
+from negotiation_watch.store.parse.fastfeed import read_simple_feed
 
 MAX_TITLE = 1_000
 MAX_SUMMARY = 20_000

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from negotiation_watch import __version__
-from negotiation_watch.config import DB_ENV, default_db_path
+from negotiation_watch.store.version import __version__
+from negotiation_watch.store.config import DB_ENV, default_db_path
 
 
 @dataclass
@@ -22,13 +22,13 @@ class CliContext:
 
         The user's own default database gets the curated feed list the first time it is made.
         """
-        from negotiation_watch.store import db as store
-        from negotiation_watch.store.feeds import seed_defaults
+        from negotiation_watch.store.db import connection
+        from negotiation_watch.store.pipeline.subscribe import seed_defaults
 
         is_new = not self.db_path.exists()
         try:
-            db = store.connect(self.db_path)
-        except store.StoreError as exc:
+            db = connection.connect(self.db_path)
+        except connection.StoreError as exc:
             raise click.ClickException(str(exc)) from exc
         if is_new and not self.chosen_db:
             count = seed_defaults(db)

@@ -1,4 +1,4 @@
-"""negotiation-watch: follow who is negotiating with whom, live from news feeds."""
+"""Who we are on the network: the release and the User-Agent every request carries."""
 
 # A constant, not importlib.metadata: that lookup cost every command ~40 ms at start-up.
 # tests/test_version.py keeps it equal to pyproject.toml's version.

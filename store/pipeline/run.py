@@ -22,16 +22,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlite_utils
-from negotiation_watch.store import db as store_db
-from negotiation_watch.store.clean import one_line
-from negotiation_watch.store.fetch import (
+from negotiation_watch.store.db import connection, feed_rows
+from negotiation_watch.store import times
+from negotiation_watch.store.parse.clean import one_line
+from negotiation_watch.store.fetch.fetcher import (
     FETCHED,
     OK_STATUSES,
     FetchLimits,
     FetchOutcome,
     fetch_many,
 )
-from negotiation_watch.store.ingest import (
+from negotiation_watch.store.db.ingest import (
     IngestResult,
     ingest,
     needs_retag,
@@ -41,7 +42,7 @@ from negotiation_watch.store.ingest import (
 )
 
 if TYPE_CHECKING:
-    from negotiation_watch.store.tagging import TaggedFeed
+    from negotiation_watch.store.pipeline.tagging import TaggedFeed
 
 VALIDATORS = ("etag", "last_modified", "body_hash")
 MAX_WAITING_BODIES = 4  # feeds between fetched and stored: enough to keep two parser workers busy
@@ -95,11 +96,11 @@ async def run_fetch(
     """
     started = time.monotonic()
     limits = limits or FetchLimits()
-    db = store_db.connect(db_path)
+    db = connection.connect(db_path)
     summary = FetchSummary()
     parser = _ParserPool()
     try:
-        feeds = store_db.due_feeds(db, force=force)
+        feeds = feed_rows.due_feeds(db, force=force)
         if any(feed.get("body_hash") is None for feed in feeds):  # never read before: will be parsed
             parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
@@ -149,11 +150,11 @@ class _Tagging:
 
     def _prepare(self):
         if self.taxonomy is None:
-            from negotiation_watch.store.taxonomy import default_taxonomy
+            from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
             self.taxonomy = default_taxonomy()
             self.summary.taxonomy_problems = list(self.taxonomy.problems)
-        db = store_db.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
+        db = connection.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
         try:
             if needs_retag(db, self.taxonomy):
                 retag_all(db, self.taxonomy, self.on_retag_progress, self.stopping)
@@ -203,7 +204,7 @@ class _Run:
         except _FeedFailed as failure:
             error, status = str(failure), "error"
             self.record_failure(outcome, feed, error)
-        except store_db.StoreError:  # the database's disk failed: every other feed would too
+        except connection.StoreError:  # the database's disk failed: every other feed would too
             raise
         except Exception as exc:  # recording the fetch itself failed (database trouble)
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
@@ -228,7 +229,7 @@ class _Run:
             result = ingest(self.db, feed["id"], tagged.parsed, taxonomy, feed_updates=outcome.feed_updates, tags=tagged.tags)
         except sqlite3.OperationalError as exc:
             if any(words in str(exc) for words in _DISK_TROUBLE):
-                raise store_db.explain_error(self.db_path, exc) from exc
+                raise connection.explain_error(self.db_path, exc) from exc
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         except Exception as exc:  # a database error on one feed must not stop the rest
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
@@ -269,7 +270,7 @@ def _failure_columns(outcome: FetchOutcome, feed: dict, message: str) -> dict:
 
 
 def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -> None:
-    with store_db.write_transaction(db) as conn:
+    with connection.write_transaction(db) as conn:
         save_feed_columns(conn, feed_id, updates)
 
 
@@ -284,11 +285,11 @@ class _ParserPool:
         self.pool: ProcessPoolExecutor | None = None
 
     async def parse(self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
-        from negotiation_watch.store.tagging import parse_and_tag_in_worker
+        from negotiation_watch.store.pipeline.tagging import parse_and_tag_in_worker
 
         loop = asyncio.get_running_loop()
         pool = self._pool(taxonomy)
-        now = store_db.utc_now()
+        now = times.utc_now()
         try:
             return await loop.run_in_executor(pool, parse_and_tag_in_worker, body, headers, url, known, now)
         except BrokenExecutor:
@@ -307,7 +308,7 @@ class _ParserPool:
             forkserver.ensure_running()
 
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
-        from negotiation_watch.store.tagging import init_worker
+        from negotiation_watch.store.pipeline.tagging import init_worker
 
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
@@ -338,6 +339,6 @@ def _context():
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # Only what workers run: not this module, which would bring httpx and sqlite-utils.
-        context.set_forkserver_preload(["negotiation_watch.store.tagging"])
+        context.set_forkserver_preload(["negotiation_watch.store.pipeline.tagging"])
         return context
     return multiprocessing.get_context("spawn")

@@ -8,8 +8,9 @@ from importlib import resources
 
 import sqlite_utils
 
-from negotiation_watch.store import db as store
-from negotiation_watch.store.fetch import FetchLimits, probe_feed
+from negotiation_watch.store.db import connection, feed_rows
+from negotiation_watch.store import times
+from negotiation_watch.store.fetch.fetcher import FetchLimits, probe_feed
 
 DEFAULTS_SEEDED = "default_feeds_seeded"
 
@@ -37,7 +38,7 @@ def store_checked(db: sqlite_utils.Database, result: SubscribeResult) -> Subscri
     """Add a feed that `check_feed` approved; a URL already stored is reported, not doubled."""
     if result.error or not result.url:
         return result
-    result.feed_id, result.created = store.add_feed(db, result.url, result.title)
+    result.feed_id, result.created = feed_rows.add_feed(db, result.url, result.title)
     return result
 
 
@@ -49,10 +50,10 @@ def default_feeds() -> list[dict]:
 
 def seed_defaults(db: sqlite_utils.Database) -> int:
     """Add the default feeds once per database; removed ones never come back. Returns how many."""
-    if store.get_meta(db, DEFAULTS_SEEDED):
+    if connection.get_meta(db, DEFAULTS_SEEDED):
         return 0
     added = 0
     for feed in default_feeds():
-        added += store.add_feed(db, feed["url"], feed["title"])[1]
-    store.set_meta(db, DEFAULTS_SEEDED, store.to_iso(store.utc_now()))
+        added += feed_rows.add_feed(db, feed["url"], feed["title"])[1]
+    connection.set_meta(db, DEFAULTS_SEEDED, times.to_iso(times.utc_now()))
     return added

@@ -12,9 +12,9 @@ from importlib import metadata
 from pathlib import Path
 
 import ahocorasick
-from negotiation_watch.store.cache import cache_file, read_pickle, write_pickle
-from negotiation_watch.store.fold import fold_pattern, fold_words
-from negotiation_watch.store.taxonomy import Rule, Taxonomy
+from negotiation_watch.store.extract.cache import cache_file, read_pickle, write_pickle
+from negotiation_watch.store.extract.fold import fold_pattern, fold_words
+from negotiation_watch.store.extract.taxonomy import Rule, Taxonomy
 
 PARTY_LAYER, TRACK_LAYER = 0, 1
 # Target kinds; a target is (kind, id, role).
@@ -235,7 +235,7 @@ def _cache_path(version: str) -> Path:
 def _code_hash() -> str:
     """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
-    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extract.py"))
+    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extractor.py"))
     blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 

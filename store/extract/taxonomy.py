@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from negotiation_watch.store.cache import cache_file, read_pickle, write_pickle
+from negotiation_watch.store.extract.cache import cache_file, read_pickle, write_pickle
 
-BUNDLED_DIR = Path(__file__).parent / "taxonomy"
+BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
 MATCHER_VERSION = "2"
 
@@ -164,7 +164,7 @@ def default_taxonomy() -> Taxonomy:
     """The taxonomy the app uses: bundled plus the config folder's taxonomy.d, loaded once
     per process, from the cache folder while its files are unchanged (reading and checking
     the TOML cost every fetch and launch ~0.1 s, and delayed a fetch's first parse)."""
-    from negotiation_watch.config import taxonomy_override_dir
+    from negotiation_watch.store.config import taxonomy_override_dir
 
     files = _toml_files((BUNDLED_DIR, taxonomy_override_dir()))
     try:

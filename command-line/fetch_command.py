@@ -20,9 +20,9 @@ from negotiation_watch.cli import pass_context
 @pass_context
 def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> None:
     """Fetch due feeds and store new articles, tagged."""
-    from negotiation_watch.config import load_settings, parse_duration
-    from negotiation_watch.store.db import StoreError
-    from negotiation_watch.store.fetch import FetchLimits
+    from negotiation_watch.store.config import load_settings, parse_duration
+    from negotiation_watch.store.db.connection import StoreError
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
 
     settings = load_settings()
     for problem in settings.problems:
@@ -45,7 +45,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
 
 
 def _fetch_once(db_path, limits, fetch_all: bool) -> None:
-    from negotiation_watch.store.pipeline import run_fetch
+    from negotiation_watch.store.pipeline.run import run_fetch
 
     progress = _Progress()
     summary = asyncio.run(
@@ -69,7 +69,8 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
 
 
 def _why_nothing(db_path) -> str:
-    from negotiation_watch.store.db import connect, stats
+    from negotiation_watch.store.db.connection import connect
+    from negotiation_watch.store.db.queries import stats
 
     db = connect(db_path)
     try:
@@ -86,7 +87,9 @@ def _why_nothing(db_path) -> str:
 def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:
     """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
     it cleanly between or during runs (a feed being stored is committed or not at all)."""
-    from negotiation_watch.store.db import connect, next_due_time, utc_now
+    from negotiation_watch.store.db.connection import connect
+    from negotiation_watch.store.db.feed_rows import next_due_time
+    from negotiation_watch.store.times import utc_now
 
     try:
         while True:
@@ -113,7 +116,7 @@ class _Progress:
         self.shown = False
 
     def feed_done(self, done) -> None:
-        from negotiation_watch.store.clean import one_line
+        from negotiation_watch.store.parse.clean import one_line
 
         self.done += 1
         self.new += done.new

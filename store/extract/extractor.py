@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from negotiation_watch.store.fold import fold_text
-from negotiation_watch.store.matcher import (
+from negotiation_watch.store.extract.fold import fold_text
+from negotiation_watch.store.extract.matcher import (
     NOT,
     OFFICE,
     PARTY,
@@ -21,7 +21,7 @@ from negotiation_watch.store.matcher import (
     Matcher,
     matcher_for,
 )
-from negotiation_watch.store.taxonomy import Taxonomy
+from negotiation_watch.store.extract.taxonomy import Taxonomy
 
 FIELDS = ("title", "text")
 # A capital after one of these words names a place, not the government seated there.

@@ -13,9 +13,9 @@ from negotiation_watch.cli import pass_context
 @pass_context
 def retag(ctx) -> None:
     """Re-tag every stored article (after editing the taxonomy files)."""
-    from negotiation_watch.store.db import stats
-    from negotiation_watch.store.ingest import retag_all
-    from negotiation_watch.store.taxonomy import default_taxonomy
+    from negotiation_watch.store.db.queries import stats
+    from negotiation_watch.store.db.ingest import retag_all
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
     db = ctx.open_db()
     try:

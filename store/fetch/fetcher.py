@@ -38,11 +38,11 @@ sys.modules.setdefault("httpx._main", None)
 import httpcore  # noqa: E402
 import httpx  # noqa: E402 (the line above must come first)
 
-from negotiation_watch import USER_AGENT
-from negotiation_watch.store.asyncio_network import AsyncioBackend
-from negotiation_watch.store.clean import one_line
-from negotiation_watch.store.db import to_iso, utc_now
-from negotiation_watch.store.urls import InvalidURL, feed_url
+from negotiation_watch.store.version import USER_AGENT
+from negotiation_watch.store.fetch.network import AsyncioBackend
+from negotiation_watch.store.parse.clean import one_line
+from negotiation_watch.store.times import to_iso, utc_now
+from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
 # Outcome statuses; the same short word is stored as feeds.last_status.
 FETCHED = "fetched"  # new bytes in `body`, to parse

@@ -10,7 +10,7 @@ import click
 
 # The extractor and taxonomy load only when `tag` runs: every other command starts faster.
 if TYPE_CHECKING:
-    from negotiation_watch.store.taxonomy import Taxonomy
+    from negotiation_watch.store.extract.taxonomy import Taxonomy
 
 
 @click.command()
@@ -27,8 +27,8 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     date = _parse_date(date_text) if date_text else None
     if date_text and date is None:
         raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
-    from negotiation_watch.store.extract import extract
-    from negotiation_watch.store.taxonomy import default_taxonomy
+    from negotiation_watch.store.extract.extractor import extract
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
     taxonomy = default_taxonomy()
     for problem in taxonomy.problems:
@@ -65,7 +65,7 @@ def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[str], default_date
 
 def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
     """The result object for one input line, or an error object saying what is wrong with it."""
-    from negotiation_watch.store.extract import extract
+    from negotiation_watch.store.extract.extractor import extract
 
     if not line.strip():
         return {"id": None, "error": "empty line"}

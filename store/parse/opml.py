@@ -7,8 +7,8 @@ from xml.etree import ElementTree
 
 import listparser
 
-from negotiation_watch.store.clean import one_line
-from negotiation_watch.store.urls import InvalidURL, feed_url
+from negotiation_watch.store.parse.clean import one_line
+from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
 MAX_OPML_BYTES = 20_000_000
 # listparser keeps ~0.9 kB per outline: 300,000 tiny ones in 18 MB took 260 MB and 11 s

@@ -1,0 +1,354 @@
+"""Opening the SQLite file: its schema and migrations, write transactions and the meta table.
+
+Times are stored as UTC ISO-8601 strings (store/times.py), which sort and compare as text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 3
+BUSY_TIMEOUT_MS = 15_000
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+CREATE TABLE IF NOT EXISTS feeds (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL UNIQUE,
+    title TEXT,
+    site_url TEXT,
+    added TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    last_fetch TEXT,
+    last_ok TEXT,
+    last_status TEXT,
+    last_error TEXT,
+    consecutive_errors INTEGER NOT NULL DEFAULT 0,
+    next_fetch_due TEXT,
+    paused INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS articles (
+    id INTEGER PRIMARY KEY,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    url TEXT,
+    title TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '',
+    author TEXT,
+    published TEXT NOT NULL,
+    date_estimated INTEGER NOT NULL DEFAULT 0,
+    fetched TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    is_read INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (feed_id, guid)
+);
+CREATE INDEX IF NOT EXISTS articles_published ON articles (published DESC, id DESC);
+CREATE TABLE IF NOT EXISTS tags (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL CHECK (kind IN ('party', 'track')),
+    tag_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    person TEXT
+);
+CREATE INDEX IF NOT EXISTS tags_lookup ON tags (kind, tag_id, article_id);
+CREATE INDEX IF NOT EXISTS tags_article ON tags (article_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
+    title, summary, content='articles', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2'
+);
+-- New articles are indexed by index_articles, one statement per batch (schema 3): a
+-- trigger per inserted row cost ingest three times as much.
+CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+END;
+CREATE TRIGGER IF NOT EXISTS articles_au AFTER UPDATE OF title, summary ON articles BEGIN
+    INSERT INTO articles_fts (articles_fts, rowid, title, summary)
+        VALUES ('delete', old.id, old.title, old.summary);
+    INSERT INTO articles_fts (rowid, title, summary) VALUES (new.id, new.title, new.summary);
+END;
+-- Articles and unread articles per party and track, kept by triggers so the dashboard's
+-- sidebar costs one small read instead of a pass over every tag (schema 2).
+CREATE TABLE IF NOT EXISTS tag_totals (
+    kind TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, tag_id)
+) WITHOUT ROWID;
+-- And per day (UTC, the first ten characters of published): the sidebar's sparklines read
+-- 30 days of this instead of joining a month of articles to their tags (schema 3).
+CREATE TABLE IF NOT EXISTS tag_days (
+    day TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, kind, tag_id)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS tags_ai AFTER INSERT ON tags
+WHEN (SELECT count(*) FROM tags WHERE article_id = new.article_id AND kind = new.kind
+      AND tag_id = new.tag_id) = 1
+BEGIN
+    INSERT INTO tag_totals (kind, tag_id, articles, unread)
+        VALUES (new.kind, new.tag_id, 1, (SELECT 1 - is_read FROM articles WHERE id = new.article_id))
+        ON CONFLICT (kind, tag_id) DO UPDATE SET articles = articles + 1, unread = unread + excluded.unread;
+    INSERT INTO tag_days (day, kind, tag_id, articles)
+        VALUES ((SELECT substr(published, 1, 10) FROM articles WHERE id = new.article_id), new.kind, new.tag_id, 1)
+        ON CONFLICT (day, kind, tag_id) DO UPDATE SET articles = articles + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS tags_ad AFTER DELETE ON tags
+WHEN NOT EXISTS (SELECT 1 FROM tags WHERE article_id = old.article_id AND kind = old.kind
+      AND tag_id = old.tag_id)
+BEGIN
+    UPDATE tag_totals SET articles = articles - 1,
+        unread = unread - coalesce((SELECT 1 - is_read FROM articles WHERE id = old.article_id), 0)
+        WHERE kind = old.kind AND tag_id = old.tag_id;
+    UPDATE tag_days SET articles = articles - 1
+        WHERE day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+        AND kind = old.kind AND tag_id = old.tag_id;
+END;
+-- A feed that gives a date for an article first stored undated moves its day.
+CREATE TRIGGER IF NOT EXISTS articles_redate AFTER UPDATE OF published ON articles
+WHEN substr(old.published, 1, 10) != substr(new.published, 1, 10)
+BEGIN
+    UPDATE tag_days SET articles = articles - 1
+        WHERE day = substr(old.published, 1, 10)
+        AND (kind, tag_id) IN (SELECT kind, tag_id FROM tags WHERE article_id = new.id);
+    INSERT INTO tag_days (day, kind, tag_id, articles)
+        SELECT DISTINCT substr(new.published, 1, 10), kind, tag_id, 1 FROM tags WHERE article_id = new.id
+        ON CONFLICT (day, kind, tag_id) DO UPDATE SET articles = articles + 1;
+END;
+-- An article's tags go first, while the article still says whether it was unread.
+CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
+    DELETE FROM tags WHERE article_id = old.id;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
+WHEN old.is_read != new.is_read
+BEGIN
+    UPDATE tag_totals SET unread = unread + (CASE WHEN new.is_read THEN -1 ELSE 1 END)
+        WHERE (kind, tag_id) IN (SELECT DISTINCT kind, tag_id FROM tags WHERE article_id = new.id);
+END;
+"""
+
+
+class StoreError(Exception):
+    """A database problem explained for the user: which file, what is wrong, what to do."""
+
+
+def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+    """Open (and create or migrate) the database at `path`, ready for concurrent use.
+
+    Autocommit mode: writers open their own transaction with `write_transaction`, so two
+    processes never deadlock on a read lock that wants to become a write lock.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} is a directory, not a database file: give --db a file path.")
+    if not path.exists():
+        if not create:
+            raise StoreError(f"{path} does not exist.")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the folder for {path}: {exc.strerror or exc}.") from exc
+    try:
+        conn = sqlite3.connect(
+            str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.DatabaseError as exc:
+        raise explain_error(path, exc) from exc
+    # No sqlite-utils plugins: finding them scans every installed package (~30 ms a
+    # connection's first use), and nothing here calls the SQL functions they would add.
+    db = sqlite_utils.Database(conn, execute_plugins=False)
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        _refuse_foreign_or_newer(db)  # before WAL mode rewrites the header
+        _use_wal(conn)
+        conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise explain_error(path, exc) from exc
+    except StoreError:
+        conn.close()
+        raise
+    return db
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL mode. The switch needs the file to itself and SQLite does
+    not wait for that (no busy handler), so when several connections open a brand-new file
+    at once, the losers retry until the winner's switch is done."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
+def explain_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
+    """A database error as a StoreError that names the file and says what to do."""
+    message = str(exc)
+    if "not a database" in message or "malformed" in message:
+        return StoreError(
+            f"{path} is not a readable negotiation-watch database ({message}). "
+            "It was left untouched; move it aside or choose another file with --db."
+        )
+    if "readonly" in message or "unable to open" in message:
+        return StoreError(
+            f"cannot write to {path} ({message}). Check the file and folder permissions, "
+            "or choose another file with --db."
+        )
+    if "disk" in message and "full" in message:
+        return StoreError(f"the disk holding {path} is full ({message}). Free some space and try again.")
+    if "disk I/O error" in message:
+        return StoreError(
+            f"cannot write to {path} ({message}): the disk may be full or failing. "
+            "Free some space or check the disk, then try again."
+        )
+    return StoreError(f"database error in {path}: {message}")
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+    """One atomic write: BEGIN IMMEDIATE takes the write lock up front (waiting up to the
+    busy timeout), and everything inside commits together or not at all.
+
+    Use plain `conn.execute` inside: sqlite-utils' own write helpers commit on their own.
+    """
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database."""
+    found = _refuse_foreign_or_newer(db)
+    if found == SCHEMA_VERSION:
+        return
+    with write_transaction(db) as conn:
+        if _schema_version(db) == SCHEMA_VERSION:  # another process migrated while we waited
+            return
+        if found in (1, 2):
+            # Schema 3 indexes new articles in batches (index_articles), not row by row; its
+            # tag triggers keep tag_days as well; and no query needed articles_feed_published
+            # (UNIQUE (feed_id, guid) serves a feed's articles) while every insert paid for it.
+            for trigger in ("articles_ai", "tags_ai", "tags_ad"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+            conn.execute("DROP INDEX IF EXISTS articles_feed_published")
+        for statement in _statements(SCHEMA):
+            conn.execute(statement)
+        if found in (1, 2):  # count per day what is stored
+            conn.execute("DELETE FROM tag_days")
+            conn.execute(
+                "INSERT INTO tag_days (day, kind, tag_id, articles) SELECT substr(a.published, 1, 10), "
+                "t.kind, t.tag_id, count(DISTINCT a.id) FROM tags t JOIN articles a ON a.id = t.article_id "
+                "GROUP BY 1, 2, 3"
+            )
+        if found == 1:  # schema 1 had no tag_totals: count what is stored
+            conn.execute(
+                "INSERT INTO tag_totals (kind, tag_id, articles, unread) SELECT kind, tag_id, "
+                "count(DISTINCT article_id), count(DISTINCT CASE WHEN article_id IN "
+                "(SELECT id FROM articles WHERE is_read = 0) THEN article_id END) FROM tags "
+                "GROUP BY kind, tag_id"
+            )
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (str(SCHEMA_VERSION),),
+        )
+
+
+def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
+    """The file's schema version; StoreError for another program's tables or a newer schema."""
+    found = _schema_version(db)
+    if found > SCHEMA_VERSION:
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
+            f"negotiation-watch (schema {found}, this one knows {SCHEMA_VERSION}). "
+            "Upgrade negotiation-watch; the file was left untouched."
+        )
+    return found
+
+
+def _statements(script: str) -> list[str]:
+    """Split the schema script into statements, keeping trigger bodies whole."""
+    statements, current = [], []
+    for line in script.splitlines():
+        current.append(line)
+        if sqlite3.complete_statement("\n".join(current)):
+            statements.append("\n".join(current).strip())
+            current = []
+    return [s for s in statements if s]
+
+
+def _schema_version(db: sqlite_utils.Database) -> int:
+    """0 for an empty file; StoreError for a file with tables but no negotiation-watch schema."""
+    tables = {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return 0
+    row = None
+    if "meta" in tables:
+        try:
+            row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:  # another program's table that happens to be called meta
+            row = None
+    if not row or not str(row[0]).isdigit():
+        raise StoreError(
+            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} holds other tables but no "
+            "negotiation-watch schema; it was left untouched. Choose another file with --db."
+        )
+    return int(row[0])
+
+
+def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
+    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+    with write_transaction(db) as conn:
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+def data_version(db: sqlite_utils.Database) -> int:
+    """Changes whenever another connection commits: the dashboard polls it to stay live."""
+    return db.conn.execute("PRAGMA data_version").fetchone()[0]
+
+
+def dict_rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[dict]:
+    """A query's rows as dicts keyed by column name."""
+    cursor = db.conn.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor]

@@ -1,0 +1,270 @@
+"""The reads the dashboard and the CLI make: panes, search, counts, one article, stats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import sqlite_utils
+
+from negotiation_watch.store.db.connection import dict_rows
+from negotiation_watch.store.db.feed_rows import HEALTH
+from negotiation_watch.store.times import utc_now
+
+# A search ranks at most this many of its newest matches: news readers want the recent
+# ones, and ranking every match of a common word would keep the UI waiting.
+RANKED_MATCHES = 3_000
+
+
+@dataclass
+class TagLabel:
+    kind: str
+    tag_id: str
+
+
+@dataclass
+class ArticleRow:
+    """One line of a pane: enough to draw it without another query."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    url: str | None
+    published: str
+    is_read: bool
+    tags: list[TagLabel] = field(default_factory=list)
+
+
+@dataclass
+class TagCount:
+    kind: str
+    tag_id: str
+    articles: int
+    unread: int
+
+
+def latest_articles(
+    db: sqlite_utils.Database,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 50,
+    before: tuple[str, int] | None = None,
+) -> list[ArticleRow]:
+    """Newest first, optionally only those tagged kind/tag_id; `before` = (published, id)
+    of the last row shown, for paging without OFFSET."""
+    where, params = [], []
+    if kind and tag_id:
+        if _is_frequent(db, kind, tag_id):
+            # walk the newest articles and keep the tagged ones: stops after `limit` hits
+            where.append("EXISTS (SELECT 1 FROM tags t WHERE t.kind = ? AND t.tag_id = ? AND t.article_id = a.id)")
+        else:
+            # few articles: fetch them all through the tag index and sort that short list
+            where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    if before:
+        where.append("(a.published, a.id) < (?, ?)")  # a row value lets SQLite seek in the index
+        params += [before[0], before[1]]
+    sql = (
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
+    )
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
+    _attach_tags(db, rows)
+    return rows
+
+
+FREQUENT_TAG_ROWS = 2500  # about sqrt(page x articles) for 100k articles: where the two plans cost the same
+
+
+def _is_frequent(db: sqlite_utils.Database, kind: str, tag_id: str) -> bool:
+    """Whether a tag has more than FREQUENT_TAG_ROWS evidence rows (counting stops there)."""
+    row = db.conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM tags WHERE kind = ? AND tag_id = ? LIMIT ?)",
+        (kind, tag_id, FREQUENT_TAG_ROWS + 1),
+    ).fetchone()
+    return row[0] > FREQUENT_TAG_ROWS
+
+
+def search_articles(
+    db: sqlite_utils.Database,
+    query: str,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 100,
+) -> list[ArticleRow]:
+    """Full-text search over titles and summaries, best matches first, newest breaking ties;
+    without a party or track filter, the best among the newest RANKED_MATCHES matches.
+
+    The user's words are quoted, so FTS5 syntax in them is never an error.
+    """
+    match = fts_query(query)
+    if not match:
+        return []
+    if kind and tag_id:
+        found = db.conn.execute(
+            f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
+            "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
+            "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
+            "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
+            (match, kind, tag_id, limit),
+        ).fetchall()
+    else:
+        found = _best_of_newest(db, match, limit)
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
+    _attach_tags(db, rows)
+    return rows
+
+
+_RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read"
+
+
+def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[tuple]:
+    """The `limit` best-scored of the newest RANKED_MATCHES matches, best first, newest
+    first among equals.
+
+    One pass over the index: FTS5 walks its lists newest first cheaply, and the best are
+    picked here; ranking inside FTS5 needed a second pass to find where the newest matches
+    begin, which doubled the time.
+    """
+    scored = db.conn.execute(
+        "SELECT rowid, bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? "
+        "ORDER BY rowid DESC LIMIT ?",
+        (match, RANKED_MATCHES),
+    ).fetchall()
+    best = dict(sorted(scored, key=lambda hit: hit[1])[:limit])
+    marks = ",".join("?" * len(best))
+    rows = db.conn.execute(
+        f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
+        tuple(best),
+    )
+    found = sorted(rows, key=lambda row: row[5], reverse=True)  # newest first among equals...
+    found.sort(key=lambda row: best[row[0]])  # ...once sorted (stably) by score
+    return found
+
+
+def fts_query(text: str) -> str:
+    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
+    words = [w.replace('"', "") for w in text.split()]
+    return " ".join(f'"{w}"*' for w in words if w)
+
+
+def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
+    if not rows:
+        return
+    by_id = {row.id: row for row in rows}
+    marks = ",".join("?" * len(by_id))
+    for article_id, kind, tag_id in db.conn.execute(
+        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
+        "ORDER BY article_id, kind DESC, tag_id",
+        tuple(by_id),
+    ):
+        by_id[article_id].tags.append(TagLabel(kind, tag_id))
+
+
+def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
+    """Articles and unread articles per party and per track, most articles first."""
+    return [
+        TagCount(*row)
+        for row in db.conn.execute(
+            "SELECT kind, tag_id, articles, unread FROM tag_totals WHERE articles > 0 "
+            "ORDER BY articles DESC, kind, tag_id"
+        )
+    ]
+
+
+def daily_counts(
+    db: sqlite_utils.Database, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
+) -> list[int]:
+    """Articles per day for one party or track over the `days` days ending with `end`
+    (default today, UTC), oldest first: the sidebar's sparkline."""
+    end = end or utc_now().date()
+    start = end - timedelta(days=days - 1)
+    counts = dict(
+        db.conn.execute(
+            "SELECT day, articles FROM tag_days WHERE day BETWEEN ? AND ? AND kind = ? AND tag_id = ?",
+            (start.isoformat(), end.isoformat(), kind, tag_id),
+        )
+    )
+    return [counts.get((start + timedelta(days=i)).isoformat(), 0) for i in range(days)]
+
+
+def daily_counts_all(
+    db: sqlite_utils.Database, *, days: int = 30, end: date | None = None
+) -> dict[tuple[str, str], list[int]]:
+    """daily_counts for every party and track at once: {(kind, tag_id): counts oldest
+    first}; ones without articles in the window are absent."""
+    end = end or utc_now().date()
+    start = end - timedelta(days=days - 1)
+    index = {(start + timedelta(days=i)).isoformat(): i for i in range(days)}
+    result: dict[tuple[str, str], list[int]] = {}
+    for day, kind, tag_id, count in db.conn.execute(
+        "SELECT day, kind, tag_id, articles FROM tag_days WHERE day BETWEEN ? AND ? AND articles > 0",
+        (start.isoformat(), end.isoformat()),
+    ):
+        result.setdefault((kind, tag_id), [0] * days)[index[day]] = count
+    return result
+
+
+@dataclass
+class ArticleDetail:
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    summary: str
+    url: str | None
+    author: str | None
+    published: str
+    date_estimated: bool
+    fetched: str
+    is_read: bool
+    evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
+
+
+def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
+    """One article with every tag's evidence, for the article screen."""
+    row = db.conn.execute(
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.summary, a.url, a.author, "
+        "a.published, a.date_estimated, a.fetched, a.is_read "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
+        (article_id,),
+    ).fetchone()
+    if not row:
+        return None
+    evidence = dict_rows(
+        db,
+        'SELECT kind, tag_id, field, start, "end", text, person FROM tags WHERE article_id = ? '
+        "ORDER BY kind DESC, tag_id, field DESC, start",
+        (article_id,),
+    )
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence)
+
+
+@dataclass
+class Stats:
+    feeds: int
+    feeds_ok: int
+    feeds_failing: int
+    feeds_paused: int
+    articles: int
+    unread: int
+    last_fetch: str | None
+
+
+def stats(db: sqlite_utils.Database) -> Stats:
+    """Figures for the status line."""
+    feeds, ok, failing, paused, last_fetch = db.conn.execute(
+        "SELECT count(*), coalesce(sum(health = 'ok'), 0), coalesce(sum(health = 'failing'), 0), "
+        f"coalesce(sum(health = 'paused'), 0), max(last_fetch) FROM (SELECT {HEALTH} AS health, "
+        "last_fetch FROM feeds)"
+    ).fetchone()
+    articles, unread = db.conn.execute(
+        "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
+    ).fetchone()
+    return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
+

@@ -1,0 +1,33 @@
+"""Article writes outside ingest: the search index of new rows, read marks."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+from negotiation_watch.store.db.connection import write_transaction
+
+
+def index_articles(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+    """Add articles first_id..last_id to the search index, inside the caller's transaction.
+
+    Whoever inserts articles calls this (ingest does, once per feed); edits and deletions
+    are indexed by triggers. One statement for the batch is what makes it cheap.
+    """
+    conn.execute(
+        "INSERT INTO articles_fts (rowid, title, summary) "
+        "SELECT id, title, summary FROM articles WHERE id BETWEEN ? AND ?",
+        (first_id, last_id),
+    )
+
+
+def next_article_id(conn: sqlite3.Connection) -> int:
+    """The id SQLite would give the next article; stable while the caller holds the write lock."""
+    return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+
+
+def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> None:
+    with write_transaction(db) as conn:
+        conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
+
