@@ -279,11 +279,3 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     folder = tmp_path_factory.getbasetemp() / "matcher-cache"
     monkeypatch.setenv("NEGOTIATION_WATCH_CACHE_DIR", str(folder))
     return folder
-
-
-def shared_file(name: str) -> Path:
-    """A file of the shared folder, read in place: beside the repository (as in CI), else /work/shared."""
-    for folder in (Path(__file__).resolve().parents[2] / "shared", Path("/work/shared")):
-        if (folder / name).is_file():
-            return folder / name
-    pytest.skip(f"shared file {name} is not on this machine")

@@ -10,10 +10,10 @@ from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from shared import shared_path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The shared folder sits beside the repository (as in CI); tests read it in place.
-CONTRACT = Path(__file__).resolve().parents[2] / "shared" / "taxonomy.md"
+
 MIN_PRECISION = 0.95
 MIN_RECALL = 0.90
 MIN_PER_TRACK = 4
@@ -65,7 +65,7 @@ def items():
 
 def contract_tracks() -> set[str]:
     """The track identifiers listed in the taxonomy contract's track table."""
-    text = CONTRACT.read_text(encoding="utf-8")
+    text = shared_path("taxonomy.md").read_text(encoding="utf-8")
     return set(re.findall(r"^\| `([a-z0-9-]+)` \|", text, flags=re.MULTILINE))
 
 

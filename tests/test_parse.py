@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 
 from negotiation_watch.store.parse.feed import MAX_SUMMARY, MAX_TITLE, ParseError, parse_feed
+from shared import shared_path
 
-# CI lays shared/ beside the clone; a worktree of /work/main finds it under /work.
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/feed-corpus")
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared feed corpus not present")
+CORPUS = shared_path("feed-corpus")
 FEED_URL = "http://feeds.example.org/world/rss.xml"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\u202a-\u202e\u2066-\u2069]")
 
@@ -29,7 +26,6 @@ def rss(items: str, channel: str = "<title>Test wire</title><link>https://wire.e
 # --------------------------------------------------------------------------- encodings
 
 
-@needs_corpus
 @pytest.mark.parametrize(
     "name, headers, field, expected",
     [
@@ -52,14 +48,12 @@ def test_encodings_are_decoded(name, headers, field, expected):
     assert expected in getattr(entry, field)
 
 
-@needs_corpus
 def test_undeclared_latin1_is_flagged_but_read():
     parsed = parse_feed(corpus("real/uol_noticias_br_undeclared-latin1_2018.rss"), {}, FEED_URL)
     assert parsed.bozo_message and "CharacterEncodingOverride" in parsed.bozo_message
     assert parsed.title == "UOL Noticias" and len(parsed.entries) == 15
 
 
-@needs_corpus
 @pytest.mark.parametrize("name", ["utf-16le-bom.xml", "utf-16be.xml", "utf-32le-autodetect.xml", "utf_32.xml"])
 def test_wide_encodings_parse_as_feeds(name):
     parsed = parse_feed(corpus(f"feedparser/encoding/{name}"), {}, FEED_URL)
@@ -69,7 +63,6 @@ def test_wide_encodings_parse_as_feeds(name):
 # --------------------------------------------------------------------------- entities, bozo
 
 
-@needs_corpus
 @pytest.mark.parametrize(
     "name, title",
     [
@@ -86,13 +79,11 @@ def test_undeclared_html_entities_are_recovered(name, title):
     assert parsed.bozo_message  # undefined entity: the XML was broken, the text still read
 
 
-@needs_corpus
 def test_ill_formed_feed_still_yields_entries():
     parsed = parse_feed(corpus("feedparser/illformed/rss_item_link_corrupted_ampersands.xml"), {}, FEED_URL)
     assert parsed.bozo_message and parsed.entries
 
 
-@needs_corpus
 @pytest.mark.parametrize("name", ["illformed/rss_empty_document.xml", "json/example.json"])
 def test_a_body_that_is_no_feed_is_an_error(name):
     with pytest.raises(ParseError, match="not an RSS, Atom or RDF feed"):
@@ -104,7 +95,6 @@ def test_html_page_is_not_a_feed():
         parse_feed(b"<!doctype html><html><head><title>Shop</title></head><body><p>hi</p></body></html>", {}, FEED_URL)
 
 
-@needs_corpus
 def test_every_corpus_document_parses_or_is_refused_and_stays_clean():
     """The whole corpus: no exception but ParseError, and no unsafe character anywhere."""
     files = [p for p in CORPUS.rglob("*") if p.is_file() and p.suffix in {".xml", ".rss", ".rdf", ".json"}]
@@ -126,21 +116,18 @@ def test_every_corpus_document_parses_or_is_refused_and_stays_clean():
 # --------------------------------------------------------------------------- links
 
 
-@needs_corpus
 def test_relative_link_resolves_against_content_location():
     body = corpus("feedparser/wellformed/base/http_item_link_base_content_location.xml")
     entry = parse_feed(body, {"Content-Location": "http://example.com/"}, FEED_URL).entries[0]
     assert entry.url == "http://example.com/relative/uri"
 
 
-@needs_corpus
 def test_relative_link_resolves_against_the_feed_url():
     body = corpus("feedparser/wellformed/base/http_item_link_base_docuri.xml")
     entry = parse_feed(body, {}, "http://127.0.0.1:8097/feeds/x.xml").entries[0]
     assert entry.url == "http://127.0.0.1:8097/relative/uri"
 
 
-@needs_corpus
 def test_relative_link_resolves_against_xml_base():
     body = corpus("feedparser/wellformed/base/http_entry_link_base_content_location.xml")
     entry = parse_feed(body, {"Content-Location": "http://example.com/"}, FEED_URL).entries[0]
@@ -201,7 +188,6 @@ def test_dates_are_utc_and_fall_back_to_updated_then_none():
     assert entries[2].published is None
 
 
-@needs_corpus
 def test_entries_without_guid_or_date_in_a_real_feed():
     entries = parse_feed(corpus("real/uol_noticias_br_undeclared-latin1_2018.rss"), {}, FEED_URL).entries
     assert all(e.published is None for e in entries)  # Portuguese dates: nothing parseable
@@ -212,7 +198,6 @@ def test_entries_without_guid_or_date_in_a_real_feed():
 # --------------------------------------------------------------------------- text
 
 
-@needs_corpus
 def test_escaped_html_summary_becomes_plain_text():
     entry = parse_feed(corpus("real/guardian_us_2018-01-31.rss"), {}, FEED_URL).entries[0]
     assert "<" not in entry.summary and "&lt;" not in entry.summary and "&amp;" not in entry.summary
@@ -220,14 +205,12 @@ def test_escaped_html_summary_becomes_plain_text():
     assert "\n\n" in entry.summary  # paragraphs kept apart
 
 
-@needs_corpus
 def test_content_wins_over_a_shorter_summary():
     entries = parse_feed(corpus("real/prothomalo_bn_large_2026-08-13.xml"), {}, FEED_URL).entries
     assert max(len(e.summary) for e in entries) > 2000  # full article from content:encoded
     assert all("<" not in e.summary for e in entries)
 
 
-@needs_corpus
 def test_scripts_never_survive_as_text():
     """feedparser's own script-injection cases: the script's code never reads as text."""
     checked = 0
@@ -270,7 +253,6 @@ def test_content_hash_follows_title_summary_and_link_only():
     assert edited.entries[0].content_hash != one.content_hash
 
 
-@needs_corpus
 def test_result_is_picklable_for_the_process_pool():
     parsed = parse_feed(corpus("real/bbc_world_2026-08-13.xml"), {}, FEED_URL)
     assert pickle.loads(pickle.dumps(parsed)) == parsed

@@ -13,19 +13,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from negotiation_watch.store.parse.fastfeed import read_simple_feed
 from negotiation_watch.store.parse.feed import parsed_feed, prepare, read_with_feedparser
+from shared import shared_path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus"
-if not CORPUS.is_dir():
-    CORPUS = Path("/work/shared/feed-corpus")
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="shared feed corpus not present")
+CORPUS = shared_path("feed-corpus")
 URL = "http://feeds.example.org/world/rss.xml"
 CONTENT_TYPES = [None, "application/rss+xml; charset=utf-8", "text/xml; charset=UTF-8", "text/xml"]
 NOT_FEEDS = {"LICENSE", "index.tsv", "README.md", "sources.tsv"}
 
 
 def documents() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
     return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.name not in NOT_FEEDS)
 
 
@@ -69,7 +65,6 @@ def test_the_bench_feeds_take_the_fast_path():
         assert fast is not None and fast == slow and len(fast.entries) == 20
 
 
-@needs_corpus
 @pytest.mark.parametrize(
     "name",
     [

@@ -16,10 +16,11 @@ import feedparser
 import pytest
 
 from test_accuracy import contract_tracks, is_valid_party
+from shared import shared_path
 
 ROOT = Path(__file__).resolve().parent.parent
 # The shared folder sits beside the repository (as in CI); its corpus is read in place.
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "feed-corpus" / "real"
+CORPUS = shared_path("feed-corpus/real")
 ENGLISH_FEEDS = {
     "aljazeera_all", "bbc_world", "bbc_frontpage", "guardian_us", "mehrnews_en",
     "npr_news", "nyt_homepage", "nyt_world", "japantimes_latest",

@@ -7,12 +7,13 @@ import datetime
 import pytest
 from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.extract.taxonomy import load_taxonomy
-from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
+from shared import shared_path
+from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
 
 
 @pytest.fixture(scope="module")
 def reading():
-    title, _, text = shared_file("seed-story.txt").read_text(encoding="utf-8").partition("\n")
+    title, _, text = shared_path("seed-story.txt").read_text(encoding="utf-8").partition("\n")
     result = extract(load_taxonomy(), title, text, datetime.date(2022, 1, 27))
     return title, text, result
 

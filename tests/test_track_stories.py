@@ -9,7 +9,8 @@ import re
 import pytest
 from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.extract.taxonomy import load_taxonomy
-from taxonomy_fixture import isolated_cache, shared_file  # noqa: F401  (autouse fixture)
+from shared import shared_path
+from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
 
 ABOUT_A_TRACK = [
     (
@@ -252,7 +253,7 @@ def taxonomy():
 
 
 def test_bundled_tracks_are_the_contracts_tracks(taxonomy):
-    contract = shared_file("taxonomy.md").read_text(encoding="utf-8")
+    contract = shared_path("taxonomy.md").read_text(encoding="utf-8")
     listed = set(re.findall(r"^\| `([a-z0-9-]+)` \|", contract, flags=re.MULTILINE))
     assert len(listed) == 29
     assert set(taxonomy.tracks) == listed
