@@ -249,41 +249,67 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
 
 
 def migrate(db: sqlite_utils.Database) -> None:
-    """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database."""
+    """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database.
+
+    An older file gets each upgrade step (which knows from `found` whether it applies)
+    around the schema script: steps in BEFORE_SCHEMA drop or add what the script's
+    CREATE ... IF NOT EXISTS statements would trip over (a column an index needs), steps
+    in AFTER_SCHEMA fill the tables the script just created from what is stored.
+    """
     found = _refuse_foreign_or_newer(db)
     if found == SCHEMA_VERSION:
         return
     with write_transaction(db) as conn:
         if _schema_version(db) == SCHEMA_VERSION:  # another process migrated while we waited
             return
-        if found in (1, 2):
-            # Schema 3 indexes new articles in batches (index_articles), not row by row; its
-            # tag triggers keep tag_days as well; and no query needed articles_feed_published
-            # (UNIQUE (feed_id, guid) serves a feed's articles) while every insert paid for it.
-            for trigger in ("articles_ai", "tags_ai", "tags_ad"):
-                conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-            conn.execute("DROP INDEX IF EXISTS articles_feed_published")
+        for step in BEFORE_SCHEMA if found else ():
+            step(conn, found)
         for statement in _statements(SCHEMA):
             conn.execute(statement)
-        if found in (1, 2):  # count per day what is stored
-            conn.execute("DELETE FROM tag_days")
-            conn.execute(
-                "INSERT INTO tag_days (day, kind, tag_id, articles) SELECT substr(a.published, 1, 10), "
-                "t.kind, t.tag_id, count(DISTINCT a.id) FROM tags t JOIN articles a ON a.id = t.article_id "
-                "GROUP BY 1, 2, 3"
-            )
-        if found == 1:  # schema 1 had no tag_totals: count what is stored
-            conn.execute(
-                "INSERT INTO tag_totals (kind, tag_id, articles, unread) SELECT kind, tag_id, "
-                "count(DISTINCT article_id), count(DISTINCT CASE WHEN article_id IN "
-                "(SELECT id FROM articles WHERE is_read = 0) THEN article_id END) FROM tags "
-                "GROUP BY kind, tag_id"
-            )
+        for step in AFTER_SCHEMA if found else ():
+            step(conn, found)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (str(SCHEMA_VERSION),),
         )
+
+
+def _drop_row_triggers(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 3 indexes new articles in batches (index_articles), not row by row; its tag
+    triggers keep tag_days as well; and no query needed articles_feed_published (UNIQUE
+    (feed_id, guid) serves a feed's articles) while every insert paid for it."""
+    if found < 3:
+        for trigger in ("articles_ai", "tags_ai", "tags_ad"):
+            conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+        conn.execute("DROP INDEX IF EXISTS articles_feed_published")
+
+
+def _count_tag_days(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 3 counts tagged articles per day: count what is stored."""
+    if found < 3:
+        conn.execute("DELETE FROM tag_days")
+        conn.execute(
+            "INSERT INTO tag_days (day, kind, tag_id, articles) SELECT substr(a.published, 1, 10), "
+            "t.kind, t.tag_id, count(DISTINCT a.id) FROM tags t JOIN articles a ON a.id = t.article_id "
+            "GROUP BY 1, 2, 3"
+        )
+
+
+def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 1 had no tag_totals: count what is stored."""
+    if found < 2:
+        conn.execute(
+            "INSERT INTO tag_totals (kind, tag_id, articles, unread) SELECT kind, tag_id, "
+            "count(DISTINCT article_id), count(DISTINCT CASE WHEN article_id IN "
+            "(SELECT id FROM articles WHERE is_read = 0) THEN article_id END) FROM tags "
+            "GROUP BY kind, tag_id"
+        )
+
+
+# Upgrade steps, oldest first; each one does nothing for a file that is already past it.
+BEFORE_SCHEMA = [_drop_row_triggers]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals]
 
 
 def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
