@@ -18,8 +18,9 @@ import sqlite_utils
 from negotiation_watch.store.db import connection, feed_rows, writes
 from negotiation_watch.store import times
 
-# store.tagging (the parser and extractor) loads on first use, so a run where every feed
-# is unchanged never imports feedparser or the matcher.
+# store.tagging (the parser and extractor) and story_rows (the similarity library) load on
+# first use, so a run where every feed is unchanged never imports feedparser, the matcher
+# or rapidfuzz.
 if TYPE_CHECKING:
     import threading
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from negotiation_watch.store.pipeline.tagging import TagRow
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
+STORIES_VERSION_KEY = "stories_version"
 RETAG_BATCH = 500
 
 @dataclass
@@ -79,6 +81,7 @@ def ingest(
             if known:
                 _update_article(conn, known[0], entry)
                 _replace_tags(conn, known[0], rows)
+                _judge_again(conn, known[0], feed_id, entry, rows, fetched)
                 result.updated += 1
             else:
                 new.append((entry, rows))
@@ -124,6 +127,33 @@ def _insert_articles(
     )
     _insert_tags(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id) for row in rows])
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
+    from negotiation_watch.store.db import story_rows
+
+    arrivals = [_arrival(article_id, feed_id, entry, rows, fetched, False) for article_id, (entry, rows) in enumerate(new, first_id)]
+    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):  # a story grows in the order of events
+        story_rows.assign(conn, arrival)
+
+
+def _arrival(article_id: int, feed_id: int, entry: Entry, rows: list[TagRow], fetched: str, is_read: bool):
+    from negotiation_watch.store.db import story_rows
+
+    return story_rows.Arrival(
+        article_id, feed_id, entry.title, entry.summary,
+        times.to_iso(entry.published) if entry.published else fetched, is_read, entry.content_hash,
+        [(row[0], row[1]) for row in rows],
+    )
+
+
+def _judge_again(conn: sqlite3.Connection, article_id: int, feed_id: int, entry: Entry, rows: list[TagRow],
+                 fetched: str) -> None:
+    """New text may tell of another event: the article leaves its story and is judged afresh."""
+    from negotiation_watch.store.db import story_rows
+
+    published, is_read = conn.execute("SELECT published, is_read FROM articles WHERE id = ?", (article_id,)).fetchone()
+    story_rows.detach(conn, article_id)
+    arrival = _arrival(article_id, feed_id, entry, rows, fetched, bool(is_read))
+    arrival.published = published  # as stored: an estimated date stays as first seen
+    story_rows.assign(conn, arrival)
 
 
 def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
@@ -182,8 +212,14 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
 
 
 def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
-    """True when the stored tags came from another taxonomy than this one."""
-    return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+    """True when the stored tags came from another taxonomy than this one, or the stories
+    from another judgement (or none: a file from before stories)."""
+    from negotiation_watch.store.extract import stories
+
+    return (
+        connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+        or connection.get_meta(db, STORIES_VERSION_KEY) != stories.VERSION
+    )
 
 
 def retag_all(
@@ -192,8 +228,9 @@ def retag_all(
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Re-tag every stored article with `taxonomy`, RETAG_BATCH at a time (one transaction
-    each, so readers and fetchers get their turn); returns how many were re-tagged.
+    """Re-tag every stored article with `taxonomy` and judge its story again, RETAG_BATCH
+    at a time (one transaction each, so readers and fetchers get their turn), in the order
+    they were stored, as they arrived; returns how many were re-tagged.
 
     When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
     applied, so the next run re-tags again (minutes at a million articles: quitting must
@@ -204,26 +241,39 @@ def retag_all(
         if stop is not None and stop.is_set():
             return done
         batch = db.conn.execute(
-            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
+            "SELECT id, title, summary, published, content_hash, feed_id, is_read FROM articles WHERE id > ? "
             "ORDER BY id LIMIT ?",
             (last_id, RETAG_BATCH),
         ).fetchall()
         if not batch:
             break
         last_id = batch[-1][0]
+        from negotiation_watch.store.db import story_rows
         from negotiation_watch.store.pipeline.tagging import tag_rows
 
         tagged = {
             article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
-            for article_id, title, summary, published, digest in batch
+            for article_id, title, summary, published, digest, *_ in batch
         }
         with connection.write_transaction(db) as conn:
-            for article_id, digest in _still_current(conn, tagged):
-                _replace_tags(conn, article_id, tagged[article_id][1])
+            if not done:
+                story_rows.start_rejudging(conn)
+            current = dict(_still_current(conn, tagged))
+            for article_id, title, summary, published, digest, feed_id, is_read in batch:
+                if article_id in current:
+                    rows = tagged[article_id][1]
+                    _replace_tags(conn, article_id, rows)
+                    story_rows.detach(conn, article_id)
+                    story_rows.assign(conn, story_rows.Arrival(
+                        article_id, feed_id, title, summary, published, bool(is_read), digest,
+                        [(row[0], row[1]) for row in rows]))
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))
     connection.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+    from negotiation_watch.store.extract import stories
+
+    connection.set_meta(db, STORIES_VERSION_KEY, stories.VERSION)
     return done
 
 

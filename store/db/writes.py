@@ -31,3 +31,11 @@ def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> N
     with write_transaction(db) as conn:
         conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
 
+
+
+def set_story_read(db: sqlite_utils.Database, story_id: int, read: bool = True) -> None:
+    """Mark every article of a story read (reading the story is reading them) or unread."""
+    with write_transaction(db) as conn:
+        conn.execute(
+            "UPDATE articles SET is_read = ? WHERE story_id = ? AND is_read != ?", (int(read), story_id, int(read))
+        )

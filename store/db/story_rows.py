@@ -1,0 +1,203 @@
+"""Story rows: an article joins the story it reports or starts one, inside the caller's
+write transaction (ingest for each new or changed article, retag for every article).
+
+The judgement is store/extract/stories.py; this module finds its candidates through the
+story_keys index (a few newest stories per key, within the time window), so the work for
+one article is bounded whatever the number stored, and writes the verdict.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from negotiation_watch.store import times
+from negotiation_watch.store.extract import stories
+from negotiation_watch.store.extract.stories import Features
+
+STORIES_PER_KEY = 16  # newest stories looked at for one index key
+CANDIDATES = 8  # stories compared with the article, those sharing most keys
+CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
+_cache: dict[tuple[int, str], Features] = {}
+
+
+@dataclass
+class Arrival:
+    """An article stored (story_id still empty) and waiting for its story."""
+
+    id: int
+    feed_id: int
+    title: str
+    summary: str
+    published: str
+    is_read: bool
+    content_hash: str
+    tags: Iterable[tuple[str, str]]  # (kind, tag_id), repeats allowed
+
+
+def assign(conn: sqlite3.Connection, article: Arrival) -> int:
+    """Put the article in the story it reports (or a new one); returns the story's id."""
+    found = _features(article)
+    story_id = stories.best_story(found, _members(conn, _candidates(conn, found)))
+    if story_id is None:
+        story_id = _start(conn, article)
+    else:
+        _join(conn, story_id, article)
+    conn.executemany(
+        "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
+        "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
+        [(key, story_id, article.published) for key in found.keys],
+    )
+    return story_id
+
+
+def detach(conn: sqlite3.Connection, article_id: int) -> None:
+    """Take an article out of its story (before it is judged again); an emptied story goes."""
+    row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None or row[0] is None:
+        return
+    conn.execute("UPDATE articles SET story_id = NULL WHERE id = ?", (article_id,))
+    _refresh(conn, row[0])
+
+
+def start_rejudging(conn: sqlite3.Connection) -> None:
+    """Before every article is judged again: the index forgets every story, so each
+    article is compared only with stories already re-formed in this pass."""
+    conn.execute("DELETE FROM story_keys")
+    _cache.clear()  # the tags in them may be from the old taxonomy
+
+
+def _features(article: Arrival) -> Features:
+    found = stories.features(article.title, article.summary, times.from_iso(article.published), article.tags)
+    _remember((article.id, article.content_hash), found)
+    return found
+
+
+def _remember(key: tuple[int, str], found: Features) -> None:
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()  # cheap to rebuild: a fetch run touches a few thousand recent stories
+    _cache[key] = found
+
+
+def _candidates(conn: sqlite3.Connection, article: Features) -> list[int]:
+    """Recent stories sharing the article's index keys, those sharing most first."""
+    if not article.keys:
+        return []
+    reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
+    low, high = times.to_iso(article.when - reach), times.to_iso(article.when + reach)
+    one = (
+        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ? AND seen BETWEEN ? AND ? "
+        "ORDER BY seen DESC LIMIT ?)"
+    )
+    sql = " UNION ALL ".join([one] * len(article.keys))
+    params = [value for key in article.keys for value in (key, low, high, STORIES_PER_KEY)]
+    shared = Counter(row[0] for row in conn.execute(sql, params))
+    return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
+
+
+def _members(conn: sqlite3.Connection, story_ids: list[int]) -> dict[int, list[Features]]:
+    """The newest few articles' features of each candidate story (newest first)."""
+    if not story_ids:
+        return {}
+    one = (
+        "SELECT * FROM (SELECT id, story_id, content_hash FROM articles WHERE story_id = ? "
+        "ORDER BY published DESC LIMIT ?)"
+    )
+    rows = conn.execute(
+        " UNION ALL ".join([one] * len(story_ids)),
+        [value for story_id in story_ids for value in (story_id, stories.MEMBERS_COMPARED)],
+    ).fetchall()
+    _load_missing(conn, [(article_id, digest) for article_id, _, digest in rows if (article_id, digest) not in _cache])
+    members: dict[int, list[Features]] = {}
+    for article_id, story_id, digest in rows:
+        found = _cache.get((article_id, digest))
+        if found is not None:
+            members.setdefault(story_id, []).append(found)
+    return members
+
+
+def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None:
+    """Features of stored articles not in the cache, read in two queries."""
+    if not keys:
+        return
+    marks = ",".join("?" * len(keys))
+    ids = tuple(article_id for article_id, _ in keys)
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for article_id, kind, tag_id in conn.execute(
+        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", ids
+    ):
+        tags.setdefault(article_id, []).append((kind, tag_id))
+    for article_id, title, lede, published, digest in conn.execute(
+        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash "
+        f"FROM articles WHERE id IN ({marks})",
+        ids,
+    ):
+        found = stories.features(title, lede, times.from_iso(published), tags.get(article_id, ()))
+        _remember((article_id, digest), found)
+
+
+def _start(conn: sqlite3.Connection, article: Arrival) -> int:
+    story_id = conn.execute(
+        "INSERT INTO stories (title, lead_id, first_seen, last_seen, articles, outlets, unread) "
+        "VALUES (?, ?, ?, ?, 1, 1, ?)",
+        (article.title, article.id, article.published, article.published, int(not article.is_read)),
+    ).lastrowid
+    _link(conn, story_id, article)
+    return story_id
+
+
+def _join(conn: sqlite3.Connection, story_id: int, article: Arrival) -> None:
+    """Add the article to a story: its counts first (story_tags' triggers read unread),
+    then its tags; the newest article's title becomes the story's."""
+    known_outlet = conn.execute(
+        "SELECT 1 FROM articles WHERE story_id = ? AND feed_id = ? LIMIT 1", (story_id, article.feed_id)
+    ).fetchone()
+    conn.execute(
+        "UPDATE stories SET articles = articles + 1, outlets = outlets + ?, unread = unread + ?, "
+        "first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
+        "title = CASE WHEN ? >= last_seen THEN ? ELSE title END, "
+        "lead_id = CASE WHEN ? >= last_seen THEN ? ELSE lead_id END WHERE id = ?",
+        (
+            int(not known_outlet), int(not article.is_read), article.published, article.published,
+            article.published, article.title, article.published, article.id, story_id,
+        ),
+    )
+    _link(conn, story_id, article)
+
+
+def _link(conn: sqlite3.Connection, story_id: int, article: Arrival) -> None:
+    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
+    conn.executemany(
+        "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) VALUES (?, ?, ?)",
+        [(kind, tag_id, story_id) for kind, tag_id in set(article.tags)],
+    )
+
+
+def _refresh(conn: sqlite3.Connection, story_id: int) -> None:
+    """Count a story again from its articles after one left; delete it when none is left."""
+    count, outlets, unread, first, last = conn.execute(
+        "SELECT count(*), count(DISTINCT feed_id), coalesce(sum(1 - is_read), 0), min(published), "
+        "max(published) FROM articles WHERE story_id = ?",
+        (story_id,),
+    ).fetchone()
+    conn.execute(  # unread first, so the counts per tag hear of it
+        "UPDATE stories SET articles = ?, outlets = ?, unread = ?, first_seen = coalesce(?, first_seen), "
+        "last_seen = coalesce(?, last_seen) WHERE id = ?",
+        (count, outlets, unread, first, last, story_id),
+    )
+    if not count:
+        conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+        return
+    conn.execute(
+        "UPDATE stories SET (lead_id, title) = (SELECT id, title FROM articles WHERE story_id = ?1 "
+        "ORDER BY published DESC, id DESC LIMIT 1) WHERE id = ?1",
+        (story_id,),
+    )
+    conn.execute(
+        "DELETE FROM story_tags WHERE story_id = ?1 AND NOT EXISTS (SELECT 1 FROM articles a "
+        "JOIN tags t ON t.article_id = a.id WHERE a.story_id = ?1 AND t.kind = story_tags.kind "
+        "AND t.tag_id = story_tags.tag_id)",
+        (story_id,),
+    )

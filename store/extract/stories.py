@@ -1,0 +1,152 @@
+"""Stories: which articles report the same event, judged one article at a time as it arrives.
+
+Pure: an article's title, summary, time and tags go in; `features` makes what the
+judgement needs, `best_story` picks the matching story among candidates or none.
+store/db/ingest.py finds the candidates (recent stories sharing an index key, bounded) and
+writes the verdict, so the cost of one article never depends on how many are stored.
+
+Text is folded as the extractor folds it (store/extract/fold.py); the similarity of two
+word lists is rapidfuzz's (a normalised Indel similarity, which for two sorted lists of
+distinct words is their Dice coefficient).
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rapidfuzz.distance import Indel
+
+from negotiation_watch.store.extract.fold import fold_text
+
+# Changed whenever the judgement changes: stored stories are then formed again (retag).
+VERSION = "1"
+# A follow-up joins a story whose newest article is at most this much older (or newer:
+# feeds arrive in any order).
+WINDOW = timedelta(days=3)
+# Within this, time says nothing; beyond it, the bar rises towards WINDOW.
+SAME_NEWS_CYCLE = timedelta(hours=36)
+LEDE_CHARS = 600  # the lede says what happened; later paragraphs drift into background
+MAX_KEYS = 12  # index keys per article
+THRESHOLD = 0.18  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
+
+# Words that say nothing about which event a text reports.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our out over own same she should
+    so some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    s t says said say saying told tells according amid after while during new also one two
+    year years week weeks day days time today yesterday tomorrow monday tuesday wednesday
+    thursday friday saturday sunday""".split()
+)
+# Words every diplomacy story uses: kept for the text's similarity, but too common to
+# find candidates by or to count as a name.
+COMMON = frozenset(
+    """talks talk meeting meet meets met round session summit official officials minister
+    ministers foreign president prime government governments leader leaders delegation
+    delegations envoy envoys diplomat diplomats diplomatic spokesman spokeswoman spokesperson
+    statement statements agreement deal negotiations negotiators negotiator sides side
+    country countries state states people reporters news report reports update updated
+    breaking analysis live latest brief briefing morning evening first last next""".split()
+)
+_WORD = re.compile(r"\w+")
+_SENTENCE_END = re.compile(r"[.!?:]\s*$")
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the judgement knows of one article."""
+
+    words: tuple[str, ...]  # distinct content words of the title and lede, sorted
+    names: tuple[str, ...]  # distinct names, places and numbers among them, sorted
+    title_words: tuple[str, ...]  # distinct content words of the title, sorted
+    keys: tuple[int, ...]  # index keys: hashed names and title words, the rarest-looking first
+    parties: frozenset[str]
+    tracks: frozenset[str]
+    when: datetime
+
+
+def features(title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = ()) -> Features:
+    """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed."""
+    tags = set(tags)
+    title_words, title_names = _words(title, headline=True)
+    lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
+    names = title_names | lede_names
+    words = title_words | lede_words
+    ranked = sorted(names, key=lambda w: (-len(w), w)) + sorted(title_words - names, key=lambda w: (-len(w), w))
+    keys = tuple(dict.fromkeys(word_key(w) for w in ranked if w not in COMMON))[:MAX_KEYS]
+    return Features(
+        tuple(sorted(words)), tuple(sorted(names)), tuple(sorted(title_words)), keys,
+        frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when,
+    )
+
+
+def word_key(word: str) -> int:
+    """A folded word as an index key: stable across processes (unlike hash())."""
+    return zlib.crc32(word.encode())
+
+
+def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
+    """Content words of a text, folded, and those that look like names or numbers.
+
+    A capital means a name only where it is not there by custom: a sentence's first word
+    is not a name, nor is any word of a headline written in title case.
+    """
+    folded, offsets = fold_text(text)
+    words: set[str] = set()
+    capitalised: list[tuple[str, bool]] = []  # (word, a name rather than a sentence's first word)
+    for match in _WORD.finditer(folded):
+        word = match.group()
+        if word in STOPWORDS or (len(word) < 3 and not word.isdigit()):
+            continue
+        words.add(word)
+        start = offsets[match.start()] if offsets else match.start()
+        if word.isdigit() or text[start].isupper():
+            before = text[max(0, start - 4):start]
+            opens = not text[:start].strip() or _SENTENCE_END.search(before) is not None
+            capitalised.append((word, word.isdigit() or not opens))
+    title_case = headline and len(capitalised) > 0.7 * max(1, len(words))
+    names = {w for w, named in capitalised if named and w not in COMMON and (w.isdigit() or not title_case)}
+    return words, names
+
+
+def similarity(a: Features, b: Features) -> float:
+    """How likely two articles report the same event, 0 to 1.
+
+    The text's words, its names and numbers (who, where, which date), and the headline
+    each count; tracks that do not meet, and time apart, lower it.
+    """
+    text = Indel.normalized_similarity(a.words, b.words)
+    names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
+    title = Indel.normalized_similarity(a.title_words, b.title_words)
+    score = 0.45 * text + 0.35 * names + 0.10 * title
+    if a.tracks and b.tracks and not a.tracks & b.tracks:
+        score *= 0.4  # two different negotiations
+    return score * _time_factor(abs(a.when - b.when))
+
+
+def _time_factor(gap: timedelta) -> float:
+    """1 within a news cycle, falling to 0.7 at the window's edge, 0 beyond it."""
+    if gap <= SAME_NEWS_CYCLE:
+        return 1.0
+    if gap > WINDOW + SAME_NEWS_CYCLE:
+        return 0.0
+    return 1.0 - 0.3 * (gap - SAME_NEWS_CYCLE) / WINDOW
+
+
+def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
+    """The candidate story (id -> its newest members' features) the article belongs to,
+    or None when none scores THRESHOLD: the article then starts a story of its own."""
+    best, best_score = None, THRESHOLD
+    for story_id, members in candidates.items():
+        score = max((similarity(article, m) for m in members[:MEMBERS_COMPARED]), default=0.0)
+        if score >= best_score:
+            best, best_score = story_id, score
+    return best
