@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store.db import connection, feed_rows, story_rows, writes
 from negotiation_watch.store import times
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
@@ -72,7 +72,7 @@ def build(path) -> None:
 
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
-    """One article and its tags in one transaction, offsets computed from the matched text."""
+    """One article, its tags and its story in one transaction, offsets computed from the matched text."""
     with connection.write_transaction(db) as conn:
         cursor = conn.execute(
             "INSERT INTO articles (feed_id, guid, url, title, summary, published, fetched, content_hash, is_read)"
@@ -90,6 +90,7 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (article_id, kind, tag_id, field, start, start + len(text), text, person),
             )
+        story_rows.group(conn, [article_id])
     return article_id
 
 

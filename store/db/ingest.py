@@ -81,7 +81,7 @@ def ingest(
             if known:
                 _update_article(conn, known[0], entry)
                 _replace_tags(conn, known[0], rows)
-                _judge_again(conn, known[0], feed_id, entry, rows, fetched)
+                _judge_again(conn, known[0])
                 result.updated += 1
             else:
                 new.append((entry, rows))
@@ -129,31 +129,15 @@ def _insert_articles(
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
     from negotiation_watch.store.db import story_rows
 
-    arrivals = [_arrival(article_id, feed_id, entry, rows, fetched, False) for article_id, (entry, rows) in enumerate(new, first_id)]
-    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):  # a story grows in the order of events
-        story_rows.assign(conn, arrival)
+    story_rows.group(conn, list(range(first_id, first_id + len(new))))
 
 
-def _arrival(article_id: int, feed_id: int, entry: Entry, rows: list[TagRow], fetched: str, is_read: bool):
-    from negotiation_watch.store.db import story_rows
-
-    return story_rows.Arrival(
-        article_id, feed_id, entry.title, entry.summary,
-        times.to_iso(entry.published) if entry.published else fetched, is_read, entry.content_hash,
-        [(row[0], row[1]) for row in rows],
-    )
-
-
-def _judge_again(conn: sqlite3.Connection, article_id: int, feed_id: int, entry: Entry, rows: list[TagRow],
-                 fetched: str) -> None:
+def _judge_again(conn: sqlite3.Connection, article_id: int) -> None:
     """New text may tell of another event: the article leaves its story and is judged afresh."""
     from negotiation_watch.store.db import story_rows
 
-    published, is_read = conn.execute("SELECT published, is_read FROM articles WHERE id = ?", (article_id,)).fetchone()
     story_rows.detach(conn, article_id)
-    arrival = _arrival(article_id, feed_id, entry, rows, fetched, bool(is_read))
-    arrival.published = published  # as stored: an estimated date stays as first seen
-    story_rows.assign(conn, arrival)
+    story_rows.group(conn, [article_id])
 
 
 def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
@@ -241,7 +225,7 @@ def retag_all(
         if stop is not None and stop.is_set():
             return done
         batch = db.conn.execute(
-            "SELECT id, title, summary, published, content_hash, feed_id, is_read FROM articles WHERE id > ? "
+            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
             "ORDER BY id LIMIT ?",
             (last_id, RETAG_BATCH),
         ).fetchall()
@@ -253,20 +237,16 @@ def retag_all(
 
         tagged = {
             article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
-            for article_id, title, summary, published, digest, *_ in batch
+            for article_id, title, summary, published, digest in batch
         }
         with connection.write_transaction(db) as conn:
             if not done:
                 story_rows.start_rejudging(conn)
-            current = dict(_still_current(conn, tagged))
-            for article_id, title, summary, published, digest, feed_id, is_read in batch:
-                if article_id in current:
-                    rows = tagged[article_id][1]
-                    _replace_tags(conn, article_id, rows)
-                    story_rows.detach(conn, article_id)
-                    story_rows.assign(conn, story_rows.Arrival(
-                        article_id, feed_id, title, summary, published, bool(is_read), digest,
-                        [(row[0], row[1]) for row in rows]))
+            current = [article_id for article_id, _ in _still_current(conn, tagged)]
+            for article_id in current:
+                _replace_tags(conn, article_id, tagged[article_id][1])
+                story_rows.detach(conn, article_id)
+            story_rows.group(conn, current)
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))

@@ -2,7 +2,7 @@
 
 Panes and search list stories (StoryRow: one row per event, however many outlets reported
 it; latest_stories, search_stories); a story's articles are ArticleRows (get_story).
-Unread counts per party and track (tag_counts) count unread stories.
+tag_counts gives unread stories per party and track beside unread articles.
 """
 
 from __future__ import annotations
@@ -63,8 +63,9 @@ class TagCount:
     kind: str
     tag_id: str
     articles: int
-    unread: int  # unread stories
+    unread: int  # unread articles
     stories: int = 0
+    unread_stories: int = 0  # what the sidebar and the panes' titles show
 
 
 def latest_articles(
@@ -214,11 +215,12 @@ def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
 
 
 def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
-    """Articles, unread stories and stories per party and per track, most articles first."""
+    """Articles, unread articles, stories and unread stories per party and per track, most
+    articles first."""
     return [
         TagCount(*row)
         for row in db.conn.execute(
-            "SELECT t.kind, t.tag_id, t.articles, coalesce(s.unread, 0), coalesce(s.stories, 0) "
+            "SELECT t.kind, t.tag_id, t.articles, t.unread, coalesce(s.stories, 0), coalesce(s.unread, 0) "
             "FROM tag_totals t LEFT JOIN story_totals s ON s.kind = t.kind AND s.tag_id = t.tag_id "
             "WHERE t.articles > 0 ORDER BY t.articles DESC, t.kind, t.tag_id"
         )

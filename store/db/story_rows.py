@@ -1,5 +1,7 @@
 """Story rows: an article joins the story it reports or starts one, inside the caller's
-write transaction (ingest for each new or changed article, retag for every article).
+write transaction. Whoever stores articles calls `group` once their tags are stored
+(ingest does for new and changed articles, retag for every article, in the order they
+arrived), as it calls writes.index_articles.
 
 The judgement is store/extract/stories.py; this module finds its candidates through the
 story_keys index (a few newest stories per key, within the time window), so the work for
@@ -24,7 +26,7 @@ _cache: dict[tuple[int, str], Features] = {}
 
 
 @dataclass
-class Arrival:
+class _Arrival:
     """An article stored (story_id still empty) and waiting for its story."""
 
     id: int
@@ -37,7 +39,34 @@ class Arrival:
     tags: Iterable[tuple[str, str]]  # (kind, tag_id), repeats allowed
 
 
-def assign(conn: sqlite3.Connection, article: Arrival) -> int:
+def group(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+    """Put stored articles without a story (their tags stored) each in the story it
+    reports, oldest first, so a story grows in the order of events."""
+    arrivals = []
+    for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
+        arrivals += _arrivals(conn, article_ids[start:start + 500])
+    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
+        _assign(conn, arrival)
+
+
+def _arrivals(conn: sqlite3.Connection, article_ids: list[int]) -> list[_Arrival]:
+    marks = ",".join("?" * len(article_ids))
+    tags: dict[int, list[tuple[str, str]]] = {}
+    for article_id, kind, tag_id in conn.execute(
+        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", article_ids
+    ):
+        tags.setdefault(article_id, []).append((kind, tag_id))
+    return [
+        _Arrival(article_id, feed_id, title, lede, published, bool(is_read), digest, tags.get(article_id, []))
+        for article_id, feed_id, title, lede, published, is_read, digest in conn.execute(
+            f"SELECT id, feed_id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, is_read, "
+            f"content_hash FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
+            article_ids,
+        )
+    ]
+
+
+def _assign(conn: sqlite3.Connection, article: _Arrival) -> int:
     """Put the article in the story it reports (or a new one); returns the story's id."""
     found = _features(article)
     story_id = stories.best_story(found, _members(conn, _candidates(conn, found)))
@@ -69,7 +98,7 @@ def start_rejudging(conn: sqlite3.Connection) -> None:
     _cache.clear()  # the tags in them may be from the old taxonomy
 
 
-def _features(article: Arrival) -> Features:
+def _features(article: _Arrival) -> Features:
     found = stories.features(article.title, article.summary, times.from_iso(article.published), article.tags)
     _remember((article.id, article.content_hash), found)
     return found
@@ -138,7 +167,7 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
         _remember((article_id, digest), found)
 
 
-def _start(conn: sqlite3.Connection, article: Arrival) -> int:
+def _start(conn: sqlite3.Connection, article: _Arrival) -> int:
     story_id = conn.execute(
         "INSERT INTO stories (title, lead_id, first_seen, last_seen, articles, outlets, unread) "
         "VALUES (?, ?, ?, ?, 1, 1, ?)",
@@ -148,7 +177,7 @@ def _start(conn: sqlite3.Connection, article: Arrival) -> int:
     return story_id
 
 
-def _join(conn: sqlite3.Connection, story_id: int, article: Arrival) -> None:
+def _join(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
     """Add the article to a story: its counts first (story_tags' triggers read unread),
     then its tags; the newest article's title becomes the story's."""
     known_outlet = conn.execute(
@@ -167,7 +196,7 @@ def _join(conn: sqlite3.Connection, story_id: int, article: Arrival) -> None:
     _link(conn, story_id, article)
 
 
-def _link(conn: sqlite3.Connection, story_id: int, article: Arrival) -> None:
+def _link(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
     conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
     conn.executemany(
         "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) VALUES (?, ?, ?)",
