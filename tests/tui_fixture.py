@@ -94,6 +94,25 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
     return article_id
 
 
+# Another outlet's report of the Gaza article above: with it, that event is one story of two.
+SECOND_REPORT = ("Wire", 6, "Mediators urge Israel and Hamas to accept phased Gaza ceasefire",
+                 "Qatar and Egypt urged Israel and Hamas to accept a phased ceasefire, mediators in Doha said.",
+                 [("track", "gaza-ceasefire-talks", "title", "Gaza ceasefire", None),
+                  ("party", "QAT", "text", "Qatar", None), ("party", "EGY", "text", "Egypt", None),
+                  ("party", "ISR", "title", "Israel", None), ("party", "HAMAS", "title", "Hamas", None)])
+
+
+def add_second_report(path) -> None:
+    """Store SECOND_REPORT in a database that build() made."""
+    db = connection.connect(path)
+    try:
+        feed, hours, title, summary, tags = SECOND_REPORT
+        feed_id = feed_rows.find_feed(db, f"http://127.0.0.1:9/{feed.lower()}.xml")["id"]
+        insert_article(db, feed_id, "guid-second", title, summary, NOW - timedelta(hours=hours), tags)
+    finally:
+        db.conn.close()
+
+
 def pause_fixture_feeds(path) -> None:
     """Keep the two fixture feeds out of a fetch run, so only the test's own server is asked."""
     db = connection.connect(path)

@@ -109,6 +109,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.names_changed_signal: Signal[None] = Signal(self, "names-changed")  # display names loaded
         self.counts_changed_signal: Signal[None] = Signal(self, "counts-changed")  # app.tag_counts renewed
         self.article_read_signal: Signal[int] = Signal(self, "article-read")  # an article was opened
+        self.story_read_signal: Signal[int] = Signal(self, "story-read")  # a story was opened, all of it read
         self._quiet_fetch = False
         self._refresh_timer = None
         self.tag_counts: list[queries.TagCount] = []  # the latest counts the dashboard loaded
@@ -190,6 +191,31 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.install_screen(ArticleScreen(), "article")
         screen = self.get_screen("article")
         screen.show(article_id, article)
+        if self.screen is not screen:
+            self.push_screen(screen)
+
+    def open_story(self, story: queries.StoryRow) -> None:
+        """A story of one article opens the article; a bigger one the story screen."""
+        if story.articles <= 1:
+            self.open_article(story.lead_id)
+        else:
+            self._open_story(story.id)
+
+    @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
+    def _open_story(self, story_id: int) -> None:
+        """Load the story (marking it read) first, then show it, as open_article does."""
+        from negotiation_watch.tui.screens.story import load_story
+
+        story = with_db(self.db_path, load_story, story_id)
+        self.call_from_thread(self._show_story, story_id, story)
+
+    def _show_story(self, story_id: int, story) -> None:
+        from negotiation_watch.tui.screens.story import StoryScreen
+
+        if not self.is_screen_installed("story"):
+            self.install_screen(StoryScreen(), "story")
+        screen = self.get_screen("story")
+        screen.show(story_id, story)
         if self.screen is not screen:
             self.push_screen(screen)
 

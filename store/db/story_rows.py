@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from negotiation_watch.store import times
@@ -26,6 +25,27 @@ _cache: dict[tuple[int, str], Features] = {}
 
 
 @dataclass
+class _Tags:
+    """An article's tags as the judgement reads them."""
+
+    pairs: list[tuple[str, str]]  # (kind, tag_id), repeats allowed
+    track_texts: list[str]  # the words its tracks were found by
+
+
+def _tags_of(conn: sqlite3.Connection, article_ids: list[int]) -> dict[int, _Tags]:
+    marks = ",".join("?" * len(article_ids))
+    found: dict[int, _Tags] = {}
+    for article_id, kind, tag_id, text in conn.execute(
+        f"SELECT article_id, kind, tag_id, text FROM tags WHERE article_id IN ({marks})", article_ids
+    ):
+        tags = found.setdefault(article_id, _Tags([], []))
+        tags.pairs.append((kind, tag_id))
+        if kind == "track":
+            tags.track_texts.append(text)
+    return found
+
+
+@dataclass
 class _Arrival:
     """An article stored (story_id still empty) and waiting for its story."""
 
@@ -36,7 +56,7 @@ class _Arrival:
     published: str
     is_read: bool
     content_hash: str
-    tags: Iterable[tuple[str, str]]  # (kind, tag_id), repeats allowed
+    tags: _Tags
 
 
 def group(conn: sqlite3.Connection, article_ids: list[int]) -> None:
@@ -51,13 +71,10 @@ def group(conn: sqlite3.Connection, article_ids: list[int]) -> None:
 
 def _arrivals(conn: sqlite3.Connection, article_ids: list[int]) -> list[_Arrival]:
     marks = ",".join("?" * len(article_ids))
-    tags: dict[int, list[tuple[str, str]]] = {}
-    for article_id, kind, tag_id in conn.execute(
-        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", article_ids
-    ):
-        tags.setdefault(article_id, []).append((kind, tag_id))
+    tags = _tags_of(conn, article_ids)
     return [
-        _Arrival(article_id, feed_id, title, lede, published, bool(is_read), digest, tags.get(article_id, []))
+        _Arrival(article_id, feed_id, title, lede, published, bool(is_read), digest,
+                 tags.get(article_id, _Tags([], [])))
         for article_id, feed_id, title, lede, published, is_read, digest in conn.execute(
             f"SELECT id, feed_id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, is_read, "
             f"content_hash FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
@@ -99,7 +116,8 @@ def start_rejudging(conn: sqlite3.Connection) -> None:
 
 
 def _features(article: _Arrival) -> Features:
-    found = stories.features(article.title, article.summary, times.from_iso(article.published), article.tags)
+    found = stories.features(article.title, article.summary, times.from_iso(article.published),
+                             article.tags.pairs, article.tags.track_texts)
     _remember((article.id, article.content_hash), found)
     return found
 
@@ -152,18 +170,15 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
     if not keys:
         return
     marks = ",".join("?" * len(keys))
-    ids = tuple(article_id for article_id, _ in keys)
-    tags: dict[int, list[tuple[str, str]]] = {}
-    for article_id, kind, tag_id in conn.execute(
-        f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", ids
-    ):
-        tags.setdefault(article_id, []).append((kind, tag_id))
+    ids = [article_id for article_id, _ in keys]
+    tags = _tags_of(conn, ids)
     for article_id, title, lede, published, digest in conn.execute(
         f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash "
         f"FROM articles WHERE id IN ({marks})",
         ids,
     ):
-        found = stories.features(title, lede, times.from_iso(published), tags.get(article_id, ()))
+        own = tags.get(article_id, _Tags([], []))
+        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.track_texts)
         _remember((article_id, digest), found)
 
 
@@ -200,7 +215,7 @@ def _link(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
     conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
     conn.executemany(
         "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) VALUES (?, ?, ?)",
-        [(kind, tag_id, story_id) for kind, tag_id in set(article.tags)],
+        [(kind, tag_id, story_id) for kind, tag_id in set(article.tags.pairs)],
     )
 
 

@@ -31,7 +31,7 @@ WINDOW = timedelta(days=3)
 SAME_NEWS_CYCLE = timedelta(hours=36)
 LEDE_CHARS = 600  # the lede says what happened; later paragraphs drift into background
 MAX_KEYS = 12  # index keys per article
-THRESHOLD = 0.18  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+THRESHOLD = 0.17  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
 
 # Words that say nothing about which event a text reports.
@@ -73,12 +73,17 @@ class Features:
     when: datetime
 
 
-def features(title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = ()) -> Features:
-    """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed."""
+def features(
+    title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = (), track_texts: Iterable[str] = ()
+) -> Features:
+    """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed;
+    `track_texts` the words its tracks were found by ("Normandy Format"), which name the
+    negotiation rather than the event, so they do not count as names."""
     tags = set(tags)
     title_words, title_names = _words(title, headline=True)
     lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
-    names = title_names | lede_names
+    track_words = {word for text in track_texts for word in _WORD.findall(fold_text(text)[0])}
+    names = (title_names | lede_names) - track_words
     words = title_words | lede_words
     ranked = sorted(names, key=lambda w: (-len(w), w)) + sorted(title_words - names, key=lambda w: (-len(w), w))
     keys = tuple(dict.fromkeys(word_key(w) for w in ranked if w not in COMMON))[:MAX_KEYS]
@@ -126,19 +131,19 @@ def similarity(a: Features, b: Features) -> float:
     text = Indel.normalized_similarity(a.words, b.words)
     names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
     title = Indel.normalized_similarity(a.title_words, b.title_words)
-    score = 0.45 * text + 0.35 * names + 0.10 * title
+    score = 0.57 * text + 0.33 * names + 0.10 * title
     if a.tracks and b.tracks and not a.tracks & b.tracks:
         score *= 0.4  # two different negotiations
     return score * _time_factor(abs(a.when - b.when))
 
 
 def _time_factor(gap: timedelta) -> float:
-    """1 within a news cycle, falling to 0.7 at the window's edge, 0 beyond it."""
+    """1 within a news cycle, falling to 0.4 at the window's edge, 0 beyond it."""
     if gap <= SAME_NEWS_CYCLE:
         return 1.0
     if gap > WINDOW + SAME_NEWS_CYCLE:
         return 0.0
-    return 1.0 - 0.3 * (gap - SAME_NEWS_CYCLE) / WINDOW
+    return 1.0 - 0.6 * (gap - SAME_NEWS_CYCLE) / WINDOW
 
 
 def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
