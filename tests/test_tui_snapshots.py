@@ -12,13 +12,17 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
+    "story": ["1", "enter"],  # the Gaza story, with the second report added
 }
+NEEDS_SECOND_REPORT = {"story"}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("screen", SCREENS)
 def test_screen_snapshot(screen, size, db_path, snap_compare):
     tui_fixture.build(db_path)
+    if screen in NEEDS_SECOND_REPORT:
+        tui_fixture.add_second_report(db_path)
 
     async def run_before(pilot):
         await settle(pilot)

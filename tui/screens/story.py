@@ -45,6 +45,7 @@ class StoryScreen(ReportsWorkerErrors, Screen):
         yield KeyBar()
 
     def on_mount(self) -> None:
+        self.query_one(StoryArticles).border_title = "Articles, newest first"
         self.app.article_read_signal.subscribe(self, self.article_read)
         self.app.names_changed_signal.subscribe(self, lambda _: self._show(self.story))
         self._show(self.story)
