@@ -29,7 +29,7 @@ class _Tags:
     """An article's tags as the judgement reads them."""
 
     pairs: list[tuple[str, str]]  # (kind, tag_id), repeats allowed
-    track_texts: list[str]  # the words its tracks were found by
+    texts: list[str]  # the words its parties and tracks were found by
 
 
 def _tags_of(conn: sqlite3.Connection, article_ids: list[int]) -> dict[int, _Tags]:
@@ -40,8 +40,7 @@ def _tags_of(conn: sqlite3.Connection, article_ids: list[int]) -> dict[int, _Tag
     ):
         tags = found.setdefault(article_id, _Tags([], []))
         tags.pairs.append((kind, tag_id))
-        if kind == "track":
-            tags.track_texts.append(text)
+        tags.texts.append(text)
     return found
 
 
@@ -117,7 +116,7 @@ def start_rejudging(conn: sqlite3.Connection) -> None:
 
 def _features(article: _Arrival) -> Features:
     found = stories.features(article.title, article.summary, times.from_iso(article.published),
-                             article.tags.pairs, article.tags.track_texts)
+                             article.tags.pairs, article.tags.texts, article.feed_id)
     _remember((article.id, article.content_hash), found)
     return found
 
@@ -172,13 +171,13 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
     marks = ",".join("?" * len(keys))
     ids = [article_id for article_id, _ in keys]
     tags = _tags_of(conn, ids)
-    for article_id, title, lede, published, digest in conn.execute(
-        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash "
+    for article_id, title, lede, published, digest, feed_id in conn.execute(
+        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash, feed_id "
         f"FROM articles WHERE id IN ({marks})",
         ids,
     ):
         own = tags.get(article_id, _Tags([], []))
-        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.track_texts)
+        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id)
         _remember((article_id, digest), found)
 
 

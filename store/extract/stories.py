@@ -32,6 +32,7 @@ SAME_NEWS_CYCLE = timedelta(hours=36)
 LEDE_CHARS = 600  # the lede says what happened; later paragraphs drift into background
 MAX_KEYS = 12  # index keys per article
 THRESHOLD = 0.17  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
 
 # Words that say nothing about which event a text reports.
@@ -71,25 +72,31 @@ class Features:
     parties: frozenset[str]
     tracks: frozenset[str]
     when: datetime
+    outlet: int | None = None  # the feed it came from
 
 
 def features(
-    title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = (), track_texts: Iterable[str] = ()
+    title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = (), tag_texts: Iterable[str] = (),
+    outlet: int | None = None,
 ) -> Features:
     """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed;
-    `track_texts` the words its tracks were found by ("Normandy Format"), which name the
-    negotiation rather than the event, so they do not count as names."""
+    `tag_texts` the words its parties and tracks were found by ("Kremlin", "Normandy
+    Format"): they name who negotiates what, which the tags compare already, not which
+    event it was, so they do not count as names."""
     tags = set(tags)
     title_words, title_names = _words(title, headline=True)
     lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
-    track_words = {word for text in track_texts for word in _WORD.findall(fold_text(text)[0])}
-    names = (title_names | lede_names) - track_words
+    capitalised = title_names | lede_names
+    tag_words = {word for text in tag_texts for word in _WORD.findall(fold_text(text)[0].lower())}
+    names = capitalised - tag_words
     words = title_words | lede_words
-    ranked = sorted(names, key=lambda w: (-len(w), w)) + sorted(title_words - names, key=lambda w: (-len(w), w))
+    # candidates are found by any name, a party's or track's too, then the headline's words
+    ranked = sorted(capitalised, key=lambda w: (w in tag_words, -len(w), w)) + sorted(
+        title_words - capitalised, key=lambda w: (-len(w), w))
     keys = tuple(dict.fromkeys(word_key(w) for w in ranked if w not in COMMON))[:MAX_KEYS]
     return Features(
         tuple(sorted(words)), tuple(sorted(names)), tuple(sorted(title_words)), keys,
-        frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when,
+        frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
     )
 
 
@@ -126,14 +133,16 @@ def similarity(a: Features, b: Features) -> float:
     """How likely two articles report the same event, 0 to 1.
 
     The text's words, its names and numbers (who, where, which date), and the headline
-    each count; tracks that do not meet, and time apart, lower it.
+    each count; tracks that do not meet, one outlet twice, and time apart lower it.
     """
     text = Indel.normalized_similarity(a.words, b.words)
     names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
     title = Indel.normalized_similarity(a.title_words, b.title_words)
-    score = 0.57 * text + 0.33 * names + 0.10 * title
+    score = 0.62 * text + 0.29 * names + 0.09 * title
     if a.tracks and b.tracks and not a.tracks & b.tracks:
         score *= 0.4  # two different negotiations
+    if a.outlet is not None and a.outlet == b.outlet:
+        score *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
     return score * _time_factor(abs(a.when - b.when))
 
 
