@@ -232,8 +232,9 @@ def test_similarity_separates_wire_copy_from_another_event():
 def test_folding_reads_names_as_the_extractor_folds_them():
     accented = stories.features("Lavrov in Genève", "Sergueï Lavrov a rencontré Antony Blinken à Genève.", NOW)
     plain = stories.features("Lavrov in Geneve", "Sergei Lavrov met Antony Blinken in Geneve.", NOW)
-    assert "geneve" in accented.names and "lavrov" in accented.names and "blinken" in plain.names
-    assert "sergei" not in accented.words  # folding strips marks, it does not translate
+    key = hash  # as features keep them
+    assert key("geneve") in accented.names and key("lavrov") in accented.names and key("blinken") in plain.names
+    assert key("sergei") not in accented.words  # folding strips marks, it does not translate
 
 
 def test_schema_3_file_keeps_every_article_and_gains_stories(db_path, taxonomy):
@@ -266,6 +267,7 @@ def _downgrade_to_schema_3(db) -> None:
         for table in ("story_keys", "story_totals", "story_tags", "stories"):
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP INDEX articles_story")
+        conn.execute("DROP INDEX articles_story_feed")
         conn.execute("ALTER TABLE articles DROP COLUMN story_id")
         conn.execute(
             "CREATE TRIGGER articles_read AFTER UPDATE OF is_read ON articles WHEN old.is_read != new.is_read "

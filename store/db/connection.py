@@ -160,6 +160,8 @@ CREATE TABLE IF NOT EXISTS stories (
 );
 CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen DESC, id DESC);
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
+-- whether a story already has an outlet, without reading a big story's every article
+CREATE INDEX IF NOT EXISTS articles_story_feed ON articles (story_id, feed_id);
 -- The union of a story's articles' parties and tracks.
 CREATE TABLE IF NOT EXISTS story_tags (
     kind TEXT NOT NULL,

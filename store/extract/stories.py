@@ -29,8 +29,8 @@ VERSION = "1"
 WINDOW = timedelta(days=3)
 # Within this, time says nothing; beyond it, the bar rises towards WINDOW.
 SAME_NEWS_CYCLE = timedelta(hours=36)
-LEDE_CHARS = 600  # the lede says what happened; later paragraphs drift into background
-MAX_KEYS = 12  # index keys per article
+LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
+MAX_KEYS = 8  # index keys per article
 THRESHOLD = 0.17  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
@@ -57,18 +57,21 @@ COMMON = frozenset(
     country countries state states people reporters news report reports update updated
     breaking analysis live latest brief briefing morning evening first last next""".split()
 )
-_WORD = re.compile(r"\w+")
-_SENTENCE_END = re.compile(r"[.!?:]\s*$")
+# A word after a space that follows no sentence's end: where a capital means a name.
+_INNER_WORD = re.compile(r"(?<=[^.!?:;\s]) +([^\W\d_][\w'’-]*)")
+TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises them all by custom
 
 
 @dataclass(frozen=True)
 class Features:
     """What the judgement knows of one article."""
 
-    words: tuple[str, ...]  # distinct content words of the title and lede, sorted
-    names: tuple[str, ...]  # distinct names, places and numbers among them, sorted
-    title_words: tuple[str, ...]  # distinct content words of the title, sorted
-    keys: tuple[int, ...]  # index keys: hashed names and title words, the rarest-looking first
+    # distinct words as sorted hash() values: rapidfuzz compares numbers faster than
+    # strings (features live in one process, so hash() need not be stable)
+    words: tuple[int, ...]  # content words of the title and lede
+    names: tuple[int, ...]  # names, places and numbers among them
+    title_words: tuple[int, ...]  # content words of the title
+    keys: tuple[int, ...]  # the index keys: names and title words, the most telling first
     parties: frozenset[str]
     tracks: frozenset[str]
     when: datetime
@@ -87,22 +90,32 @@ def features(
     title_words, title_names = _words(title, headline=True)
     lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
     capitalised = title_names | lede_names
-    tag_words = {word for text in tag_texts for word in _WORD.findall(fold_text(text)[0].lower())}
+    tag_words = {word for text in set(tag_texts) for word in fold_text(text)[0].split()}
     names = capitalised - tag_words
     words = title_words | lede_words
-    # candidates are found by any name, a party's or track's too, then the headline's words
-    ranked = sorted(capitalised, key=lambda w: (w in tag_words, -len(w), w)) + sorted(
-        title_words - capitalised, key=lambda w: (-len(w), w))
-    keys = tuple(dict.fromkeys(word_key(w) for w in ranked if w not in COMMON))[:MAX_KEYS]
+    # candidates are found by names (the event's own first, then a party's or track's),
+    # then the headline's words; longer words tell more
+    ranked = sorted(names, key=_telling) + sorted(capitalised & tag_words, key=_telling)
+    ranked += sorted(title_words - capitalised - COMMON, key=_telling)
+    keys = tuple(word_key(w) for w in ranked[:MAX_KEYS])
     return Features(
-        tuple(sorted(words)), tuple(sorted(names)), tuple(sorted(title_words)), keys,
+        _sorted_keys(words), _sorted_keys(names), _sorted_keys(title_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
     )
 
 
+def _telling(word: str) -> tuple[int, str]:
+    """Longer words first (they tell more), then alphabetical, so every process picks the same keys."""
+    return -len(word), word
+
+
 def word_key(word: str) -> int:
-    """A folded word as an index key: stable across processes (unlike hash())."""
+    """A folded word as a number: stable across processes (unlike hash()), so it keys the index."""
     return zlib.crc32(word.encode())
+
+
+def _sorted_keys(words: set[str]) -> tuple[int, ...]:
+    return tuple(sorted({hash(w) for w in words}))
 
 
 def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
@@ -111,22 +124,12 @@ def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
     A capital means a name only where it is not there by custom: a sentence's first word
     is not a name, nor is any word of a headline written in title case.
     """
-    folded, offsets = fold_text(text)
-    words: set[str] = set()
-    capitalised: list[tuple[str, bool]] = []  # (word, a name rather than a sentence's first word)
-    for match in _WORD.finditer(folded):
-        word = match.group()
-        if word in STOPWORDS or (len(word) < 3 and not word.isdigit()):
-            continue
-        words.add(word)
-        start = offsets[match.start()] if offsets else match.start()
-        if word.isdigit() or text[start].isupper():
-            before = text[max(0, start - 4):start]
-            opens = not text[:start].strip() or _SENTENCE_END.search(before) is not None
-            capitalised.append((word, word.isdigit() or not opens))
-    title_case = headline and len(capitalised) > 0.7 * max(1, len(words))
-    names = {w for w, named in capitalised if named and w not in COMMON and (w.isdigit() or not title_case)}
-    return words, names
+    words = {w for w in fold_text(text)[0].split() if w not in STOPWORDS and (len(w) >= 3 or w.isdigit())}
+    capitalised = [m for m in _INNER_WORD.findall(text) if m[0].isupper()]
+    if headline and len(capitalised) >= TITLE_CASE * len(text.split()[1:]) > 1:
+        capitalised = []
+    names = {w for part in capitalised for w in fold_text(part)[0].split()[:1] if w in words and w not in COMMON}
+    return words, names | {w for w in words if w.isdigit()}
 
 
 def similarity(a: Features, b: Features) -> float:
@@ -159,8 +162,10 @@ def best_story(article: Features, candidates: dict[int, list[Features]]) -> int 
     """The candidate story (id -> its newest members' features) the article belongs to,
     or None when none scores THRESHOLD: the article then starts a story of its own."""
     best, best_score = None, THRESHOLD
+    reach = WINDOW + SAME_NEWS_CYCLE
     for story_id, members in candidates.items():
-        score = max((similarity(article, m) for m in members[:MEMBERS_COMPARED]), default=0.0)
+        near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach]
+        score = max((similarity(article, m) for m in near), default=0.0)
         if score >= best_score:
             best, best_score = story_id, score
     return best
