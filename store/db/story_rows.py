@@ -194,27 +194,24 @@ def _start(conn: sqlite3.Connection, article: _Arrival) -> int:
 def _join(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
     """Add the article to a story: its counts first (story_tags' triggers read unread),
     then its tags; the newest article's title becomes the story's."""
-    known_outlet = conn.execute(
-        "SELECT 1 FROM articles WHERE story_id = ? AND feed_id = ? LIMIT 1", (story_id, article.feed_id)
-    ).fetchone()
     conn.execute(
-        "UPDATE stories SET articles = articles + 1, outlets = outlets + ?, unread = unread + ?, "
-        "first_seen = min(first_seen, ?), last_seen = max(last_seen, ?), "
-        "title = CASE WHEN ? >= last_seen THEN ? ELSE title END, "
-        "lead_id = CASE WHEN ? >= last_seen THEN ? ELSE lead_id END WHERE id = ?",
-        (
-            int(not known_outlet), int(not article.is_read), article.published, article.published,
-            article.published, article.title, article.published, article.id, story_id,
-        ),
+        "UPDATE stories SET articles = articles + 1, unread = unread + :unread, "
+        "outlets = outlets + NOT EXISTS (SELECT 1 FROM articles WHERE story_id = :story AND feed_id = :feed), "
+        "first_seen = min(first_seen, :at), last_seen = max(last_seen, :at), "
+        "title = CASE WHEN :at >= last_seen THEN :title ELSE title END, "
+        "lead_id = CASE WHEN :at >= last_seen THEN :article ELSE lead_id END WHERE id = :story",
+        {"story": story_id, "feed": article.feed_id, "at": article.published, "title": article.title,
+         "article": article.id, "unread": int(not article.is_read)},
     )
     _link(conn, story_id, article)
 
 
 def _link(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
     conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
-    conn.executemany(
-        "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) VALUES (?, ?, ?)",
-        [(kind, tag_id, story_id) for kind, tag_id in set(article.tags.pairs)],
+    conn.execute(
+        "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) "
+        "SELECT DISTINCT kind, tag_id, ? FROM tags WHERE article_id = ?",
+        (story_id, article.id),
     )
 
 

@@ -12,6 +12,7 @@ distinct words is their Dice coefficient).
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Iterable
@@ -90,7 +91,7 @@ def features(
     title_words, title_names = _words(title, headline=True)
     lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
     capitalised = title_names | lede_names
-    tag_words = {word for text in set(tag_texts) for word in fold_text(text)[0].split()}
+    tag_words = {word for text in set(tag_texts) for word in _folded_words(text)}
     names = capitalised - tag_words
     words = title_words | lede_words
     # candidates are found by names (the event's own first, then a party's or track's),
@@ -102,6 +103,12 @@ def features(
         _sorted_keys(words), _sorted_keys(names), _sorted_keys(title_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """A party's or track's evidence, folded into words (the same few names recur all day)."""
+    return tuple(fold_text(text)[0].split())
 
 
 def _telling(word: str) -> tuple[int, str]:

@@ -208,10 +208,11 @@ class ArticleList(CursorList[StoryRow]):
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
         source = plain(row.feed_title, style=style("article-list--meta"))
-        source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
+        others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
+        # leave room for the other outlets, which must show, and the tags
+        source.truncate(max(8, width // 3 - len(others) // 2), overflow="ellipsis")
         meta.append_text(source)
-        if row.outlets > 1:
-            meta.append(f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}", style=style("article-list--outlets"))
+        meta.append(others, style=style("article-list--outlets"))
         for label in row.tags:
             if label.kind == self.source.kind and label.tag_id == self.source.tag_id:
                 continue
