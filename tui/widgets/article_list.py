@@ -210,7 +210,7 @@ class ArticleList(CursorList[StoryRow]):
         source = plain(row.feed_title, style=style("article-list--meta"))
         others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
         # leave room for the other outlets, which must show, and the tags
-        source.truncate(max(8, width // 3 - len(others) // 2), overflow="ellipsis")
+        source.truncate(max(10 - len(others) // 4, width // 3 - len(others) // 2), overflow="ellipsis")
         meta.append_text(source)
         meta.append(others, style=style("article-list--outlets"))
         for label in row.tags:
