@@ -21,9 +21,11 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.dashboard import DashboardScreen
     from negotiation_watch.tui.screens.feeds import FeedsScreen
     from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
     from negotiation_watch.tui.widgets.sidebar import Sidebar
+    from negotiation_watch.tui.widgets.story_articles import StoryArticles
 
     return [
         ("Everywhere", [*NegotiationWatchApp.BINDINGS,
@@ -32,6 +34,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Lists (panes, sidebar, results)", CursorList.BINDINGS),
         ("Panes and results", ArticleList.BINDINGS),
         ("Sidebar", Sidebar.BINDINGS),
+        ("Story", [*StoryScreen.BINDINGS, *StoryArticles.BINDINGS]),
         ("Article", ArticleScreen.BINDINGS),
         ("Search", SearchScreen.BINDINGS),
         ("Feeds", FeedsScreen.BINDINGS),
