@@ -290,3 +290,14 @@ def test_group_places_articles_stored_by_other_tools(db, taxonomy):
             )
         story_rows.group(conn, [first, first + 1])
     assert len(queries.latest_stories(db)) == 1
+
+
+def test_digests_and_explainers_stand_alone():
+    wire = stories.features(GENEVA, GENEVA_TEXT, NOW)
+    explainer = stories.features("Explainer: what the Geneva talks are about", GENEVA_TEXT, NOW)
+    digest = stories.features("Morning brief: Geneva, Brussels, Vienna", GENEVA_TEXT, NOW)
+    plain_colon = stories.features("Geneva: Russia presses NATO demand", GENEVA_TEXT, NOW)
+    assert explainer.standalone and digest.standalone and not plain_colon.standalone and not wire.standalone
+    assert stories.best_story(explainer, {1: [wire]}) is None  # the same words, but not the same piece
+    assert stories.best_story(wire, {1: [digest]}) is None  # and nothing joins one
+    assert stories.best_story(plain_colon, {1: [wire]}) == 1

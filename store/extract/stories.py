@@ -32,7 +32,7 @@ WINDOW = timedelta(days=3)
 SAME_NEWS_CYCLE = timedelta(hours=36)
 LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
 MAX_KEYS = 8  # index keys per article
-THRESHOLD = 0.17  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+THRESHOLD = 0.16  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
 
@@ -58,6 +58,14 @@ COMMON = frozenset(
     country countries state states people reporters news report reports update updated
     breaking analysis live latest brief briefing morning evening first last next""".split()
 )
+# A headline's kicker ("Explainer: ...", "Morning brief: ...") that marks a piece about
+# several events or about the background, never one event's report: it stands alone.
+KICKERS = frozenset(
+    """explainer explained analysis opinion comment commentary editorial column factbox
+    timeline briefing brief digest roundup round-up newsletter podcast week weekend ahead
+    morning evening q&a interview profile""".split()
+)
+_KICKER = re.compile(r"^\s*([^:]{1,40}):")
 # A word after a space that follows no sentence's end: where a capital means a name.
 _INNER_WORD = re.compile(r"(?<=[^.!?:;\s]) +([^\W\d_][\w'’-]*)")
 TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises them all by custom
@@ -77,6 +85,7 @@ class Features:
     tracks: frozenset[str]
     when: datetime
     outlet: int | None = None  # the feed it came from
+    standalone: bool = False  # a digest, explainer or analysis: a story of its own
 
 
 def features(
@@ -102,7 +111,14 @@ def features(
     return Features(
         _sorted_keys(words), _sorted_keys(names), _sorted_keys(title_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
+        _standalone(title),
     )
+
+
+def _standalone(title: str) -> bool:
+    """Whether a headline's kicker says the piece is a digest, explainer or the like."""
+    kicker = _KICKER.match(title)
+    return bool(kicker) and not KICKERS.isdisjoint(kicker.group(1).lower().split())
 
 
 @functools.lru_cache(maxsize=4096)
@@ -167,11 +183,14 @@ def _time_factor(gap: timedelta) -> float:
 
 def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
     """The candidate story (id -> its newest members' features) the article belongs to,
-    or None when none scores THRESHOLD: the article then starts a story of its own."""
+    or None when none scores THRESHOLD: the article then starts a story of its own, as a
+    digest or explainer always does (and nothing joins one)."""
+    if article.standalone:
+        return None
     best, best_score = None, THRESHOLD
     reach = WINDOW + SAME_NEWS_CYCLE
     for story_id, members in candidates.items():
-        near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach]
+        near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach and not m.standalone]
         score = max((similarity(article, m) for m in near), default=0.0)
         if score >= best_score:
             best, best_score = story_id, score
