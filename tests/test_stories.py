@@ -232,7 +232,7 @@ def test_similarity_separates_wire_copy_from_another_event():
 def test_folding_reads_names_as_the_extractor_folds_them():
     accented = stories.features("Lavrov in Genève", "Sergueï Lavrov a rencontré Antony Blinken à Genève.", NOW)
     plain = stories.features("Lavrov in Geneve", "Sergei Lavrov met Antony Blinken in Geneve.", NOW)
-    key = hash  # as features keep them
+    key = stories.word_key  # as features keep them
     assert key("geneve") in accented.names and key("lavrov") in accented.names and key("blinken") in plain.names
     assert key("sergei") not in accented.words  # folding strips marks, it does not translate
 
@@ -301,3 +301,20 @@ def test_digests_and_explainers_stand_alone():
     assert stories.best_story(explainer, {1: [wire]}) is None  # the same words, but not the same piece
     assert stories.best_story(wire, {1: [digest]}) is None  # and nothing joins one
     assert stories.best_story(plain_colon, {1: [wire]}) == 1
+
+
+def test_features_made_in_another_process_compare_as_those_made_here():
+    """The parser's worker processes make features; hash() differs between processes."""
+    import pickle
+    import subprocess
+    import sys
+
+    script = (
+        "import pickle, sys; from datetime import datetime, timezone; "
+        "from negotiation_watch.store.extract import stories; "
+        f"sys.stdout.buffer.write(pickle.dumps(stories.features({GENEVA!r}, {GENEVA_TEXT!r}, "
+        "datetime(2022, 1, 12, 9, tzinfo=timezone.utc))))"
+    )
+    there = pickle.loads(subprocess.run([sys.executable, "-c", script], capture_output=True, check=True).stdout)
+    here = stories.features(GENEVA, GENEVA_TEXT, NOW)
+    assert there == here

@@ -8,6 +8,7 @@ twice and never keep tags computed from text that has since changed.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,7 @@ def ingest(
     now: datetime | None = None,
     feed_updates: dict | None = None,
     tags: dict[str, list[TagRow]] | None = None,
+    features: dict | None = None,
 ) -> IngestResult:
     """Insert new entries, update changed ones in place (re-tagged), leave the rest, and
     set the feed's title, site link and `feed_updates` columns, all in one transaction.
@@ -58,11 +60,13 @@ def ingest(
     Entries without a date are dated `now` (the first time they are seen), marked estimated.
     Passing the fetch's validators as `feed_updates` means a crash before the commit
     loses them too, so the next run fetches the feed again instead of skipping it.
-    `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid.
+    `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid, and
+    `features` what the stories' judgement reads of those entries, made with them.
     """
     now = now or times.utc_now()
     fetched = times.to_iso(now)
     stored = _stored_hashes(db.conn, feed_id)
+    features = {guid: found for guid, found in (features or {}).items() if guid in (tags or {})}
     tags = dict(tags or {})
     for entry in parsed.entries:
         if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
@@ -78,6 +82,7 @@ def ingest(
             rows = tags.get(entry.guid)
             if rows is None:  # changed between the two reads: tag what is current
                 rows = _tags_for(taxonomy, entry, now)
+                features.pop(entry.guid, None)
             if known:
                 _update_article(conn, known[0], entry)
                 _replace_tags(conn, known[0], rows)
@@ -86,7 +91,7 @@ def ingest(
             else:
                 new.append((entry, rows))
         if new:
-            _insert_articles(conn, feed_id, new, fetched)
+            _insert_articles(conn, feed_id, new, fetched, features)
             result.new = len(new)
         _update_feed_columns(conn, feed_id, parsed, feed_updates or {})
     return result
@@ -108,9 +113,9 @@ def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
 
 
 def _insert_articles(
-    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]], fetched: str
+    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]], fetched: str, features: dict
 ) -> None:
-    """A feed's new articles, their tags and their search index entries, each in one
+    """A feed's new articles, their tags, search index entries and stories, each in one
     batch: ids are given here (the caller holds the write lock) so the tags can name them."""
     first_id = writes.next_article_id(conn)
     conn.executemany(
@@ -129,7 +134,11 @@ def _insert_articles(
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
     from negotiation_watch.store.db import story_rows
 
-    story_rows.group(conn, list(range(first_id, first_id + len(new))))
+    known = {
+        article_id: dataclasses.replace(features[entry.guid], outlet=feed_id)
+        for article_id, (entry, _) in enumerate(new, first_id) if entry.guid in features
+    }
+    story_rows.group(conn, list(range(first_id, first_id + len(new))), known)
 
 
 def _judge_again(conn: sqlite3.Connection, article_id: int) -> None:

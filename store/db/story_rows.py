@@ -58,33 +58,41 @@ class _Arrival:
     tags: _Tags
 
 
-def group(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+def group(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Features] | None = None) -> None:
     """Put stored articles without a story (their tags stored) each in the story it
-    reports, oldest first, so a story grows in the order of events."""
+    reports, oldest first, so a story grows in the order of events. `known`: features
+    already made for some of them (by the parser's worker processes), by article id."""
+    known = known or {}
     arrivals = []
     for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
-        arrivals += _arrivals(conn, article_ids[start:start + 500])
+        arrivals += _arrivals(conn, article_ids[start:start + 500], known)
     for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
-        _assign(conn, arrival)
+        _assign(conn, arrival, known.get(arrival.id))
 
 
-def _arrivals(conn: sqlite3.Connection, article_ids: list[int]) -> list[_Arrival]:
+def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Features]) -> list[_Arrival]:
+    """The articles as stored; the text and tags only of those whose features are not known."""
     marks = ",".join("?" * len(article_ids))
-    tags = _tags_of(conn, article_ids)
+    unknown = [article_id for article_id in article_ids if article_id not in known]
+    tags = _tags_of(conn, unknown) if unknown else {}
     return [
-        _Arrival(article_id, feed_id, title, lede, published, bool(is_read), digest,
+        _Arrival(article_id, feed_id, title, lede or "", published, bool(is_read), digest,
                  tags.get(article_id, _Tags([], [])))
         for article_id, feed_id, title, lede, published, is_read, digest in conn.execute(
-            f"SELECT id, feed_id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, is_read, "
+            f"SELECT id, feed_id, title, CASE WHEN id IN ({','.join(map(str, unknown)) or 'NULL'}) "
+            f"THEN substr(summary, 1, {stories.LEDE_CHARS}) END, published, is_read, "
             f"content_hash FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
             article_ids,
         )
     ]
 
 
-def _assign(conn: sqlite3.Connection, article: _Arrival) -> int:
+def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None = None) -> int:
     """Put the article in the story it reports (or a new one); returns the story's id."""
-    found = _features(article)
+    if found is None:
+        found = _features(article)
+    else:
+        _remember((article.id, article.content_hash), found)
     story_id = stories.best_story(found, _members(conn, _candidates(conn, found)))
     if story_id is None:
         story_id = _start(conn, article)

@@ -75,8 +75,8 @@ TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises 
 class Features:
     """What the judgement knows of one article."""
 
-    # distinct words as sorted hash() values: rapidfuzz compares numbers faster than
-    # strings (features live in one process, so hash() need not be stable)
+    # distinct words as sorted word_keys: rapidfuzz compares numbers faster than strings,
+    # and features made in the parser's worker processes meet those made in the main one
     words: tuple[int, ...]  # content words of the title and lede
     names: tuple[int, ...]  # names, places and numbers among them
     title_words: tuple[int, ...]  # content words of the title
@@ -138,7 +138,7 @@ def word_key(word: str) -> int:
 
 
 def _sorted_keys(words: set[str]) -> tuple[int, ...]:
-    return tuple(sorted({hash(w) for w in words}))
+    return tuple(sorted({word_key(w) for w in words}))
 
 
 def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
