@@ -23,7 +23,9 @@ def load_story(db, story_id: int) -> queries.StoryDetail | None:
     story = queries.get_story(db, story_id)
     if story is not None and story.unread:
         writes.set_story_read(db, story_id, True)
-        story = queries.get_story(db, story_id)
+        story.unread = 0
+        for article in story.articles:
+            article.is_read = True
     return story
 
 
