@@ -94,8 +94,8 @@ _KNOWN_FEED = """<?xml version="1.0" encoding="utf-8"?>
 def fast_reader_agrees() -> bool:
     """Whether store.parse.fastfeed may read feeds in this process: it leans on
     feedparser's private helpers, which any release could change, so it is trusted only
-    once it has read a known feed exactly as feedparser does (checked on first use, once
-    per process: the parser's worker processes check at their start)."""
+    once it has read a known feed exactly as feedparser does (checked once per process,
+    before its first feed: each of the parser's worker processes checks for itself)."""
     headers, base = prepare({"Content-Type": "application/rss+xml; charset=utf-8"}, "https://wire.example/rss")
     try:
         fast = read_simple_feed(_KNOWN_FEED, headers)
