@@ -294,13 +294,13 @@ def ours(work: Path, urls: list[str]) -> dict:
     warm = timed(command + ["--all"], env)
     if stats(db).articles != articles:
         sys.exit("the warm fetch stored articles twice")
-    stories = db.conn.execute("SELECT count(*) FROM stories").fetchone()[0]
-    db.conn.close()
+    stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
+    db.close()
     plain_path = work / "ours-without-stories.db"
     plain_db = connect(plain_path)
     for url in urls:
         add_feed(plain_db, url)
-    plain_db.conn.close()
+    plain_db.close()
     print("negotiation-watch fetch, cold, story grouping left out:")
     plain = timed([sys.executable, "-c", WITHOUT_STORIES, "--db", str(plain_path), "fetch"], env)
     return {"cold": cold, "warm": warm, "articles": articles, "stories": stories, "plain": plain}

@@ -57,9 +57,9 @@ def group(items: list[dict], order_seed: int, taxonomy) -> dict[str, int]:
                     for item in sorted(by_outlet[outlet], key=lambda i: i["published"], reverse=True)
                 ]
                 ingest(db, feed_id, ParsedFeed(outlet, None, entries), taxonomy)
-            return dict(db.conn.execute("SELECT guid, story_id FROM articles"))
+            return dict(db.execute("SELECT guid, story_id FROM articles"))
         finally:
-            db.conn.close()
+            db.close()
 
 
 def b_cubed(truth: dict[str, str], found: dict[str, int]) -> tuple[float, float]:

@@ -59,9 +59,9 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
                 last_id = writes.next_article_id(conn) - 1
                 writes.index_articles(conn, first_id, last_id)  # the batch at once
                 story_rows.group(conn, list(range(first_id, last_id + 1)))
-        db.conn.execute("ANALYZE")
+        db.execute("ANALYZE")
     finally:
-        db.conn.close()
+        db.close()
 
 
 class _Event:

@@ -29,7 +29,7 @@ def stories(obj: CliContext, track: str | None, party: str | None, since_text: s
     try:
         found = queries.list_stories(db, track=track, party=party, since=since, limit=limit or None)
     finally:
-        db.conn.close()
+        db.close()
     if as_json:
         click.echo(json.dumps([_story_json(story) for story in found], ensure_ascii=False, indent=1))
         return

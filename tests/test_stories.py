@@ -44,7 +44,7 @@ def taxonomy():
 def db(db_path):
     database = connection.connect(db_path)
     yield database
-    database.conn.close()
+    database.close()
 
 
 def store(db, taxonomy, outlet: str, *items: str) -> int:
@@ -55,7 +55,7 @@ def store(db, taxonomy, outlet: str, *items: str) -> int:
 
 
 def story_of(db, guid: str) -> int:
-    return db.conn.execute("SELECT story_id FROM articles WHERE guid = ?", (guid,)).fetchone()[0]
+    return db.execute("SELECT story_id FROM articles WHERE guid = ?", (guid,)).fetchone()[0]
 
 
 def test_three_outlets_on_one_event_make_one_story_and_another_event_its_own(db, taxonomy):
@@ -68,7 +68,7 @@ def test_three_outlets_on_one_event_make_one_story_and_another_event_its_own(db,
     assert set(rows) == {geneva, story_of(db, "nrc")}
     assert (rows[geneva].articles, rows[geneva].outlets) == (3, 3)
     assert rows[geneva].title == "Ryabkov sees little reason for optimism after Geneva"  # the newest
-    assert rows[geneva].lead_id == db.conn.execute("SELECT id FROM articles WHERE guid = 'g-post'").fetchone()[0]
+    assert rows[geneva].lead_id == db.execute("SELECT id FROM articles WHERE guid = 'g-post'").fetchone()[0]
     assert ("party", "RUS") in {(t.kind, t.tag_id) for t in rows[geneva].tags}
     detail = queries.get_story(db, geneva)
     assert [a.title for a in detail.articles][0] == rows[geneva].title
@@ -114,7 +114,7 @@ def test_retag_judges_every_story_again_and_records_the_judgement(db, taxonomy):
     retag_all(db, taxonomy)
     assert not needs_retag(db, taxonomy)
     assert story_of(db, "g-wire") == story_of(db, "g-daily") == story_of(db, "g-post") != 99
-    assert db.conn.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
+    assert db.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
     assert _story_counts(db) == _story_recounts(db)
 
 
@@ -127,20 +127,20 @@ def test_removing_a_feed_takes_its_articles_out_of_their_stories(db, taxonomy):
     feed_rows.remove_feed(db, feeds[0])
     feed_rows.remove_feed(db, feeds[1])
     assert queries.stories_by_id(db, [geneva]) == []
-    assert db.conn.execute("SELECT count(*) FROM story_tags").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM story_tags").fetchone()[0] == 0
 
 
 def _story_recounts(db):
     """Every story's counts and tags, and the counts per tag, the slow way."""
-    per_story = db.conn.execute(
+    per_story = db.execute(
         "SELECT story_id, count(*), count(DISTINCT feed_id), sum(1 - is_read), min(published), max(published) "
         "FROM articles WHERE story_id IS NOT NULL GROUP BY story_id ORDER BY story_id"
     ).fetchall()
-    tags = db.conn.execute(
+    tags = db.execute(
         "SELECT DISTINCT a.story_id, t.kind, t.tag_id FROM tags t JOIN articles a ON a.id = t.article_id "
         "WHERE a.story_id IS NOT NULL ORDER BY 1, 2, 3"
     ).fetchall()
-    totals = db.conn.execute(
+    totals = db.execute(
         "SELECT t.kind, t.tag_id, count(*), sum(s.unread > 0) FROM story_tags t JOIN stories s ON s.id = t.story_id "
         "GROUP BY 1, 2 ORDER BY 1, 2"
     ).fetchall()
@@ -148,11 +148,11 @@ def _story_recounts(db):
 
 
 def _story_counts(db):
-    per_story = db.conn.execute(
+    per_story = db.execute(
         "SELECT id, articles, outlets, unread, first_seen, last_seen FROM stories ORDER BY id"
     ).fetchall()
-    tags = db.conn.execute("SELECT story_id, kind, tag_id FROM story_tags ORDER BY 1, 2, 3").fetchall()
-    totals = db.conn.execute(
+    tags = db.execute("SELECT story_id, kind, tag_id FROM story_tags ORDER BY 1, 2, 3").fetchall()
+    totals = db.execute(
         "SELECT kind, tag_id, stories, unread FROM story_totals WHERE stories > 0 ORDER BY 1, 2"
     ).fetchall()
     return per_story, tags, totals
@@ -181,10 +181,10 @@ def test_story_counts_follow_every_kind_of_change(db, taxonomy):
             guid = f"o{outlet}-{rng.randint(0, 12)}"  # repeats: the outlet's updated versions
             items.append(item(guid, title, f"{text} Item {step}-{n}.", day.strftime("%a, %d %b %Y %H:%M:%S GMT")))
         ingest(db, feeds[outlet], parse_feed(rss(*items), {}, urls[outlet]), taxonomy, now=NOW)
-        ids = [row[0] for row in db.conn.execute("SELECT id FROM articles")]
+        ids = [row[0] for row in db.execute("SELECT id FROM articles")]
         writes.set_read(db, rng.choice(ids), rng.random() < 0.6)
         if rng.random() < 0.2:
-            writes.set_story_read(db, story_of(db, db.conn.execute("SELECT guid FROM articles LIMIT 1").fetchone()[0]))
+            writes.set_story_read(db, story_of(db, db.execute("SELECT guid FROM articles LIMIT 1").fetchone()[0]))
         assert _story_counts(db) == _story_recounts(db), f"step {step}"
     feed_rows.remove_feed(db, feeds[1])
     assert _story_counts(db) == _story_recounts(db)
@@ -198,9 +198,9 @@ def test_one_new_article_costs_the_same_whatever_is_stored(db, taxonomy):
 
     def statements_for_one(guid: str) -> list[str]:
         traced: list[str] = []
-        db.conn.set_trace_callback(traced.append)
+        db.set_trace_callback(traced.append)
         store(db, taxonomy, guid, item(guid, GENEVA, GENEVA_TEXT, "Mon, 10 Jan 2022 18:20:00 GMT"))
-        db.conn.set_trace_callback(None)
+        db.set_trace_callback(None)
         return traced
 
     store(db, taxonomy, "first", item("first", GENEVA, GENEVA_TEXT, "Mon, 10 Jan 2022 18:00:00 GMT"))
@@ -211,7 +211,7 @@ def test_one_new_article_costs_the_same_whatever_is_stored(db, taxonomy):
     many = statements_for_one("later")
     assert len(many) == len(few)
     lookup = next(s for s in many if "FROM story_keys" in s)
-    plan = " ".join(row[-1] for row in db.conn.execute("EXPLAIN QUERY PLAN " + lookup.replace("?", "0")))
+    plan = " ".join(row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + lookup.replace("?", "0")))
     assert "story_keys_seen" in plan or "PRIMARY KEY" in plan
 
 
@@ -242,20 +242,20 @@ def test_schema_3_file_keeps_every_article_and_gains_stories(db_path, taxonomy):
     for outlet, body in GENEVA_ITEMS.items():
         store(db, taxonomy, outlet, body)
     _downgrade_to_schema_3(db)
-    db.conn.close()
+    db.close()
     again = connection.connect(db_path)
     try:
         assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
-        assert again.conn.execute("SELECT count(*) FROM articles WHERE story_id IS NOT NULL").fetchone()[0] == 3
+        assert again.execute("SELECT count(*) FROM articles WHERE story_id IS NOT NULL").fetchone()[0] == 3
         assert len(queries.latest_stories(again)) == 3  # one each until they are judged
         assert needs_retag(again, taxonomy)
-        writes.set_read(again, again.conn.execute("SELECT id FROM articles LIMIT 1").fetchone()[0])
+        writes.set_read(again, again.execute("SELECT id FROM articles LIMIT 1").fetchone()[0])
         assert _story_counts(again) == _story_recounts(again)  # the read trigger counts stories too
         retag_all(again, taxonomy)
         assert len(queries.latest_stories(again)) == 1
         assert _story_counts(again) == _story_recounts(again)
     finally:
-        again.conn.close()
+        again.close()
 
 
 def _downgrade_to_schema_3(db) -> None:

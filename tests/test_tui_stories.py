@@ -30,7 +30,7 @@ def fixture_db(db_path, httpserver):
     for path, (title, body) in OUTLETS.items():
         httpserver.expect_request(path).respond_with_data(rss(body, title=title), content_type="application/rss+xml")
         feed_rows.add_feed(db, httpserver.url_for(path))
-    db.conn.close()
+    db.close()
     return db_path
 
 
@@ -75,7 +75,7 @@ async def test_three_outlets_on_one_event_are_one_row_that_opens_the_story(fixtu
         assert pane.rows[index].is_read
         db = connection.connect(fixture_db)  # the poller (off here) would bring the counts to the sidebar
         unread = {(c.kind, c.tag_id): c.unread_stories for c in queries.tag_counts(db)}
-        db.conn.close()
+        db.close()
         assert unread[("track", "black-sea-grain-initiative")] == 0
 
 

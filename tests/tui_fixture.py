@@ -68,7 +68,7 @@ def build(path) -> None:
             insert_article(db, feeds[feed], f"guid-{index}", title, summary,
                            NOW - timedelta(hours=hours), tags, read=index >= len(ARTICLES) - 3)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
@@ -110,7 +110,7 @@ def add_second_report(path) -> None:
         feed_id = feed_rows.find_feed(db, f"http://127.0.0.1:9/{feed.lower()}.xml")["id"]
         insert_article(db, feed_id, "guid-second", title, summary, NOW - timedelta(hours=hours), tags)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def pause_fixture_feeds(path) -> None:
@@ -121,4 +121,4 @@ def pause_fixture_feeds(path) -> None:
             if feed["url"].startswith("http://127.0.0.1:9/"):
                 feed_rows.set_feed_paused(db, feed["id"], True)
     finally:
-        db.conn.close()
+        db.close()

@@ -7,10 +7,9 @@ tag_counts gives unread stories per party and track beside unread articles.
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-import sqlite_utils
 
 from negotiation_watch.store.db.connection import dict_rows
 from negotiation_watch.store.db.feed_rows import HEALTH
@@ -69,7 +68,7 @@ class TagCount:
 
 
 def latest_articles(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     kind: str | None = None,
     tag_id: str | None = None,
     *,
@@ -96,7 +95,7 @@ def latest_articles(
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
     )
-    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.execute(sql, (*params, limit))]
     _attach_tags(db, rows)
     return rows
 
@@ -104,9 +103,9 @@ def latest_articles(
 FREQUENT_TAG_ROWS = 2500  # about sqrt(page x articles) for 100k articles: where the two plans cost the same
 
 
-def _is_frequent(db: sqlite_utils.Database, kind: str, tag_id: str) -> bool:
+def _is_frequent(db: sqlite3.Connection, kind: str, tag_id: str) -> bool:
     """Whether a tag has more than FREQUENT_TAG_ROWS evidence rows (counting stops there)."""
-    row = db.conn.execute(
+    row = db.execute(
         "SELECT count(*) FROM (SELECT 1 FROM tags WHERE kind = ? AND tag_id = ? LIMIT ?)",
         (kind, tag_id, FREQUENT_TAG_ROWS + 1),
     ).fetchone()
@@ -114,7 +113,7 @@ def _is_frequent(db: sqlite_utils.Database, kind: str, tag_id: str) -> bool:
 
 
 def search_articles(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     query: str,
     kind: str | None = None,
     tag_id: str | None = None,
@@ -131,14 +130,14 @@ def search_articles(
     return rows
 
 
-def _ranked_matches(db: sqlite_utils.Database, query: str, kind: str | None, tag_id: str | None,
+def _ranked_matches(db: sqlite3.Connection, query: str, kind: str | None, tag_id: str | None,
                     limit: int) -> list[tuple]:
     """Matching articles' rows (_RESULT_COLUMNS), best first."""
     match = fts_query(query)
     if not match:
         return []
     if kind and tag_id:
-        return db.conn.execute(
+        return db.execute(
             f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
             "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
             "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
@@ -149,7 +148,7 @@ def _ranked_matches(db: sqlite_utils.Database, query: str, kind: str | None, tag
 
 
 def search_stories(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     query: str,
     kind: str | None = None,
     tag_id: str | None = None,
@@ -171,7 +170,7 @@ STORY_SEARCH_FACTOR = 3
 _RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id"
 
 
-def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[tuple]:
+def _best_of_newest(db: sqlite3.Connection, match: str, limit: int) -> list[tuple]:
     """The `limit` best-scored of the newest RANKED_MATCHES matches, best first, newest
     first among equals.
 
@@ -179,14 +178,14 @@ def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[t
     picked here; ranking inside FTS5 needed a second pass to find where the newest matches
     begin, which doubled the time.
     """
-    scored = db.conn.execute(
+    scored = db.execute(
         "SELECT rowid, bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? "
         "ORDER BY rowid DESC LIMIT ?",
         (match, RANKED_MATCHES),
     ).fetchall()
     best = dict(sorted(scored, key=lambda hit: hit[1])[:limit])
     marks = ",".join("?" * len(best))
-    rows = db.conn.execute(
+    rows = db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
         tuple(best),
     )
@@ -201,12 +200,12 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words if w)
 
 
-def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
+def _attach_tags(db: sqlite3.Connection, rows: list[ArticleRow]) -> None:
     if not rows:
         return
     by_id = {row.id: row for row in rows}
     marks = ",".join("?" * len(by_id))
-    for article_id, kind, tag_id in db.conn.execute(
+    for article_id, kind, tag_id in db.execute(
         f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
         "ORDER BY article_id, kind DESC, tag_id",
         tuple(by_id),
@@ -214,12 +213,12 @@ def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
         by_id[article_id].tags.append(TagLabel(kind, tag_id))
 
 
-def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
+def tag_counts(db: sqlite3.Connection) -> list[TagCount]:
     """Articles, unread articles, stories and unread stories per party and per track, most
     articles first."""
     return [
         TagCount(*row)
-        for row in db.conn.execute(
+        for row in db.execute(
             "SELECT t.kind, t.tag_id, t.articles, t.unread, coalesce(s.stories, 0), coalesce(s.unread, 0) "
             "FROM tag_totals t LEFT JOIN story_totals s ON s.kind = t.kind AND s.tag_id = t.tag_id "
             "WHERE t.articles > 0 ORDER BY t.articles DESC, t.kind, t.tag_id"
@@ -237,7 +236,7 @@ FREQUENT_TAG_STORIES = 2500  # as FREQUENT_TAG_ROWS: where walking the newest st
 
 
 def latest_stories(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     kind: str | None = None,
     tag_id: str | None = None,
     *,
@@ -248,7 +247,7 @@ def latest_stories(
     kind/tag_id; `before` = (published, id) of the last row shown, for paging."""
     where, params = [], []
     if kind and tag_id:
-        total = db.conn.execute(
+        total = db.execute(
             "SELECT stories FROM story_totals WHERE kind = ? AND tag_id = ?", (kind, tag_id)
         ).fetchone()
         if total and total[0] > FREQUENT_TAG_STORIES:
@@ -264,19 +263,19 @@ def latest_stories(
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + "ORDER BY s.last_seen DESC, s.id DESC LIMIT ?"
     )
-    rows = [_story_row(row) for row in db.conn.execute(sql, (*params, limit))]
+    rows = [_story_row(row) for row in db.execute(sql, (*params, limit))]
     _attach_story_tags(db, rows)
     return rows
 
 
-def stories_by_id(db: sqlite_utils.Database, story_ids: list[int]) -> list[StoryRow]:
+def stories_by_id(db: sqlite3.Connection, story_ids: list[int]) -> list[StoryRow]:
     """The stories with these ids, in that order (ids no longer stored are left out)."""
     if not story_ids:
         return []
     marks = ",".join("?" * len(story_ids))
     found = {
         row[0]: _story_row(row)
-        for row in db.conn.execute(f"SELECT {_STORY_COLUMNS} FROM {_STORY_FROM} WHERE s.id IN ({marks})",
+        for row in db.execute(f"SELECT {_STORY_COLUMNS} FROM {_STORY_FROM} WHERE s.id IN ({marks})",
                                    tuple(story_ids))
     }
     rows = [found[story_id] for story_id in story_ids if story_id in found]
@@ -288,12 +287,12 @@ def _story_row(row: tuple) -> StoryRow:
     return StoryRow(*row[:7], bool(row[7]))
 
 
-def _attach_story_tags(db: sqlite_utils.Database, rows: list[StoryRow]) -> None:
+def _attach_story_tags(db: sqlite3.Connection, rows: list[StoryRow]) -> None:
     if not rows:
         return
     by_id = {row.id: row for row in rows}
     marks = ",".join("?" * len(by_id))
-    for story_id, kind, tag_id in db.conn.execute(
+    for story_id, kind, tag_id in db.execute(
         f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) "
         "ORDER BY story_id, kind DESC, tag_id",
         tuple(by_id),
@@ -315,8 +314,8 @@ class StoryDetail:
     articles: list[ArticleRow]
 
 
-def get_story(db: sqlite_utils.Database, story_id: int) -> StoryDetail | None:
-    row = db.conn.execute(
+def get_story(db: sqlite3.Connection, story_id: int) -> StoryDetail | None:
+    row = db.execute(
         "SELECT id, title, first_seen, last_seen, outlets, unread FROM stories WHERE id = ?", (story_id,)
     ).fetchone()
     if not row:
@@ -324,19 +323,19 @@ def get_story(db: sqlite_utils.Database, story_id: int) -> StoryDetail | None:
     return _story_details(db, [row])[0]
 
 
-def _story_details(db: sqlite_utils.Database, rows: list[tuple]) -> list[StoryDetail]:
+def _story_details(db: sqlite3.Connection, rows: list[tuple]) -> list[StoryDetail]:
     """StoryDetails for stories rows (id, title, first_seen, last_seen, outlets, unread)."""
     if not rows:
         return []
     details = {row[0]: StoryDetail(*row, [], []) for row in rows}
     marks = ",".join("?" * len(details))
-    for story_id, kind, tag_id in db.conn.execute(
+    for story_id, kind, tag_id in db.execute(
         f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) ORDER BY kind DESC, tag_id",
         tuple(details),
     ):
         details[story_id].tags.append(TagLabel(kind, tag_id))
     members = []
-    for row in db.conn.execute(
+    for row in db.execute(
         "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id "
         f"FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.story_id IN ({marks}) "
         "ORDER BY a.published DESC, a.id DESC",
@@ -350,7 +349,7 @@ def _story_details(db: sqlite_utils.Database, rows: list[tuple]) -> list[StoryDe
 
 
 def list_stories(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     *,
     track: str | None = None,
     party: str | None = None,
@@ -373,7 +372,7 @@ def list_stories(
         + "ORDER BY last_seen DESC, id DESC"
         + (" LIMIT ?" if limit else "")
     )
-    rows = db.conn.execute(sql, (*params, limit) if limit else tuple(params)).fetchall()
+    rows = db.execute(sql, (*params, limit) if limit else tuple(params)).fetchall()
     details = []
     for start in range(0, len(rows), 500):  # SQLite's limit on parameters
         details += _story_details(db, rows[start:start + 500])
@@ -381,14 +380,14 @@ def list_stories(
 
 
 def daily_counts(
-    db: sqlite_utils.Database, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
+    db: sqlite3.Connection, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
 ) -> list[int]:
     """Articles per day for one party or track over the `days` days ending with `end`
     (default today, UTC), oldest first: the sidebar's sparkline."""
     end = end or utc_now().date()
     start = end - timedelta(days=days - 1)
     counts = dict(
-        db.conn.execute(
+        db.execute(
             "SELECT day, articles FROM tag_days WHERE day BETWEEN ? AND ? AND kind = ? AND tag_id = ?",
             (start.isoformat(), end.isoformat(), kind, tag_id),
         )
@@ -397,7 +396,7 @@ def daily_counts(
 
 
 def daily_counts_all(
-    db: sqlite_utils.Database, *, days: int = 30, end: date | None = None
+    db: sqlite3.Connection, *, days: int = 30, end: date | None = None
 ) -> dict[tuple[str, str], list[int]]:
     """daily_counts for every party and track at once: {(kind, tag_id): counts oldest
     first}; ones without articles in the window are absent."""
@@ -405,7 +404,7 @@ def daily_counts_all(
     start = end - timedelta(days=days - 1)
     index = {(start + timedelta(days=i)).isoformat(): i for i in range(days)}
     result: dict[tuple[str, str], list[int]] = {}
-    for day, kind, tag_id, count in db.conn.execute(
+    for day, kind, tag_id, count in db.execute(
         "SELECT day, kind, tag_id, articles FROM tag_days WHERE day BETWEEN ? AND ? AND articles > 0",
         (start.isoformat(), end.isoformat()),
     ):
@@ -429,9 +428,9 @@ class ArticleDetail:
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
 
 
-def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
+def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None:
     """One article with every tag's evidence, for the article screen."""
-    row = db.conn.execute(
+    row = db.execute(
         "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.summary, a.url, a.author, "
         "a.published, a.date_estimated, a.fetched, a.is_read "
         "FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
@@ -459,14 +458,14 @@ class Stats:
     last_fetch: str | None
 
 
-def stats(db: sqlite_utils.Database) -> Stats:
+def stats(db: sqlite3.Connection) -> Stats:
     """Figures for the status line."""
-    feeds, ok, failing, paused, last_fetch = db.conn.execute(
+    feeds, ok, failing, paused, last_fetch = db.execute(
         "SELECT count(*), coalesce(sum(health = 'ok'), 0), coalesce(sum(health = 'failing'), 0), "
         f"coalesce(sum(health = 'paused'), 0), max(last_fetch) FROM (SELECT {HEALTH} AS health, "
         "last_fetch FROM feeds)"
     ).fetchone()
-    articles, unread = db.conn.execute(
+    articles, unread = db.execute(
         "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
     ).fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)

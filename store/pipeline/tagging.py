@@ -1,8 +1,8 @@
 """The CPU half of ingesting, free of the database: parse a body, tag its new entries.
 
 The pipeline's worker processes run this module, which imports only the parser, the
-extractor and the stories' judgement (no httpx, no sqlite-utils), so they start quickly
-and stay small; store.ingest writes what they return.
+extractor and the stories' judgement (no httpx, no database), so they start quickly and
+stay small; store.ingest writes what they return.
 """
 
 from __future__ import annotations
