@@ -66,8 +66,34 @@ def group(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Fea
     arrivals = []
     for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
         arrivals += _arrivals(conn, article_ids[start:start + 500], known)
+    keys = _NewKeys()
     for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
-        _assign(conn, arrival, known.get(arrival.id))
+        _assign(conn, arrival, known.get(arrival.id), keys)
+    conn.executemany(
+        "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
+        "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
+        keys.rows(),
+    )
+
+
+class _NewKeys(dict):
+    """Index keys of the batch in hand, key -> {story_id: newest time}, written together at
+    its end; the batch's later articles find its new stories here meanwhile."""
+
+    def add(self, found: Features, story_id: int, seen: str) -> None:
+        for key in found.keys:
+            stories_seen = self.setdefault(key, {})
+            if stories_seen.get(story_id, "") < seen:
+                stories_seen[story_id] = seen
+
+    def rows(self) -> list[tuple[int, int, str]]:
+        return [(key, story_id, seen) for key, stories_seen in self.items() for story_id, seen in stories_seen.items()]
+
+    def shared(self, found: Features, low: str, high: str) -> Counter:
+        """How many of the article's keys each story of the batch shares, within the window."""
+        return Counter(
+            story_id for key in found.keys for story_id, seen in self.get(key, {}).items() if low <= seen <= high
+        )
 
 
 def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Features]) -> list[_Arrival]:
@@ -87,22 +113,18 @@ def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int,
     ]
 
 
-def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None = None) -> int:
+def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None, keys: _NewKeys) -> int:
     """Put the article in the story it reports (or a new one); returns the story's id."""
     if found is None:
         found = _features(article)
     else:
         _remember((article.id, article.content_hash), found)
-    story_id = stories.best_story(found, _members(conn, _candidates(conn, found)))
+    story_id = stories.best_story(found, _members(conn, _candidates(conn, found, keys)))
     if story_id is None:
         story_id = _start(conn, article)
     else:
         _join(conn, story_id, article)
-    conn.executemany(
-        "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
-        "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
-        [(key, story_id, article.published) for key in found.keys],
-    )
+    keys.add(found, story_id, article.published)
     return story_id
 
 
@@ -135,8 +157,9 @@ def _remember(key: tuple[int, str], found: Features) -> None:
     _cache[key] = found
 
 
-def _candidates(conn: sqlite3.Connection, article: Features) -> list[int]:
-    """Recent stories sharing the article's index keys, those sharing most first."""
+def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys) -> list[int]:
+    """Recent stories sharing the article's index keys (stored, or new in this batch),
+    those sharing most first."""
     if not article.keys:
         return []
     reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
@@ -148,6 +171,8 @@ def _candidates(conn: sqlite3.Connection, article: Features) -> list[int]:
     sql = " UNION ALL ".join([one] * len(article.keys))
     params = [value for key in article.keys for value in (key, low, high, STORIES_PER_KEY)]
     shared = Counter(row[0] for row in conn.execute(sql, params))
+    for story_id, count in new_keys.shared(article, low, high).items():
+        shared[story_id] = max(shared[story_id], count)  # a stored story may have gained keys here
     return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
 
 
