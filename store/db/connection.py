@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_error TEXT,
     consecutive_errors INTEGER NOT NULL DEFAULT 0,
     next_fetch_due TEXT,
-    paused INTEGER NOT NULL DEFAULT 0
+    paused INTEGER NOT NULL DEFAULT 0,
+    folder TEXT
 );
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY,
@@ -67,10 +68,22 @@ CREATE TABLE IF NOT EXISTS tags (
 );
 CREATE INDEX IF NOT EXISTS tags_lookup ON tags (kind, tag_id, article_id);
 CREATE INDEX IF NOT EXISTS tags_article ON tags (article_id);
+-- Declared as sqlite-utils' enable_fts declares it (content=[articles]), which is how
+-- Datasette and sqlite-utils find a table's search index (schema 4).
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
-    title, summary, content='articles', content_rowid='id',
+    [title], [summary], content=[articles], content_rowid=[id],
     tokenize='unicode61 remove_diacritics 2'
 );
+-- The other feeds that carry an article (an aggregator and its source: same link or
+-- guid): one article, listed under each feed, instead of a row per feed (schema 4).
+CREATE TABLE IF NOT EXISTS article_feeds (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (feed_id, guid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_feeds_article ON article_feeds (article_id);
 -- New articles are indexed by index_articles, one statement per batch (schema 3): a
 -- trigger per inserted row cost ingest three times as much.
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
@@ -307,9 +320,30 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _add_feed_folder(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 keeps a feed's OPML folder."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(feeds)")}
+    if "folder" not in columns:
+        conn.execute("ALTER TABLE feeds ADD COLUMN folder TEXT")
+
+
+def _drop_undetectable_fts(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 declares the search index so Datasette finds it: the old declaration
+    (content='articles') goes, the schema script makes the new one, _rebuild_fts fills it."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+    if row and "content=[articles]" not in row[0]:
+        conn.execute("DROP TABLE articles_fts")
+
+
+def _rebuild_fts(conn: sqlite3.Connection, found: int) -> None:
+    """Fill a search index that _drop_undetectable_fts made anew from the stored articles."""
+    if found < 4:
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
-BEFORE_SCHEMA = [_drop_row_triggers]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals]
+BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts]
 
 
 def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
