@@ -25,15 +25,19 @@ class CliContext:
         from negotiation_watch.store.db import connection
         from negotiation_watch.store.pipeline.subscribe import seed_defaults
 
-        is_new = not self.db_path.exists()
         try:
             db = connection.connect(self.db_path)
         except connection.StoreError as exc:
             raise click.ClickException(str(exc)) from exc
-        if is_new and not self.chosen_db:
-            count = seed_defaults(db)
-            click.echo(f"New database {self.db_path}: added {count} default feeds.", err=True)
+        count = 0 if self.chosen_db else seed_defaults(db)
+        if count:
+            click.echo(f"New database {self.db_path}: added {plural(count, 'default feed')}.", err=True)
         return db
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 feed", "2 feeds", "1,204 articles": a count with its noun agreeing."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class UserError(click.ClickException):
@@ -62,7 +66,7 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
     if ctx.invoked_subcommand is None:
         from negotiation_watch.tui.app import run_dashboard
 
-        run_dashboard(ctx.obj.db_path, demo=demo)
+        run_dashboard(ctx.obj.db_path, demo=demo, seed=not ctx.obj.chosen_db)
 
 
 

@@ -360,8 +360,9 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
 
 
-def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
-    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo."""
+def run_dashboard(db_path: Path | str, demo: bool = False, seed: bool = False) -> None:
+    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo;
+    `seed`: the user's default database, which starts with the curated feeds."""
     if demo:
         from negotiation_watch.tui.demo import demo_database
 
@@ -369,8 +370,13 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
             _demo_settings(demo.settings_path)
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
+    from negotiation_watch.store.pipeline.subscribe import seed_defaults
+
     try:
-        connection.connect(db_path).conn.close()
+        db = connection.connect(db_path)
+        if seed:
+            seed_defaults(db)
+        db.conn.close()
     except connection.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))

@@ -53,6 +53,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._first_run = False
         self.daily: dict[tuple[str, str], list[int]] = {}
         self.pinned: list[tuple[str, str]] = []
+        self.stats: queries.Stats | None = None
+        self._panes_shown = False
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
@@ -89,19 +91,22 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _show_overview(self, counts, daily, stats) -> None:
         self.daily = daily
+        self.stats = stats
         self._show_stats(stats)
         self._show_counts(counts)
+        for hint in self.query("#panes > .hint").results(Static):
+            hint.update(self._hint())
 
     def _show_counts(self, counts: list[queries.TagCount]) -> None:
         self.counts = counts
         self.app.tag_counts = counts  # the search screen's filter list reuses them
         self.app.counts_changed_signal.publish(None)
         if self._first_run:
-            # pin the most active and keep them, so panes do not reshuffle as counts change
+            # pin the most active for this session, so panes do not reshuffle as counts
+            # change; config.toml is written only when the user pins or unpins
             self.pinned = default_pins(counts)
             if self.pinned:
                 self._first_run = False
-                self._save_pins()
             self._show_panes()
         self._refresh_sidebar()
         self._refresh_titles()
@@ -153,15 +158,22 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             grid.mount(*added)
             self._load_first_pages(added)
         if not wanted:
-            hint = (
-                "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
-                if self.counts else "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
-            )
-            grid.mount(Static(hint, classes="hint"))
+            grid.mount(Static(self._hint(), classes="hint"))
         self._layout_grid(len(wanted))
         self._refresh_titles()
-        if wanted and (self.focused is None or self.focused not in self.panes):
+        # the first panes shown take focus; after that it stays where the user put it
+        if wanted and (self.focused is None or not self._panes_shown):
+            self._panes_shown = True
             self.call_after_refresh(self.action_jump, 1)
+
+    def _hint(self) -> str:
+        """What an empty grid tells the user to do next."""
+        if self.counts:
+            return "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
+        if self.stats and self.stats.feeds and not self.stats.articles:
+            feeds = f"{self.stats.feeds} feed{'' if self.stats.feeds == 1 else 's'}"
+            return f"No articles yet: your {feeds} have not been fetched.\nPress r to fetch them now, F to see them."
+        return "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
 
     @work(thread=True, group="first-pages", exit_on_error=False)
     def _load_first_pages(self, panes: list[ArticleList]) -> None:
@@ -208,14 +220,23 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         else:
             return
         if key in self.pinned:
+            index = self.pinned.index(key)
             self.pinned.remove(key)
             self.notify(f"Unpinned {display_name(*key)}", markup=False)
+            if isinstance(focused, ArticleList):  # its neighbour takes its place, or the sidebar
+                self._focus_after_unpin(index)
         else:
             self.pinned.append(key)
             self.notify(f"Pinned {display_name(*key)}", markup=False)
         self._save_pins()
         self._show_panes()
         self._refresh_sidebar()
+
+    def _focus_after_unpin(self, index: int) -> None:
+        """Focus the pane that moves into an unpinned pane's place (or the one before it),
+        the sidebar when none is left: never the first pane by default."""
+        others = [pane for pane in self.panes if pane is not self.focused]
+        self.set_focus(others[min(index, len(others) - 1)] if others else self.query_one(Sidebar))
 
     def action_jump(self, number: int) -> None:
         panes = self.panes
