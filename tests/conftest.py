@@ -16,3 +16,33 @@ def isolated_home(tmp_path, monkeypatch):
 @pytest.fixture
 def db_path(tmp_path):
     return tmp_path / "test.db"
+
+
+def _forget_browsers(monkeypatch) -> None:
+    """webbrowser looks for browsers once per process: make it look again under this test's environment."""
+    import webbrowser
+
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+
+
+@pytest.fixture
+def recording_browser(tmp_path, monkeypatch):
+    """A real browser command (a script that writes down the URLs it is given) as $BROWSER;
+    returns a function listing the URLs opened so far."""
+    log = tmp_path / "opened.txt"
+    script = tmp_path / "record-browser"
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n', encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("BROWSER", str(script))
+    _forget_browsers(monkeypatch)
+    return lambda: log.read_text(encoding="utf-8").split() if log.exists() else []
+
+
+@pytest.fixture
+def no_browser(tmp_path, monkeypatch):
+    """A machine with no browser at all: no $BROWSER, no display, nothing on PATH."""
+    for name in ("BROWSER", "DISPLAY", "WAYLAND_DISPLAY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path / "empty-path"))
+    _forget_browsers(monkeypatch)

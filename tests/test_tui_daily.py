@@ -80,3 +80,81 @@ def test_a_default_database_the_dashboard_made_gets_the_curated_feeds_in_the_cli
     result = CliRunner().invoke(cli, ["feeds", "list"])
     assert result.exit_code == 0 and "No feeds yet" not in result.output
     assert len(feed_rows.list_feeds(connection.connect(config.default_db_path()))) == len(default_feeds())
+
+
+def _messages(app) -> str:
+    return " ".join(str(n.message) for n in app._notifications)
+
+
+async def test_o_on_a_pane_row_opens_its_link(fixture_db, recording_browser):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "o")
+        await settle(pilot)
+        assert recording_browser() == [panes(app)[0].current.url]
+        assert "Opened" in _messages(app)
+
+
+async def test_o_without_a_browser_says_so_and_c_copies_the_link(fixture_db, no_browser):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "o")
+        await settle(pilot)
+        url = panes(app)[0].current.url
+        messages = _messages(app)
+        assert "No web browser was found" in messages and "Opened" not in messages and "press c" in messages.lower()
+        await pilot.press("c")
+        assert app.clipboard == url and f"Copied {url}" in _messages(app)
+
+
+async def test_a_key_given_to_a_pane_binding_that_a_list_binding_has_is_reported(fixture_db):
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text('[keys]\n"article.toggle-read" = "j"\n', encoding="utf-8")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert "j is both list.down and article.toggle-read" in _messages(app)
+
+
+async def test_the_palette_names_each_action_as_the_help_screen_does(fixture_db):
+    from negotiation_watch.tui.commands import ActionsProvider
+    from negotiation_watch.tui.screens.help import help_text
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1")
+        provider = ActionsProvider(app.screen)
+        names = [name for name, _, _ in provider._commands()]
+        shown = help_text().plain
+        assert "Mark read or unread" in names and "Fetch every feed now" in names
+        assert all(name in shown for name in names), [n for n in names if n not in shown]
+
+
+async def test_g_and_G_reach_the_first_and_last_feed_and_help_line(fixture_db):
+    from textual.widgets import DataTable
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(100, 20)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        await pilot.press("G")
+        assert table.cursor_row == table.row_count - 1 == 1
+        await pilot.press("g")
+        assert table.cursor_row == 0
+        await pilot.press("escape", "question_mark")
+        await settle(pilot)
+        view = app.screen.query_one("#help")
+        await pilot.press("G")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert 0 < view.scroll_y < view.max_scroll_y
+        await pilot.press("home")
+        await pilot.pause()
+        assert view.scroll_y == 0

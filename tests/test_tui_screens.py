@@ -77,27 +77,25 @@ def test_stale_or_overlapping_evidence_never_breaks_the_text():
     assert out.plain == "Russia and⟨x⟩⟨RUS⟩ Ukraine"
 
 
-async def test_o_opens_the_link_in_the_browser(fixture_db, monkeypatch):
-    opened = []
+async def test_o_opens_the_link_in_the_browser(fixture_db, recording_browser):
     app = make_app(fixture_db)
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(120, 40)) as pilot:
         await open_article(pilot, 1)
         await pilot.press("o")
-        assert opened == ["https://news.example.org/guid-2"]
+        await settle(pilot)
+        assert recording_browser() == ["https://news.example.org/guid-2"]
 
 
-async def test_o_refuses_links_that_are_not_web_pages(fixture_db, monkeypatch):
-    opened = []
+async def test_o_refuses_links_that_are_not_web_pages(fixture_db, recording_browser):
     app = make_app(fixture_db)
-    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_article(pilot, 1)
         screen.article.url = "javascript:alert(1)"
         await pilot.press("o")
         screen.article.url = "file:///etc/passwd"
         await pilot.press("o")
-        assert opened == []
+        await settle(pilot)
+        assert recording_browser() == []
 
 
 async def test_u_on_the_article_screen_marks_it_unread_again(fixture_db):

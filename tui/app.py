@@ -204,6 +204,35 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             screen.prepare(source)
             self.push_screen(screen)
 
+    def open_link(self, url: str | None) -> None:
+        """Open an article's link in the browser; when nothing can, say so and offer the copy key."""
+        from negotiation_watch.tui.links import link_problem
+
+        problem = link_problem(url)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+        else:
+            self._open_link(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_link(self, url: str) -> None:
+        from negotiation_watch.tui.links import open_in_browser
+
+        problem = open_in_browser(url)  # a browser may take a while to answer: off the UI thread
+        if problem:
+            self.call_from_thread(self.notify, f"{problem}: {url}\nPress c to copy the link instead.",
+                                  title="Not opened", severity="warning", markup=False)
+        else:
+            self.call_from_thread(self.notify, f"Opened {url}", markup=False)
+
+    def copy_link(self, url: str | None) -> None:
+        """Put an article's link on the terminal's clipboard (OSC 52, which most terminals honour)."""
+        if not url:
+            self.notify("This article has no link.", severity="warning")
+            return
+        self.copy_to_clipboard(url)
+        self.notify(f"Copied {url}", markup=False)
+
     def action_help(self) -> None:
         from negotiation_watch.tui.screens.help import HelpScreen
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -35,6 +33,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="article-screen.back"),
         Binding("o", "open_link", "Open in browser", id="article-screen.open-link"),
+        Binding("c", "copy_link", "Copy link", id="article-screen.copy-link"),
         Binding("u", "toggle_read", "Read/unread", id="article-screen.toggle-read"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="article-screen.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
@@ -101,16 +100,10 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         self.query_one("#article", VerticalScroll).scroll_relative(y=step, animate=False)
 
     def action_open_link(self) -> None:
-        url = self.article.url if self.article else None
-        if not url:
-            self.notify("This article has no link.", severity="warning")
-        elif urlparse(url).scheme not in ("http", "https"):
-            # a feed decides its links: never hand the browser javascript:, file: and the like
-            self.notify(f"Not opening a {urlparse(url).scheme or 'relative'} link: {url}", severity="warning",
-                        markup=False)
-        else:
-            self.app.open_url(url)
-            self.notify(f"Opened {url}", markup=False)
+        self.app.open_link(self.article.url if self.article else None)
+
+    def action_copy_link(self) -> None:
+        self.app.copy_link(self.article.url if self.article else None)
 
     def action_toggle_read(self) -> None:
         if self.article is None:

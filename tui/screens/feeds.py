@@ -30,6 +30,10 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         Binding("r", "refetch", "Refetch feed", id="feeds.refetch"),
         Binding("j", "move(1)", "Down", show=False, id="feeds.down"),
         Binding("k", "move(-1)", "Up", show=False, id="feeds.up"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="feeds.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="feeds.page-down"),
+        Binding("home,g", "first", "First feed", show=False, id="feeds.first"),
+        Binding("end,G", "last", "Last feed", show=False, id="feeds.last"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -104,6 +108,17 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
     def action_move(self, step: int) -> None:
         table = self.query_one(DataTable)
         table.action_cursor_down() if step > 0 else table.action_cursor_up()
+
+    def action_page(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.action_page_down() if step > 0 else table.action_page_up()
+
+    def action_first(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)
 
     def action_remove(self) -> None:
         feed = self.current

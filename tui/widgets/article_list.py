@@ -61,6 +61,9 @@ class ArticleList(CursorList[ArticleRow]):
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="Open the article", id="article.open"),
         Binding("u", "toggle_read", "Read", tooltip="Mark read or unread", id="article.toggle-read"),
+        Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser", show=False,
+                id="article.open-link"),
+        Binding("c", "copy_link", "Copy link", tooltip="Copy the article's link", show=False, id="article.copy-link"),
     ]
 
     class Open(Message):
@@ -219,6 +222,14 @@ class ArticleList(CursorList[ArticleRow]):
     def action_open(self) -> None:
         if self.current is not None:
             self.post_message(self.Open(self.current.id))
+
+    def action_open_link(self) -> None:
+        if self.current is not None:
+            self.app.open_link(self.current.url)
+
+    def action_copy_link(self) -> None:
+        if self.current is not None:
+            self.app.copy_link(self.current.url)
 
     def action_toggle_read(self) -> None:
         row = self.current
