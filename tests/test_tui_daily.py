@@ -158,3 +158,139 @@ async def test_g_and_G_reach_the_first_and_last_feed_and_help_line(fixture_db):
         await pilot.press("home")
         await pilot.pause()
         assert view.scroll_y == 0
+
+
+async def _answer(pilot, key: str) -> str:
+    """The question on screen, answered with `key`."""
+    from negotiation_watch.tui.screens.confirm import ConfirmScreen
+
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, ConfirmScreen)
+    question = pilot.app.screen.question.plain
+    await pilot.press(key)
+    await settle(pilot)
+    return question
+
+
+async def test_A_marks_a_pane_read_after_asking_with_the_count(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        db = connection.connect(fixture_db)
+        rus = next(p for p in panes(app) if p.source.tag_id == "RUS")
+        await pilot.press(str(panes(app).index(rus) + 1), "A")
+        assert await _answer(pilot, "n") == "Mark 3 unread articles in Russia read?"
+        assert queries.unread_count(db, kind="party", tag_id="RUS") == 3
+        await pilot.press("A")
+        assert await _answer(pilot, "y") == "Mark 3 unread articles in Russia read?"
+        assert queries.unread_count(db, kind="party", tag_id="RUS") == 0
+        assert queries.unread_count(db) == 2  # the other articles stay unread
+        await settle(pilot)
+        assert all(row.is_read for row in rus.rows)
+        assert "3 unread" not in str(rus.border_subtitle)
+
+
+async def test_mark_read_a_feed_a_search_and_everything(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        db = connection.connect(fixture_db)
+        await pilot.press("slash", *"ceasefire", "enter")
+        await settle(pilot)
+        await pilot.press("A")
+        assert await _answer(pilot, "y") == "Mark 1 unread article matching “ceasefire” read?"
+        await pilot.press("escape", "F")
+        await settle(pilot)
+        await pilot.press("A")  # the first feed, Wire News: three unread left
+        assert await _answer(pilot, "y") == "Mark 3 unread articles in Wire News read?"
+        assert queries.unread_count(db, feed_id=1) == 0 and queries.unread_count(db) == 1
+        await pilot.press("escape", "C")
+        assert await _answer(pilot, "y") == "Mark 1 unread article in every feed read?"
+        assert queries.unread_count(db) == 0
+        await pilot.press("C")
+        await settle(pilot)
+        assert "Nothing unread in every feed" in _messages(app)
+
+
+async def test_n_goes_to_the_next_unread_article_across_panes(fixture_db):
+    from negotiation_watch.store.db import writes
+
+    db = connection.connect(fixture_db)
+    writes.mark_all_read(db, kind="track", tag_id="gaza-ceasefire-talks")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        first, second = panes(app)[:2]
+        assert first.source.tag_id == "gaza-ceasefire-talks" and all(r.is_read for r in first.rows)
+        await pilot.press("1", "n")
+        assert app.focused is second and not second.current.is_read
+        at = second.cursor
+        await pilot.press("n")
+        assert app.focused is not second or second.cursor > at
+        assert not app.focused.current.is_read
+
+
+async def test_U_shows_only_unread_and_S_sorts_oldest_first_remembered(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        normandy = next(p for p in panes(app) if p.source.tag_id == "normandy-format")
+        number = str(panes(app).index(normandy) + 1)
+        assert titles(normandy) == ["Normandy Format advisers meet in Berlin",
+                                    "EU foreign ministers discuss Normandy Format prospects"]
+        await pilot.press(number, "U")
+        await settle(pilot)
+        assert titles(normandy) == ["Normandy Format advisers meet in Berlin"]
+        assert "unread only" in str(normandy.border_subtitle)
+        await pilot.press("U", "S")
+        await settle(pilot)
+        assert titles(normandy) == ["EU foreign ministers discuss Normandy Format prospects",
+                                    "Normandy Format advisers meet in Berlin"]
+        assert "oldest first" in str(normandy.border_subtitle)
+    assert config.load_settings().sort == {"track:normandy-format": "oldest"}
+    assert config.load_settings().pinned is None  # sorting saves the order, not the automatic pins
+    again = make_app(fixture_db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        normandy = next(p for p in panes(again) if p.source.tag_id == "normandy-format")
+        assert titles(normandy)[0] == "EU foreign ministers discuss Normandy Format prospects"
+
+
+def test_oldest_first_pages_through_every_article_once(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    from datetime import timedelta
+
+    for n in range(7):
+        tui_fixture.insert_article(db, feed_id, f"g{n}", f"t{n}", "", tui_fixture.NOW - timedelta(hours=n % 3), [])
+    seen, before = [], None
+    while page := queries.latest_articles(db, limit=3, before=before, order="oldest"):
+        seen += [row.id for row in page]
+        before = (page[-1].published, page[-1].id)
+    newest = [row.id for row in queries.latest_articles(db, limit=10)]
+    assert seen == newest[::-1] and len(seen) == 7
+
+
+async def test_search_counts_says_no_matches_highlights_and_explains_bad_syntax(fixture_db):
+    from rich.text import Text as _T
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ceasefire", "enter")
+        await settle(pilot)
+        results = app.screen.query_one("#results")
+        assert results.border_subtitle == "3 matches"
+        line = results.row_lines(results.rows[0], 100, False)[0]
+        matched = [line.plain[span.start:span.end] for span in line.spans if "underline" in str(span.style)]
+        assert matched and all(word.lower().startswith("ceasefire") for word in matched)
+        note = app.screen.query_one("#search-note")
+        assert not note.display
+        await pilot.press("ctrl+f", "end", *" zzyzx", "enter")
+        await settle(pilot)
+        assert note.display and "No matches for ceasefire zzyzx" in str(note.render())
+        for bad in ('"', "(", "title:"):
+            await pilot.press("ctrl+f", "end", "ctrl+u", *bad, "enter")
+            await settle(pilot)
+            assert note.display and "cannot search for" in str(note.render()) and "Plain words always work" in str(note.render())
+        assert app.is_running

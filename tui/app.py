@@ -25,7 +25,7 @@ from negotiation_watch.store import config
 from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
-from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.data import source_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.network_run import NetworkRun
@@ -81,6 +81,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         Binding("r", "fetch_now", "Fetch", tooltip="Fetch every feed now", id="app.fetch"),
         Binding("a", "add_feed", "Add feed", id="app.add-feed"),
         Binding("F", "feeds", "Feeds", id="app.feeds"),
+        Binding("C", "mark_everything_read", "Mark all read", tooltip="Mark every stored article read",
+                show=False, id="app.mark-everything-read"),
     ]
 
     # What the fetcher is doing, watched by the status line: (feeds done, feeds due) while a
@@ -166,6 +168,63 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             config.save_pins(self.settings.pinned, self.settings_path)
         except (config.SettingsError, OSError) as exc:
             self.notify(f"Pins not saved: {exc}", severity="error", markup=False)
+
+    def sort_order(self, source: Source) -> str:
+        """The order a pane of `source` was last given (newest first until the user picks another)."""
+        order = self.settings.sort.get(source_key(source.kind, source.tag_id), "newest")
+        return order if order in queries.ORDERS else "newest"
+
+    def remember_sort(self, source: Source, order: str) -> None:
+        """Keep a pane's order in config.toml (the user asked for it: s)."""
+        key = source_key(source.kind, source.tag_id)
+        if order == "newest":
+            self.settings.sort.pop(key, None)
+        else:
+            self.settings.sort[key] = order
+        try:
+            config.save_sort(self.settings.sort, self.settings_path)
+        except (config.SettingsError, OSError) as exc:
+            self.notify(f"Order not saved: {exc}", severity="error", markup=False)
+
+    # ------------------------------------------------------------------ marking read
+
+    def mark_all_read(self, where: str, **scope) -> None:
+        """Ask, with the count, then mark every unread article of `scope` (see
+        queries.unread_count) read; `where` names it in the question ("in Russia")."""
+        self._count_for_marking(where, scope)
+
+    @work(thread=True, group="mark-read", exit_on_error=False)
+    def _count_for_marking(self, where: str, scope: dict) -> None:
+        count = with_db(self.db_path, lambda db: queries.unread_count(db, **scope))
+        self.call_from_thread(self._confirm_marking, where, scope, count)
+
+    def _confirm_marking(self, where: str, scope: dict, count: int) -> None:
+        from rich.text import Text
+
+        from negotiation_watch.tui.screens.confirm import ConfirmScreen
+
+        if not count:
+            self.notify(f"Nothing unread {where}.", markup=False)
+            return
+        question = Text(f"Mark {count:,} unread article{'' if count == 1 else 's'} ")
+        question.append(where, style="bold")  # a Text: feed and search text never read as markup
+        question.append(" read?")
+        self.push_screen(ConfirmScreen(question, yes="Yes, mark read"),
+                         lambda yes: yes and self._mark_read(where, scope))
+
+    @work(thread=True, group="mark-read", exit_on_error=False)
+    def _mark_read(self, where: str, scope: dict) -> None:
+        from negotiation_watch.store.db import writes
+
+        count = with_db(self.db_path, lambda db: writes.mark_all_read(db, **scope))
+        self.call_from_thread(self._marked, where, count)
+
+    def _marked(self, where: str, count: int) -> None:
+        self.notify(f"Marked {count:,} article{'' if count == 1 else 's'} {where} read.", markup=False)
+        self.data_changed_signal.publish(None)  # at once, not at the next poll
+
+    def action_mark_everything_read(self) -> None:
+        self.mark_all_read("in every feed")
 
     @work(thread=True, exit_on_error=False)
     def load_names(self) -> None:

@@ -34,3 +34,8 @@ def parse_pin(text: str) -> tuple[str, str] | None:
     if sep and kind in ("party", "track") and tag_id:
         return kind, tag_id
     return None
+
+
+def source_key(kind: str | None, tag_id: str | None) -> str:
+    """How a pane's own settings (its order) are keyed: its pin, or "all" for every article."""
+    return pin_key(kind, tag_id) if kind and tag_id else "all"

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -44,6 +47,14 @@ class TagCount:
     unread: int
 
 
+# How a pane can be sorted: name -> (ORDER BY, the row-value comparison that pages past
+# the last row shown). Newest first is the default; more orders are more entries here.
+ORDERS = {
+    "newest": ("a.published DESC, a.id DESC", "<"),
+    "oldest": ("a.published ASC, a.id ASC", ">"),
+}
+
+
 def latest_articles(
     db: sqlite_utils.Database,
     kind: str | None = None,
@@ -51,10 +62,15 @@ def latest_articles(
     *,
     limit: int = 50,
     before: tuple[str, int] | None = None,
+    order: str = "newest",
+    unread_only: bool = False,
 ) -> list[ArticleRow]:
-    """Newest first, optionally only those tagged kind/tag_id; `before` = (published, id)
-    of the last row shown, for paging without OFFSET."""
+    """Newest first (or another of ORDERS), optionally only those tagged kind/tag_id, only
+    unread ones; `before` = (published, id) of the last row shown, for paging without OFFSET."""
+    order_by, past = ORDERS[order]
     where, params = [], []
+    if unread_only:
+        where.append("a.is_read = 0")
     if kind and tag_id:
         if _is_frequent(db, kind, tag_id):
             # walk the newest articles and keep the tagged ones: stops after `limit` hits
@@ -64,13 +80,13 @@ def latest_articles(
             where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
         params += [kind, tag_id]
     if before:
-        where.append("(a.published, a.id) < (?, ?)")  # a row value lets SQLite seek in the index
+        where.append(f"(a.published, a.id) {past} (?, ?)")  # a row value lets SQLite seek in the index
         params += [before[0], before[1]]
     sql = (
         "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read "
         "FROM articles a JOIN feeds f ON f.id = a.feed_id "
         + ("WHERE " + " AND ".join(where) + " " if where else "")
-        + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
+        + f"ORDER BY {order_by} LIMIT ?"
     )
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
     _attach_tags(db, rows)
@@ -96,25 +112,30 @@ def search_articles(
     tag_id: str | None = None,
     *,
     limit: int = 100,
+    unread_only: bool = False,
 ) -> list[ArticleRow]:
     """Full-text search over titles and summaries, best matches first, newest breaking ties;
     without a party or track filter, the best among the newest RANKED_MATCHES matches.
 
-    The user's words are quoted, so FTS5 syntax in them is never an error.
+    Plain words are quoted (each must appear, as a prefix); a query written in FTS5's own
+    syntax is passed on, and SearchSyntaxError says why FTS5 could not read it.
     """
     match = fts_query(query)
     if not match:
         return []
-    if kind and tag_id:
-        found = db.conn.execute(
-            f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
-            "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
-            "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
-            "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
-            (match, kind, tag_id, limit),
-        ).fetchall()
-    else:
-        found = _best_of_newest(db, match, limit)
+    unread = " AND a.is_read = 0" if unread_only else ""
+    with _explained(query):
+        if kind and tag_id or unread_only:
+            tagged = " AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)" if kind and tag_id else ""
+            found = db.conn.execute(
+                f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
+                "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
+                f"WHERE articles_fts MATCH ?{tagged}{unread} "
+                "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
+                (match, *((kind, tag_id) if tagged else ()), limit),
+            ).fetchall()
+        else:
+            found = _best_of_newest(db, match, limit)
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
     _attach_tags(db, rows)
     return rows
@@ -147,10 +168,84 @@ def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[t
     return found
 
 
+class SearchSyntaxError(ValueError):
+    """A search written in FTS5's syntax that FTS5 cannot read; the message says why."""
+
+
+# Characters and words that mean the user is writing FTS5's own syntax: a phrase, a group,
+# a column filter (title:x), a prefix, or an operator.
+_FTS_SYNTAX = set('"():*^')
+_FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
 def fts_query(text: str) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
-    words = [w.replace('"', "") for w in text.split()]
+    """What a user typed as an FTS5 query: plain words each quoted (every one must appear,
+    as a prefix); text in FTS5's own syntax as it is, for FTS5 to read or refuse."""
+    words = text.split()
+    if any(c in _FTS_SYNTAX for c in text) or any(w in _FTS_OPERATORS for w in words):
+        return text.strip()
     return " ".join(f'"{w}"*' for w in words if w)
+
+
+_STORE_TROUBLE = ("locked", "busy", "disk", "readonly", "malformed", "no such table", "unable to open")
+
+
+@contextmanager
+def _explained(query: str) -> Iterator[None]:
+    """FTS5's complaint about a query as a SearchSyntaxError the user can act on."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if any(word in message for word in _STORE_TROUBLE):  # the file's trouble, not the query's
+            raise
+        raise SearchSyntaxError(
+            f"cannot search for {query.strip()}: {message.removeprefix('fts5: ')}. Plain words always work; "
+            'FTS5 syntax needs balanced "quotes" and (brackets), and title: or summary: before a word.'
+        ) from None
+
+
+def search_count(
+    db: sqlite_utils.Database, query: str, kind: str | None = None, tag_id: str | None = None,
+    *, unread_only: bool = False,
+) -> int:
+    """How many articles match the search (all of them, not only the ranked ones)."""
+    return unread_count(db, kind=kind, tag_id=tag_id, query=query) if unread_only else _count(
+        db, kind=kind, tag_id=tag_id, query=query)
+
+
+def _scope(kind=None, tag_id=None, query: str = "", feed_id: int | None = None) -> tuple[str, list]:
+    """WHERE conditions on articles `a` for a pane, a search, a feed or (none) everything."""
+    where, params = ["1"], []
+    if kind and tag_id:
+        where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    if query:
+        match = fts_query(query)
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)" if match else "0")
+        params += [match] if match else []
+    if feed_id is not None:
+        where.append("(a.feed_id = ? OR a.id IN (SELECT article_id FROM article_feeds WHERE feed_id = ?))")
+        params += [feed_id, feed_id]
+    return " AND ".join(where), params
+
+
+def _count(db: sqlite_utils.Database, **scope) -> int:
+    where, params = _scope(**scope)
+    with _explained(scope.get("query") or ""):
+        return db.conn.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+
+
+def unread_count(db: sqlite_utils.Database, **scope) -> int:
+    """Unread articles in a scope (kind/tag_id, query, feed_id; none: everything)."""
+    where, params = _scope(**scope)
+    with _explained(scope.get("query") or ""):
+        return db.conn.execute(f"SELECT count(*) FROM articles a WHERE a.is_read = 0 AND {where}", params).fetchone()[0]
+
+
+def scope_where(**scope) -> tuple[str, list]:
+    """The WHERE text and parameters for a scope, for writes that act on one (mark all read)."""
+    return _scope(**scope)
 
 
 def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:

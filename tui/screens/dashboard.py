@@ -42,6 +42,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="dashboard.previous-pane"),
         Binding("left,h", "move(-1)", "Pane left", show=False, priority=True, id="dashboard.left"),
         Binding("right,l", "move(1)", "Pane right", show=False, priority=True, id="dashboard.right"),
+        Binding("n", "next_unread", "Next unread", tooltip="Next unread article, across the panes",
+                show=False, id="dashboard.next-unread"),
         Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
                 id="dashboard.pin"),
         *_jump_bindings(),
@@ -151,7 +153,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         grid.query_children(".hint").remove()
         # pins are only ever appended or removed, so kept panes are already in order
         added = [
-            ArticleList(self.app.db_path, source, self.app.today, load_on_mount=False, classes="pane")
+            ArticleList(self.app.db_path, source, self.app.today, load_on_mount=False,
+                        order=self.app.sort_order(source), classes="pane")
             for source in wanted if source not in existing
         ]
         if added:
@@ -199,7 +202,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             key = (pane.source.kind, pane.source.tag_id)
             pane.border_title = f"{number} {display_name(*key)}"
             count = unread.get(key)
-            pane.border_subtitle = f"{count} unread" if count else ""
+            notes = [f"{count} unread"] if count else []
+            pane.border_subtitle = " · ".join(notes + ([pane.view_note] if pane.view_note else []))
 
     def _save_pins(self) -> None:
         self.app.settings.pinned = [pin_key(kind, tag_id) for kind, tag_id in self.pinned]
@@ -238,6 +242,24 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         others = [pane for pane in self.panes if pane is not self.focused]
         self.set_focus(others[min(index, len(others) - 1)] if others else self.query_one(Sidebar))
 
+    def action_next_unread(self) -> None:
+        """The next unread row after the cursor: in this pane, then the panes after it,
+        then round to the panes before (rows already loaded; a pane pages in as you go)."""
+        panes = self.panes
+        if not panes:
+            return
+        start = panes.index(self.focused) if self.focused in panes else 0
+        order = panes[start:] + panes[:start] + [panes[start]]
+        for turn, pane in enumerate(order):
+            after = pane.cursor if turn == 0 and self.focused is pane else -1
+            rows = range(after + 1, len(pane.rows)) if turn < len(order) - 1 else range(0, max(0, pane.cursor))
+            found = next((i for i in rows if not pane.rows[i].is_read), None)
+            if found is not None:
+                self.set_focus(pane)
+                pane.cursor = found
+                return
+        self.notify("No unread articles in the panes.")
+
     def action_jump(self, number: int) -> None:
         panes = self.panes
         if 1 <= number <= len(panes):
@@ -265,6 +287,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Open)
     def open_article(self, event: ArticleList.Open) -> None:
         self.app.open_article(event.article_id)
+
+    @on(ArticleList.ViewChanged)
+    def view_changed(self) -> None:
+        self._refresh_titles()
 
     @on(Sidebar.Open)
     def open_tag(self, event: Sidebar.Open) -> None:

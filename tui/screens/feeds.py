@@ -28,6 +28,8 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         Binding("d,delete", "remove", "Remove", id="feeds.remove"),
         Binding("space", "pause", "Pause/resume", id="feeds.pause"),
         Binding("r", "refetch", "Refetch feed", id="feeds.refetch"),
+        Binding("A", "mark_read", "Mark feed read", tooltip="Mark every article of this feed read",
+                id="feeds.mark-read"),
         Binding("j", "move(1)", "Down", show=False, id="feeds.down"),
         Binding("k", "move(-1)", "Up", show=False, id="feeds.up"),
         Binding("pageup", "page(-1)", "Page up", show=False, id="feeds.page-up"),
@@ -128,6 +130,11 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         question.append(safe(feed["title"] or feed["url"]), style="bold")
         question.append(f" and its {feed['article_count']:,} stored articles?")
         self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self._write(feed_rows.remove_feed, feed["id"]))
+
+    def action_mark_read(self) -> None:
+        feed = self.current
+        if feed is not None:
+            self.app.mark_all_read(f"in {safe(feed['title'] or feed['url'])}", feed_id=feed["id"])
 
     def action_pause(self) -> None:
         feed = self.current
