@@ -48,15 +48,34 @@ class UserError(click.ClickException):
 
 pass_context = click.make_pass_decorator(CliContext)
 
+DB_HELP = f"SQLite database to use (default: the user data folder; env {DB_ENV})."
+
+
+def _db_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """--db's value as a path; an empty one is a mistake, not the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty: give the path of a database file", ctx=ctx, param=param)
+    return Path(value)
+
+
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--db given after a command (`feeds list --db X`) means the same as before it."""
+    path = _db_path(ctx, param, value)
+    if path is not None:
+        obj = ctx.find_object(CliContext)
+        obj.db_path, obj.chosen_db = path, True
+
+
+def db_option(command):
+    """The group's --db, accepted after a command's name too."""
+    return click.option("--db", type=str, expose_value=False, callback=_db_after_command, is_eager=True,
+                        help=DB_HELP)(command)
+
 
 @click.group(invoke_without_command=True)
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path),
-    envvar=DB_ENV,
-    help=f"SQLite database to use (default: the user data folder; env {DB_ENV}).",
-)
+@click.option("--db", "db_path", type=str, envvar=DB_ENV, callback=_db_path, help=DB_HELP)
 @click.option("--demo", is_flag=True, help="Open the dashboard on a throwaway database of bundled sample feeds.")
 @click.version_option(__version__, prog_name="negotiation-watch")
 @click.pass_context

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from negotiation_watch.cli import pass_context
+from negotiation_watch.cli import db_option, pass_context
 
 
 @click.command()
+@db_option
 @pass_context
 def retag(ctx) -> None:
     """Re-tag every stored article (after editing the taxonomy files)."""

@@ -294,3 +294,18 @@ async def test_search_counts_says_no_matches_highlights_and_explains_bad_syntax(
             await settle(pilot)
             assert note.display and "cannot search for" in str(note.render()) and "Plain words always work" in str(note.render())
         assert app.is_running
+
+
+async def test_the_feeds_screen_shows_a_feeds_folder(fixture_db):
+    db = connection.connect(fixture_db)
+    feed_rows.update_feed(db, 1, folder="Wires/Europe")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        detail = str(app.screen.query_one("#feed-detail").render())
+        assert "Folder  Wires/Europe" in detail
+        await pilot.press("j")
+        await settle(pilot)
+        assert "Folder" not in str(app.screen.query_one("#feed-detail").render())

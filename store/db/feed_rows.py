@@ -11,16 +11,21 @@ from negotiation_watch.store.db.connection import dict_rows, write_transaction
 from negotiation_watch.store.times import from_iso, to_iso, utc_now
 
 
-def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> tuple[int, bool]:
-    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now)."""
+def add_feed(
+    db: sqlite_utils.Database, url: str, title: str | None = None, folder: str | None = None
+) -> tuple[int, bool]:
+    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now).
+    A feed already followed gains `folder` if it had none (an imported list's folders)."""
     now = to_iso(utc_now())
     with write_transaction(db) as conn:
         row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
         if row:
+            if folder:
+                conn.execute("UPDATE feeds SET folder = ? WHERE id = ? AND folder IS NULL", (folder, row[0]))
             return row[0], False
         cursor = conn.execute(
-            "INSERT INTO feeds (url, title, added, next_fetch_due) VALUES (?, ?, ?, ?)",
-            (url, title, now, now),
+            "INSERT INTO feeds (url, title, added, next_fetch_due, folder) VALUES (?, ?, ?, ?, ?)",
+            (url, title, now, now, folder),
         )
         return cursor.lastrowid, True
 
@@ -113,6 +118,6 @@ def set_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> N
 
 
 FEED_COLUMNS = {
-    "url", "title", "site_url", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
+    "url", "title", "site_url", "folder", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
     "last_status", "last_error", "consecutive_errors", "next_fetch_due", "paused",
 }

@@ -95,6 +95,9 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         detail = Text()
         detail.append("URL  ", style="bold")
         detail.append(safe(feed["url"]))
+        if feed["folder"]:
+            detail.append("  Folder  ", style="bold")
+            detail.append(safe(feed["folder"]))
         if feed["last_error"]:
             detail.append("\nError  ", style="bold red")
             detail.append(safe(feed["last_error"]))
