@@ -309,3 +309,41 @@ async def test_the_feeds_screen_shows_a_feeds_folder(fixture_db):
         await pilot.press("j")
         await settle(pilot)
         assert "Folder" not in str(app.screen.query_one("#feed-detail").render())
+
+
+async def test_the_add_feed_dialog_takes_a_local_path_as_the_cli_does(fixture_db, tmp_path, monkeypatch):
+    from feedgen import wire
+
+    from negotiation_watch.tui.screens.add_feed import AddFeedScreen
+
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "local.xml").write_bytes(wire(7, 2))
+    monkeypatch.chdir(tmp_path)
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"feeds/local.xml", "enter")
+        for _ in range(50):
+            await settle(pilot)
+            if not isinstance(app.screen, AddFeedScreen):
+                break
+        assert not isinstance(app.screen, AddFeedScreen), str(app.screen.query_one("#result").render())
+        urls = [f["url"] for f in feed_rows.list_feeds(connection.connect(fixture_db))]
+        assert (tmp_path / "feeds" / "local.xml").resolve().as_uri() in urls
+
+
+def test_times_not_from_today_show_their_date():
+    from datetime import datetime, timezone
+
+    from negotiation_watch.tui.format import ago, short_time
+
+    now = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
+    assert ago("2026-03-02T14:55:00Z", now) == "5 min ago"
+    assert ago("2026-03-02T15:12:00Z", now) == "in 12 min"
+    assert ago("2026-03-01T23:50:00Z", now) == "01 Mar 23:50"  # yesterday: its date, not "15 h ago"
+    assert ago("2026-03-03T00:10:00Z", now) == "03 Mar 00:10"
+    assert ago("2025-12-30T08:00:00Z", now) == "30 Dec 2025"
+    assert short_time("2026-03-02T09:30:00Z", now.date()) == "09:30"
+    assert short_time("2026-02-27T09:30:00Z", now.date()) == "27 Feb 09:30"

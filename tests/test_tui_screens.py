@@ -257,10 +257,11 @@ async def test_feeds_screen_shows_health_and_pauses_and_removes(fixture_db):
 
 @pytest.mark.parametrize("url, problem", [
     ("", "Type the address"),
-    ("example.org/feed", "Use an http:// or https:// address"),
-    ("javascript:alert(1)", "Use an http:// or https:// address"),
-    ("http:///feed", "no host name"),
-    ("https://exa mple.org", "cannot contain spaces"),
+    ("example.org/feed", "did you mean https://example.org/feed"),
+    ("javascript:alert(1)", "the javascript: scheme is not supported"),
+    ("http:///feed", "no valid host name"),
+    ("https://exa mple.org", "contains spaces"),
+    ("./no-such-feed.xml", "no such file"),
 ])
 def test_add_feed_refuses_bad_addresses(url, problem):
     assert problem in url_problem(url)
@@ -276,7 +277,7 @@ async def test_a_opens_add_feed_and_a_bad_address_is_explained(fixture_db):
         await pilot.press(*"ftp://x", "enter")
         await settle(pilot)
         result = app.screen.query_one("#result")
-        assert "http://" in str(result.render()) and result.has_class("error")
+        assert "use http, https or file" in str(result.render()) and result.has_class("error")
         assert app.screen.query_one(Input).value == "ftp://x"
         await pilot.press("escape")
         assert app.screen is dashboard(app)
