@@ -347,3 +347,38 @@ def test_times_not_from_today_show_their_date():
     assert ago("2025-12-30T08:00:00Z", now) == "30 Dec 2025"
     assert short_time("2026-03-02T09:30:00Z", now.date()) == "09:30"
     assert short_time("2026-02-27T09:30:00Z", now.date()) == "27 Feb 09:30"
+
+
+async def test_f_filters_the_sidebar_as_you_type_and_escape_clears_it(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sidebar = _sidebar_to(app, "RUS")
+        everything = len(sidebar.rows)
+        assert sidebar.border_subtitle == "articles  unread●"
+        await pilot.press("f", *"osc")
+        await settle(pilot)
+        assert [e.tag_id for e in sidebar.rows if not e.heading] == ["OSCE"]
+        await pilot.press("enter")
+        assert app.focused is sidebar and sidebar.current.tag_id == "OSCE"
+        await pilot.press("p")  # the filtered list acts as the whole one
+        await settle(pilot)
+        assert panes(app)[-1].source.tag_id == "OSCE"
+        await pilot.press("f", "ctrl+u", *"zzz")
+        await settle(pilot)
+        assert [e.heading for e in sidebar.rows] == ["Nothing matches"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(sidebar.rows) == everything and app.focused is sidebar
+
+
+async def test_equal_counts_in_the_sidebar_are_ordered_by_name(fixture_db):
+    from negotiation_watch.tui.names import display_name
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        sidebar = app.screen.query_one(Sidebar)
+        parties = [e for e in sidebar.rows if not e.heading and e.kind == "party"]
+        keys = [(-e.articles, display_name(e.kind, e.tag_id).casefold()) for e in parties]
+        assert keys == sorted(keys) and len({e.articles for e in parties}) < len(parties)

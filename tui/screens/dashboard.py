@@ -7,7 +7,8 @@ from math import ceil
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Input
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
@@ -17,6 +18,7 @@ from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.clean_input import CleanInput
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.tui.widgets.sidebar import Sidebar
 from negotiation_watch.tui.widgets.status_line import StatusLine
@@ -46,6 +48,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
                 show=False, id="dashboard.next-unread"),
         Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
                 id="dashboard.pin"),
+        Binding("escape", "clear_filter", "Clear filter", tooltip="Clear the sidebar's filter", show=False,
+                id="dashboard.clear-filter"),
         *_jump_bindings(),
     ]
 
@@ -60,13 +64,17 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="main"):
-            yield Sidebar(id="sidebar")
+            with Vertical(id="side"):
+                yield CleanInput(placeholder="filter: type a name", id="sidebar-filter")
+                yield Sidebar(id="sidebar")
             yield Grid(id="panes")
         yield StatusLine(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(Sidebar).border_title = "Tracks & parties"
+        sidebar = self.query_one(Sidebar)
+        sidebar.border_title = "Tracks & parties"
+        sidebar.border_subtitle = "articles  unread●"  # what the two counts on each line are
         self.pinned = self._configured_pins()
         # defaults come once the counts say what is active, and only if the user never chose
         self._first_run = self.app.settings.pinned is None
@@ -287,6 +295,29 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Open)
     def open_article(self, event: ArticleList.Open) -> None:
         self.app.open_article(event.article_id)
+
+    @on(Sidebar.FilterAsked)
+    def ask_filter(self) -> None:
+        field = self.query_one("#sidebar-filter", Input)
+        field.display = True
+        field.focus()
+
+    @on(Input.Changed, "#sidebar-filter")
+    def filter_sidebar(self, event: Input.Changed) -> None:
+        self.query_one(Sidebar).set_filter(event.value)
+
+    @on(Input.Submitted, "#sidebar-filter")
+    def filter_done(self) -> None:
+        """Enter: back to the list, the filter kept and the cursor on its first match."""
+        self.set_focus(self.query_one(Sidebar))
+
+    def action_clear_filter(self) -> None:
+        field = self.query_one("#sidebar-filter", Input)
+        if field.display or field.value:
+            field.value = ""
+            field.display = False
+            self.query_one(Sidebar).set_filter("")
+            self.set_focus(self.query_one(Sidebar))
 
     @on(ArticleList.ViewChanged)
     def view_changed(self) -> None:
