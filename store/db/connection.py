@@ -84,6 +84,9 @@ CREATE TABLE IF NOT EXISTS article_feeds (
     PRIMARY KEY (feed_id, guid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS article_feeds_article ON article_feeds (article_id);
+-- How ingest finds another feed's copy of a new article: by its link or its guid.
+CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
+CREATE INDEX IF NOT EXISTS articles_guid ON articles (guid);
 -- New articles are indexed by index_articles, one statement per batch (schema 3): a
 -- trigger per inserted row cost ingest three times as much.
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN

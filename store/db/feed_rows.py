@@ -41,8 +41,19 @@ def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
 
 
 def remove_feed(db: sqlite_utils.Database, feed_id: int) -> None:
-    """Remove a feed and, through the foreign keys, its articles and their tags."""
+    """Remove a feed and, through the foreign keys, its articles and their tags. An article
+    another feed carries too stays, as that feed's own (read mark and tags kept)."""
     with write_transaction(db) as conn:
+        conn.execute(
+            "UPDATE articles SET (feed_id, guid, content_hash) = (SELECT af.feed_id, af.guid, af.content_hash "
+            "FROM article_feeds af WHERE af.article_id = articles.id ORDER BY af.feed_id LIMIT 1) "
+            "WHERE feed_id = ? AND id IN (SELECT article_id FROM article_feeds)",
+            (feed_id,),
+        )
+        conn.execute(  # the links just turned into ownership
+            "DELETE FROM article_feeds WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = article_feeds.article_id "
+            "AND a.feed_id = article_feeds.feed_id AND a.guid = article_feeds.guid)"
+        )
         conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
 
 
@@ -74,7 +85,8 @@ def list_feeds(db: sqlite_utils.Database) -> list[dict]:
     """Every feed with its `health` and `article_count`, in the order they were added."""
     return dict_rows(
         db,
-        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
+        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) + "
+        f"(SELECT count(*) FROM article_feeds WHERE article_feeds.feed_id = feeds.id) "
         f"AS article_count, {HEALTH} AS health FROM feeds ORDER BY feeds.id",
     )
 

@@ -37,6 +37,7 @@ class ArticleRow:
     published: str
     is_read: bool
     tags: list[TagLabel] = field(default_factory=list)
+    also_in: list[str] = field(default_factory=list)  # other feeds carrying it (article_feeds)
 
 
 @dataclass
@@ -249,9 +250,11 @@ def scope_where(**scope) -> tuple[str, list]:
 
 
 def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
+    """Each row's parties and tracks, and the other feeds that carry it, in two reads."""
     if not rows:
         return
     by_id = {row.id: row for row in rows}
+    _attach_feeds(db, by_id)
     marks = ",".join("?" * len(by_id))
     for article_id, kind, tag_id in db.conn.execute(
         f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
@@ -259,6 +262,23 @@ def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
         tuple(by_id),
     ):
         by_id[article_id].tags.append(TagLabel(kind, tag_id))
+
+
+def _attach_feeds(db: sqlite_utils.Database, by_id: dict[int, ArticleRow]) -> None:
+    marks = ",".join("?" * len(by_id))
+    for article_id, name in db.conn.execute(
+        f"SELECT af.article_id, coalesce(f.title, f.url) FROM article_feeds af JOIN feeds f ON f.id = af.feed_id "
+        f"WHERE af.article_id IN ({marks}) ORDER BY af.article_id, f.id",
+        tuple(by_id),
+    ):
+        by_id[article_id].also_in.append(name)
+
+
+def also_in(db: sqlite_utils.Database, article_id: int) -> list[str]:
+    """The names of the other feeds that carry an article besides its own."""
+    return [row[0] for row in db.conn.execute(
+        "SELECT coalesce(f.title, f.url) FROM article_feeds af JOIN feeds f ON f.id = af.feed_id "
+        "WHERE af.article_id = ? ORDER BY f.id", (article_id,))]
 
 
 def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
@@ -319,6 +339,7 @@ class ArticleDetail:
     fetched: str
     is_read: bool
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
+    also_in: list[str] = field(default_factory=list)  # other feeds carrying it
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
@@ -337,7 +358,7 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | N
         "ORDER BY kind DESC, tag_id, field DESC, start",
         (article_id,),
     )
-    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence)
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence, also_in(db, article_id))
 
 
 @dataclass

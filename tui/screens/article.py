@@ -88,6 +88,9 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     def _meta(self, article: queries.ArticleDetail) -> Text:
         text = Text()
         text.append_text(plain(article.feed_title, style="bold"))
+        if article.also_in:
+            text.append(" · also in ")
+            text.append_text(plain(", ".join(article.also_in)))
         text.append(f" · published {long_time(article.published)}")
         if article.date_estimated:
             text.append(" (estimated)")

@@ -245,7 +245,7 @@ class ArticleList(CursorList[ArticleRow]):
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
-        source = plain(row.feed_title, style=style("article-list--meta"))
+        source = plain(" + ".join([row.feed_title, *row.also_in]), style=style("article-list--meta"))
         source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
         meta.append_text(source)
         for label in row.tags:
