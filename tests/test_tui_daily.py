@@ -382,3 +382,40 @@ async def test_equal_counts_in_the_sidebar_are_ordered_by_name(fixture_db):
         parties = [e for e in sidebar.rows if not e.heading and e.kind == "party"]
         keys = [(-e.articles, display_name(e.kind, e.tag_id).casefold()) for e in parties]
         assert keys == sorted(keys) and len({e.articles for e in parties}) < len(parties)
+
+
+async def test_a_saved_search_is_a_live_pane_kept_in_config(fixture_db):
+    from datetime import timedelta
+
+    from negotiation_watch.tui.data import parse_source_pin
+    from negotiation_watch.tui.widgets.article_list import Source
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"talks")
+        await settle(pilot)
+        select = app.screen.query_one("#filter")
+        select.value = "party:RUS"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "search:party:RUS:talks" in config.load_settings().pinned
+        await pilot.press("escape")
+        await settle(pilot)
+        pane = panes(app)[-1]
+        assert pane.source == Source("party", "RUS", "talks")
+        assert pane.border_title == "7 “talks” in Russia"
+        assert titles(pane) == ["Ukraine and Russia exchange prisoners after talks in Istanbul"]
+        db = connection.connect(fixture_db)
+        tui_fixture.insert_article(db, 1, "fresh", "Russia proposes new talks in Geneva", "",
+                                   tui_fixture.NOW - timedelta(minutes=1), [("party", "RUS", "title", "Russia", None)])
+        app.data_changed_signal.publish(None)
+        await settle(pilot)
+        assert titles(pane)[0] == "Russia proposes new talks in Geneva"
+    again = make_app(fixture_db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert panes(again)[-1].source == Source("party", "RUS", "talks")
+    assert parse_source_pin("search::ceasefire deal") == Source(None, None, "ceasefire deal")
+    assert parse_source_pin("search:bogus:x:y") is None and parse_source_pin("search::") is None

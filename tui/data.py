@@ -39,3 +39,31 @@ def parse_pin(text: str) -> tuple[str, str] | None:
 def source_key(kind: str | None, tag_id: str | None) -> str:
     """How a pane's own settings (its order) are keyed: its pin, or "all" for every article."""
     return pin_key(kind, tag_id) if kind and tag_id else "all"
+
+
+SEARCH_PIN = "search:"
+
+
+def source_pin(source) -> str:
+    """How a pane is written in `pinned`: "party:RUS", or a saved search with its filter,
+    "search::ceasefire" or "search:track:gaza-ceasefire-talks:hostage deal"."""
+    filter_ = pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else ""
+    return f"{SEARCH_PIN}{filter_}:{source.query}" if source.query else filter_
+
+
+def parse_source_pin(text: str):
+    """The Source a `pinned` entry names, or None when it names none."""
+    from negotiation_watch.tui.widgets.article_list import Source
+
+    if not text.startswith(SEARCH_PIN):
+        pin = parse_pin(text)
+        return Source(*pin) if pin else None
+    rest = text.removeprefix(SEARCH_PIN)
+    if rest.startswith(":"):
+        query, kind, tag_id = rest[1:], None, None
+    else:
+        kind, _, rest = rest.partition(":")
+        tag_id, _, query = rest.partition(":")
+        if not parse_pin(f"{kind}:{tag_id}"):
+            return None
+    return Source(kind, tag_id, query.strip()) if query.strip() else None

@@ -14,9 +14,8 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from negotiation_watch.store.db import queries
-from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.data import parse_source_pin, source_pin, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
 from negotiation_watch.tui.widgets.clean_input import CleanInput
 from negotiation_watch.tui.widgets.key_bar import KeyBar
@@ -58,7 +57,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.counts: list[queries.TagCount] | None = None
         self._first_run = False
         self.daily: dict[tuple[str, str], list[int]] = {}
-        self.pinned: list[tuple[str, str]] = []
+        self.pinned: list[Source] = []  # the panes: parties, tracks and saved searches
         self.stats: queries.Stats | None = None
         self._panes_shown = False
 
@@ -87,8 +86,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     # ------------------------------------------------------------------ data
 
-    def _configured_pins(self) -> list[tuple[str, str]]:
-        pins = [parse_pin(text) for text in self.app.settings.pinned or []]
+    def _configured_pins(self) -> list[Source]:
+        pins = [parse_source_pin(text) for text in self.app.settings.pinned or []]
         return list(dict.fromkeys(pin for pin in pins if pin))
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
@@ -114,7 +113,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         if self._first_run:
             # pin the most active for this session, so panes do not reshuffle as counts
             # change; config.toml is written only when the user pins or unpins
-            self.pinned = default_pins(counts)
+            self.pinned = [Source(kind, tag_id) for kind, tag_id in default_pins(counts)]
             if self.pinned:
                 self._first_run = False
             self._show_panes()
@@ -126,7 +125,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _refresh_sidebar(self) -> None:
         if self.counts is not None:
-            self.query_one(Sidebar).show(self.counts, self.daily, set(self.pinned))
+            tags = {(pin.kind, pin.tag_id) for pin in self.pinned if not pin.query}
+            self.query_one(Sidebar).show(self.counts, self.daily, tags)
 
     def data_changed(self, _: None = None) -> None:
         """Something was written: refresh the counts and every pane."""
@@ -152,7 +152,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def _show_panes(self) -> None:
         """Make the grid hold exactly one pane per pinned party or track, in pinned order."""
         grid = self.query_one("#panes", Grid)
-        wanted = [Source(kind, tag_id) for kind, tag_id in self.pinned]
+        wanted = list(self.pinned)
         existing = {pane.source: pane for pane in self.panes}
         for source, pane in existing.items():
             if source not in wanted:
@@ -207,14 +207,14 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def _refresh_titles(self) -> None:
         unread = {(c.kind, c.tag_id): c.unread for c in self.counts or []}
         for number, pane in enumerate(self.panes, 1):
-            key = (pane.source.kind, pane.source.tag_id)
-            pane.border_title = f"{number} {display_name(*key)}"
-            count = unread.get(key)
+            source = pane.source
+            pane.border_title = f"{number} {source.title}"
+            count = None if source.query else unread.get((source.kind, source.tag_id))
             notes = [f"{count} unread"] if count else []
             pane.border_subtitle = " · ".join(notes + ([pane.view_note] if pane.view_note else []))
 
     def _save_pins(self) -> None:
-        self.app.settings.pinned = [pin_key(kind, tag_id) for kind, tag_id in self.pinned]
+        self.app.settings.pinned = [source_pin(pin) for pin in self.pinned]
         self.app.save_pins()
 
     # ------------------------------------------------------------------ actions
@@ -226,20 +226,32 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             entry = focused.current
             if entry is None or entry.heading:
                 return
-            key = (entry.kind, entry.tag_id)
+            key = Source(entry.kind, entry.tag_id)
         elif isinstance(focused, ArticleList):
-            key = (focused.source.kind, focused.source.tag_id)
+            key = focused.source
         else:
             return
         if key in self.pinned:
             index = self.pinned.index(key)
             self.pinned.remove(key)
-            self.notify(f"Unpinned {display_name(*key)}", markup=False)
+            self.notify(f"Unpinned {key.title}", markup=False)
             if isinstance(focused, ArticleList):  # its neighbour takes its place, or the sidebar
                 self._focus_after_unpin(index)
         else:
-            self.pinned.append(key)
-            self.notify(f"Pinned {display_name(*key)}", markup=False)
+            self.pin(key)
+            return
+        self._save_pins()
+        self._show_panes()
+        self._refresh_sidebar()
+
+    def pin(self, source: Source) -> None:
+        """Add a pane for `source` (a party, a track, or a search the search screen saves)."""
+        if source in self.pinned:
+            self.notify(f"{source.title} is already pane {self.pinned.index(source) + 1}", markup=False)
+            return
+        self.pinned.append(source)
+        self._first_run = False  # the user chose: automatic pins no longer replace theirs
+        self.notify(f"Pinned {source.title}", markup=False)
         self._save_pins()
         self._show_panes()
         self._refresh_sidebar()
@@ -325,7 +337,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     @on(Sidebar.Open)
     def open_tag(self, event: Sidebar.Open) -> None:
-        key = (event.kind, event.tag_id)
+        key = Source(event.kind, event.tag_id)
         if key in self.pinned:
             self.action_jump(self.pinned.index(key) + 1)
         else:

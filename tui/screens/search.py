@@ -27,6 +27,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         Binding("escape", "app.pop_screen", "Back", id="search.back"),
         Binding("ctrl+f", "focus_query", "Edit search", id="search.focus-query"),
         Binding("down", "focus_results", "To results", show=False, id="search.results"),
+        Binding("ctrl+s", "pin_search", "Pin search", tooltip="Pin this search, with its filter, as a pane",
+                id="search.pin"),
     ]
 
     def __init__(self) -> None:
@@ -169,6 +171,16 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Open)
     def _open(self, event: ArticleList.Open) -> None:
         self.app.open_article(event.article_id)
+
+    def action_pin_search(self) -> None:
+        """Keep this search (query and party/track filter) as a dashboard pane, live like the others."""
+        from negotiation_watch.tui.screens.dashboard import DashboardScreen
+
+        self._search_now()
+        if not self.source.query:
+            self.notify("Type a search first; a party or track alone is pinned from the sidebar with p.")
+            return
+        next(s for s in self.app.screen_stack if isinstance(s, DashboardScreen)).pin(self.source)
 
     def action_focus_query(self) -> None:
         self.set_focus(self.query_one("#query", Input))

@@ -35,7 +35,9 @@ class Source:
 
     @property
     def title(self) -> str:
-        name = display_name(self.kind, self.tag_id) if self.kind and self.tag_id else "All articles"
+        if not (self.kind and self.tag_id):
+            return f"“{self.query}”" if self.query else "All articles"
+        name = display_name(self.kind, self.tag_id)
         return f"“{self.query}” in {name}" if self.query else name
 
 
