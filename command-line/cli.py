@@ -17,8 +17,10 @@ class CliContext:
     db_path: Path
     chosen_db: bool  # --db or the environment named the file: never seed it with default feeds
 
-    def open_db(self):
+    def open_db(self, *, write: bool = False):
         """Open the database for a command; a StoreError becomes a clear message, exit 1.
+        A file that cannot be written opens read-only, which is enough for reading
+        commands; one that must write (`write`) says so instead.
 
         The user's own default database gets the curated feed list the first time it is made.
         """
@@ -29,6 +31,11 @@ class CliContext:
             db = connection.connect(self.db_path)
         except connection.StoreError as exc:
             raise click.ClickException(str(exc)) from exc
+        if connection.is_read_only(db):
+            if write:
+                db.conn.close()
+                raise click.ClickException(f"{self.db_path} is read-only: this command needs to write to it.")
+            return db
         count = 0 if self.chosen_db else seed_defaults(db)
         if count:
             click.echo(f"New database {self.db_path}: added {plural(count, 'default feed')}.", err=True)

@@ -43,7 +43,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
             return await asyncio.gather(*(check_feed(text) for text in urls))
 
         results = asyncio.run(check_all())
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     failed = 0
     for result in results:
         store_checked(db, result)
@@ -97,7 +97,7 @@ def remove(obj: CliContext, feed: str) -> None:
     """Remove a feed (by URL or id) with its articles."""
     from negotiation_watch.store.db import feed_rows
 
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     row = feed_rows.find_feed(db, feed)
     if row is None:
         raise UserError(f"no feed {feed!r}: see `negotiation-watch feeds list` for URLs and ids")
@@ -122,7 +122,7 @@ def import_(obj: CliContext, file: Path) -> None:
         subscriptions, skipped = read_opml(data)
     except OPMLError as exc:
         raise UserError(f"{file}: {exc}") from exc
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     added = sum(feed_rows.add_feed(db, sub.url, sub.title, sub.folder)[1] for sub in subscriptions)
     for reason in skipped:
         click.echo(f"skipped {printable(reason)}", err=True)

@@ -37,7 +37,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
-    ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
+    ctx.open_db(write=True).conn.close()  # a clear message for a bad file; a new default database gets its feeds
     progress = _Progress()
     try:
         if every is None:

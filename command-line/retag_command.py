@@ -18,7 +18,7 @@ def retag(ctx) -> None:
     from negotiation_watch.store.db.ingest import retag_all
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
-    db = ctx.open_db()
+    db = ctx.open_db(write=True)
     try:
         taxonomy = default_taxonomy()
         for problem in taxonomy.problems:

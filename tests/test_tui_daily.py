@@ -419,3 +419,45 @@ async def test_a_saved_search_is_a_live_pane_kept_in_config(fixture_db):
         assert panes(again)[-1].source == Source("party", "RUS", "talks")
     assert parse_source_pin("search::ceasefire deal") == Source(None, None, "ceasefire deal")
     assert parse_source_pin("search:bogus:x:y") is None and parse_source_pin("search::") is None
+
+
+def _checkpointed(path):
+    """The fixture file with its WAL folded in, as a copy made elsewhere would be."""
+    db = connection.connect(path)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.close()
+    return path
+
+
+def test_a_read_only_database_lists_and_exports_and_refuses_writes_plainly(fixture_db, make_read_only):
+    from click.testing import CliRunner
+
+    from negotiation_watch.cli import cli
+
+    path = make_read_only(_checkpointed(fixture_db))
+    db = connection.connect(path)
+    assert connection.is_read_only(db) and len(queries.latest_articles(db)) == len(tui_fixture.ARTICLES)
+    with pytest.raises(connection.StoreError, match="open read-only"):
+        feed_rows.add_feed(db, "https://example.org/new")
+    listed = CliRunner().invoke(cli, ["feeds", "list", "--db", str(path)])
+    assert listed.exit_code == 0 and "Wire News" in listed.output
+    exported = CliRunner().invoke(cli, ["--db", str(path), "feeds", "export"])
+    assert exported.exit_code == 0 and "<opml" in exported.stdout
+    refused = CliRunner().invoke(cli, ["--db", str(path), "fetch"])
+    assert refused.exit_code == 1 and "is read-only: this command needs to write to it" in refused.output
+
+
+async def test_the_dashboard_opens_a_read_only_database_with_a_banner(fixture_db, make_read_only):
+    path = make_read_only(_checkpointed(fixture_db))
+    app = make_app(path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.read_only
+        assert "Read-only" in str(app.screen.query_one("#read-only").render())
+        assert sum(len(p.rows) for p in panes(app)) > 0
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert app.screen.article is not None  # shown, though its read mark cannot be kept
+        await pilot.press("escape", "r")
+        await settle(pilot)
+        assert "read-only" in _messages(app) and app.fetch_progress is None

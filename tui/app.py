@@ -106,6 +106,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.settings_path = settings_path
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
+        self.read_only = _opens_read_only(self.db_path)  # shown, never written: no fetching, no read marks
         # What screens listen to (subscribe in on_mount; published on the UI thread only)
         self.data_changed_signal: Signal[None] = Signal(self, "data-changed")  # something was written
         self.names_changed_signal: Signal[None] = Signal(self, "names-changed")  # display names loaded
@@ -310,6 +311,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def action_add_feed(self) -> None:
         from negotiation_watch.tui.screens.add_feed import AddFeedScreen
 
+        if self.read_only:
+            self.notify("The database is read-only: feeds cannot be added.", severity="warning")
+            return
         self.push_screen(AddFeedScreen(), self._feed_added)
 
     def _feed_added(self, probe) -> None:
@@ -362,6 +366,10 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def start_fetch(self, *, force: bool, quiet: bool = False) -> None:
         """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked, so
         only news or failures are worth a notification)."""
+        if self.read_only:
+            if not quiet:
+                self.notify("The database is read-only: fetching would need to write to it.", severity="warning")
+            return
         if self.fetch_progress is not None:
             if not quiet:
                 self.notify("A fetch is already running.")
@@ -437,6 +445,18 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             )
 
 
+def _opens_read_only(db_path: Path) -> bool:
+    """Whether the database opens read-only (a file or folder the user cannot write)."""
+    try:
+        db = connection.connect(db_path)
+    except connection.StoreError:
+        return False  # the screens report the error itself when they read
+    try:
+        return connection.is_read_only(db)
+    finally:
+        db.conn.close()
+
+
 def _start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker with the real stderr.
 
@@ -462,7 +482,7 @@ def run_dashboard(db_path: Path | str, demo: bool = False, seed: bool = False) -
 
     try:
         db = connection.connect(db_path)
-        if seed:
+        if seed and not connection.is_read_only(db):
             seed_defaults(db)
         db.conn.close()
     except connection.StoreError as exc:

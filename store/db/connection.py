@@ -6,6 +6,7 @@ Times are stored as UTC ISO-8601 strings (store/times.py), which sort and compar
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -175,6 +176,8 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a database file: give --db a file path.")
+    if path.exists() and not _writable(path):
+        return _connect_read_only(path)
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist.")
@@ -205,6 +208,46 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn.close()
         raise
     return db
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write `path` (and make its -wal and -shm files beside it)."""
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return False
+    return not os.statvfs(path).f_flag & os.ST_RDONLY  # a read-only mount (root ignores permissions)
+
+
+def _connect_read_only(path: Path) -> sqlite_utils.Database:
+    """A file the user may read but not write: opened for reading (list, export, the
+    dashboard) instead of failing. A WAL file whose -shm cannot be made is read as
+    immutable, which SQLite allows when nothing else can be writing it either."""
+    last_error: sqlite3.DatabaseError | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                   isolation_level=None, check_same_thread=False)
+            db = sqlite_utils.Database(conn, execute_plugins=False)
+            found = _refuse_foreign_or_newer(db)
+        except sqlite3.DatabaseError as exc:
+            last_error = exc
+            continue
+        except StoreError:
+            conn.close()
+            raise
+        if found != SCHEMA_VERSION:
+            conn.close()
+            raise StoreError(
+                f"{path} is read-only and was written by an older negotiation-watch (schema {found}); "
+                "it needs upgrading, which means writing: make it writable once, or copy it."
+            )
+        conn.execute("PRAGMA query_only = 1")
+        return db
+    raise explain_error(path, last_error)
+
+
+def is_read_only(db: sqlite_utils.Database) -> bool:
+    """Whether `db` was opened read-only (connect does so for a file it cannot write)."""
+    return bool(db.conn.execute("PRAGMA query_only").fetchone()[0])
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -254,6 +297,11 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
     Use plain `conn.execute` inside: sqlite-utils' own write helpers commit on their own.
     """
     conn = db.conn
+    if is_read_only(db):
+        raise StoreError(
+            f"{conn.execute('PRAGMA database_list').fetchone()[2] or 'the database'} is open read-only "
+            "(the file or its folder cannot be written): nothing was changed."
+        )
     conn.execute("BEGIN IMMEDIATE")
     try:
         yield conn

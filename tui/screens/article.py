@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from negotiation_watch.store.db import queries, writes
+from negotiation_watch.store.db import connection, queries, writes
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
@@ -21,7 +21,7 @@ from negotiation_watch.tui.widgets.key_bar import KeyBar
 def load_article(db, article_id: int) -> queries.ArticleDetail | None:
     """The article with its evidence, marked read on the way (opening it is reading it)."""
     article = queries.get_article(db, article_id)
-    if article is not None and not article.is_read:
+    if article is not None and not article.is_read and not connection.is_read_only(db):
         writes.set_read(db, article.id, True)
         article.is_read = True
     return article

@@ -62,6 +62,9 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._panes_shown = False
 
     def compose(self) -> ComposeResult:
+        if self.app.read_only:
+            yield Static(f"Read-only: {self.app.db_path} cannot be written. Reading only: no fetching, "
+                         "and read marks are not kept.", id="read-only", markup=False)
         with Horizontal(id="main"):
             with Vertical(id="side"):
                 yield CleanInput(placeholder="filter: type a name", id="sidebar-filter")
