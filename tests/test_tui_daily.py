@@ -461,3 +461,30 @@ async def test_the_dashboard_opens_a_read_only_database_with_a_banner(fixture_db
         await pilot.press("escape", "r")
         await settle(pilot)
         assert "read-only" in _messages(app) and app.fetch_progress is None
+
+
+async def test_p_on_the_feeds_screen_pins_the_feeds_folder_as_a_pane(fixture_db):
+    from negotiation_watch.tui.widgets.article_list import Source
+
+    db = connection.connect(fixture_db)
+    feed_rows.update_feed(db, 2, folder="Papers")
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        await pilot.press("p")  # Wire News: no folder
+        await settle(pilot)
+        assert "in no folder" in _messages(app)
+        await pilot.press("j", "p", "escape")
+        await settle(pilot)
+        pane = panes(app)[-1]
+        assert pane.source == Source(folder="Papers") and pane.border_title == "7 Folder Papers"
+        assert {row.feed_title for row in pane.rows} == {"Daily News"} and len(pane.rows) == 4
+        await pilot.press("7", "A")
+        assert await _answer(pilot, "y") == "Mark 2 unread articles in folder Papers read?"
+    assert "folder:Papers" in config.load_settings().pinned
+    nested = feed_rows.add_feed(db, "https://example.org/n", "Nested", folder="Papers/Europe")[0]
+    tui_fixture.insert_article(db, nested, "n1", "Nested story", "", tui_fixture.NOW, [])
+    assert "Nested story" in [r.title for r in queries.latest_articles(db, folder="Papers")]
+    assert "Nested story" not in [r.title for r in queries.latest_articles(db, folder="Pap")]

@@ -172,12 +172,12 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def sort_order(self, source: Source) -> str:
         """The order a pane of `source` was last given (newest first until the user picks another)."""
-        order = self.settings.sort.get(source_key(source.kind, source.tag_id), "newest")
+        order = self.settings.sort.get(source_key(source), "newest")
         return order if order in queries.ORDERS else "newest"
 
     def remember_sort(self, source: Source, order: str) -> None:
         """Keep a pane's order in config.toml (the user asked for it: s)."""
-        key = source_key(source.kind, source.tag_id)
+        key = source_key(source)
         if order == "newest":
             self.settings.sort.pop(key, None)
         else:

@@ -36,17 +36,23 @@ def parse_pin(text: str) -> tuple[str, str] | None:
     return None
 
 
-def source_key(kind: str | None, tag_id: str | None) -> str:
+def source_key(source) -> str:
     """How a pane's own settings (its order) are keyed: its pin, or "all" for every article."""
-    return pin_key(kind, tag_id) if kind and tag_id else "all"
+    if source.folder:
+        return f"{FOLDER_PIN}{source.folder}"
+    return pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else "all"
 
 
 SEARCH_PIN = "search:"
+FOLDER_PIN = "folder:"
 
 
 def source_pin(source) -> str:
-    """How a pane is written in `pinned`: "party:RUS", or a saved search with its filter,
-    "search::ceasefire" or "search:track:gaza-ceasefire-talks:hostage deal"."""
+    """How a pane is written in `pinned`: "party:RUS", a feed folder "folder:News/Europe",
+    or a saved search with its filter, "search::ceasefire" or
+    "search:track:gaza-ceasefire-talks:hostage deal"."""
+    if source.folder:
+        return f"{FOLDER_PIN}{source.folder}"
     filter_ = pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else ""
     return f"{SEARCH_PIN}{filter_}:{source.query}" if source.query else filter_
 
@@ -55,6 +61,9 @@ def parse_source_pin(text: str):
     """The Source a `pinned` entry names, or None when it names none."""
     from negotiation_watch.tui.widgets.article_list import Source
 
+    if text.startswith(FOLDER_PIN):
+        folder = text.removeprefix(FOLDER_PIN).strip()
+        return Source(folder=folder) if folder else None
     if not text.startswith(SEARCH_PIN):
         pin = parse_pin(text)
         return Source(*pin) if pin else None

@@ -48,6 +48,13 @@ class TagCount:
     unread: int
 
 
+# An article from a feed of a folder or its subfolders, as its own or carried (article_feeds).
+_FOLDER_FEEDS = "SELECT id FROM feeds WHERE folder = ? OR substr(folder, 1, length(?) + 1) = ? || '/'"
+_IN_FOLDER = (
+    f"(a.feed_id IN ({_FOLDER_FEEDS}) OR a.id IN (SELECT article_id FROM article_feeds "
+    f"WHERE feed_id IN ({_FOLDER_FEEDS})))"
+)
+
 # How a pane can be sorted: name -> (ORDER BY, the row-value comparison that pages past
 # the last row shown). Newest first is the default; more orders are more entries here.
 ORDERS = {
@@ -65,13 +72,18 @@ def latest_articles(
     before: tuple[str, int] | None = None,
     order: str = "newest",
     unread_only: bool = False,
+    folder: str = "",
 ) -> list[ArticleRow]:
     """Newest first (or another of ORDERS), optionally only those tagged kind/tag_id, only
-    unread ones; `before` = (published, id) of the last row shown, for paging without OFFSET."""
+    unread ones, only those from the feeds of a folder (and its subfolders); `before` =
+    (published, id) of the last row shown, for paging without OFFSET."""
     order_by, past = ORDERS[order]
     where, params = [], []
     if unread_only:
         where.append("a.is_read = 0")
+    if folder:
+        where.append(_IN_FOLDER)
+        params += [folder] * 6
     if kind and tag_id:
         if _is_frequent(db, kind, tag_id):
             # walk the newest articles and keep the tagged ones: stops after `limit` hits
@@ -215,9 +227,12 @@ def search_count(
         db, kind=kind, tag_id=tag_id, query=query)
 
 
-def _scope(kind=None, tag_id=None, query: str = "", feed_id: int | None = None) -> tuple[str, list]:
-    """WHERE conditions on articles `a` for a pane, a search, a feed or (none) everything."""
+def _scope(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, folder: str = "") -> tuple[str, list]:
+    """WHERE conditions on articles `a` for a pane, a search, a feed, a folder or (none) everything."""
     where, params = ["1"], []
+    if folder:
+        where.append(_IN_FOLDER)
+        params += [folder] * 6
     if kind and tag_id:
         where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
         params += [kind, tag_id]
@@ -383,4 +398,5 @@ def stats(db: sqlite_utils.Database) -> Stats:
         "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
     ).fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
+
 

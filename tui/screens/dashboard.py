@@ -128,7 +128,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _refresh_sidebar(self) -> None:
         if self.counts is not None:
-            tags = {(pin.kind, pin.tag_id) for pin in self.pinned if not pin.query}
+            tags = {(pin.kind, pin.tag_id) for pin in self.pinned if pin.kind and not pin.query}
             self.query_one(Sidebar).show(self.counts, self.daily, tags)
 
     def data_changed(self, _: None = None) -> None:

@@ -28,6 +28,8 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         Binding("d,delete", "remove", "Remove", id="feeds.remove"),
         Binding("space", "pause", "Pause/resume", id="feeds.pause"),
         Binding("r", "refetch", "Refetch feed", id="feeds.refetch"),
+        Binding("p", "pin_folder", "Pin folder", tooltip="Pin this feed's folder as a dashboard pane",
+                id="feeds.pin-folder"),
         Binding("A", "mark_read", "Mark feed read", tooltip="Mark every article of this feed read",
                 id="feeds.mark-read"),
         Binding("j", "move(1)", "Down", show=False, id="feeds.down"),
@@ -133,6 +135,18 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         question.append(safe(feed["title"] or feed["url"]), style="bold")
         question.append(f" and its {feed['article_count']:,} stored articles?")
         self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self._write(feed_rows.remove_feed, feed["id"]))
+
+    def action_pin_folder(self) -> None:
+        from negotiation_watch.tui.screens.dashboard import DashboardScreen
+        from negotiation_watch.tui.widgets.article_list import Source
+
+        feed = self.current
+        if feed is None:
+            return
+        if not feed["folder"]:
+            self.notify("This feed is in no folder (folders come from an imported OPML file).")
+            return
+        next(s for s in self.app.screen_stack if isinstance(s, DashboardScreen)).pin(Source(folder=feed["folder"]))
 
     def action_mark_read(self) -> None:
         feed = self.current

@@ -32,9 +32,12 @@ class Source:
     kind: str | None = None
     tag_id: str | None = None
     query: str = ""
+    folder: str = ""  # only the articles of this feed folder's feeds (an OPML folder)
 
     @property
     def title(self) -> str:
+        if self.folder:
+            return f"Folder {self.folder}"
         if not (self.kind and self.tag_id):
             return f"“{self.query}”" if self.query else "All articles"
         name = display_name(self.kind, self.tag_id)
@@ -196,7 +199,7 @@ class ArticleList(CursorList[ArticleRow]):
             # search ranks by relevance, so it pages by asking for more rather than `before`
             return queries.search_articles(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only)
         return queries.latest_articles(db, kind, tag_id, limit=limit, before=before, order=self.order,
-                                       unread_only=self.unread_only)
+                                       unread_only=self.unread_only, folder=self.source.folder)
 
     def _replace(self, rows: list[ArticleRow], exhausted: bool) -> None:
         known = {row.id for row in self.rows}
@@ -283,6 +286,9 @@ class ArticleList(CursorList[ArticleRow]):
 
     def action_mark_all_read(self) -> None:
         source = self.source
+        if source.folder:
+            self.app.mark_all_read(f"in folder {source.folder}", folder=source.folder)
+            return
         where = f"matching “{source.query}”" if source.query else "in every feed"
         if source.kind and source.tag_id:
             where = f"{where} in {display_name(source.kind, source.tag_id)}" if source.query else \
