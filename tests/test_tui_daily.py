@@ -488,3 +488,14 @@ async def test_p_on_the_feeds_screen_pins_the_feeds_folder_as_a_pane(fixture_db)
     tui_fixture.insert_article(db, nested, "n1", "Nested story", "", tui_fixture.NOW, [])
     assert "Nested story" in [r.title for r in queries.latest_articles(db, folder="Papers")]
     assert "Nested story" not in [r.title for r in queries.latest_articles(db, folder="Pap")]
+
+
+def test_the_default_database_lives_where_the_readme_says_under_xdg(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEGOTIATION_WATCH_DATA_DIR")
+    monkeypatch.delenv("NEGOTIATION_WATCH_CONFIG_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    assert config.default_db_path() == tmp_path / "xdg-data" / "negotiation-watch" / "negotiation-watch.db"
+    assert config.config_path() == tmp_path / "xdg-config" / "negotiation-watch" / "config.toml"
+    readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "$XDG_DATA_HOME/negotiation-watch/" in readme and "`tags` | `id`, `article_id`" in readme
