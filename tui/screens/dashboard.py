@@ -186,6 +186,9 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             return "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
         if self.stats and self.stats.feeds and not self.stats.articles:
             feeds = f"{self.stats.feeds} feed{'' if self.stats.feeds == 1 else 's'}"
+            if self.stats.feeds_failing:
+                return f"No articles yet: {self.stats.feeds_failing} of your {feeds} could not be fetched.\n" \
+                       "F shows why; r tries again."
             return f"No articles yet: your {feeds} have not been fetched.\nPress r to fetch them now, F to see them."
         return "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
 
@@ -315,7 +318,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def ask_filter(self) -> None:
         field = self.query_one("#sidebar-filter", Input)
         field.display = True
-        field.focus()
+        self.set_focus(field)  # at once: the letters typed right after must land in it
 
     @on(Input.Changed, "#sidebar-filter")
     def filter_sidebar(self, event: Input.Changed) -> None:
