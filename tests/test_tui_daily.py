@@ -499,3 +499,16 @@ def test_the_default_database_lives_where_the_readme_says_under_xdg(tmp_path, mo
     assert config.config_path() == tmp_path / "xdg-config" / "negotiation-watch" / "config.toml"
     readme = (__import__("pathlib").Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
     assert "$XDG_DATA_HOME/negotiation-watch/" in readme and "`tags` | `id`, `article_id`" in readme
+
+
+async def test_an_empty_grid_says_when_every_feed_failed(db_path):
+    db = connection.connect(db_path)
+    seed_defaults(db)
+    for feed in feed_rows.list_feeds(db)[:3]:
+        feed_rows.update_feed(db, feed["id"], consecutive_errors=1, last_error="could not connect")
+    db.conn.close()
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        hint = str(app.screen.query_one(".hint").render())
+        assert f"3 of your {len(default_feeds())} feeds could not be fetched" in hint and "F shows why" in hint
