@@ -137,7 +137,7 @@ def search_articles(
     if not match:
         return []
     unread = " AND a.is_read = 0" if unread_only else ""
-    with _explained(query):
+    with explain_search_errors(query):
         if kind and tag_id or unread_only:
             tagged = " AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)" if kind and tag_id else ""
             found = db.conn.execute(
@@ -204,7 +204,7 @@ _STORE_TROUBLE = ("locked", "busy", "disk", "readonly", "malformed", "no such ta
 
 
 @contextmanager
-def _explained(query: str) -> Iterator[None]:
+def explain_search_errors(query: str) -> Iterator[None]:
     """FTS5's complaint about a query as a SearchSyntaxError the user can act on."""
     try:
         yield
@@ -223,12 +223,13 @@ def search_count(
     *, unread_only: bool = False,
 ) -> int:
     """How many articles match the search (all of them, not only the ranked ones)."""
-    return unread_count(db, kind=kind, tag_id=tag_id, query=query) if unread_only else _count(
-        db, kind=kind, tag_id=tag_id, query=query)
+    count = unread_count if unread_only else _count
+    return count(db, kind=kind, tag_id=tag_id, query=query)
 
 
-def _scope(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, folder: str = "") -> tuple[str, list]:
-    """WHERE conditions on articles `a` for a pane, a search, a feed, a folder or (none) everything."""
+def scope_where(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, folder: str = "") -> tuple[str, list]:
+    """WHERE conditions on articles `a` for a pane, a search, a feed, a folder or (none)
+    everything: what the counts read and mark_all_read writes."""
     where, params = ["1"], []
     if folder:
         where.append(_IN_FOLDER)
@@ -247,21 +248,17 @@ def _scope(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, 
 
 
 def _count(db: sqlite_utils.Database, **scope) -> int:
-    where, params = _scope(**scope)
-    with _explained(scope.get("query") or ""):
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""):
         return db.conn.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
 
 
 def unread_count(db: sqlite_utils.Database, **scope) -> int:
     """Unread articles in a scope (kind/tag_id, query, feed_id; none: everything)."""
-    where, params = _scope(**scope)
-    with _explained(scope.get("query") or ""):
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""):
         return db.conn.execute(f"SELECT count(*) FROM articles a WHERE a.is_read = 0 AND {where}", params).fetchone()[0]
 
-
-def scope_where(**scope) -> tuple[str, list]:
-    """The WHERE text and parameters for a scope, for writes that act on one (mark all read)."""
-    return _scope(**scope)
 
 
 def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:

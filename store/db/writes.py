@@ -36,8 +36,8 @@ def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> N
 def mark_all_read(db: sqlite_utils.Database, **scope) -> int:
     """Mark every unread article of a scope read (queries.unread_count's scopes: a party or
     track, a search, a feed, or everything); returns how many changed."""
-    from negotiation_watch.store.db.queries import _explained, scope_where
+    from negotiation_watch.store.db.queries import explain_search_errors, scope_where
 
     where, params = scope_where(**scope)
-    with _explained(scope.get("query") or ""), write_transaction(db) as conn:
+    with explain_search_errors(scope.get("query") or ""), write_transaction(db) as conn:
         return conn.execute(f"UPDATE articles AS a SET is_read = 1 WHERE a.is_read = 0 AND {where}", params).rowcount

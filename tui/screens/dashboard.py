@@ -66,8 +66,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             yield Static(f"Read-only: {self.app.db_path} cannot be written. Reading only: no fetching, "
                          "and read marks are not kept.", id="read-only", markup=False)
         with Horizontal(id="main"):
-            with Vertical(id="side"):
-                yield CleanInput(placeholder="filter: type a name", id="sidebar-filter")
+            with Vertical(id="side"):  # the sidebar's filter field is mounted above it when asked for
                 yield Sidebar(id="sidebar")
             yield Grid(id="panes")
         yield StatusLine(id="status")
@@ -316,8 +315,12 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     @on(Sidebar.FilterAsked)
     def ask_filter(self) -> None:
-        field = self.query_one("#sidebar-filter", Input)
-        field.display = True
+        """The filter field, made on demand: a hidden one could take the focus at start."""
+        fields = self.query("#sidebar-filter").results(Input)
+        field = next(fields, None)
+        if field is None:
+            field = CleanInput(placeholder="filter: type a name", id="sidebar-filter")
+            self.query_one("#side").mount(field, before=0)
         self.set_focus(field)  # at once: the letters typed right after must land in it
 
     @on(Input.Changed, "#sidebar-filter")
@@ -330,10 +333,9 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.set_focus(self.query_one(Sidebar))
 
     def action_clear_filter(self) -> None:
-        field = self.query_one("#sidebar-filter", Input)
-        if field.display or field.value:
-            field.value = ""
-            field.display = False
+        field = next(self.query("#sidebar-filter").results(Input), None)
+        if field is not None:
+            field.remove()
             self.query_one(Sidebar).set_filter("")
             self.set_focus(self.query_one(Sidebar))
 
