@@ -33,7 +33,7 @@ class CliContext:
             raise click.ClickException(str(exc)) from exc
         if connection.is_read_only(db):
             if write:
-                db.conn.close()
+                db.close()
                 raise click.ClickException(f"{self.db_path} is read-only: this command needs to write to it.")
             return db
         count = 0 if self.chosen_db else seed_defaults(db)

@@ -37,7 +37,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
-    ctx.open_db(write=True).conn.close()  # a clear message for a bad file; a new default database gets its feeds
+    ctx.open_db(write=True).close()  # a clear message for a bad file; a new default database gets its feeds
     progress = _Progress()
     try:
         if every is None:
@@ -89,7 +89,7 @@ def _why_nothing(db_path) -> str:
     try:
         figures = stats(db)
     finally:
-        db.conn.close()
+        db.close()
     if figures.feeds == 0:
         return "no feeds yet: add some with `negotiation-watch feeds add URL`"
     if figures.feeds == figures.feeds_paused:
@@ -110,7 +110,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _P
         try:
             due = next_due_time(db)
         finally:
-            db.conn.close()
+            db.close()
         wait = interval if due is None else (due - utc_now()).total_seconds()
         wait = min(max(wait, 1.0), interval)
         click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)

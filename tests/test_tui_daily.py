@@ -63,7 +63,7 @@ async def test_p_on_a_pane_unpins_that_pane_and_focus_moves_to_its_neighbour(fix
 async def test_a_new_database_with_unfetched_feeds_says_press_r(db_path):
     db = connection.connect(db_path)
     seed_defaults(db)
-    db.conn.close()
+    db.close()
     app = make_app(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -76,7 +76,7 @@ def test_a_default_database_the_dashboard_made_gets_the_curated_feeds_in_the_cli
 
     from negotiation_watch.cli import cli
 
-    connection.connect(config.default_db_path()).conn.close()  # the dashboard opened it first, before this fix
+    connection.connect(config.default_db_path()).close()  # the dashboard opened it first, before this fix
     result = CliRunner().invoke(cli, ["feeds", "list"])
     assert result.exit_code == 0 and "No feeds yet" not in result.output
     assert len(feed_rows.list_feeds(connection.connect(config.default_db_path()))) == len(default_feeds())
@@ -424,8 +424,8 @@ async def test_a_saved_search_is_a_live_pane_kept_in_config(fixture_db):
 def _checkpointed(path):
     """The fixture file with its WAL folded in, as a copy made elsewhere would be."""
     db = connection.connect(path)
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    db.conn.close()
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
     return path
 
 
@@ -506,7 +506,7 @@ async def test_an_empty_grid_says_when_every_feed_failed(db_path):
     seed_defaults(db)
     for feed in feed_rows.list_feeds(db)[:3]:
         feed_rows.update_feed(db, feed["id"], consecutive_errors=1, last_error="could not connect")
-    db.conn.close()
+    db.close()
     app = make_app(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

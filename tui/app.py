@@ -341,7 +341,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
                     seen = version
                     self.post_message(DataChanged())
         finally:
-            db.conn.close()
+            db.close()
 
     @on(DataChanged)
     def _data_changed(self) -> None:
@@ -390,7 +390,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             try:
                 total = len(feed_rows.due_feeds(db, force=force))
             finally:
-                db.conn.close()
+                db.close()
             self.call_from_thread(self._set_progress, 0, total)
             _start_resource_tracker()
             limits = FetchLimits(concurrency=self.settings.concurrency)
@@ -454,7 +454,7 @@ def _opens_read_only(db_path: Path) -> bool:
     try:
         return connection.is_read_only(db)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def _start_resource_tracker() -> None:
@@ -484,7 +484,7 @@ def run_dashboard(db_path: Path | str, demo: bool = False, seed: bool = False) -
         db = connection.connect(db_path)
         if seed and not connection.is_read_only(db):
             seed_defaults(db)
-        db.conn.close()
+        db.close()
     except connection.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))

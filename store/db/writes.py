@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import sqlite_utils
 
 from negotiation_watch.store.db.connection import write_transaction
 
@@ -27,13 +26,13 @@ def next_article_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
 
 
-def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> None:
+def set_read(db: sqlite3.Connection, article_id: int, read: bool = True) -> None:
     with write_transaction(db) as conn:
         conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
 
 
 
-def mark_all_read(db: sqlite_utils.Database, **scope) -> int:
+def mark_all_read(db: sqlite3.Connection, **scope) -> int:
     """Mark every unread article of a scope read (queries.unread_count's scopes: a party or
     track, a search, a feed, or everything); returns how many changed."""
     from negotiation_watch.store.db.queries import explain_search_errors, scope_where

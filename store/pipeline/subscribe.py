@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-
-import sqlite_utils
 
 from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.store import times
@@ -34,7 +33,7 @@ async def check_feed(text: str, limits: FetchLimits | None = None) -> SubscribeR
     return SubscribeResult(text, probe.url, None, probe.title, probe.item_count, False, probe.error)
 
 
-def store_checked(db: sqlite_utils.Database, result: SubscribeResult) -> SubscribeResult:
+def store_checked(db: sqlite3.Connection, result: SubscribeResult) -> SubscribeResult:
     """Add a feed that `check_feed` approved; a URL already stored is reported, not doubled."""
     if result.error or not result.url:
         return result
@@ -48,11 +47,11 @@ def default_feeds() -> list[dict]:
     return tomllib.loads(text)["feed"]
 
 
-def seed_defaults(db: sqlite_utils.Database) -> int:
+def seed_defaults(db: sqlite3.Connection) -> int:
     """Add the default feeds once to a database that never had feeds; removed ones never
     come back. Returns how many. Whoever opens the default database first (the dashboard,
     any command) calls it, so a database made by one is seeded for all."""
-    if connection.get_meta(db, DEFAULTS_SEEDED) or db.conn.execute("SELECT 1 FROM feeds LIMIT 1").fetchone():
+    if connection.get_meta(db, DEFAULTS_SEEDED) or db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone():
         return 0
     added = 0
     for feed in default_feeds():
