@@ -29,7 +29,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         "id": STR, "kind": STR, "name": STR, "aliases": STRS, "demonyms": STRS,
         "metonyms": STRS, "institutions": STRS, "exact": STRS, "ambiguous": STRS, "not": STRS,
     },
-    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL},
+    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL,
+               "wikidata": STR},
     "person": {"id": STR, "name": STR, "aliases": STRS, "exact": STRS, "party": STR, "offices": OFFICES},
     "track": {"id": STR, "name": STR, "aliases": STRS, "members": STRS, "rule": RULES},
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
@@ -74,6 +75,7 @@ class Office:
     role: str
     titles: list[str] = field(default_factory=list)
     shared: bool = False  # several holders at once: a title names the party, not a person
+    wikidata: str = ""  # the Wikidata position ("Q11696") `knowledge update` asks about
 
 
 @dataclass
@@ -438,7 +440,12 @@ def _merge(known: dict, override: dict) -> dict:
     """Listed fields replace the known ones, except the extended lists, which grow."""
     merged = dict(known)
     for name, value in override.items():
-        if name in EXTENDED_FIELDS and name in merged:
+        if name == "offices" and name in merged:
+            # Terms listed for an office replace the known terms of that office (a later
+            # end date, a corrected start), so no stale open term stays beside them.
+            listed = {tenure["office"] for tenure in value}
+            merged[name] = [t for t in merged[name] if t["office"] not in listed] + value
+        elif name in EXTENDED_FIELDS and name in merged:
             merged[name] = merged[name] + [v for v in value if v not in merged[name]]
         else:
             merged[name] = value
