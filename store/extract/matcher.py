@@ -35,6 +35,7 @@ class CompiledRule:
     not_party: frozenset[str]
     after: datetime.date | None
     before: datetime.date | None
+    support: bool = False
 
 
 @dataclass
@@ -57,6 +58,7 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    party_context: dict[str, re.Pattern] = field(default_factory=dict)  # party -> words confirming its acronyms
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -86,6 +88,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
     for track in taxonomy.tracks.values():
         for alias in track.aliases:  # not the display name: "Coalition of the willing" needs its rule
             patterns.add(alias, (TRACK, track.id, "alias"))
+        for phrase in track.support:
+            patterns.add(phrase, (TRACK, track.id, "support"))
         for rule in track.rules:
             compiled = _compile_rule(track.id, rule)
             for trigger in rule.trigger:
@@ -112,6 +116,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
+        party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
     )
 
 
@@ -201,6 +206,7 @@ def _compile_rule(track: str, rule: Rule) -> CompiledRule:
         not_party=frozenset(rule.not_party),
         after=rule.after,
         before=rule.before,
+        support=rule.support,
     )
 
 

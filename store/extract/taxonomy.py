@@ -17,22 +17,23 @@ from negotiation_watch.store.extract.cache import cache_file, read_pickle, write
 
 BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "2"
+MATCHER_VERSION = "3"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
-EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices"}
+EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "support", "context"}
 
 STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
     "party": {
         "id": STR, "kind": STR, "name": STR, "aliases": STRS, "demonyms": STRS,
         "metonyms": STRS, "institutions": STRS, "exact": STRS, "ambiguous": STRS, "not": STRS,
+        "context": STRS,
     },
     "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL,
                "wikidata": STR},
     "person": {"id": STR, "name": STR, "aliases": STRS, "exact": STRS, "party": STR, "offices": OFFICES},
-    "track": {"id": STR, "name": STR, "aliases": STRS, "members": STRS, "rule": RULES},
+    "track": {"id": STR, "name": STR, "aliases": STRS, "support": STRS, "members": STRS, "rule": RULES},
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
     "role": {"name": STR, "variants": STRS},
 }
@@ -47,7 +48,7 @@ REQUIRED = {
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
     "trigger": STRS, "near": STRS, "unless": STRS, "window": INT, "parties": STRS, "any_party": STRS,
-    "not_party": STRS, "after": DATE, "before": DATE,
+    "not_party": STRS, "after": DATE, "before": DATE, "support": BOOL,
 }
 SUPPRESS_SCHEMA = {"aliases": STRS}
 KEYED_TABLES = ("party", "office", "person", "track")
@@ -65,6 +66,9 @@ class Party:
     exact: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     not_: list[str] = field(default_factory=list)
+    # Words that confirm the party's acronyms (`exact`): without one of them, or another
+    # name of the party, in the article, an acronym alone ("RSF", "M23") names nothing.
+    context: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -108,6 +112,7 @@ class Rule:
     not_party: list[str] = field(default_factory=list)  # none of these
     after: datetime.date | None = None
     before: datetime.date | None = None
+    support: bool = False  # its evidence supports a track named otherwise, never creates one
 
 
 @dataclass
@@ -115,6 +120,9 @@ class Track:
     id: str
     name: str
     aliases: list[str] = field(default_factory=list)
+    # Generic phrases ("package of measures", "20-point plan"): evidence for the track only
+    # when other evidence in the article names it.
+    support: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
 
