@@ -243,8 +243,8 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
                 if not _title_case(f.text):
                     continue
                 role = "!" + role  # "Jordan Says No": kept only if the article confirms it
-            elif role == "exact" and ident in matcher.party_context:
-                role = "!exact"  # "RSF" alone: kept only with its context or another name
+            elif role == "acronym":
+                role = "!acronym"  # "RSF" alone: kept only with its context or another name
             elif _is_label(f, fs, fe):
                 role = "!label"  # "Kenya: ..." over a story about Sudan: kept only if confirmed
             if traps and _trapped(traps, f, fs, fe - len(tail)):
@@ -270,13 +270,13 @@ def _confirm_doubtful(matcher: Matcher, fields: list[_Field], found_by_field: li
     confirmed = {hit[1] for found in found_by_field for hit in found if hit[4][0] != "!"}
     for found in found_by_field:
         for hit in found:
-            if hit[4] == "!exact" and hit[1] not in confirmed:
+            if hit[4] == "!acronym" and hit[1] not in confirmed:
                 if any(matcher.party_context[hit[1]].search(f.spaced) for f in fields):
                     confirmed.add(hit[1])
     alone = len(fields) < 2
     return [[hit for hit in found if hit[4][0] != "!" or hit[1] in confirmed
              or (hit[4] == "!label" and all(other[1] == hit[1] for other in found))
-             or (alone and hit[4] not in ("!exact", "!label"))]
+             or (alone and hit[4] not in ("!acronym", "!label"))]
             for found in found_by_field]
 
 

@@ -145,16 +145,19 @@ def _add_parties(patterns: _Patterns, taxonomy: Taxonomy) -> None:
     for party in taxonomy.parties.values():
         # "?" marks an ambiguous string: the matcher applies its trap rules to it.
         ambiguous = set(party.ambiguous)
+        # A party with context words has acronyms that need them ("RSF", "M23", "ELN").
+        acronyms = set(party.exact) if party.context else set()
         listed = set()
         for role in PARTY_ROLES:
             for surface in getattr(party, role):
                 listed.add(surface)
-                patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
+                if surface not in acronyms:
+                    patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
         for surface in [party.name, *party.ambiguous]:
-            if surface not in listed:
+            if surface not in listed and surface not in acronyms:
                 patterns.add(surface, (PARTY, party.id, "?aliases" if surface in ambiguous else "aliases"))
         for surface in party.exact:
-            patterns.add(surface, (PARTY, party.id, "exact"), exact=True)
+            patterns.add(surface, (PARTY, party.id, "acronym" if surface in acronyms else "exact"), exact=True)
         for surface in party.not_:
             patterns.add(surface, (NOT, party.id, "not"))
 
