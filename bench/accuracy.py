@@ -1,8 +1,10 @@
 """Extractor accuracy on a labelled file: micro precision and recall for parties and tracks.
 
-Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), title, text,
+Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), batch
+(optional: the set of items it was written with; else its id's prefix), title, text,
 parties_must, parties_ok, tracks_must, tracks_ok. A predicted tag counts as right when it is
-in must or ok; recall is the share of must labels that were found.
+in must or ok; recall is the share of must labels that were found. Figures are printed for
+the whole file, then per batch and per year.
 
     python bench/accuracy.py [--file OTHER.jsonl] [--errors]
 """
@@ -57,6 +59,8 @@ class Report:
     counts: dict[str, Counts]
     errors: list[ItemErrors]
     items: int
+    by_batch: dict[str, dict[str, Counts]] = field(default_factory=dict)
+    by_year: dict[str, dict[str, Counts]] = field(default_factory=dict)
 
 
 def load_items(path: Path) -> list[dict]:
@@ -129,13 +133,20 @@ def evaluate(items: list[dict], taxonomy=None) -> Report:
 
     taxonomy = taxonomy or load_taxonomy()
     counts = {kind: Counts() for kind in KINDS}
-    errors = []
+    report = Report(counts=counts, errors=[], items=len(items))
     for item in items:
         extraction = extract(taxonomy, item["title"], item.get("text", ""), item_date(item))
         outcome = score_item(item, extraction, counts)
+        for groups, key in ((report.by_batch, batch_of(item)), (report.by_year, (item.get("date") or "undated")[:4])):
+            score_item(item, extraction, groups.setdefault(key, {kind: Counts() for kind in KINDS}))
         if outcome.false_positives or outcome.misses:
-            errors.append(outcome)
-    return Report(counts=counts, errors=errors, items=len(items))
+            report.errors.append(outcome)
+    return report
+
+
+def batch_of(item: dict) -> str:
+    """The item's batch, or the prefix of its id ("nf" of "nf-01") for older items."""
+    return item.get("batch") or str(item["id"]).rstrip("0123456789").rstrip("-")
 
 
 def format_summary(report: Report) -> str:
@@ -146,6 +157,17 @@ def format_summary(report: Report) -> str:
             f"{kind:8s} precision {c.precision:.3f} ({c.right}/{c.predicted})"
             f"  recall {c.recall:.3f} ({c.found}/{c.must})"
         )
+    return "\n".join(lines)
+
+
+def format_groups(title: str, groups: dict[str, dict[str, Counts]]) -> str:
+    """One line per group: items and P/R for parties and tracks."""
+    lines = [f"{title}:"]
+    for key in sorted(groups):
+        c = groups[key]
+        lines.append(f"  {key:28s} parties P {c['parties'].precision:.3f} R {c['parties'].recall:.3f}"
+                     f"   tracks P {c['tracks'].precision:.3f} R {c['tracks'].recall:.3f}"
+                     f"   ({c['parties'].must} party, {c['tracks'].must} track labels)")
     return "\n".join(lines)
 
 
@@ -180,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the extractor is not installed in this environment: {error}", file=sys.stderr)
         return 2
     print(format_summary(report))
+    print(format_groups("per batch", report.by_batch))
+    print(format_groups("per year", report.by_year))
     if args.errors and report.errors:
         print()
         print(format_errors(report))
