@@ -188,7 +188,7 @@ def officials_file(found: list[Holding], taxonomy: Taxonomy, fetched: datetime.d
         "# Officials from Wikidata (position held, with start and end dates), written by",
         f"# `negotiation-watch knowledge update` on {fetched:%Y-%m-%d %H:%M} UTC.",
         "# Read and edit it like any taxonomy file; the next update writes it anew, so keep",
-        "# your own corrections in another file of this folder (later file names win).",
+        "# your own corrections in a file of this folder whose name sorts after this one.",
         "# A person the shipped data knows keeps its id: the terms listed here replace that",
         "# person's shipped terms of the same office.",
         "",
