@@ -40,6 +40,7 @@ ISO_ALPHA3 = set(
 # Organisation and non-state ids of exactly three letters, which would otherwise pass for states.
 THREE_LETTER_NON_STATES = {
     "RSF", "ELN", "PIJ", "EMC", "GCC", "OAS", "SCO", "OIC", "IMF", "WFP", "WHO", "COE", "WTO",
+    "SDF", "ICJ", "PKK", "STC", "PUD", "TTP",
 }
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")

@@ -41,6 +41,8 @@ _DATELINE_AFTER = re.compile(
     r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
     r"\s*[-\u2013\u2014:]"
 )
+# A dateline's places stand within this many characters of the field's start.
+_OPENING = 48
 # Before a place in a dateline: nothing, or the city of "KYIV, Ukraine (AP) -".
 _DATELINE_BEFORE = re.compile(r"^\s*(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?,\s*)?$")
 # "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
@@ -237,7 +239,9 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == NOT:
             continue
         if kind == PARTY:
-            if (role.endswith("metonyms") or role.endswith("aliases")) and _is_venue(f, fs, fe, role):
+            if fs < _OPENING and (role.endswith("metonyms") or role.endswith("aliases")) and _in_dateline(f, fs, fe):
+                continue
+            if role.endswith("metonyms") and _is_venue(f, fs, fe):
                 continue
             if role[0] == "?" and _looks_like_name(f, fs, fe):
                 if not _title_case(f.text):
@@ -245,7 +249,7 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
                 role = "!" + role  # "Jordan Says No": kept only if the article confirms it
             elif role == "acronym":
                 role = "!acronym"  # "RSF" alone: kept only with its context or another name
-            elif _is_label(f, fs, fe):
+            elif fs < 4 and _is_label(f, fs, fe):
                 role = "!label"  # "Kenya: ..." over a story about Sudan: kept only if confirmed
             if traps and _trapped(traps, f, fs, fe - len(tail)):
                 continue
@@ -303,14 +307,15 @@ def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
     return f.spaced[previous_end + 1:fs].strip() in ("", "s")
 
 
-def _is_venue(f: _Field, fs: int, fe: int, role: str) -> bool:
-    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', a dateline
-    'TEHRAN, Aug. 13 (MNA) -' or 'GENEVA, Switzerland (AP) -': a place, no party."""
+def _in_dateline(f: _Field, fs: int, fe: int) -> bool:
+    """A dateline 'TEHRAN, Aug. 13 (MNA) -' or 'GENEVA, Switzerland (AP) -' says where the
+    report was filed: the place in it is no party."""
     start, end = f.span(fs, fe)
-    if start < 40 and _DATELINE_AFTER.match(f.text, end) and _DATELINE_BEFORE.match(f.text[:start]):
-        return True
-    if not role.endswith("metonyms"):
-        return False
+    return _DATELINE_AFTER.match(f.text, end) is not None and _DATELINE_BEFORE.match(f.text[:start]) is not None
+
+
+def _is_venue(f: _Field, fs: int, fe: int) -> bool:
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
     spaced = f.spaced
     if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
