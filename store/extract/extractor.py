@@ -241,7 +241,7 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == PARTY:
             if fs < _OPENING and (role.endswith("metonyms") or role.endswith("aliases")) and _in_dateline(f, fs, fe):
                 continue
-            if role.endswith("metonyms") and _is_venue(f, fs, fe):
+            if role.endswith("metonyms") and _is_venue(matcher, f, fs, fe):
                 continue
             if role[0] == "?" and _looks_like_name(f, fs, fe):
                 if not _title_case(f.text):
@@ -314,11 +314,19 @@ def _in_dateline(f: _Field, fs: int, fe: int) -> bool:
     return _DATELINE_AFTER.match(f.text, end) is not None and _DATELINE_BEFORE.match(f.text[:start]) is not None
 
 
-def _is_venue(f: _Field, fs: int, fe: int) -> bool:
-    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi': a place, no party."""
+def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', 'the Budapest
+    summit', 'the Helsinki Final Act': a place, or a name taken from it, no party. The
+    words around it are the data's ([[venue]]) besides the motion verbs here."""
     spaced = f.spaced
     if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
+    if matcher.venue_before and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(matcher.venue_before):
+        return True
+    if matcher.venue_after and (spaced[fe + 1:fe + 40].lstrip() + " ").startswith(matcher.venue_after):
+        # "Washington-Tehran talks" joins two sides; "the Tehran talks" names a venue.
+        start = f.span(fs, fe)[0]
+        return start == 0 or f.text[start - 1] not in "-\u2010\u2011\u2013\u2014/"
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
 
 

@@ -59,6 +59,8 @@ class Matcher:
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
     party_context: dict[str, re.Pattern] = field(default_factory=dict)  # party -> words confirming its acronyms
+    venue_before: tuple[str, ...] = ()  # folded words before a seat, each with its space before: " w"
+    venue_after: tuple[str, ...] = ()  # folded words after a seat, each with its space after: "w "
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -117,6 +119,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         },
         rules=rules,
         party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
+        venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
+        venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
     )
 
 

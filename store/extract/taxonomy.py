@@ -36,6 +36,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "track": {"id": STR, "name": STR, "aliases": STRS, "support": STRS, "members": STRS, "rule": RULES},
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
     "role": {"name": STR, "variants": STRS},
+    "venue": {"before": STRS, "after": STRS},
 }
 REQUIRED = {
     "party": ("id", "kind", "name"),
@@ -44,6 +45,7 @@ REQUIRED = {
     "track": ("id", "name"),
     "trap": ("aliases",),
     "role": ("name", "variants"),
+    "venue": (),
 }
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
@@ -146,6 +148,8 @@ class Taxonomy:
     tracks: dict[str, Track] = field(default_factory=dict)
     traps: list[Trap] = field(default_factory=list)
     roles: dict[str, list[str]] = field(default_factory=dict)  # role -> variant spellings
+    venue_before: list[str] = field(default_factory=list)  # words before a seat that make it a venue
+    venue_after: list[str] = field(default_factory=list)  # words after a seat: a venue or document name
     suppressed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     version: str = ""
@@ -219,6 +223,7 @@ class _Loader:
         self.versions: dict[tuple[str, str], list[tuple[dict, str]]] = {}
         self.traps: list[dict] = []
         self.roles: dict[str, list[str]] = {}
+        self.venue: dict[str, list[str]] = {"before": [], "after": []}
         self.suppressed: list[str] = []
         self.problems: list[str] = []
 
@@ -275,6 +280,10 @@ class _Loader:
         if table == "role":
             self.roles[entry["name"]] = entry["variants"]
             return
+        if table == "venue":
+            for side in ("before", "after"):
+                self.venue[side] += [w for w in entry.get(side, []) if w not in self.venue[side]]
+            return
         known = self.entries[table].get(entry["id"])
         merged = _merge(known, entry) if known else entry
         self.entries[table][entry["id"]] = merged
@@ -294,8 +303,9 @@ class _Loader:
                     del raw[table][entry_id]
         tax.traps = [Trap(**entry) for entry in self.traps]
         tax.roles = dict(self.roles)
+        tax.venue_before, tax.venue_after = list(self.venue["before"]), list(self.venue["after"])
         tax.suppressed = set(self.suppressed)
-        tax.version = _version(raw, self.traps, self.roles, sorted(tax.suppressed))
+        tax.version = _version(raw, self.traps, self.roles, self.venue, sorted(tax.suppressed))
         return tax
 
     def _complete(self, table: str, entry: dict, where: str) -> bool:
