@@ -7,6 +7,8 @@ in must or ok; recall is the share of must labels that were found. Figures are p
 the whole file, then per batch and per year.
 
     python bench/accuracy.py [--file OTHER.jsonl] [--errors]
+
+The bundled demo feeds (tui/demo/, labelled in demo-labels.jsonl) are scored after the dev set.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
+# The demo's own feeds and their labels: what `--demo` shows first is checked like the dev set.
+DEMO_LABELS = Path(__file__).with_name("demo-labels.jsonl")
+DEMO_FEEDS = Path(__file__).resolve().parents[1] / "tui" / "demo"
 KINDS = ("parties", "tracks")
 SINGULAR = {"parties": "party", "tracks": "track"}
 
@@ -185,8 +190,22 @@ def format_errors(report: Report) -> str:
     return "\n".join(lines)
 
 
+def demo_items() -> list[dict]:
+    """The demo feeds' entries with their labels, read as bench/realnews.py reads a corpus."""
+    import importlib.util
+
+    name = "bench_realnews"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("realnews.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    realnews = sys.modules[name]
+    return realnews.build_items(realnews.load_labels(DEMO_LABELS), DEMO_FEEDS)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Score the dev set (or another labelled file) and print the figures."""
+    """Score the dev set (or another labelled file), then the demo feeds, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEVSET, help="labelled JSONL file")
     parser.add_argument("--errors", action="store_true", help="list each item's errors")
@@ -207,6 +226,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors and report.errors:
         print()
         print(format_errors(report))
+    try:
+        demo = evaluate(demo_items())
+    except (OSError, ValueError) as error:
+        print(f"cannot read the demo feeds' labels: {error}", file=sys.stderr)
+        return 2
+    print()
+    print("demo feeds (tui/demo):", format_summary(demo))
+    if args.errors and demo.errors:
+        print()
+        print(format_errors(demo))
     return 0
 
 
