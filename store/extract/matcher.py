@@ -78,7 +78,7 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
 
 def build_matcher(taxonomy: Taxonomy) -> Matcher:
     """Every string the taxonomy knows, folded, in one automaton keyed ' phrase '."""
-    patterns = _Patterns(taxonomy.suppressed)
+    patterns = _Patterns(taxonomy.suppressed, taxonomy.spellings)
     _add_parties(patterns, taxonomy)
     _add_offices(patterns, taxonomy)
     for person in taxonomy.people.values():
@@ -127,11 +127,31 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
 class _Patterns:
     """Folded key -> [(capital positions, lower-case positions or None, target, final dots, layer)]."""
 
-    def __init__(self, suppressed: set[str]) -> None:
+    def __init__(self, suppressed: set[str], spellings: list[list[str]] = ()) -> None:
         self.suppressed = {fold_pattern(s)[0] for s in suppressed}
         self.variants: dict[str, list] = {}
+        # Each group's spellings as whole words ("ceasefire|cease-fire|cease fire"), any case.
+        self.spellings = [(re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in sorted(group, key=len, reverse=True))
+                                      + r")(?!\w)", re.IGNORECASE), group) for group in spellings]
 
     def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
+        """Add the surface and, unless exact, its other spellings ("cease-fire" for
+        "ceasefire"); returns the surface's own key, or None when it is suppressed."""
+        key = self._add_one(surface, target, exact)
+        if key is not None and not exact:
+            for other in self._respelt(surface):
+                self._add_one(other, target, exact)
+        return key
+
+    def _respelt(self, surface: str) -> list[str]:
+        """The surface with each spelling group's other variants, in every combination."""
+        forms = [surface]
+        for pattern, group in self.spellings:
+            forms += [pattern.sub(variant, form) for form in list(forms) if pattern.search(form)
+                      for variant in group]
+        return [form for form in dict.fromkeys(forms) if form != surface]
+
+    def _add_one(self, surface: str, target: tuple[str, str, str], exact: bool) -> str | None:
         key, uppers, kept = fold_pattern(surface)
         if not key or key in self.suppressed:
             return None

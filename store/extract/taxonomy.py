@@ -37,6 +37,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
     "role": {"name": STR, "variants": STRS},
     "venue": {"before": STRS, "after": STRS},
+    "spelling": {"variants": STRS},
 }
 REQUIRED = {
     "party": ("id", "kind", "name"),
@@ -46,6 +47,7 @@ REQUIRED = {
     "trap": ("aliases",),
     "role": ("name", "variants"),
     "venue": (),
+    "spelling": ("variants",),
 }
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
@@ -150,6 +152,7 @@ class Taxonomy:
     roles: dict[str, list[str]] = field(default_factory=dict)  # role -> variant spellings
     venue_before: list[str] = field(default_factory=list)  # words before a seat that make it a venue
     venue_after: list[str] = field(default_factory=list)  # words after a seat: a venue or document name
+    spellings: list[list[str]] = field(default_factory=list)  # groups of spellings of one word
     suppressed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     version: str = ""
@@ -224,6 +227,7 @@ class _Loader:
         self.traps: list[dict] = []
         self.roles: dict[str, list[str]] = {}
         self.venue: dict[str, list[str]] = {"before": [], "after": []}
+        self.spellings: list[list[str]] = []
         self.suppressed: list[str] = []
         self.problems: list[str] = []
 
@@ -280,6 +284,9 @@ class _Loader:
         if table == "role":
             self.roles[entry["name"]] = entry["variants"]
             return
+        if table == "spelling":
+            self.spellings.append(entry["variants"])
+            return
         if table == "venue":
             for side in ("before", "after"):
                 self.venue[side] += [w for w in entry.get(side, []) if w not in self.venue[side]]
@@ -304,8 +311,9 @@ class _Loader:
         tax.traps = [Trap(**entry) for entry in self.traps]
         tax.roles = dict(self.roles)
         tax.venue_before, tax.venue_after = list(self.venue["before"]), list(self.venue["after"])
+        tax.spellings = [list(group) for group in self.spellings]
         tax.suppressed = set(self.suppressed)
-        tax.version = _version(raw, self.traps, self.roles, self.venue, sorted(tax.suppressed))
+        tax.version = _version(raw, self.traps, self.roles, self.venue, self.spellings, sorted(tax.suppressed))
         return tax
 
     def _complete(self, table: str, entry: dict, where: str) -> bool:
