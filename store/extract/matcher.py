@@ -131,8 +131,9 @@ class _Patterns:
         self.suppressed = {fold_pattern(s)[0] for s in suppressed}
         self.variants: dict[str, list] = {}
         # Each group's spellings as whole words ("ceasefire|cease-fire|cease fire"), any case.
-        self.spellings = [(re.compile(r"(?<!\w)(?:" + "|".join(re.escape(v) for v in sorted(group, key=len, reverse=True))
-                                      + r")(?!\w)", re.IGNORECASE), group) for group in spellings]
+        self.spellings = [(_any_word(group), group) for group in spellings]
+        self.any_spelling = _any_word([v for group in spellings for v in group]) if spellings else None
+        self.group_of = {v.lower(): index for index, group in enumerate(spellings) for v in group}
 
     def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
         """Add the surface and, unless exact, its other spellings ("cease-fire" for
@@ -145,8 +146,13 @@ class _Patterns:
 
     def _respelt(self, surface: str) -> list[str]:
         """The surface with each spelling group's other variants, in every combination."""
+        if self.any_spelling is None:
+            return []
+        found = {self.group_of[m.group(0).lower()] for m in self.any_spelling.finditer(surface)}
+        if not found:
+            return []  # most strings hold no variant: one search says so
         forms = [surface]
-        for pattern, group in self.spellings:
+        for pattern, group in (self.spellings[index] for index in sorted(found)):
             forms += [pattern.sub(variant, form) for form in list(forms) if pattern.search(form)
                       for variant in group]
         return [form for form in dict.fromkeys(forms) if form != surface]
@@ -163,6 +169,12 @@ class _Patterns:
         if variant not in bucket:
             bucket.append(variant)
         return key
+
+
+def _any_word(words: list[str]) -> re.Pattern:
+    """Any of the words as a whole word, in any case."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
 
 
 def _add_parties(patterns: _Patterns, taxonomy: Taxonomy) -> None:
