@@ -41,8 +41,10 @@ _DATELINE_AFTER = re.compile(
     r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
     r"\s*[-\u2013\u2014:]"
 )
-# A dateline's places stand within this many characters of the field's start.
+# A dateline's places stand within this many characters of the field's start, and one of
+# these follows the place.
 _OPENING = 48
+_DATELINE_NEXT = frozenset(", \u00a0")
 # Before a place in a dateline: nothing, or the city of "KYIV, Ukraine (AP) -".
 _DATELINE_BEFORE = re.compile(r"^\s*(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?,\s*)?$")
 # "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
@@ -311,7 +313,10 @@ def _in_dateline(f: _Field, fs: int, fe: int) -> bool:
     """A dateline 'TEHRAN, Aug. 13 (MNA) -' or 'GENEVA, Switzerland (AP) -' says where the
     report was filed: the place in it is no party."""
     start, end = f.span(fs, fe)
-    return _DATELINE_AFTER.match(f.text, end) is not None and _DATELINE_BEFORE.match(f.text[:start]) is not None
+    text = f.text
+    if text[end:end + 1] not in _DATELINE_NEXT or (start and text[start - 2:start] != ", " and text[:start].strip()):
+        return False  # the usual case, decided without the patterns
+    return _DATELINE_AFTER.match(text, end) is not None and _DATELINE_BEFORE.match(text[:start]) is not None
 
 
 def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
@@ -431,9 +436,9 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
 def _named_only(track_found: list[tuple[list, list]]) -> list[tuple[list, list]]:
     """Drop the tracks whose only evidence is supporting ("peace efforts", "package of
     measures"): a generic phrase backs a track that something else names, never makes one."""
-    named = {hit[2] for _, found in track_found for hit in found if not hit[3]}
-    if all(hit[2] in named for _, found in track_found for hit in found):
+    if not any(hit[3] for _, found in track_found for hit in found):
         return track_found
+    named = {hit[2] for _, found in track_found for hit in found if not hit[3]}
     return [([span for span in spans if span[2] in named], [hit for hit in found if hit[2] in named])
             for spans, found in track_found]
 
