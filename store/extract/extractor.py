@@ -139,10 +139,14 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
         party_found = _resolve_shared(party_read, members)
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
+        # Most hits lie outside every track span: the spans' bounds say so without a loop.
+        low = min((span[0] for span in tracks_spans), default=1 << 30)
+        high = max((span[1] for span in tracks_spans), default=-1)
+        plain = f.offsets is None
         for fs, party, person, fe, role in found:
-            if tracks_spans and _named_in_track(matcher, fs, fe, party, role, tracks_spans):
+            if low <= fs and fe <= high and _named_in_track(matcher, fs, fe, party, role, tracks_spans):
                 continue  # "Minsk agreements", "the Barbados agreement": a place in a track's name
-            start, end = f.span(fs, fe)
+            start, end = (fs, fe) if plain else f.span(fs, fe)
             tag = parties.get(party)
             if tag is None:
                 tag = parties[party] = Tag(PARTY, party, matcher.party_names[party])
@@ -171,7 +175,8 @@ def _scan(matcher: Matcher, name: str, text: str) -> _Field:
         fs = end - keylen + 1
         if len(variants) == 1:
             uppers, lowers, target, tail, layer = variants[0]
-            if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
+            if lowers is None and (not uppers or (plain and (text[fs + uppers[0]].isupper() if len(uppers) == 1
+                                                             else _capitals(text, fs, uppers)))):
                 hits[layer].append((fs, end - 1, target, tail, traps))
             elif _case_ok(f, fs, uppers, lowers):
                 hits[layer].append((fs, end - 1, target, tail, traps))
