@@ -67,7 +67,7 @@ def test_update_writes_officials_and_retags_what_changed(httpserver, stored_db):
     assert persons(stored_db, "GBR") == {None}  # the shipped data knows no 2009 prime minister
     done = run(stored_db, httpserver)
     assert done.exit_code == 0, done.output
-    assert "wrote 16 terms of 7 offices" in done.output and "re-tagged 1 articles" in done.output
+    assert "wrote 16 terms of 8 offices" in done.output and "re-tagged 1 articles" in done.output
     form = httpserver.log[0][0].form["query"]
     assert "wd:Q14211" in form and "ps:P39" in form and "pq:P582" in form
 
