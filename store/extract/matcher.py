@@ -135,11 +135,11 @@ class _Patterns:
         self.any_spelling = _any_word([v for group in spellings for v in group]) if spellings else None
         self.group_of = {v.lower(): index for index, group in enumerate(spellings) for v in group}
 
-    def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
+    def add(self, surface: str, target: tuple[str, str, str], exact: bool = False, respell: bool = True) -> str | None:
         """Add the surface and, unless exact, its other spellings ("cease-fire" for
         "ceasefire"); returns the surface's own key, or None when it is suppressed."""
         key = self._add_one(surface, target, exact)
-        if key is not None and not exact:
+        if key is not None and respell and not exact:
             for other in self._respelt(surface):
                 self._add_one(other, target, exact)
         return key
@@ -211,10 +211,10 @@ def _add_offices(patterns: _Patterns, taxonomy: Taxonomy) -> None:
         owners = [_bare(n) for n in [party.name, *party.aliases] if n not in party.ambiguous] + seats
         for role in roles:
             for name in names + seats:
-                patterns.add(f"{name} {role}", target)
+                patterns.add(f"{name} {role}", target, respell=False)  # role variants list the spellings
             for owner in owners:
                 for form in ("{o}'s {r}", "{r} of {o}", "{r} of the {o}", "{r} for {o}", "{r} for the {o}"):
-                    patterns.add(form.format(o=owner, r=role), target)
+                    patterns.add(form.format(o=owner, r=role), target, respell=False)
 
 
 def _bare(name: str) -> str:
