@@ -44,7 +44,7 @@ _DATELINE_AFTER = re.compile(
 # A dateline's places stand within this many characters of the field's start, and one of
 # these follows the place.
 _OPENING = 48
-_DATELINE_NEXT = frozenset(", \u00a0")
+_DATELINE_NEXT = frozenset(" \u00a0")
 # Before a place in a dateline: nothing, or the city of "KYIV, Ukraine (AP) -".
 _DATELINE_BEFORE = re.compile(r"^\s*(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?,\s*)?$")
 # "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
@@ -140,8 +140,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
         # Most hits lie outside every track span: the spans' bounds say so without a loop.
-        low = min((span[0] for span in tracks_spans), default=1 << 30)
-        high = max((span[1] for span in tracks_spans), default=-1)
+        low, high = (min(span[0] for span in tracks_spans), max(span[1] for span in tracks_spans)) \
+            if tracks_spans else (1, 0)
         plain = f.offsets is None
         for fs, party, person, fe, role in found:
             if low <= fs and fe <= high and _named_in_track(matcher, fs, fe, party, role, tracks_spans):
@@ -319,8 +319,14 @@ def _in_dateline(f: _Field, fs: int, fe: int) -> bool:
     report was filed: the place in it is no party."""
     start, end = f.span(fs, fe)
     text = f.text
-    if text[end:end + 1] not in _DATELINE_NEXT or (start and text[start - 2:start] != ", " and text[:start].strip()):
-        return False  # the usual case, decided without the patterns
+    after = text[end:end + 2]
+    # The usual case, decided without the patterns: a dateline's place is followed by a
+    # comma, or by a space and "(" or a capital ("MOSCOW (Reuters)", "KYIV Aug. 3").
+    if not after or (after[0] != "," and (after[0] not in _DATELINE_NEXT or len(after) < 2
+                                            or not (after[1] == "(" or after[1].isupper()))):
+        return False
+    if start and text[start - 2:start] != ", " and text[:start].strip():
+        return False
     return _DATELINE_AFTER.match(text, end) is not None and _DATELINE_BEFORE.match(text[:start]) is not None
 
 
