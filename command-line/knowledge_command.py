@@ -66,5 +66,5 @@ def _retag_if_changed(ctx, taxonomy) -> None:
             return
         count = retag_all(db, taxonomy)
     finally:
-        db.conn.close()
+        db.close()
     click.echo(f"re-tagged {count} articles (taxonomy {taxonomy.version})")

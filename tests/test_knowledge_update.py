@@ -50,16 +50,16 @@ def stored_db(db_path):
                  date="Thu, 02 Apr 2009 10:00:00 GMT")
     ingest(db, feed_id, parse_feed(rss(story), {"content-type": "application/rss+xml"}, FEED_URL),
            load_taxonomy(), now=NOW)
-    db.conn.close()
+    db.close()
     return db_path
 
 
 def persons(db_path, tag_id: str) -> set:
     db = connection.connect(db_path)
     try:
-        return {row[0] for row in db.conn.execute("SELECT person FROM tags WHERE tag_id = ?", (tag_id,))}
+        return {row[0] for row in db.execute("SELECT person FROM tags WHERE tag_id = ?", (tag_id,))}
     finally:
-        db.conn.close()
+        db.close()
 
 
 def test_update_writes_officials_and_retags_what_changed(httpserver, stored_db):
