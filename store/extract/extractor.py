@@ -34,19 +34,14 @@ _VENUE_BEFORE = re.compile(
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
 _NEXT_WORD = re.compile(r"\w+")
-# After a capital that opens the text: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -". A
-# dateline says where the report was filed, not who acted.
-_DATELINE_AFTER = re.compile(
-    r"(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?"
+# A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
+# "GENEVA, Switzerland (AP) -". It says where the report was filed, not who acted: the
+# places in it (group "places") are no parties. Matched once per field.
+_DATELINE = re.compile(
+    r"\s*(?P<places>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?)"
     r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
     r"\s*[-\u2013\u2014:]"
 )
-# A dateline's places stand within this many characters of the field's start, and one of
-# these follows the place.
-_OPENING = 48
-_DATELINE_NEXT = frozenset(" \u00a0")
-# Before a place in a dateline: nothing, or the city of "KYIV, Ukraine (AP) -".
-_DATELINE_BEFORE = re.compile(r"^\s*(?:[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?,\s*)?$")
 # "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
 _LABEL_AFTER = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)")
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
@@ -114,6 +109,7 @@ class _Field:
     shouting: bool
     party_hits: list = field(default_factory=list)  # (fs, fe, target)
     track_hits: list = field(default_factory=list)
+    dateline_end: int = -1  # where the places of an opening dateline end, in the text
 
     def span(self, fs: int, fe: int) -> tuple[int, int]:
         """Original start and end of folded [fs, fe)."""
@@ -169,6 +165,9 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
 def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     folded, offsets = fold_text(text)
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
+    dateline = _DATELINE.match(text)
+    if dateline is not None:
+        f.dateline_end = dateline.end("places")
     hits: tuple[list, list] = ([], [])
     plain = offsets is None and not f.shouting
     for end, (keylen, variants, traps) in matcher.automaton.iter(f.spaced):
@@ -246,8 +245,9 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == NOT:
             continue
         if kind == PARTY:
-            if fs < _OPENING and (role.endswith("metonyms") or role.endswith("aliases")) and _in_dateline(f, fs, fe):
-                continue
+            if f.dateline_end > 0 and f.span(fs, fe)[1] <= f.dateline_end and (
+                    role.endswith("metonyms") or role.endswith("aliases")):
+                continue  # the place a report was filed from
             if role.endswith("metonyms") and _is_venue(matcher, f, fs, fe):
                 continue
             if role[0] == "?" and _looks_like_name(f, fs, fe):
@@ -312,22 +312,6 @@ def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
     """Nothing but spaces, or a possessive 's, between a hit ending at `previous_end` and one
     starting at `fs`."""
     return f.spaced[previous_end + 1:fs].strip() in ("", "s")
-
-
-def _in_dateline(f: _Field, fs: int, fe: int) -> bool:
-    """A dateline 'TEHRAN, Aug. 13 (MNA) -' or 'GENEVA, Switzerland (AP) -' says where the
-    report was filed: the place in it is no party."""
-    start, end = f.span(fs, fe)
-    text = f.text
-    after = text[end:end + 2]
-    # The usual case, decided without the patterns: a dateline's place is followed by a
-    # comma, or by a space and "(" or a capital ("MOSCOW (Reuters)", "KYIV Aug. 3").
-    if not after or (after[0] != "," and (after[0] not in _DATELINE_NEXT or len(after) < 2
-                                            or not (after[1] == "(" or after[1].isupper()))):
-        return False
-    if start and text[start - 2:start] != ", " and text[:start].strip():
-        return False
-    return _DATELINE_AFTER.match(text, end) is not None and _DATELINE_BEFORE.match(text[:start]) is not None
 
 
 def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
