@@ -38,3 +38,13 @@ def set_story_read(db: sqlite3.Connection, story_id: int, read: bool = True) -> 
         conn.execute(
             "UPDATE articles SET is_read = ? WHERE story_id = ? AND is_read != ?", (int(read), story_id, int(read))
         )
+
+
+def mark_all_read(db: sqlite3.Connection, **scope) -> int:
+    """Mark every unread article of a scope read (queries.unread_count's scopes: a party or
+    track, a search, a feed, or everything); returns how many changed."""
+    from negotiation_watch.store.db.queries import explain_search_errors, scope_where
+
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""), write_transaction(db) as conn:
+        return conn.execute(f"UPDATE articles AS a SET is_read = 1 WHERE a.is_read = 0 AND {where}", params).rowcount
