@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 
 import click
 
 from negotiation_watch.cli import pass_context
+from negotiation_watch.live_line import LiveLine
 
 
 @click.command()
@@ -111,9 +111,8 @@ class _Progress:
     """A live line on stderr when it is a terminal; silence when piped, except failures."""
 
     def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
+        self.line = LiveLine()
         self.done = self.new = self.failed = 0
-        self.shown = False
 
     def feed_done(self, done) -> None:
         from negotiation_watch.store.parse.clean import one_line
@@ -122,19 +121,12 @@ class _Progress:
         self.new += done.new
         if done.error:
             self.failed += 1
-            self.clear()
+            self.line.clear()
             click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
-        self._show(f"fetched {self.done} feeds, {self.new} new articles, {self.failed} failed")
+        self.line.show(f"fetched {self.done} feeds, {self.new} new articles, {self.failed} failed")
 
     def retagged(self, done: int, total: int) -> None:
-        self._show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")
-
-    def _show(self, line: str) -> None:
-        if self.live:
-            click.echo(f"\r\x1b[2K{line}", err=True, nl=False)
-            self.shown = True
+        self.line.show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")
 
     def clear(self) -> None:
-        if self.shown:
-            click.echo("\r\x1b[2K", err=True, nl=False)
-            self.shown = False
+        self.line.clear()
