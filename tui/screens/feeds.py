@@ -118,8 +118,7 @@ def detail(feed: dict, now) -> Table:
                   style="")
     grid.add_row("Status", health)
     due = "paused" if feed["paused"] else f"{ago(feed['next_fetch_due'], now)} ({long_time(feed['next_fetch_due'])})"
-    grid.add_row("Next fetch", Text(due))
-    grid.add_row("Articles", Text(f"{feed['article_count']:,} · added {long_time(feed['added'])}"))
+    grid.add_row("Articles", Text(f"{feed['article_count']:,} stored · next fetch {due}"))
     if feed["last_error"]:
         grid.add_row(Text("Last error", style="bold red"), Text(safe(feed["last_error"]), style="red"))
     return grid

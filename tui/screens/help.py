@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -75,24 +77,26 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
     return " ".join(names.get(key, key) for key in _key_list(binding, keymap))
 
 
-def help_text(keymap: dict[str, str] | None = None) -> Text:
+def help_content(keymap: dict[str, str] | None = None) -> Group:
     """Each place's keys under its heading (as `keymap`, the [keys] settings, has them);
-    a binding's tooltip is its longer explanation, and its name is what [keys] uses."""
+    a binding's tooltip is its longer explanation, and its name is what [keys] uses.
+    A long explanation wraps in its own column, so the keys stay a clean column at 80."""
     keymap = keymap or {}
-    text = Text()
+    parts = []
     for where, bindings in binding_sections():
-        text.append(f"{where}\n", style="bold underline")
+        grid = Table.grid(padding=(0, 2), pad_edge=True)
+        grid.add_column(style="bold cyan", no_wrap=True, min_width=14)
+        grid.add_column()
         for binding in bindings:
             if binding.key_display == "1-9" or not binding.action.startswith("jump("):
-                text.append(f"  {_keys(binding, keymap):<16}", style="bold cyan")
-                text.append(f"{binding.tooltip or binding.description}")
+                explained = Text(binding.tooltip or binding.description)
                 if binding.id:
                     # the nine jumps share one line: their names run jump-1 to jump-9
                     name = binding.id.replace("-1", "-1…9") if binding.key_display == "1-9" else binding.id
-                    text.append(f"  {name}", style="dim")
-                text.append("\n")
-        text.append("\n")
-    return text
+                    explained.append(f"  {name}", style="dim")
+                grid.add_row(_keys(binding, keymap), explained)
+        parts += [Text(where, style="bold underline"), grid, Text()]
+    return Group(*parts)
 
 
 class HelpScreen(Screen):
@@ -106,7 +110,7 @@ class HelpScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_text(self.app.settings.keys))
+            yield Static(help_content(self.app.settings.keys))
         yield KeyBar()
 
     def action_scroll(self, step: int) -> None:

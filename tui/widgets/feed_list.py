@@ -13,7 +13,7 @@ from textual.widget import Widget
 from negotiation_watch.tui.format import ago, safe, shorten_middle
 from negotiation_watch.tui.widgets.cursor_list import CursorList
 
-WIDE = 110  # from this width on, the last fetch gets a column of its own
+WIDE = 110  # from this width on, errors get a column of their own
 MIN_FEED = 24  # the feed column (title, then address) never gets narrower than this
 MIN_URL = 14  # nor the address within it, when a title shares the column
 
@@ -40,11 +40,11 @@ def status_cell(feed: dict, _now: datetime, _width: int) -> Text:
 
 def feed_cell(title_width: int) -> Callable[[dict, datetime, int], Text]:
     """The title first, padded to `title_width` so the addresses line up, then the address
-    shortened in its middle; the address alone when the feed has no title yet. Both
+    without its scheme, shortened in its middle; the address alone when the feed has no title yet. Both
     always show, however long either is."""
 
     def cell(feed: dict, _now: datetime, width: int) -> Text:
-        url = safe(feed["url"])
+        url = _without_scheme(safe(feed["url"]))
         title = safe(feed["title"])
         if not title:
             return Text(shorten_middle(url, width))
@@ -58,12 +58,16 @@ def feed_cell(title_width: int) -> Callable[[dict, datetime, int], Text]:
     return cell
 
 
+def _without_scheme(url: str) -> str:
+    """An address as a glance needs it: its host or path first (the panel has it whole)."""
+    for scheme in ("https://", "http://", "file://"):
+        if url.startswith(scheme):
+            return url[len(scheme):]
+    return url
+
+
 def articles_cell(feed: dict, _now: datetime, _width: int) -> Text:
     return Text(f"{feed['article_count']:,}")
-
-
-def last_fetch_cell(feed: dict, now: datetime, _width: int) -> Text:
-    return Text(ago(feed["last_fetch"], now))
 
 
 def next_due_cell(feed: dict, now: datetime, _width: int) -> Text:
@@ -76,15 +80,14 @@ def error_cell(feed: dict, _now: datetime, _width: int) -> Text:
 
 def layout(width: int, with_errors: bool, title_width: int) -> list[Column]:
     """The columns for `width` cells. Status, articles and next due keep their widths; the
-    feed column takes what is left, sharing it with the error column when a feed has one
-    (the full error is in the detail panel)."""
-    fixed = [Column("Status", 11, status_cell), Column("Articles", 8, articles_cell, right=True)]
-    if width >= WIDE:
-        fixed.append(Column("Last fetch", 10, last_fetch_cell))
-    fixed.append(Column("Next due", 10, next_due_cell))
-    columns = len(fixed) + 1 + with_errors
-    rest = max(MIN_FEED, width - sum(column.width for column in fixed) - columns)  # a space before each
-    feed_width = max(MIN_FEED, rest * 11 // 20) if with_errors else rest
+    feed column takes what is left, sharing it with an error column when a feed has an
+    error and the screen is wide (narrower, "failing" says it and the panel has it all)."""
+    fixed = [Column("Status", 11, status_cell), Column("Articles", 8, articles_cell, right=True),
+             Column("Next due", 10, next_due_cell)]
+    with_errors = with_errors and width >= WIDE
+    spaces = len(fixed) + 1 + with_errors  # one before each column
+    rest = max(MIN_FEED, width - sum(column.width for column in fixed) - spaces)
+    feed_width = max(MIN_FEED, rest * 3 // 5) if with_errors else rest
     feed = Column("Feed", feed_width, feed_cell(title_width))
     errors = [Column("Last error", rest - feed_width, error_cell)] if with_errors and rest > feed_width else []
     return [feed, *fixed, *errors]
