@@ -1,0 +1,72 @@
+"""Real-length data on the screens: what matters stays in view at 80x24 and 120x40."""
+
+import pytest
+from rich.cells import cell_len
+
+import tui_long_fixture
+from negotiation_watch.tui.evidence import MANY_TAGS, tag_lines
+from negotiation_watch.tui.format import shorten_middle
+from negotiation_watch.tui.screens.article import ArticleScreen
+from negotiation_watch.tui.screens.feeds import FeedsScreen
+from negotiation_watch.tui.widgets.feed_list import FeedList
+from tui_helpers import make_app, settle, widget_lines
+
+
+@pytest.mark.parametrize("width", [1, 2, 10, 31, 80])
+def test_shorten_middle_keeps_both_ends_within_the_width(width):
+    url = tui_long_fixture.LONG_URL
+    short = shorten_middle(url, width)
+    assert cell_len(short) <= width
+    if width >= 10:
+        head, tail = short.split("…")
+        assert url.startswith(head) and url.endswith(tail) and len(tail) >= len(head)
+
+
+def test_shorten_middle_counts_wide_characters_as_two_cells():
+    short = shorten_middle("外交部新闻发布会记录完整版本存档", 9)
+    assert cell_len(short) <= 9 and short.startswith("外") and short.endswith("档")
+
+
+def test_many_tags_flow_in_a_list_of_names_few_get_a_line_each():
+    sixty = [{"kind": "party", "tag_id": code, "field": "text", "start": 0, "end": 1, "text": name, "person": None}
+             for code, name in tui_long_fixture.SIXTY]
+    [line] = tag_lines(sixty)
+    assert str(line).startswith("parties (60)") and str(line).count(" · ") == 59
+    few = sixty[:MANY_TAGS]
+    assert len(tag_lines(few)) == MANY_TAGS and "“Afghanistan”" in str(tag_lines(few)[0])
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_every_feeds_status_articles_and_next_due_are_on_screen(db_path, size):
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await pilot.press("F")
+        await settle(pilot)
+        assert isinstance(app.screen, FeedsScreen)
+        feed_list = app.screen.query_one(FeedList)
+        lines = widget_lines(feed_list)[: len(feed_list.rows)]
+        assert all(cell_len(line) <= size[0] for line in lines)
+        for feed, line in zip(feed_list.rows, lines):
+            assert f" {feed['article_count']} " in line
+            assert line.rstrip().endswith(("in 10 min", "paused")) or "could not connect" in line
+            assert ("failing ×4" in line) == (feed["title"] == "Regional Security Monitor")
+        assert ("could not connect" in "".join(lines)) == (size[0] >= 110)  # narrower, the panel has it
+        await pilot.press("j", "j", "j")
+        await settle(pilot)
+        detail = "".join(widget_lines(app.screen.query_one("#feed-detail"))).replace(" ", "")
+        assert tui_long_fixture.LONG_ERROR.replace(" ", "") in detail.replace("│", "")
+
+
+async def test_an_article_with_sixty_parties_shows_its_text_on_the_first_screen(db_path):
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        assert app.screen.article.title == tui_long_fixture.SIXTY_TITLE
+        summary = app.screen.query_one("#summary")
+        assert summary.region.y < 22 and summary.region.height > 0
