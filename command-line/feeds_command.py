@@ -43,7 +43,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
         else:
             _check_and_store(db, urls, {}, report)
     if report.failed:
-        raise UserError(f"{report.failed} of {report.total} URLs could not be added")
+        raise UserError(f"{report.failed:,} of {report.total:,} URLs could not be added")
 
 
 def _check_and_store(db, urls, titles: dict[str, str], report: "_AddReport") -> None:
