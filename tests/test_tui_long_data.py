@@ -70,3 +70,40 @@ async def test_an_article_with_sixty_parties_shows_its_text_on_the_first_screen(
         assert app.screen.article.title == tui_long_fixture.SIXTY_TITLE
         summary = app.screen.query_one("#summary")
         assert summary.region.y < 22 and summary.region.height > 0
+
+
+@pytest.mark.parametrize("keys, wanted", [
+    ([], ["Open", "Pin"]),
+    (["F"], ["Remove", "Pause/resume", "Refetch feed"]),
+    (["4", "enter"], ["Open in browser", "Read/unread"]),
+])
+async def test_the_key_bar_keeps_the_screens_own_keys_help_and_the_palette_at_80(db_path, keys, wanted):
+    from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot)
+        [line] = widget_lines(app.screen.query_one(KeyBar))
+        assert cell_len(line.rstrip()) <= 80 and line.rstrip().endswith("palette"), line
+        assert all(word in line for word in [*wanted, "Help"]), line
+
+
+async def test_the_status_line_keeps_feeds_and_articles_during_a_long_fetch_at_80(db_path):
+    from negotiation_watch.tui.widgets.status_line import StatusLine
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        app.fetch_progress = (120, 1000)  # as a fetch run of a thousand feeds reports it
+        await pilot.pause()
+        shown = str(app.screen.query_one(StatusLine).render())
+        assert "fetching 120/1000 feeds" in shown and "7 articles (5 unread)" in shown
+        assert "1 failing" in shown and "last fetch" not in shown
+        app.fetch_progress = None
+        await pilot.pause()
+        assert "last fetch 5 min ago" in str(app.screen.query_one(StatusLine).render())
