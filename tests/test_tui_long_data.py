@@ -50,7 +50,8 @@ async def test_every_feeds_status_articles_and_next_due_are_on_screen(db_path, s
         assert all(cell_len(line) <= size[0] for line in lines)
         for feed, line in zip(feed_list.rows, lines):
             assert f" {feed['article_count']} " in line
-            assert line.rstrip().endswith(("in 10 min", "paused")) or "could not connect" in line
+            assert line.rstrip().endswith(("in 10 min", "paused", "due now")) or "could not connect" in line
+            assert line.rstrip().endswith("due now") == (feed["title"] is None)
             assert ("failing ×4" in line) == (feed["title"] == "Regional Security Monitor")
         assert ("could not connect" in "".join(lines)) == (size[0] >= 110)  # narrower, the panel has it
         await pilot.press("j", "j", "j")

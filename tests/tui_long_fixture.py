@@ -31,7 +31,8 @@ FEEDS = [
     ("failing", "Regional Security Monitor", "https://security-monitor.example.net/feeds/all-regions/latest.xml",
      {"consecutive_errors": 4, "last_status": "error", "last_error": LONG_ERROR, "last_ok": None}),
     ("paused", "Archived Summit Coverage", "https://summits.example.org/archive.rss", {"paused": 1}),
-    ("new", None, UNTITLED_URL, {"last_fetch": None, "last_ok": None, "last_status": None}),
+    ("new", None, UNTITLED_URL, {"last_fetch": None, "last_ok": None, "last_status": None,
+                                 "next_fetch_due": times.to_iso(NOW - timedelta(minutes=2))}),
 ]
 
 SIXTY = [

@@ -284,9 +284,7 @@ def _host_key(url: str) -> str:
 async def probe_feed(url: str, limits: FetchLimits | None = None) -> Probe:
     """Check one URL before it is added (the add-feed dialog): probe_many of one."""
     async with aclosing(probe_many([url], limits)) as probes:
-        async for probe in probes:
-            return probe
-    raise AssertionError("probe_many yields one Probe per URL")
+        return await anext(probes)
 
 
 async def probe_many(urls: Iterable[str], limits: FetchLimits | None = None) -> AsyncIterator[Probe]:

@@ -15,7 +15,7 @@ from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import ago, long_time, safe
 from negotiation_watch.tui.screens.confirm import ConfirmScreen
-from negotiation_watch.tui.widgets.feed_list import FeedHeader, FeedList, status_cell
+from negotiation_watch.tui.widgets.feed_list import FeedHeader, FeedList, next_due, status_cell
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 class FeedsScreen(ReportsWorkerErrors, Screen):
@@ -117,7 +117,7 @@ def detail(feed: dict, now) -> Table:
     health.append(f" · last fetch {ago(feed['last_fetch'], now)} · last success {ago(feed['last_ok'], now)}",
                   style="")
     grid.add_row("Status", health)
-    due = "paused" if feed["paused"] else f"{ago(feed['next_fetch_due'], now)} ({long_time(feed['next_fetch_due'])})"
+    due = next_due(feed, now) + ("" if feed["paused"] else f" ({long_time(feed['next_fetch_due'])})")
     grid.add_row("Articles", Text(f"{feed['article_count']:,} stored · next fetch {due}"))
     if feed["last_error"]:
         grid.add_row(Text("Last error", style="bold red"), Text(safe(feed["last_error"]), style="red"))

@@ -10,6 +10,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widget import Widget
 
+from negotiation_watch.store.times import from_iso
 from negotiation_watch.tui.format import ago, safe, shorten_middle
 from negotiation_watch.tui.widgets.cursor_list import CursorList
 
@@ -71,7 +72,15 @@ def articles_cell(feed: dict, _now: datetime, _width: int) -> Text:
 
 
 def next_due_cell(feed: dict, now: datetime, _width: int) -> Text:
-    return Text("paused" if feed["paused"] else ago(feed["next_fetch_due"], now))
+    return Text(next_due(feed, now))
+
+
+def next_due(feed: dict, now: datetime) -> str:
+    """"paused", "due now" (waiting for the next run, or in this one), or "in 12 min"."""
+    if feed["paused"]:
+        return "paused"
+    due = from_iso(feed["next_fetch_due"])
+    return "due now" if due is None or due <= now else ago(feed["next_fetch_due"], now)
 
 
 def error_cell(feed: dict, _now: datetime, _width: int) -> Text:
