@@ -62,6 +62,8 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
     if ctx.invoked_subcommand is None:
         from negotiation_watch.tui.app import run_dashboard
 
+        if not demo:  # the user's new default database starts with the curated feeds, as for every command
+            ctx.obj.open_db().conn.close()
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 
