@@ -108,3 +108,14 @@ async def test_the_status_line_keeps_feeds_and_articles_during_a_long_fetch_at_8
         app.fetch_progress = None
         await pilot.pause()
         assert "last fetch 5 min ago" in str(app.screen.query_one(StatusLine).render())
+
+
+def test_an_address_keeps_its_host_whole_when_there_is_room():
+    from negotiation_watch.tui.widgets.feed_list import feed_cell
+
+    feed = {"url": "https://security-monitor.example.net/feeds/all-regions/latest.xml", "title": None}
+    wide, narrow = str(feed_cell(0)(feed, None, 46)), str(feed_cell(0)(feed, None, 30))
+    assert wide.startswith("security-monitor.example.net/…") and wide.endswith("/latest.xml") and len(wide) == 46
+    assert "…" in narrow and not narrow.startswith("security-monitor.example.net") and len(narrow) == 30
+    titled = {**feed, "title": "Regional Security Monitor"}
+    assert str(feed_cell(25)(titled, None, 46)).startswith("Regional Security Monitor  securi")

@@ -61,8 +61,12 @@ def shorten_middle(text: str, width: int) -> str:
         return "…" if width == 1 else ""
     room = width - 1
     head = _fit(text, room * 2 // 5)
-    tail = _fit(text[::-1], room - cell_len(head))[::-1]
-    return f"{head}…{tail}"
+    return f"{head}…{keep_end(text, room - cell_len(head))}"
+
+
+def keep_end(text: str, width: int) -> str:
+    """The longest end of `text` within `width` cells."""
+    return _fit(text[::-1], width)[::-1]
 
 
 def _fit(text: str, width: int) -> str:

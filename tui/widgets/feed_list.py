@@ -11,12 +11,13 @@ from rich.text import Text
 from textual.widget import Widget
 
 from negotiation_watch.store.times import from_iso
-from negotiation_watch.tui.format import ago, safe, shorten_middle
+from negotiation_watch.tui.format import ago, keep_end, safe, shorten_middle
 from negotiation_watch.tui.widgets.cursor_list import CursorList
 
 WIDE = 110  # from this width on, errors get a column of their own
 MIN_FEED = 24  # the feed column (title, then address) never gets narrower than this
 MIN_URL = 14  # nor the address within it, when a title shares the column
+MIN_END = 10  # an address shows its host whole only if this much of its end still fits
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,12 @@ def feed_cell(title_width: int) -> Callable[[dict, datetime, int], Text]:
         url = _without_scheme(safe(feed["url"]))
         title = safe(feed["title"])
         if not title:
-            return Text(shorten_middle(url, width))
+            return Text(_short_address(url, width))
         room = min(title_width, width - 2 - min(len(url), max(MIN_URL, width * 2 // 5)))
         text = Text(title, style="bold")
         text.truncate(max(1, room), overflow="ellipsis", pad=True)
         text.append("  ")
-        text.append(shorten_middle(url, width - text.cell_len), style="dim")
+        text.append(_short_address(url, width - text.cell_len), style="dim")
         return text
 
     return cell
@@ -65,6 +66,16 @@ def _without_scheme(url: str) -> str:
         if url.startswith(scheme):
             return url[len(scheme):]
     return url
+
+
+def _short_address(url: str, width: int) -> str:
+    """`url` (without its scheme) in `width` cells: its whole host name when that leaves
+    room for some of the end, otherwise cut in the middle like any text."""
+    host, slash, rest = url.partition("/")
+    if cell_len(url) <= width or not (host and slash) or cell_len(host) + 2 + MIN_END > width:
+        return shorten_middle(url, width)
+    head = host + "/"
+    return head + "…" + keep_end(rest, width - cell_len(head) - 1)
 
 
 def articles_cell(feed: dict, _now: datetime, _width: int) -> Text:
