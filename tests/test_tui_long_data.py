@@ -119,3 +119,19 @@ def test_an_address_keeps_its_host_whole_when_there_is_room():
     assert "…" in narrow and not narrow.startswith("security-monitor.example.net") and len(narrow) == 30
     titled = {**feed, "title": "Regional Security Monitor"}
     assert str(feed_cell(25)(titled, None, 46)).startswith("Regional Security Monitor  securi")
+
+
+async def test_a_long_party_or_track_name_keeps_the_search_bar_one_line_high_at_80(db_path):
+    from textual.widgets import Select
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        bar = app.screen.query_one("#search-bar")
+        height = bar.size.height
+        app.screen.query_one("#filter", Select).value = "party:OSCE"  # Organization for Security and Co-operation…
+        await settle(pilot)
+        assert bar.size.height == height == 3

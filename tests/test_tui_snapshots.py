@@ -29,6 +29,7 @@ LONG_SCREENS = {
     "feeds-failing": ["F", "j", "j", "j"],
     "help": ["question_mark"],
     "search": ["slash", *"ceasefire", "enter"],
+    "search-filter-open": ["slash", "tab", "enter"],
     "add-feed": ["a", *"https://news.example.org/services/syndication/feeds/v2/regions/europe/negotiations.xml"],
     "confirm": ["F", "d"],
 }
