@@ -15,12 +15,9 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
-    "search": ["slash", *"talks", "enter"],
-    "add-feed": ["a", *"https://news.example.org/feeds/world.xml"],
-    "confirm": ["F", "d"],
 }
 
-# keys for the real-length data: its panes hold other articles than the small fixture's
+# every screen and dialog with the real-length data (its panes hold other articles than the small fixture's)
 LONG_SCREENS = {
     "dashboard": [],
     "article-60-parties": ["4", "enter"],

@@ -42,8 +42,8 @@ def status_cell(feed: dict, _now: datetime, _width: int) -> Text:
 
 def feed_cell(title_width: int) -> Callable[[dict, datetime, int], Text]:
     """The title first, padded to `title_width` so the addresses line up, then the address
-    without its scheme, shortened in its middle; the address alone when the feed has no title yet. Both
-    always show, however long either is."""
+    without its scheme, shortened in its middle; the address alone when the feed has no
+    title yet. Both always show, however long either is."""
 
     def cell(feed: dict, _now: datetime, width: int) -> Text:
         url = _without_scheme(safe(feed["url"]))
