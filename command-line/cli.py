@@ -63,7 +63,7 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
         from negotiation_watch.tui.app import run_dashboard
 
         if not demo:  # the user's new default database starts with the curated feeds, as for every command
-            ctx.obj.open_db().conn.close()
+            ctx.obj.open_db().close()
         run_dashboard(ctx.obj.db_path, demo=demo)
 
 

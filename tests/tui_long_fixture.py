@@ -108,4 +108,4 @@ def build_long(path) -> None:
             insert_article(db, feeds[feed], f"long-{index}", title, summary, NOW - timedelta(hours=hours), tags,
                            read=hours > 24)
     finally:
-        db.conn.close()
+        db.close()
