@@ -82,6 +82,9 @@ def dashboard_screen(command: str, cwd: Path, env: dict, *, wait: float) -> str:
                 except OSError:
                     break
         finished, status = os.waitpid(pid, os.WNOHANG)
+        while not finished and time.monotonic() < end:  # the terminal closes a moment before the process is done
+            time.sleep(0.05)
+            finished, status = os.waitpid(pid, os.WNOHANG)
         assert finished, "the dashboard did not quit on q"
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
