@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from negotiation_watch.cli import CliContext, UserError, pass_context
+from negotiation_watch.cli import CliContext, UserError, db_option, pass_context, plural
 from negotiation_watch.live_line import LiveLine
 
 
@@ -21,6 +21,7 @@ def feeds() -> None:
 @feeds.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--no-check", is_flag=True, help="Store the URLs without fetching them first.")
+@db_option
 @pass_context
 def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
     """Add feeds by URL (http, https, file or a local path).
@@ -32,7 +33,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
     from negotiation_watch.store.pipeline.subscribe import SubscribeResult
     from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     with _AddReport(len(urls)) as report:
         if no_check:
             for text in urls:
@@ -46,10 +47,11 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
         raise UserError(f"{report.failed:,} of {report.total:,} URLs could not be added")
 
 
-def _check_and_store(db, urls, titles: dict[str, str], report: "_AddReport") -> None:
+def _check_and_store(db, urls, given: dict, report: "_AddReport") -> None:
     """Fetch every URL once within `fetch`'s limits, storing and reporting each as it is
     checked: memory stays flat however long the list, and Ctrl-C keeps what was added.
-    `titles` (by URL as given) win over the feeds' own, as an OPML file's names do."""
+    `given` (OPML subscriptions by URL as given) supplies titles that win over the
+    feeds' own, and folders."""
     from negotiation_watch.store.config import load_settings
     from negotiation_watch.store.fetch.fetcher import FetchLimits
     from negotiation_watch.store.pipeline.subscribe import check_feeds
@@ -58,7 +60,10 @@ def _check_and_store(db, urls, titles: dict[str, str], report: "_AddReport") -> 
 
     async def run() -> None:
         async for result in check_feeds(urls, limits):
-            result.title = titles.get(result.requested) or result.title
+            subscription = given.get(result.requested)
+            if subscription is not None:
+                result.title = subscription.title or result.title
+                result.folder = subscription.folder
             report.stored(db, result)
 
     asyncio.run(run())
@@ -92,7 +97,7 @@ class _AddReport:
             self.added += 1
             detail = ""
             if result.title or result.item_count is not None:
-                detail = f" - {printable(result.title or 'untitled')} ({result.item_count} items)"
+                detail = f" - {printable(result.title or 'untitled')} ({plural(result.item_count or 0, 'item')})"
             self.line.echo(f"added   {printable(result.url)}{detail}")
         failed = f", {self.failed:,} failed" if self.failed else ""
         self.line.show(f"checked {self.done:,} of {self.total:,}{failed}")
@@ -100,6 +105,7 @@ class _AddReport:
 
 @feeds.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, one object per feed.")
+@db_option
 @pass_context
 def list_(obj: CliContext, as_json: bool) -> None:
     """List feeds with their health: last fetch, status, errors, articles, next due."""
@@ -127,12 +133,13 @@ def list_(obj: CliContext, as_json: bool) -> None:
 
 @feeds.command()
 @click.argument("feed")
+@db_option
 @pass_context
 def remove(obj: CliContext, feed: str) -> None:
     """Remove a feed (by URL or id) with its articles."""
     from negotiation_watch.store.db import feed_rows
 
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     row = feed_rows.find_feed(db, feed)
     if row is None:
         raise UserError(f"no feed {feed!r}: see `negotiation-watch feeds list` for URLs and ids")
@@ -143,9 +150,10 @@ def remove(obj: CliContext, feed: str) -> None:
 @feeds.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
 @click.option("--check", is_flag=True, help="Fetch each feed once first, as `feeds add` does; store only those that work.")
+@db_option
 @pass_context
 def import_(obj: CliContext, file: Path, check: bool) -> None:
-    """Import feeds from an OPML file (nested folders flattened, duplicates skipped)."""
+    """Import feeds from an OPML file (folders kept, duplicates skipped and named)."""
     from negotiation_watch.store.db import feed_rows
     from negotiation_watch.store.parse.opml import OPMLError, read_opml
 
@@ -157,32 +165,39 @@ def import_(obj: CliContext, file: Path, check: bool) -> None:
         subscriptions, skipped = read_opml(data)
     except OPMLError as exc:
         raise UserError(f"{file}: {exc}") from exc
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     for reason in skipped:
         click.echo(f"skipped {printable(reason)}", err=True)
     if check:
         with _AddReport(len(subscriptions)) as report:
-            titles = {sub.url: sub.title for sub in subscriptions}
-            _check_and_store(db, list(titles), titles, report)
+            given = {sub.url: sub for sub in subscriptions}
+            _check_and_store(db, list(given), given, report)
         added, failed = report.added, report.failed
     else:
-        added, failed = sum(feed_rows.add_feed(db, sub.url, sub.title)[1] for sub in subscriptions), 0
+        added = sum(feed_rows.add_feed(db, sub.url, sub.title, sub.folder)[1] for sub in subscriptions)
+        failed = 0
     failures = f", {failed} failed the check" if failed else ""
     click.echo(
-        f"Imported {added} new feeds from {file} "
+        f"Imported {plural(added, 'new feed')} from {file} "
         f"({len(subscriptions) - added - failed} already followed, {len(skipped)} skipped{failures})."
     )
 
 
 @feeds.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@db_option
 @pass_context
 def export(obj: CliContext, file: Path | None) -> None:
     """Export feeds as OPML to FILE, or to standard output."""
     from negotiation_watch.store.db import feed_rows
     from negotiation_watch.store.parse.opml import write_opml
 
-    document = write_opml(feed_rows.list_feeds(obj.open_db()))
+    rows = feed_rows.list_feeds(obj.open_db())
+    document = write_opml(rows)
+    for row in rows:
+        if row["url"].startswith("file:"):  # kept in the file, but `feeds import` refuses local files
+            click.echo(f"note: {printable(row['url'])} is a local file: importing this list elsewhere skips it",
+                       err=True)
     if file is None:
         click.echo(document, nl=False)
         return
@@ -192,7 +207,7 @@ def export(obj: CliContext, file: Path | None) -> None:
         os.replace(tmp, file)
     except OSError as exc:
         raise UserError(f"cannot write {file}: {exc.strerror or exc}") from exc
-    click.echo(f"Exported feeds to {file}.")
+    click.echo(f"Exported {plural(len(rows), 'feed')} to {file}.")
 
 
 def health(row: dict) -> str:

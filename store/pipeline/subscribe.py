@@ -27,6 +27,7 @@ class SubscribeResult:
     item_count: int | None = None
     created: bool = False
     error: str | None = None
+    folder: str | None = None  # an OPML file's folder for it
 
 
 async def check_feeds(texts: Iterable[str], limits: FetchLimits | None = None) -> AsyncIterator[SubscribeResult]:
@@ -44,7 +45,7 @@ def store_checked(db: sqlite3.Connection, result: SubscribeResult) -> SubscribeR
     """Add a feed that `check_feeds` approved; a URL already stored is reported, not doubled."""
     if result.error or not result.url:
         return result
-    result.feed_id, result.created = feed_rows.add_feed(db, result.url, result.title)
+    result.feed_id, result.created = feed_rows.add_feed(db, result.url, result.title, result.folder)
     return result
 
 
@@ -55,8 +56,10 @@ def default_feeds() -> list[dict]:
 
 
 def seed_defaults(db: sqlite3.Connection) -> int:
-    """Add the default feeds once per database; removed ones never come back. Returns how many."""
-    if connection.get_meta(db, DEFAULTS_SEEDED):
+    """Add the default feeds once to a database that never had feeds; removed ones never
+    come back. Returns how many. Whoever opens the default database first (the dashboard,
+    any command) calls it, so a database made by one is seeded for all."""
+    if connection.get_meta(db, DEFAULTS_SEEDED) or db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone():
         return 0
     added = 0
     for feed in default_feeds():
