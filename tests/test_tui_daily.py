@@ -134,18 +134,18 @@ async def test_the_palette_names_each_action_as_the_help_screen_does(fixture_db)
 
 
 async def test_g_and_G_reach_the_first_and_last_feed_and_help_line(fixture_db):
-    from textual.widgets import DataTable
+    from negotiation_watch.tui.widgets.feed_list import FeedList
 
     app = make_app(fixture_db)
     async with app.run_test(size=(100, 20)) as pilot:
         await settle(pilot)
         await pilot.press("F")
         await settle(pilot)
-        table = app.screen.query_one(DataTable)
+        feed_list = app.screen.query_one(FeedList)
         await pilot.press("G")
-        assert table.cursor_row == table.row_count - 1 == 1
+        assert feed_list.cursor == len(feed_list.rows) - 1 == 1
         await pilot.press("g")
-        assert table.cursor_row == 0
+        assert feed_list.cursor == 0
         await pilot.press("escape", "question_mark")
         await settle(pilot)
         view = app.screen.query_one("#help")
@@ -304,11 +304,11 @@ async def test_the_feeds_screen_shows_a_feeds_folder(fixture_db):
         await settle(pilot)
         await pilot.press("F")
         await settle(pilot)
-        detail = str(app.screen.query_one("#feed-detail").render())
-        assert "Folder  Wires/Europe" in detail
+        detail = " ".join(" ".join(widget_lines(app.screen.query_one("#feed-detail"))).split())
+        assert "Folder Wires/Europe" in detail
         await pilot.press("j")
         await settle(pilot)
-        assert "Folder" not in str(app.screen.query_one("#feed-detail").render())
+        assert "Folder" not in " ".join(widget_lines(app.screen.query_one("#feed-detail")))
 
 
 async def test_the_add_feed_dialog_takes_a_local_path_as_the_cli_does(fixture_db, tmp_path, monkeypatch):
