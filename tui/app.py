@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import signal
 import sys
 import threading
 from collections.abc import Callable
@@ -26,6 +25,7 @@ from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui import terminal
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.network_run import NetworkRun
@@ -97,7 +97,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         settings_path: Path | None = None,
         live: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal.driver_class())
         self.db_path = Path(db_path)
         self.clock = clock or times.utc_now
         self.fixed_today = today  # the demo shows old news as if it were today's
@@ -115,6 +115,14 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._stop_polling = threading.Event()
         self._fetching = NetworkRun()
         self._names_cached = False
+        self.exit_signal: int | None = None  # set by tui/terminal.py when a signal ends the app
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Once a signal has asked the app to end, an error from a screen half put together
+        (keys were still arriving) is not worth a traceback screen that would take longer to
+        draw than the exit may take."""
+        if self.exit_signal is None:
+            super()._handle_exception(error)
 
     def today(self) -> date:
         """The day sparklines end on and times count from (frozen in tests and the demo)."""
@@ -386,15 +394,6 @@ def _demo_settings(path: Path) -> None:
 
 
 def _run(app: NegotiationWatchApp) -> None:
-    """Run the app; SIGTERM and SIGHUP (terminal closed) end it as q does, so the terminal is
-    restored and the demo's temporary folder removed."""
-
-    def stop(signum, frame) -> None:
-        try:
-            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
-        except RuntimeError:  # not running yet, or already finished
-            raise SystemExit(128 + signum) from None
-
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    """Run the app, ending it on SIGTERM, SIGHUP (terminal closed) and SIGINT (tui/terminal.py)."""
+    terminal.exit_on_signals(app)
     app.run()
