@@ -381,3 +381,44 @@ def test_schema_2_database_stops_indexing_row_by_row(db_path):
     assert [row.title for row in queries.search_articles(again, "envoys")] == [
         "Envoys meet in Vienna", "Envoys meet in Geneva"
     ]
+
+
+def _article_totals_recounted(db):
+    return db.conn.execute("SELECT count(*), coalesce(sum(is_read = 0), 0) FROM articles").fetchone()
+
+
+def test_article_totals_follow_every_kind_of_change(db_path):
+    """stats() reads kept totals, not the articles table: they must match a recount after
+    inserts, read marks, deletions and a feed's removal."""
+    db = connection.connect(db_path)
+
+    def read_or_unread(conn, rng, article):
+        conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (rng.randint(0, 1), article))
+
+    def check(when):
+        s = queries.stats(db)
+        assert (s.articles, s.unread) == _article_totals_recounted(db), when
+
+    _churn(db, 3, ["2025-01-01T00:00:00Z"], read_or_unread, check)
+    writes.set_read(db, db.conn.execute("SELECT max(id) FROM articles").fetchone()[0], False)
+    check("marked unread through the store")
+
+
+def test_schema_3_database_gains_its_article_totals(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        for n in range(5):
+            article = _article(conn, feed_id, f"g{n}", "Envoys meet", "2025-01-01T00:00:00Z", read=n % 2)
+            _tag(conn, article, "party", "RUS")
+        conn.execute("DROP TABLE article_totals")
+        for trigger in ("articles_count_ai", "articles_count_ad", "articles_count_read"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+    connection.set_meta(db, "schema_version", "3")
+    db.conn.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    s = queries.stats(again)
+    assert (s.articles, s.unread) == (5, 3) == _article_totals_recounted(again)
+    assert [r.title for r in queries.search_articles(again, "envoys")] == ["Envoys meet"] * 5
+    assert _counted(again) == [("party", "RUS", 5, 3)]

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -136,6 +136,25 @@ END;
 -- An article's tags go first, while the article still says whether it was unread.
 CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM tags WHERE article_id = old.id;
+END;
+-- All articles and the unread ones, one row kept by triggers: the status line read them
+-- with a pass over the whole articles table, 0.2-1.3 s at a million (schema 4).
+CREATE TABLE IF NOT EXISTS article_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    articles INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO article_totals (id) VALUES (1);
+CREATE TRIGGER IF NOT EXISTS articles_count_ai AFTER INSERT ON articles BEGIN
+    UPDATE article_totals SET articles = articles + 1, unread = unread + (new.is_read = 0) WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_count_ad AFTER DELETE ON articles BEGIN
+    UPDATE article_totals SET articles = articles - 1, unread = unread - (old.is_read = 0) WHERE id = 1;
+END;
+CREATE TRIGGER IF NOT EXISTS articles_count_read AFTER UPDATE OF is_read ON articles
+WHEN (old.is_read = 0) != (new.is_read = 0)
+BEGIN
+    UPDATE article_totals SET unread = unread + (new.is_read = 0) - (old.is_read = 0) WHERE id = 1;
 END;
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
@@ -307,9 +326,18 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _count_articles(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 keeps the number of articles and unread articles: count what is stored."""
+    if found < 4:
+        conn.execute(
+            "UPDATE article_totals SET (articles, unread) = (SELECT count(*), coalesce(sum(is_read = 0), 0) "
+            "FROM articles) WHERE id = 1"
+        )
+
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _count_articles]
 
 
 def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
