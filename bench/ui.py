@@ -14,8 +14,14 @@ What is measured, exactly:
   - peak memory: the child's maximum resident set size (getrusage) after all of the above.
   - store queries: time and EXPLAIN QUERY PLAN of each read the dashboard makes.
 
+  - cold and warm: a cold launch first evicts the database file from the page cache
+    (posix_fadvise DONTNEED), as after a reboot or a day of other work; warm launches find
+    it cached. Store reads are timed both ways too.
+
 Run: .venv/bin/python bench/ui.py [--articles 100000] [--rounds 20]
-The database is generated once into bench/out/ (bench/ui_data.py) and reused.
+With --articles above 100,000 the 100,000-article figures are measured in the same run
+and printed beside them. Each database is generated once into bench/out/
+(bench/ui_data.py) and reused.
 """
 
 from __future__ import annotations
@@ -51,19 +57,60 @@ def main() -> None:
     if args.child:
         asyncio.run(child(Path(args.child), args.rounds))
         return
-    db_path = HERE / "out" / f"ui-{args.articles}.db"
-    ensure_database(db_path, args.articles)
-    query_report(db_path)
+    sizes = [REFERENCE_ARTICLES, args.articles] if args.articles > REFERENCE_ARTICLES else [args.articles]
     compile_project()
+    figures = {}
+    for articles in sizes:
+        print(f"\n================ {articles:,} articles")
+        figures[articles] = measure(articles, args.rounds)
+    if len(sizes) > 1:
+        side_by_side(figures)
+
+
+REFERENCE_ARTICLES = 100_000
+
+
+def measure(articles: int, rounds: int) -> dict:
+    """Everything for one database size; returns the headline figures."""
+    db_path = HERE / "out" / f"ui-{articles}.db"
+    ensure_database(db_path, articles)
+    figures = query_report(db_path)
     with tempfile.TemporaryDirectory() as home:
         # the first launch ever: no pins saved (defaults come from the counts), no names cached
-        first, _ = run_child(db_path, args.rounds, Path(home), keys=False)
+        first, _ = run_child(db_path, rounds, Path(home), keys=False)
         # later launches: the pins the first run saved, names from the cache
         startups, results = [], None
         for _ in range(3):
-            seconds, results = run_child(db_path, args.rounds, Path(home), keys=_ == 2)
+            seconds, results = run_child(db_path, rounds, Path(home), keys=_ == 2)
             startups.append(seconds)
-    report(first, startups, results)
+        colds = []
+        for _ in range(3):
+            evict(db_path)
+            colds.append(run_child(db_path, 0, Path(home), keys=False)[0])
+    report(first, startups, colds, results)
+    every = [sample for samples in results["keys"].values() for sample in samples]
+    return {**figures, "first launch (s)": first, "later launch, warm, median (s)": statistics.median(startups),
+            "launch, cold, median (s)": statistics.median(colds),
+            "keys median (ms)": statistics.median(every), "keys worst (ms)": max(every),
+            "peak memory (MB)": results["peak_mb"],
+            "file (MB)": db_path.stat().st_size / 1e6,
+            "bytes per article": db_path.stat().st_size / articles}
+
+
+def evict(db_path: Path) -> None:
+    """Drop the database (and its WAL) from the page cache, so the next reader goes to disk."""
+    for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        if path.exists():
+            with open(path, "rb") as file:
+                os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def side_by_side(figures: dict[int, dict]) -> None:
+    sizes = sorted(figures)
+    print("\n================ side by side (same run)")
+    print(f"  {'':44s}" + "".join(f"{size:>14,}" for size in sizes))
+    for name in figures[sizes[0]]:
+        print(f"  {name:44s}" + "".join(f"{figures[size][name]:14.2f}" for size in sizes))
 
 
 def ensure_database(db_path: Path, articles: int) -> None:
@@ -82,8 +129,9 @@ def ensure_database(db_path: Path, articles: int) -> None:
     print(f"generated {articles:,} articles in {time.perf_counter() - started:.1f} s -> {db_path}")
 
 
-def query_report(db_path: Path) -> None:
-    """Time each read the dashboard makes, and show SQLite's plan for it."""
+def query_report(db_path: Path) -> dict:
+    """Time each read the dashboard makes, warm (best of 3) and cold (file evicted first,
+    a new connection), and show SQLite's plan for every statement they run."""
     from negotiation_watch.store.db import connection, queries
     from negotiation_watch.store import times
 
@@ -94,39 +142,48 @@ def query_report(db_path: Path) -> None:
     end = times.from_iso(newest.published).date()
     page = queries.latest_articles(db, common.kind, common.tag_id, limit=60)
     calls = [
-        ("tag_counts", lambda: queries.tag_counts(db)),
-        ("stats", lambda: queries.stats(db)),
+        ("tag_counts", lambda db: queries.tag_counts(db)),
+        ("stats", lambda db: queries.stats(db)),
+        ("latest_articles (all)", lambda db: queries.latest_articles(db, limit=60)),
         (f"latest_articles {common.tag_id} ({common.articles:,} articles)",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60)),
+         lambda db: queries.latest_articles(db, common.kind, common.tag_id, limit=60)),
         (f"latest_articles {common.tag_id}, next page",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60,
-                                       before=(page[-1].published, page[-1].id))),
+         lambda db: queries.latest_articles(db, common.kind, common.tag_id, limit=60,
+                                          before=(page[-1].published, page[-1].id))),
         (f"latest_articles {rare.tag_id} ({rare.articles:,} articles)",
-         lambda: queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
-        ("daily_counts_all (30 days)", lambda: queries.daily_counts_all(db, end=end)),
-        ("search_articles 'ceasefire'", lambda: queries.search_articles(db, "ceasefire")),
+         lambda db: queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
+        ("daily_counts_all (30 days)", lambda db: queries.daily_counts_all(db, end=end)),
+        ("search_articles 'ceasefire'", lambda db: queries.search_articles(db, "ceasefire")),
+        ("search_articles 's' (one letter)", lambda db: queries.search_articles(db, "s")),
         (f"search_articles 'ceasefire' in {common.tag_id}",
-         lambda: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
-        ("get_article", lambda: queries.get_article(db, page[0].id)),
+         lambda db: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
+        ("get_article", lambda db: queries.get_article(db, page[0].id)),
     ]
-    print("\nstore reads on the benchmark database (best of 3):")
+    print("\nstore reads on the benchmark database (warm: best of 3; cold: file evicted, new connection):")
+    figures = {}
     for name, call in calls:
-        best = min(_timed(call) for _ in range(3))
-        print(f"  {best * 1000:8.1f} ms  {name}")
-    print("\nquery plans (every pane and sidebar read uses an index):")
+        warm = min(_timed(lambda: call(db)) for _ in range(3))
+        evict(db_path)
+        cold_db = connection.connect(db_path)
+        cold = _timed(lambda: call(cold_db))
+        cold_db.conn.close()
+        print(f"  warm {warm * 1000:8.1f} ms   cold {cold * 1000:8.1f} ms   {name}")
+        if name == "stats":
+            figures["stats warm (ms)"], figures["stats cold (ms)"] = warm * 1000, cold * 1000
+        if name.startswith("search_articles 'ceasefire' in"):
+            figures["filtered search warm (ms)"] = warm * 1000
+    print("\nquery plans of every statement above:")
     traced = []
     db.conn.set_trace_callback(traced.append)
-    queries.tag_counts(db)
-    queries.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
-    queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
-    queries.daily_counts_all(db, end=end)
-    queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
+    for _, call in calls:
+        call(db)
     db.conn.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
         for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql):
             print("      " + row[-1])
     db.conn.close()
+    return figures
 
 
 def _timed(call) -> float:
@@ -152,9 +209,12 @@ def run_child(db_path: Path, rounds: int, home: Path, *, keys: bool) -> tuple[fl
     return startup, results if keys else None
 
 
-def report(first: float, startups: list[float], results: dict) -> None:
+def report(first: float, startups: list[float], colds: list[float], results: dict) -> None:
     print(f"\nlaunch -> first full dashboard, first run ever (default pins from the counts, "
           f"names read from the taxonomy): {first:.2f} s")
+    print(f"launch -> first full dashboard, cold (file evicted from the page cache): "
+          f"{', '.join(f'{s:.2f}' for s in colds)} s; median {statistics.median(colds):.2f} s "
+          f"(target < {TARGET_STARTUP} s) {_verdict(statistics.median(colds) < TARGET_STARTUP)}")
     print(f"launch -> first full dashboard, later launches: "
           f"{', '.join(f'{s:.2f}' for s in startups)} s; median {statistics.median(startups):.2f} s "
           f"(target < {TARGET_STARTUP} s) {_verdict(statistics.median(startups) < TARGET_STARTUP)}")
