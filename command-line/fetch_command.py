@@ -60,6 +60,8 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
     progress.clear()
     for problem in summary.taxonomy_problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
+    if summary.retag_note:
+        click.echo(f"note: {summary.retag_note}", err=True)
     click.echo(
         f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
         f"{summary.updated} updated in {summary.seconds:.1f} s"

@@ -8,9 +8,10 @@ twice and never keep tags computed from text that has since changed.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from negotiation_watch.store.pipeline.tagging import TagRow
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
+RETAG_JOB_KEY = "retag_job"
 RETAG_BATCH = 500
 
 @dataclass
@@ -182,8 +184,43 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
 
 
 def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
-    """True when the stored tags came from another taxonomy than this one."""
+    """True when the stored tags came from another taxonomy than this one (or a re-tag to
+    it is still under way)."""
     return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+
+
+@dataclass
+class RetagJob:
+    """A re-tag under way, kept in the meta table and advanced in each batch's own
+    transaction, so quitting at any moment and starting again resumes where it stopped."""
+
+    version: str  # the taxonomy being applied
+    after_id: int  # articles up to this id are done
+    until_id: int  # the newest article when it began: later ones were tagged with `version` when stored
+    done: int
+    total: int
+
+
+def retag_job(db: sqlite_utils.Database) -> RetagJob | None:
+    raw = connection.get_meta(db, RETAG_JOB_KEY)
+    return RetagJob(**json.loads(raw)) if raw else None
+
+
+def taxonomy_state(db: sqlite_utils.Database, taxonomy) -> str:
+    """How the stored tags relate to `taxonomy`: "current"; "changed" (another taxonomy,
+    or a re-tag to this one under way: a re-tag applies it); "unknown" (articles but no
+    taxonomy recorded, as in a file from before versions were kept or a generated one:
+    re-tagging that is the user's call, not something a fetch starts unannounced)."""
+    stored = connection.get_meta(db, TAXONOMY_VERSION_KEY)
+    if stored == taxonomy.version:
+        return "current"
+    if stored is None and retag_job(db) is None and _article_count(db.conn):
+        return "unknown"
+    return "changed"
+
+
+def _article_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT articles FROM article_totals WHERE id = 1").fetchone()[0]
 
 
 def retag_all(
@@ -191,40 +228,85 @@ def retag_all(
     taxonomy,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
+    *,
+    force: bool = False,
 ) -> int:
-    """Re-tag every stored article with `taxonomy`, RETAG_BATCH at a time (one transaction
-    each, so readers and fetchers get their turn); returns how many were re-tagged.
+    """Re-tag the stored articles with `taxonomy`, RETAG_BATCH at a time (one transaction
+    each, so readers and fetchers get their turn), resuming a job begun earlier; returns
+    how many this call re-tagged. Nothing to do (the tags already come from this taxonomy,
+    and not `force`) is 0 and no work.
 
-    When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
-    applied, so the next run re-tags again (minutes at a million articles: quitting must
-    not wait for that)."""
-    total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
-    done, last_id = 0, 0
-    while True:
-        if stop is not None and stop.is_set():
-            return done
+    When `stop` is set it returns after the batch in hand; the job stays in the database
+    and the next call goes on from there (minutes at a million articles: quitting must
+    not wait for that, nor lose it)."""
+    job = _begin_or_resume(db, taxonomy, force)
+    if job is None:
+        return 0
+    from negotiation_watch.store.pipeline.tagging import tag_rows
+
+    done = 0
+    while stop is None or not stop.is_set():
         batch = db.conn.execute(
-            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
+            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? AND id <= ? "
             "ORDER BY id LIMIT ?",
-            (last_id, RETAG_BATCH),
+            (job.after_id, job.until_id, RETAG_BATCH),
         ).fetchall()
         if not batch:
+            _finish(db, job)
+            if progress and job.done != job.total:  # articles deleted meanwhile: say it is over
+                progress(job.total, job.total)
             break
-        last_id = batch[-1][0]
-        from negotiation_watch.store.pipeline.tagging import tag_rows
-
         tagged = {
             article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
             for article_id, title, summary, published, digest in batch
         }
         with connection.write_transaction(db) as conn:
-            for article_id, digest in _still_current(conn, tagged):
+            for article_id, _ in _still_current(conn, tagged):
                 _replace_tags(conn, article_id, tagged[article_id][1])
+            job.after_id, job.done = batch[-1][0], job.done + len(batch)
+            _save_job(conn, job)
         done += len(batch)
         if progress:
-            progress(min(done, total), max(total, done))
-    connection.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+            progress(min(job.done, job.total), max(job.total, job.done))
     return done
+
+
+def _begin_or_resume(db: sqlite_utils.Database, taxonomy, force: bool) -> RetagJob | None:
+    """The job to run for `taxonomy`: the stored one if it applies this taxonomy, else a
+    new one over every stored article (None when the tags already come from it)."""
+    with connection.write_transaction(db) as conn:
+        stored = _meta(conn, RETAG_JOB_KEY)
+        if stored and json.loads(stored)["version"] == taxonomy.version and not force:
+            return RetagJob(**json.loads(stored))
+        if _meta(conn, TAXONOMY_VERSION_KEY) == taxonomy.version and not stored and not force:
+            return None
+        until = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        job = RetagJob(taxonomy.version, 0, until, 0, _article_count(conn))
+        _save_job(conn, job)
+        return job
+
+
+def _finish(db: sqlite_utils.Database, job: RetagJob) -> None:
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = ?", (RETAG_JOB_KEY,))
+        _put_meta(conn, TAXONOMY_VERSION_KEY, job.version)
+
+
+def _save_job(conn: sqlite3.Connection, job: RetagJob) -> None:
+    _put_meta(conn, RETAG_JOB_KEY, json.dumps(asdict(job)))
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """connection.set_meta inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def _still_current(conn: sqlite3.Connection, tagged: dict) -> list[tuple[int, str]]:
