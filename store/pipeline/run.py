@@ -336,7 +336,7 @@ class _ParserPool:
     def start_server(self) -> None:
         """Start the process workers are forked from, if this system has one and it is not
         running yet, so that it imports the parser (~0.3 s) before the first parse."""
-        context = _context()
+        context = worker_context()
         if context.get_start_method() == "forkserver":
             from multiprocessing import forkserver
 
@@ -348,7 +348,7 @@ class _ParserPool:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=_worker_count(),
-                mp_context=_context(),
+                mp_context=worker_context(),
                 initializer=init_worker,
                 initargs=(taxonomy, os.getpid()),
             )
@@ -367,7 +367,7 @@ def _worker_count() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _context():
+def worker_context():
     """forkserver where there is one (cheap workers from a preloaded server), else spawn.
     Never fork: the dashboard calls this from a thread, and forking a threaded process
     can deadlock the child."""
