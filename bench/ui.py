@@ -88,6 +88,8 @@ def measure(articles: int, rounds: int) -> dict:
             evict(db_path)
             colds.append(run_child(db_path, 0, Path(home), keys=False)[0])
     report(first, startups, colds, results)
+    if articles == REFERENCE_ARTICLES:
+        keys_during_retag(db_path, rounds)
     every = [sample for samples in results["keys"].values() for sample in samples]
     return {**figures, "first launch (s)": first, "later launch, warm, median (s)": statistics.median(startups),
             "launch, cold, median (s)": statistics.median(colds),
@@ -95,6 +97,33 @@ def measure(articles: int, rounds: int) -> dict:
             "peak memory (MB)": results["peak_mb"],
             "file (MB)": db_path.stat().st_size / 1e6,
             "bytes per article": db_path.stat().st_size / articles}
+
+
+def keys_during_retag(db_path: Path, rounds: int) -> None:
+    """Key latencies while a re-tag runs, as the dashboard runs it: in a process of its own
+    (here the `retag` command, on a copy whose tags claim an older taxonomy)."""
+    import shutil
+
+    from negotiation_watch.store.db import connection, ingest
+
+    with tempfile.TemporaryDirectory() as home:
+        copy = Path(home) / "retag.db"
+        shutil.copy(db_path, copy)
+        db = connection.connect(copy)
+        connection.set_meta(db, ingest.TAXONOMY_VERSION_KEY, "an-older-taxonomy")
+        db.conn.close()
+        cli = Path(sys.executable).parent / "negotiation-watch"
+        retag = subprocess.Popen([str(cli), "--db", str(copy), "retag"], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(2)  # under way
+            _, results = run_child(copy, rounds, Path(home), keys=True)
+        finally:
+            retag.terminate()
+            retag.wait()
+    print("\nkey -> screen during a re-tag (another process re-tagging the same file), ms:")
+    for name, samples in results["keys"].items():
+        print(f"  {name:34s} median {statistics.median(samples):6.1f}   worst {max(samples):6.1f}")
 
 
 def evict(db_path: Path) -> None:

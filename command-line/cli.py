@@ -78,12 +78,13 @@ def main() -> None:
 
 def _register_commands() -> None:
     """Each command lives in its own module; the group learns of them here."""
+    from negotiation_watch.compact_command import compact
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.retag_command import retag
     from negotiation_watch.tag_command import tag
 
-    for command in (feeds, fetch, retag, tag):
+    for command in (compact, feeds, fetch, retag, tag):
         cli.add_command(command)
 
 

@@ -422,3 +422,51 @@ def test_schema_3_database_gains_its_article_totals(db_path):
     assert (s.articles, s.unread) == (5, 3) == _article_totals_recounted(again)
     assert [r.title for r in queries.search_articles(again, "envoys")] == ["Envoys meet"] * 5
     assert _counted(again) == [("party", "RUS", 5, 3)]
+
+
+def _fill(db, feed_id, n, start=0):
+    with connection.write_transaction(db) as conn:
+        for i in range(start, start + n):
+            article = _article(conn, feed_id, f"g{i}", f"Envoys meet {i} " + "x" * 400, "2025-01-01T00:00:00Z",
+                               summary="y" * 1500)
+            _tag(conn, article, "party", "RUS")
+
+
+def test_removing_a_big_feed_takes_the_lock_in_batches_and_gives_the_space_back(db_path, monkeypatch):
+    monkeypatch.setattr(feed_rows, "REMOVE_BATCH", 100)
+    db = connection.connect(db_path)
+    assert db.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental, from the start
+    big, _ = feed_rows.add_feed(db, "https://example.org/big")
+    kept, _ = feed_rows.add_feed(db, "https://example.org/kept")
+    _fill(db, big, 450)
+    _fill(db, kept, 5, start=1000)
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = db_path.stat().st_size
+    statements = []
+    db.conn.set_trace_callback(statements.append)
+    feed_rows.remove_feed(db, big)
+    db.conn.set_trace_callback(None)
+    # pause, 5 batches of at most 100 articles, the feed row, then at least one step giving space back
+    assert statements.count("BEGIN IMMEDIATE") >= 8
+    assert db.conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db_path.stat().st_size < full / 4
+    s = queries.stats(db)
+    assert (s.feeds, s.articles) == (1, 5) and queries.tag_counts(db)[0].articles == 5
+    db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_compact_shrinks_an_older_file_and_converts_it(db_path):
+    db = connection.connect(db_path)
+    db.conn.execute("PRAGMA auto_vacuum = NONE")
+    db.conn.execute("VACUUM")  # as files were made before schema 4
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    _fill(db, feed_id, 200)
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM articles")
+    assert connection.give_back_space(db) == 0  # not possible in this mode
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db_path.stat().st_size
+    connection.compact(db)
+    assert db.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+    assert db_path.stat().st_size < before / 4

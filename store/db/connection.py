@@ -198,6 +198,9 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         conn.execute("PRAGMA foreign_keys = ON")
         _refuse_foreign_or_newer(db)  # before WAL mode rewrites the header
+        if not conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            # only possible before the first table: lets give_back_space shrink the file
+            conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         _use_wal(conn)
         conn.execute("PRAGMA synchronous = NORMAL")
         migrate(db)
@@ -265,6 +268,36 @@ def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]
         raise
     else:
         conn.execute("COMMIT")
+
+
+VACUUM_STEP_PAGES = 2_000  # 8 MB of pages per transaction: the write lock is held briefly
+
+
+def give_back_space(db: sqlite_utils.Database) -> int:
+    """Hand the file's free pages back to the file system (after a re-tag or a feed's
+    removal left them), VACUUM_STEP_PAGES per transaction; readers go on meanwhile (WAL).
+
+    Only files in incremental auto-vacuum mode can do this: every file created since
+    schema 4; `compact` converts an older one. Returns the pages given back."""
+    conn = db.conn
+    if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:
+        return 0
+    given = 0
+    while free := conn.execute("PRAGMA freelist_count").fetchone()[0]:
+        with write_transaction(db) as step:
+            step.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()  # a page per row
+        given += min(free, VACUUM_STEP_PAGES)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file itself shrinks when the WAL is copied back
+    return given
+
+
+def compact(db: sqlite_utils.Database) -> None:
+    """Rewrite the file without its free pages, in incremental auto-vacuum mode from then on
+    (how a file from before schema 4 gets it). Other processes can read meanwhile, but not
+    write: about a minute per GB."""
+    db.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    db.conn.execute("VACUUM")
+    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def migrate(db: sqlite_utils.Database) -> None:

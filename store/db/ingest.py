@@ -253,6 +253,7 @@ def retag_all(
         ).fetchall()
         if not batch:
             _finish(db, job)
+            connection.give_back_space(db)  # replaced tags leave free pages behind
             if progress and job.done != job.total:  # articles deleted meanwhile: say it is over
                 progress(job.total, job.total)
             break
