@@ -106,7 +106,7 @@ async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, http
         await loaded(pilot)
         status = app.screen.query_one(StatusLine)
         shown = []
-        draw = status.update  # every text the line shows, from a refresh or a progress change
+        draw = status.update  # every redraw of the line, whether stats or progress caused it
         status.update = lambda *args, **kwargs: (draw(*args, **kwargs), shown.append(str(status.render())))
         await pilot.press("r")
         await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 5, timeout=30)
