@@ -215,6 +215,7 @@ def test_a_stopped_retag_resumes_where_it_stopped(db, feed_id, taxonomy, monkeyp
     tags = count(again, "SELECT max(id) FROM tags")
     assert retag_all(again, taxonomy) == 0 and count(again, "SELECT max(id) FROM tags") == tags
     assert retag_all(again, taxonomy, force=True) == 5
+    assert count(again, "SELECT max(id) FROM tags") == tags  # same tags as stored: none rewritten
 
 
 def test_a_database_without_a_recorded_taxonomy_is_not_retagged_unasked(db, feed_id, taxonomy):

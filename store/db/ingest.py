@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -262,8 +263,10 @@ def retag_all(
             for article_id, title, summary, published, digest in batch
         }
         with connection.write_transaction(db) as conn:
-            for article_id, _ in _still_current(conn, tagged):
-                _replace_tags(conn, article_id, tagged[article_id][1])
+            changed = _changed_tags(conn, {aid: tagged[aid][1] for aid, _ in _still_current(conn, tagged)})
+            if changed:
+                conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
+                _insert_tags(conn, [(aid, *row) for aid, rows in changed.items() for row in rows])
             job.after_id, job.done = batch[-1][0], job.done + len(batch)
             _save_job(conn, job)
         done += len(batch)
@@ -308,6 +311,22 @@ def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (key, value),
     )
+
+
+def _changed_tags(conn: sqlite3.Connection, tagged: dict[int, list[TagRow]]) -> dict[int, list[TagRow]]:
+    """Those of `tagged` whose new rows differ from the stored ones: a taxonomy change
+    touches few articles, and rewriting the others cost most of a re-tag's time (and
+    left its free pages behind)."""
+    if not tagged:
+        return {}
+    stored: dict[int, list[tuple]] = {aid: [] for aid in tagged}
+    marks = ",".join("?" * len(tagged))
+    for aid, *row in conn.execute(
+        f'SELECT article_id, kind, tag_id, field, start, "end", text, person FROM tags WHERE article_id IN ({marks})',
+        tuple(tagged),
+    ):
+        stored[aid].append(tuple(row))
+    return {aid: rows for aid, rows in tagged.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
 
 
 def _still_current(conn: sqlite3.Connection, tagged: dict) -> list[tuple[int, str]]:
