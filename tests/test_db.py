@@ -470,3 +470,16 @@ def test_compact_shrinks_an_older_file_and_converts_it(db_path):
     connection.compact(db)
     assert db.conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
     assert db_path.stat().st_size < before / 4
+
+
+def test_a_single_letter_is_a_word_not_a_prefix(db_path):
+    """Search as you type: the first letter alone would match most of the index as a prefix."""
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        _article(conn, feed_id, "g1", "Summit in Sochi", "2025-01-01T00:00:00Z")
+        _article(conn, feed_id, "g2", "Plan B for the summit", "2025-01-02T00:00:00Z")
+    assert [r.title for r in queries.search_articles(db, "s")] == []
+    assert [r.title for r in queries.search_articles(db, "b")] == ["Plan B for the summit"]
+    assert len(queries.search_articles(db, "su")) == 2
+    assert [r.title for r in queries.search_articles(db, "so")] == ["Summit in Sochi"]

@@ -147,10 +147,14 @@ def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[t
     return found
 
 
+PREFIX_MIN_CHARS = 2  # one letter as a prefix matches most of the index: 1.2 s at a million articles
+
+
 def fts_query(text: str) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
+    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix
+    once it has PREFIX_MIN_CHARS characters (a single letter only as a word of its own)."""
     words = [w.replace('"', "") for w in text.split()]
-    return " ".join(f'"{w}"*' for w in words if w)
+    return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_CHARS else f'"{w}"' for w in words if w)
 
 
 def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
