@@ -18,6 +18,7 @@ def retag(ctx, force: bool) -> None:
     from negotiation_watch.store.db.ingest import retag_all, retag_job, taxonomy_state
     from negotiation_watch.store.db.queries import stats
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
+    from negotiation_watch.store.pipeline.retag import parallel_tagger
 
     db = ctx.open_db()
     try:
@@ -31,8 +32,11 @@ def retag(ctx, force: bool) -> None:
         job = retag_job(db)
         resuming = job is not None and job.version == taxonomy.version and not force
         start, total = (job.done, job.total) if resuming else (0, stats(db).articles)
-        with click.progressbar(length=max(total - start, 1), label="re-tagging", file=sys.stderr) as bar:
-            count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - start - bar.pos), force=force)
+        with parallel_tagger(taxonomy) as tagger, click.progressbar(
+            length=max(total - start, 1), label="re-tagging", file=sys.stderr
+        ) as bar:
+            count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - start - bar.pos),
+                              force=force, tagger=tagger)
     finally:
         db.conn.close()
     resumed = f", resuming after {start:,} done earlier" if start else ""

@@ -231,6 +231,7 @@ def retag_all(
     stop: threading.Event | None = None,
     *,
     force: bool = False,
+    tagger: Callable[[list[tuple]], list[list[TagRow]]] | None = None,
 ) -> int:
     """Re-tag the stored articles with `taxonomy`, RETAG_BATCH at a time (one transaction
     each, so readers and fetchers get their turn), resuming a job begun earlier; returns
@@ -239,12 +240,15 @@ def retag_all(
 
     When `stop` is set it returns after the batch in hand; the job stays in the database
     and the next call goes on from there (minutes at a million articles: quitting must
-    not wait for that, nor lose it)."""
+    not wait for that, nor lose it). `tagger` turns a batch's (title, summary, date)
+    triples into their rows (default: here, one after another; store/pipeline/retag.py
+    spreads them over worker processes)."""
     job = _begin_or_resume(db, taxonomy, force)
     if job is None:
         return 0
     from negotiation_watch.store.pipeline.tagging import tag_rows
 
+    tagger = tagger or (lambda texts: [tag_rows(taxonomy, *text) for text in texts])
     done = 0
     while stop is None or not stop.is_set():
         batch = db.conn.execute(
@@ -258,10 +262,8 @@ def retag_all(
             if progress and job.done != job.total:  # articles deleted meanwhile: say it is over
                 progress(job.total, job.total)
             break
-        tagged = {
-            article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
-            for article_id, title, summary, published, digest in batch
-        }
+        rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
+        tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
         with connection.write_transaction(db) as conn:
             changed = _changed_tags(conn, {aid: tagged[aid][1] for aid, _ in _still_current(conn, tagged)})
             if changed:

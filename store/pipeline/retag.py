@@ -4,7 +4,13 @@ the interpreter lock) never slows the keys; its progress lives in the database
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+SHARE = 50  # articles a worker tags at a time
 
 
 def start_process(db_path: Path, main_pid: int):
@@ -32,3 +38,21 @@ def _retag_in_process(db_path: str, main_pid: int) -> None:
         retag_all(db, taxonomy)
     finally:
         db.conn.close()
+
+
+@contextlib.contextmanager
+def parallel_tagger(taxonomy, workers: int | None = None) -> Iterator[Callable[[list[tuple]], list[list]]]:
+    """A `tagger` for ingest.retag_all that spreads each batch over worker processes (the
+    extractor is CPU work: the `retag` command uses every core), closed on leaving."""
+    from negotiation_watch.store.pipeline.run import worker_context
+    from negotiation_watch.store.pipeline.tagging import init_worker, tag_texts_in_worker
+
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=init_worker,
+                             initargs=(taxonomy, os.getpid())) as pool:
+
+        def tagger(texts: list[tuple]) -> list[list]:
+            shares = [texts[start:start + SHARE] for start in range(0, len(texts), SHARE)]
+            return [rows for share in pool.map(tag_texts_in_worker, shares) for rows in share]
+
+        yield tagger
