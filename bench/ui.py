@@ -100,11 +100,12 @@ def measure(articles: int, rounds: int) -> dict:
 
 
 def keys_during_retag(db_path: Path, rounds: int) -> None:
-    """Key latencies while a re-tag runs, as the dashboard runs it: in a process of its own
-    (here the `retag` command, on a copy whose tags claim an older taxonomy)."""
+    """Key latencies while a re-tag runs as the dashboard runs it (store/pipeline/retag.py,
+    a process of its own), on a copy whose tags claim an older taxonomy."""
     import shutil
 
     from negotiation_watch.store.db import connection, ingest
+    from negotiation_watch.store.pipeline import retag
 
     with tempfile.TemporaryDirectory() as home:
         copy = Path(home) / "retag.db"
@@ -112,16 +113,14 @@ def keys_during_retag(db_path: Path, rounds: int) -> None:
         db = connection.connect(copy)
         connection.set_meta(db, ingest.TAXONOMY_VERSION_KEY, "an-older-taxonomy")
         db.conn.close()
-        cli = Path(sys.executable).parent / "negotiation-watch"
-        retag = subprocess.Popen([str(cli), "--db", str(copy), "retag"], stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+        retag_process = retag.start_process(copy, os.getpid())
         try:
             time.sleep(2)  # under way
             _, results = run_child(copy, rounds, Path(home), keys=True)
         finally:
-            retag.terminate()
-            retag.wait()
-    print("\nkey -> screen during a re-tag (another process re-tagging the same file), ms:")
+            retag_process.terminate()
+            retag_process.join()
+    print("\nkey -> screen during a re-tag (the dashboard's re-tag process on the same file), ms:")
     for name, samples in results["keys"].items():
         print(f"  {name:34s} median {statistics.median(samples):6.1f}   worst {max(samples):6.1f}")
 

@@ -31,6 +31,8 @@ def _retag_in_process(db_path: str, main_pid: int) -> None:
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
     from negotiation_watch.store.pipeline.tagging import init_worker
 
+    if hasattr(os, "nice"):
+        os.nice(10)  # the dashboard's own process comes first: keys before re-tagging
     taxonomy = default_taxonomy()
     init_worker(taxonomy, main_pid)  # Ctrl-C is the app's; ends by itself when the app is gone
     db = connection.connect(db_path)
