@@ -247,3 +247,24 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     ).fetchall()
     other.conn.close()
     assert with_worker_tags == tagged_here and tagged_here
+
+
+def test_two_retags_of_one_database_share_the_job(db, feed_id, taxonomy, monkeypatch, db_path):
+    """A second dashboard or a `fetch` re-tagging the same file: each batch is done once,
+    each goes on from where the other got to, and the one that finds the job gone stops."""
+    from negotiation_watch.store.db import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "RETAG_BATCH", 1)
+    ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
+    other = connection.connect(db_path)
+    seen = []
+
+    def progress(done, total):  # the other process does two batches after each of ours
+        seen.append(("first", done))
+        if done < total:
+            stop = threading.Event()
+            retag_all(other, taxonomy, lambda d, t: (seen.append(("other", d)), d >= done + 2 and stop.set()), stop)
+
+    retag_all(db, taxonomy, progress)
+    assert seen == [("first", 1), ("other", 2), ("other", 3), ("first", 4)]  # never a batch twice
+    assert not needs_retag(db, taxonomy) and retag_job(db) is None

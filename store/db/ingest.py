@@ -265,6 +265,12 @@ def retag_all(
         rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
         tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
         with connection.write_transaction(db) as conn:
+            stored = _meta(conn, RETAG_JOB_KEY)
+            if stored != json.dumps(asdict(job)):  # another process (a second dashboard, `fetch`) works on it too
+                if stored is None or json.loads(stored)["version"] != job.version:
+                    return done  # it finished, or a newer taxonomy's job replaced it
+                job = RetagJob(**json.loads(stored))
+                continue  # go on from where that one got to
             changed = _changed_tags(conn, {aid: tagged[aid][1] for aid, _ in _still_current(conn, tagged)})
             if changed:
                 conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
