@@ -118,6 +118,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._fetching = NetworkRun()
         self._names_cached = False
         self._retag_process = None
+        self._applying_taxonomy = threading.Lock()
+        self._told_unknown_taxonomy = False
         self.exit_signal: int | None = None  # set by tui/terminal.py when a signal ends the app
 
     def _handle_exception(self, error: Exception) -> None:
@@ -248,12 +250,21 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     # ------------------------------------------------------------------ live data
 
-    @work(thread=True, exclusive=True, group="retag", exit_on_error=False)
+    @work(thread=True, group="retag", exit_on_error=False)
     def apply_taxonomy(self) -> None:
-        """Re-tag the stored articles when the taxonomy changed, in a process of its own
-        (store/pipeline/retag.py), showing its progress from the database until it is done;
-        quitting stops it and the next launch goes on from there. Articles of a file that
-        records no taxonomy are left as they are, and a note says how to re-tag them."""
+        """Re-tag the stored articles when the taxonomy changed (checked at launch and after
+        each fetch), in a process of its own (store/pipeline/retag.py), showing its progress
+        from the database until it is done; quitting stops it and the next launch goes on
+        from there. Articles of a file that records no taxonomy are left as they are, and a
+        note says (once) how to re-tag them."""
+        if not self._applying_taxonomy.acquire(blocking=False):
+            return  # already at it
+        try:
+            self._apply_taxonomy()
+        finally:
+            self._applying_taxonomy.release()
+
+    def _apply_taxonomy(self) -> None:
         from negotiation_watch.store.db import ingest
         from negotiation_watch.store.extract.taxonomy import default_taxonomy
         from negotiation_watch.store.pipeline import retag
@@ -263,9 +274,10 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         db = connection.connect(self.db_path)
         try:
             state = ingest.taxonomy_state(db, taxonomy)
-            if state == "unknown":
-                self.call_from_thread(self.notify, UNKNOWN_TAXONOMY_NOTE[0].upper() + UNKNOWN_TAXONOMY_NOTE[1:] + ".", title="Tags",
-                                      severity="warning", timeout=15, markup=False)
+            if state == "unknown" and not self._told_unknown_taxonomy:
+                self._told_unknown_taxonomy = True
+                note = UNKNOWN_TAXONOMY_NOTE[0].upper() + UNKNOWN_TAXONOMY_NOTE[1:] + "."
+                self.call_from_thread(self.notify, note, title="Tags", severity="warning", timeout=15, markup=False)
             if state != "changed" or not queries.stats(db).articles:
                 return  # an empty file records the taxonomy with its first fetch
             _start_resource_tracker()
@@ -389,6 +401,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def _fetch_ended(self, message: FetchEnded) -> None:
         self.fetch_progress = None
         self.notice_change()
+        if self.live:
+            self.apply_taxonomy()  # the taxonomy files may have changed since launch
         summary = message.summary
         if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
             self.notify(
