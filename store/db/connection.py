@@ -287,7 +287,9 @@ def give_back_space(db: sqlite_utils.Database) -> int:
         with write_transaction(db) as step:
             step.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()  # a page per row
         given += min(free, VACUUM_STEP_PAGES)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the file itself shrinks when the WAL is copied back
+    if given:
+        # the file shrinks once the WAL is copied back; PASSIVE waits for no reader or writer
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     return given
 
 
@@ -297,7 +299,7 @@ def compact(db: sqlite_utils.Database) -> None:
     write: about a minute per GB."""
     db.conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     db.conn.execute("VACUUM")
-    db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 def migrate(db: sqlite_utils.Database) -> None:
