@@ -49,7 +49,7 @@ def main() -> None:
             started = time.perf_counter()
             done = ingest.retag_all(db, taxonomy, tagger=tagger)
             seconds = time.perf_counter() - started
-            db.conn.close()
+            db.close()
             return done / seconds
 
         one = run(copies[0])

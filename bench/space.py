@@ -106,7 +106,7 @@ def fts_options(db_path: Path) -> None:
                     queries.search_articles(db, words)
                     best = min(best, time.perf_counter() - started)
                 timings.append(best)
-            db.conn.close()
+            db.close()
             print(f"  {name:30s} {size / 1e6:7.1f}" + "".join(f"{t * 1000:13.1f} ms" for t in timings))
 
 

@@ -105,7 +105,7 @@ WRITER = """
 import sys, time
 from negotiation_watch.store.db import connection, writes
 db = connection.connect(sys.argv[1])
-article = db.conn.execute("SELECT max(id) FROM articles").fetchone()[0]
+article = db.execute("SELECT max(id) FROM articles").fetchone()[0]
 for n in range(int(sys.argv[2])):
     writes.set_read(db, article, n % 2 == 0)  # one small commit, as a fetch of an unchanged feed
     time.sleep(2)
@@ -142,7 +142,7 @@ def keys_during_retag(db_path: Path, rounds: int) -> None:
         shutil.copy(db_path, copy)
         db = connection.connect(copy)
         connection.set_meta(db, ingest.TAXONOMY_VERSION_KEY, "an-older-taxonomy")
-        db.conn.close()
+        db.close()
         retag_process = retag.start_process(copy, os.getpid())
         try:
             time.sleep(2)  # under way
@@ -224,7 +224,7 @@ def query_report(db_path: Path) -> dict:
         evict(db_path)
         cold_db = connection.connect(db_path)
         cold = _timed(lambda: call(cold_db))
-        cold_db.conn.close()
+        cold_db.close()
         print(f"  warm {warm * 1000:8.1f} ms   cold {cold * 1000:8.1f} ms   {name}")
         if name == "stats":
             figures["stats warm (ms)"], figures["stats cold (ms)"] = warm * 1000, cold * 1000
@@ -232,15 +232,15 @@ def query_report(db_path: Path) -> dict:
             figures["filtered search warm (ms)"] = warm * 1000
     print("\nquery plans of every statement above:")
     traced = []
-    db.conn.set_trace_callback(traced.append)
+    db.set_trace_callback(traced.append)
     for _, call in calls:
         call(db)
-    db.conn.set_trace_callback(None)
+    db.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
-        for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql):
+        for row in db.execute("EXPLAIN QUERY PLAN " + sql):
             print("      " + row[-1])
-    db.conn.close()
+    db.close()
     return figures
 
 
@@ -317,7 +317,7 @@ async def child(db_path: Path, rounds: int, watch: float = 0) -> None:
     # the sparklines end on the newest article's day, as in the demo (the data is not today's)
     db = connection.connect(db_path)
     today = times.from_iso(queries.latest_articles(db, limit=1)[0].published).date()
-    db.conn.close()
+    db.close()
     app = NegotiationWatchApp(db_path, today=today, live=False)
     frames = FrameWatch(app)
 

@@ -20,6 +20,6 @@ def compact(obj: CliContext) -> None:
         before = obj.db_path.stat().st_size
         connection.compact(db)
     finally:
-        db.conn.close()
+        db.close()
     after = obj.db_path.stat().st_size
     click.echo(f"compacted {obj.db_path}: {before / 1e6:,.1f} MB -> {after / 1e6:,.1f} MB")

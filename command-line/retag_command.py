@@ -38,6 +38,6 @@ def retag(ctx, force: bool) -> None:
             count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - start - bar.pos),
                               force=force, tagger=tagger)
     finally:
-        db.conn.close()
+        db.close()
     resumed = f", resuming after {start:,} done earlier" if start else ""
     click.echo(f"re-tagged {count} articles (taxonomy {taxonomy.version}{resumed})")

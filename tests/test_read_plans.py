@@ -29,7 +29,7 @@ async def dashboard_statements(db_path, monkeypatch) -> list[str]:
 
     def traced_connect(*args, **kwargs):
         db = opened(*args, **kwargs)
-        db.conn.set_trace_callback(traced.append)
+        db.set_trace_callback(traced.append)
         return db
 
     monkeypatch.setattr(connection, "connect", traced_connect)
@@ -55,9 +55,9 @@ async def dashboard_statements(db_path, monkeypatch) -> list[str]:
 def plans(db_path, statements: list[str]) -> dict[str, list[str]]:
     db = connection.connect(db_path)
     try:
-        return {sql: [row[-1] for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql)] for sql in statements}
+        return {sql: [row[-1] for row in db.execute("EXPLAIN QUERY PLAN " + sql)] for sql in statements}
     finally:
-        db.conn.close()
+        db.close()
 
 
 def scans(db_path, statements) -> dict[str, list[str]]:

@@ -76,10 +76,10 @@ def end_run(db_path, how: str, keys_delay: float) -> float | None:
 def assert_database_whole(db_path) -> None:
     db = connection.connect(db_path)
     try:
-        assert db.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == len(tui_fixture.ARTICLES)
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == len(tui_fixture.ARTICLES)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def test_closing_the_terminal_always_ends_the_app(db_path):

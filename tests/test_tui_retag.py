@@ -16,14 +16,14 @@ def _meta(db_path, key):
     try:
         return connection.get_meta(db, key)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def _fixture_tagged_by(db_path, version: str) -> None:
     tui_fixture.build(db_path)
     db = connection.connect(db_path)
     connection.set_meta(db, ingest.TAXONOMY_VERSION_KEY, version)
-    db.conn.close()
+    db.close()
 
 
 async def test_a_changed_taxonomy_is_applied_in_the_background(db_path):
@@ -39,15 +39,15 @@ async def test_a_changed_taxonomy_is_applied_in_the_background(db_path):
     taxonomy = default_taxonomy()
     db = connection.connect(db_path)
     try:  # every article's tags are now the extractor's, not the fixture's hand-made rows
-        for article_id, title, summary, published in db.conn.execute(
+        for article_id, title, summary, published in db.execute(
             "SELECT id, title, summary, published FROM articles"
         ).fetchall():
-            stored = db.conn.execute('SELECT kind, tag_id, field, start, "end" FROM tags WHERE article_id = ?',
+            stored = db.execute('SELECT kind, tag_id, field, start, "end" FROM tags WHERE article_id = ?',
                                      (article_id,)).fetchall()
             made = tag_rows(taxonomy, title, summary, times.from_iso(published).date())
             assert sorted(stored) == sorted(tuple(row[:5]) for row in made), title
     finally:
-        db.conn.close()
+        db.close()
 
 
 async def test_an_unrecorded_taxonomy_is_left_alone_and_the_user_told(db_path):

@@ -16,7 +16,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlite_utils
 from negotiation_watch.store.db import connection, feed_rows, writes
 from negotiation_watch.store import times
 
@@ -38,13 +37,13 @@ class IngestResult:
     updated: int = 0
 
 
-def stored_hashes(db: sqlite_utils.Database, feed_id: int) -> dict[str, str]:
+def stored_hashes(db: sqlite3.Connection, feed_id: int) -> dict[str, str]:
     """guid -> content hash of a feed's stored articles: what tagging.parse_and_tag may skip."""
-    return {guid: digest for guid, (_, digest) in _stored_hashes(db.conn, feed_id).items()}
+    return {guid: digest for guid, (_, digest) in _stored_hashes(db, feed_id).items()}
 
 
 def ingest(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     feed_id: int,
     parsed: ParsedFeed,
     taxonomy,
@@ -63,7 +62,7 @@ def ingest(
     """
     now = now or times.utc_now()
     fetched = times.to_iso(now)
-    stored = _stored_hashes(db.conn, feed_id)
+    stored = _stored_hashes(db, feed_id)
     tags = dict(tags or {})
     for entry in parsed.entries:
         if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
@@ -184,7 +183,7 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
     return kept
 
 
-def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
+def needs_retag(db: sqlite3.Connection, taxonomy) -> bool:
     """True when the stored tags came from another taxonomy than this one (or a re-tag to
     it is still under way)."""
     return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
@@ -202,12 +201,12 @@ class RetagJob:
     total: int
 
 
-def retag_job(db: sqlite_utils.Database) -> RetagJob | None:
+def retag_job(db: sqlite3.Connection) -> RetagJob | None:
     raw = connection.get_meta(db, RETAG_JOB_KEY)
     return RetagJob(**json.loads(raw)) if raw else None
 
 
-def taxonomy_state(db: sqlite_utils.Database, taxonomy) -> str:
+def taxonomy_state(db: sqlite3.Connection, taxonomy) -> str:
     """How the stored tags relate to `taxonomy`: "current"; "changed" (another taxonomy,
     or a re-tag to this one under way: a re-tag applies it); "unknown" (articles but no
     taxonomy recorded, as in a file from before versions were kept or a generated one:
@@ -215,7 +214,7 @@ def taxonomy_state(db: sqlite_utils.Database, taxonomy) -> str:
     stored = connection.get_meta(db, TAXONOMY_VERSION_KEY)
     if stored == taxonomy.version:
         return "current"
-    if stored is None and retag_job(db) is None and _article_count(db.conn):
+    if stored is None and retag_job(db) is None and _article_count(db):
         return "unknown"
     return "changed"
 
@@ -225,7 +224,7 @@ def _article_count(conn: sqlite3.Connection) -> int:
 
 
 def retag_all(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     taxonomy,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
@@ -251,7 +250,7 @@ def retag_all(
     tagger = tagger or (lambda texts: [tag_rows(taxonomy, *text) for text in texts])
     done = 0
     while stop is None or not stop.is_set():
-        batch = db.conn.execute(
+        batch = db.execute(
             "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? AND id <= ? "
             "ORDER BY id LIMIT ?",
             (job.after_id, job.until_id, RETAG_BATCH),
@@ -283,7 +282,7 @@ def retag_all(
     return done
 
 
-def _begin_or_resume(db: sqlite_utils.Database, taxonomy, force: bool) -> RetagJob | None:
+def _begin_or_resume(db: sqlite3.Connection, taxonomy, force: bool) -> RetagJob | None:
     """The job to run for `taxonomy`: the stored one if it applies this taxonomy, else a
     new one over every stored article (None when the tags already come from it)."""
     with connection.write_transaction(db) as conn:
@@ -298,7 +297,7 @@ def _begin_or_resume(db: sqlite_utils.Database, taxonomy, force: bool) -> RetagJ
         return job
 
 
-def _finish(db: sqlite_utils.Database, job: RetagJob) -> None:
+def _finish(db: sqlite3.Connection, job: RetagJob) -> None:
     with connection.write_transaction(db) as conn:
         conn.execute("DELETE FROM meta WHERE key = ?", (RETAG_JOB_KEY,))
         _put_meta(conn, TAXONOMY_VERSION_KEY, job.version)

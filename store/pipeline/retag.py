@@ -39,7 +39,7 @@ def _retag_in_process(db_path: str, main_pid: int) -> None:
     try:
         retag_all(db, taxonomy)
     finally:
-        db.conn.close()
+        db.close()
 
 
 @contextlib.contextmanager
