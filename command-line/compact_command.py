@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
-from negotiation_watch.cli import CliContext, pass_context
+from negotiation_watch.cli import CliContext, db_option, pass_context
 
 
 @click.command()
+@db_option
 @pass_context
 def compact(obj: CliContext) -> None:
     """Shrink the database file to what it holds. Files created by this version give space
@@ -15,7 +16,7 @@ def compact(obj: CliContext) -> None:
     does too. Fetching waits meanwhile (about a minute per GB); the dashboard can stay open."""
     from negotiation_watch.store.db import connection
 
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     try:
         before = obj.db_path.stat().st_size
         connection.compact(db)

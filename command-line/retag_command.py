@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from negotiation_watch.cli import pass_context
+from negotiation_watch.cli import db_option, pass_context
 
 
 @click.command()
+@db_option
 @click.option("--force", is_flag=True, help="Re-tag even if the tags already come from the current taxonomy.")
 @pass_context
 def retag(ctx, force: bool) -> None:
@@ -20,7 +21,7 @@ def retag(ctx, force: bool) -> None:
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
     from negotiation_watch.store.pipeline.retag import parallel_tagger
 
-    db = ctx.open_db()
+    db = ctx.open_db(write=True)
     try:
         taxonomy = default_taxonomy()
         for problem in taxonomy.problems:

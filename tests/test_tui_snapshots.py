@@ -12,6 +12,10 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
+    "search": ["slash", *"ceasefire", "enter"],
+    "search-no-matches": ["slash", *"zzyzx", "enter"],
+    "sidebar-filter": ["h", "f", *"ru"],
+    "unread-oldest": ["2", "U", "S"],
 }
 
 

@@ -9,16 +9,21 @@ from negotiation_watch.store.db.connection import dict_rows, give_back_space, wr
 from negotiation_watch.store.times import from_iso, to_iso, utc_now
 
 
-def add_feed(db: sqlite3.Connection, url: str, title: str | None = None) -> tuple[int, bool]:
-    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now)."""
+def add_feed(
+    db: sqlite3.Connection, url: str, title: str | None = None, folder: str | None = None
+) -> tuple[int, bool]:
+    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now).
+    A feed already followed gains `folder` if it had none (an imported list's folders)."""
     now = to_iso(utc_now())
     with write_transaction(db) as conn:
         row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
         if row:
+            if folder:
+                conn.execute("UPDATE feeds SET folder = ? WHERE id = ? AND folder IS NULL", (folder, row[0]))
             return row[0], False
         cursor = conn.execute(
-            "INSERT INTO feeds (url, title, added, next_fetch_due) VALUES (?, ?, ?, ?)",
-            (url, title, now, now),
+            "INSERT INTO feeds (url, title, added, next_fetch_due, folder) VALUES (?, ?, ?, ?, ?)",
+            (url, title, now, now, folder),
         )
         return cursor.lastrowid, True
 
@@ -39,11 +44,22 @@ REMOVE_BATCH = 1_000  # articles per transaction: ~0.2 s of the write lock, wher
 def remove_feed(db: sqlite3.Connection, feed_id: int) -> None:
     """Remove a feed with its articles and their tags, a batch of articles per transaction
     so fetches and read marks get the write lock in between; then give the freed pages back.
+    An article another feed carries too stays, as that feed's own (read mark and tags kept).
 
     The feed is paused first, so no fetch refills it meanwhile; an interrupted removal
     leaves a paused feed with fewer articles, and removing it again finishes the job."""
     with write_transaction(db) as conn:
         conn.execute("UPDATE feeds SET paused = 1 WHERE id = ?", (feed_id,))
+        conn.execute(
+            "UPDATE articles SET (feed_id, guid, content_hash) = (SELECT af.feed_id, af.guid, af.content_hash "
+            "FROM article_feeds af WHERE af.article_id = articles.id ORDER BY af.feed_id LIMIT 1) "
+            "WHERE feed_id = ? AND id IN (SELECT article_id FROM article_feeds)",
+            (feed_id,),
+        )
+        conn.execute(  # the links just turned into ownership
+            "DELETE FROM article_feeds WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = article_feeds.article_id "
+            "AND a.feed_id = article_feeds.feed_id AND a.guid = article_feeds.guid)"
+        )
     while True:
         with write_transaction(db) as conn:
             gone = conn.execute(
@@ -85,7 +101,8 @@ def list_feeds(db: sqlite3.Connection) -> list[dict]:
     """Every feed with its `health` and `article_count`, in the order they were added."""
     return dict_rows(
         db,
-        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
+        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) + "
+        f"(SELECT count(*) FROM article_feeds WHERE article_feeds.feed_id = feeds.id) "
         f"AS article_count, {HEALTH} AS health FROM feeds ORDER BY feeds.id",
     )
 
@@ -129,6 +146,6 @@ def set_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> N
 
 
 FEED_COLUMNS = {
-    "url", "title", "site_url", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
+    "url", "title", "site_url", "folder", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
     "last_status", "last_error", "consecutive_errors", "next_fetch_due", "paused",
 }
