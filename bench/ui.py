@@ -14,8 +14,14 @@ What is measured, exactly:
   - peak memory: the child's maximum resident set size (getrusage) after all of the above.
   - store queries: time and EXPLAIN QUERY PLAN of each read the dashboard makes.
 
+  - cold and warm: a cold launch first evicts the database file from the page cache
+    (posix_fadvise DONTNEED), as after a reboot or a day of other work; warm launches find
+    it cached. Store reads are timed both ways too.
+
 Run: .venv/bin/python bench/ui.py [--articles 100000] [--rounds 20]
-The database is generated once into bench/out/ (bench/ui_data.py) and reused.
+With --articles above 100,000 the 100,000-article figures are measured in the same run
+and printed beside them. Each database is generated once into bench/out/
+(bench/ui_data.py) and reused.
 """
 
 from __future__ import annotations
@@ -47,26 +53,125 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20, help="repetitions of each key measurement")
     parser.add_argument("--child", metavar="DB", help=argparse.SUPPRESS)
+    parser.add_argument("--watch", type=float, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        asyncio.run(child(Path(args.child), args.rounds))
+        asyncio.run(child(Path(args.child), args.rounds, args.watch))
         return
+    sizes = [REFERENCE_ARTICLES, args.articles] if args.articles > REFERENCE_ARTICLES else [args.articles]
+    compile_project()
+    figures = {}
+    for articles in sizes:
+        print(f"\n================ {articles:,} articles")
+        figures[articles] = measure(articles, args.rounds)
+    if len(sizes) > 1:
+        side_by_side(figures)
+
+
+REFERENCE_ARTICLES = 100_000
+
+
+def measure(articles: int, rounds: int) -> dict:
+    """Everything for one database size; returns the headline figures."""
     sys.path.insert(0, str(HERE))
     import ui_data
 
-    db_path = HERE / "out" / f"ui-{args.articles}-v{ui_data.VERSION}.db"
-    ensure_database(db_path, args.articles)
-    query_report(db_path)
-    compile_project()
+    db_path = HERE / "out" / f"ui-{articles}-v{ui_data.VERSION}.db"
+    ensure_database(db_path, articles)
+    figures = query_report(db_path)
     with tempfile.TemporaryDirectory() as home:
         # the first launch ever: no pins saved (defaults come from the counts), no names cached
-        first, _ = run_child(db_path, args.rounds, Path(home), keys=False)
+        first, _ = run_child(db_path, rounds, Path(home), keys=False)
         # later launches: the pins the first run saved, names from the cache
         startups, results = [], None
         for _ in range(3):
-            seconds, results = run_child(db_path, args.rounds, Path(home), keys=_ == 2)
+            seconds, results = run_child(db_path, rounds, Path(home), keys=_ == 2)
             startups.append(seconds)
-    report(first, startups, results)
+        colds = []
+        for _ in range(3):
+            evict(db_path)
+            colds.append(run_child(db_path, 0, Path(home), keys=False)[0])
+        report(first, startups, colds, results)
+        following = cpu_while_another_process_commits(db_path, Path(home))
+    if articles == REFERENCE_ARTICLES:
+        keys_during_retag(db_path, rounds)
+    every = [sample for samples in results["keys"].values() for sample in samples]
+    return {**figures, "first launch (s)": first, "later launch, warm, median (s)": statistics.median(startups),
+            "launch, cold, median (s)": statistics.median(colds),
+            "keys median (ms)": statistics.median(every), "keys worst (ms)": max(every),
+            "peak memory (MB)": results["peak_mb"], "CPU while another process commits (%)": following * 100,
+            "file (MB)": db_path.stat().st_size / 1e6,
+            "bytes per article": db_path.stat().st_size / articles}
+
+
+WRITER = """
+import sys, time
+from negotiation_watch.store.db import connection, writes
+db = connection.connect(sys.argv[1])
+article = db.execute("SELECT max(id) FROM articles").fetchone()[0]
+for n in range(int(sys.argv[2])):
+    writes.set_read(db, article, n % 2 == 0)  # one small commit, as a fetch of an unchanged feed
+    time.sleep(2)
+"""
+FOLLOW_SECONDS = 20
+TARGET_FOLLOWING_CPU = 0.05
+
+
+def cpu_while_another_process_commits(db_path: Path, home: Path) -> float:
+    """The share of a core the dashboard spends following the file while another process
+    commits every 2 s (a read mark toggled back and forth, so the file ends as it was)."""
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(db_path), str(FOLLOW_SECONDS // 2 + 4)])
+    try:
+        _, results = run_child(db_path, 0, home, keys=False, watch=FOLLOW_SECONDS)
+    finally:
+        writer.terminate()
+        writer.wait()
+    share = results["following_cpu"]
+    print(f"\nCPU of the dashboard while another process commits every 2 s: {share:.1%} of a core "
+          f"(target <= {TARGET_FOLLOWING_CPU:.0%}) {_verdict(share <= TARGET_FOLLOWING_CPU)}")
+    return share
+
+
+def keys_during_retag(db_path: Path, rounds: int) -> None:
+    """Key latencies while a re-tag runs as the dashboard runs it (store/pipeline/retag.py,
+    a process of its own), on a copy whose tags claim an older taxonomy."""
+    import shutil
+
+    from negotiation_watch.store.db import connection, ingest
+    from negotiation_watch.store.pipeline import retag
+
+    with tempfile.TemporaryDirectory() as home:
+        copy = Path(home) / "retag.db"
+        shutil.copy(db_path, copy)
+        db = connection.connect(copy)
+        connection.set_meta(db, ingest.TAXONOMY_VERSION_KEY, "an-older-taxonomy")
+        db.close()
+        retag_process = retag.start_process(copy, os.getpid())
+        try:
+            time.sleep(2)  # under way
+            _, results = run_child(copy, rounds, Path(home), keys=True)
+        finally:
+            retag_process.terminate()
+            retag_process.join()
+    print("\nkey -> screen during a re-tag (the dashboard's re-tag process on the same file), ms:")
+    for name, samples in results["keys"].items():
+        print(f"  {name:34s} median {statistics.median(samples):6.1f}   worst {max(samples):6.1f}")
+
+
+def evict(db_path: Path) -> None:
+    """Drop the database (and its WAL) from the page cache, so the next reader goes to disk."""
+    for path in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        if path.exists():
+            with open(path, "rb") as file:
+                os.posix_fadvise(file.fileno(), 0, 0, os.POSIX_FADV_DONTNEED)
+
+
+def side_by_side(figures: dict[int, dict]) -> None:
+    sizes = sorted(figures)
+    print("\n================ side by side (same run)")
+    print(f"  {'':44s}" + "".join(f"{size:>14,}" for size in sizes))
+    for name in figures[sizes[0]]:
+        print(f"  {name:44s}" + "".join(f"{figures[size][name]:14.2f}" for size in sizes))
 
 
 def ensure_database(db_path: Path, articles: int) -> None:
@@ -90,8 +195,9 @@ def ensure_database(db_path: Path, articles: int) -> None:
     print(f"  in {stories:,} stories (the biggest of {biggest} articles)")
 
 
-def query_report(db_path: Path) -> None:
-    """Time each read the dashboard makes, and show SQLite's plan for it."""
+def query_report(db_path: Path) -> dict:
+    """Time each read the dashboard makes, warm (best of 3) and cold (file evicted first,
+    a new connection), and show SQLite's plan for every statement they run."""
     from negotiation_watch.store.db import connection, queries
     from negotiation_watch.store import times
 
@@ -103,40 +209,49 @@ def query_report(db_path: Path) -> None:
     page = queries.latest_stories(db, common.kind, common.tag_id, limit=60)
     biggest = db.execute("SELECT id FROM stories ORDER BY articles DESC LIMIT 1").fetchone()[0]
     calls = [
-        ("tag_counts", lambda: queries.tag_counts(db)),
-        ("stats", lambda: queries.stats(db)),
+        ("tag_counts", lambda db: queries.tag_counts(db)),
+        ("stats", lambda db: queries.stats(db)),
+        ("latest_stories (all)", lambda db: queries.latest_stories(db, limit=60)),
         (f"latest_stories {common.tag_id} ({common.stories:,} stories)",
-         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60)),
+         lambda db: queries.latest_stories(db, common.kind, common.tag_id, limit=60)),
         (f"latest_stories {common.tag_id}, next page",
-         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60,
-                                        before=(page[-1].published, page[-1].id))),
+         lambda db: queries.latest_stories(db, common.kind, common.tag_id, limit=60,
+                                           before=(page[-1].published, page[-1].id))),
         (f"latest_stories {rare.tag_id} ({rare.stories:,} stories)",
-         lambda: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)),
-        ("daily_counts_all (30 days)", lambda: queries.daily_counts_all(db, end=end)),
-        ("search_stories 'ceasefire'", lambda: queries.search_stories(db, "ceasefire")),
+         lambda db: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)),
+        ("daily_counts_all (30 days)", lambda db: queries.daily_counts_all(db, end=end)),
+        ("search_stories 'ceasefire'", lambda db: queries.search_stories(db, "ceasefire")),
+        ("search_stories 's' (one letter)", lambda db: queries.search_stories(db, "s")),
         (f"search_stories 'ceasefire' in {common.tag_id}",
-         lambda: queries.search_stories(db, "ceasefire", common.kind, common.tag_id)),
-        ("get_story (the biggest)", lambda: queries.get_story(db, biggest)),
-        ("get_article", lambda: queries.get_article(db, page[0].lead_id)),
+         lambda db: queries.search_stories(db, "ceasefire", common.kind, common.tag_id)),
+        ("get_story (the biggest)", lambda db: queries.get_story(db, biggest)),
+        ("get_article", lambda db: queries.get_article(db, page[0].lead_id)),
     ]
-    print("\nstore reads on the benchmark database (best of 3):")
+    print("\nstore reads on the benchmark database (warm: best of 3; cold: file evicted, new connection):")
+    figures = {}
     for name, call in calls:
-        best = min(_timed(call) for _ in range(3))
-        print(f"  {best * 1000:8.1f} ms  {name}")
-    print("\nquery plans (every pane and sidebar read uses an index):")
+        warm = min(_timed(lambda: call(db)) for _ in range(3))
+        evict(db_path)
+        cold_db = connection.connect(db_path)
+        cold = _timed(lambda: call(cold_db))
+        cold_db.close()
+        print(f"  warm {warm * 1000:8.1f} ms   cold {cold * 1000:8.1f} ms   {name}")
+        if name == "stats":
+            figures["stats warm (ms)"], figures["stats cold (ms)"] = warm * 1000, cold * 1000
+        if name.startswith("search_stories 'ceasefire' in"):
+            figures["filtered search warm (ms)"] = warm * 1000
+    print("\nquery plans of every statement above:")
     traced = []
     db.set_trace_callback(traced.append)
-    queries.tag_counts(db)
-    queries.latest_stories(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
-    queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)
-    queries.daily_counts_all(db, end=end)
-    queries.search_stories(db, "ceasefire", common.kind, common.tag_id)
+    for _, call in calls:
+        call(db)
     db.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
         for row in db.execute("EXPLAIN QUERY PLAN " + sql):
             print("      " + row[-1])
     db.close()
+    return figures
 
 
 def _timed(call) -> float:
@@ -145,12 +260,14 @@ def _timed(call) -> float:
     return time.perf_counter() - started
 
 
-def run_child(db_path: Path, rounds: int, home: Path, *, keys: bool) -> tuple[float, dict | None]:
-    """One launch with its config and cache under `home`; `keys`: also measure key presses."""
+def run_child(db_path: Path, rounds: int, home: Path, *, keys: bool, watch: float = 0) -> tuple[float, dict | None]:
+    """One launch with its config and cache under `home`; `keys`: also measure key presses;
+    `watch`: also the CPU the dashboard spends following the database for that many seconds."""
     env = {**os.environ, "NEGOTIATION_WATCH_CONFIG_DIR": str(home / "config"), "XDG_CACHE_HOME": str(home / "cache")}
     started = time.perf_counter()
     child_process = subprocess.Popen(
-        [sys.executable, __file__, "--child", str(db_path), "--rounds", str(rounds if keys else 0)],
+        [sys.executable, __file__, "--child", str(db_path), "--rounds", str(rounds if keys else 0),
+         "--watch", str(watch)],
         stdout=subprocess.PIPE, text=True, env=env,
     )
     ready_line = child_process.stdout.readline()
@@ -159,12 +276,15 @@ def run_child(db_path: Path, rounds: int, home: Path, *, keys: bool) -> tuple[fl
         raise SystemExit(f"the dashboard did not come up: {ready_line!r}")
     results = json.loads(child_process.stdout.readline())
     child_process.wait(timeout=60)
-    return startup, results if keys else None
+    return startup, results if keys or watch else None
 
 
-def report(first: float, startups: list[float], results: dict) -> None:
+def report(first: float, startups: list[float], colds: list[float], results: dict) -> None:
     print(f"\nlaunch -> first full dashboard, first run ever (default pins from the counts, "
           f"names read from the taxonomy): {first:.2f} s")
+    print(f"launch -> first full dashboard, cold (file evicted from the page cache): "
+          f"{', '.join(f'{s:.2f}' for s in colds)} s; median {statistics.median(colds):.2f} s "
+          f"(target < {TARGET_STARTUP} s) {_verdict(statistics.median(colds) < TARGET_STARTUP)}")
     print(f"launch -> first full dashboard, later launches: "
           f"{', '.join(f'{s:.2f}' for s in startups)} s; median {statistics.median(startups):.2f} s "
           f"(target < {TARGET_STARTUP} s) {_verdict(statistics.median(startups) < TARGET_STARTUP)}")
@@ -189,7 +309,7 @@ def _verdict(ok: bool) -> str:
 # --------------------------------------------------------------------------- child
 
 
-async def child(db_path: Path, rounds: int) -> None:
+async def child(db_path: Path, rounds: int, watch: float = 0) -> None:
     import resource
 
     from textual import events
@@ -268,7 +388,13 @@ async def child(db_path: Path, rounds: int) -> None:
             await pilot.press("escape")
             await pilot.pause()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(json.dumps({"keys": keys, "cpu": cpu, "peak_mb": peak_mb}), flush=True)
+        following = None
+        if watch:
+            app.watch_database()  # as a live dashboard does (the bench's app is not live)
+            cpu_started = time.process_time()
+            await asyncio.sleep(watch)
+            following = (time.process_time() - cpu_started) / watch
+        print(json.dumps({"keys": keys, "cpu": cpu, "peak_mb": peak_mb, "following_cpu": following}), flush=True)
         app.exit()
 
 

@@ -73,6 +73,8 @@ def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress) -> None:
     progress.clear()
     for problem in summary.taxonomy_problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
+    if summary.retag_note:
+        click.echo(f"note: {summary.retag_note}", err=True)
     click.echo(
         f"{plural(summary.feeds_ok, 'feed')} ok, {summary.feeds_failed} failed, "
         f"{plural(summary.new_articles, 'new article')}, {summary.updated} updated in {summary.seconds:.1f} s"

@@ -390,3 +390,107 @@ def test_schema_2_database_stops_indexing_row_by_row(db_path):
     assert [row.title for row in queries.search_articles(again, "envoys")] == [
         "Envoys meet in Vienna", "Envoys meet in Geneva"
     ]
+
+
+def _article_totals_recounted(db):
+    return db.execute("SELECT count(*), coalesce(sum(is_read = 0), 0) FROM articles").fetchone()
+
+
+def test_article_totals_follow_every_kind_of_change(db_path):
+    """stats() reads kept totals, not the articles table: they must match a recount after
+    inserts, read marks, deletions and a feed's removal."""
+    db = connection.connect(db_path)
+
+    def read_or_unread(conn, rng, article):
+        conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (rng.randint(0, 1), article))
+
+    def check(when):
+        s = queries.stats(db)
+        assert (s.articles, s.unread) == _article_totals_recounted(db), when
+
+    _churn(db, 3, ["2025-01-01T00:00:00Z"], read_or_unread, check)
+    writes.set_read(db, db.execute("SELECT max(id) FROM articles").fetchone()[0], False)
+    check("marked unread through the store")
+
+
+def test_schema_3_database_gains_its_article_totals(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        for n in range(5):
+            article = _article(conn, feed_id, f"g{n}", "Envoys meet", "2025-01-01T00:00:00Z", read=n % 2)
+            _tag(conn, article, "party", "RUS")
+        conn.execute("DROP TABLE article_totals")
+        for trigger in ("articles_count_ai", "articles_count_ad", "articles_count_read"):
+            conn.execute(f"DROP TRIGGER {trigger}")
+    connection.set_meta(db, "schema_version", "3")
+    db.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    s = queries.stats(again)
+    assert (s.articles, s.unread) == (5, 3) == _article_totals_recounted(again)
+    assert [r.title for r in queries.search_articles(again, "envoys")] == ["Envoys meet"] * 5
+    assert _counted(again) == [("party", "RUS", 5, 3)]
+
+
+def _fill(db, feed_id, n, start=0):
+    with connection.write_transaction(db) as conn:
+        for i in range(start, start + n):
+            article = _article(conn, feed_id, f"g{i}", f"Envoys meet {i} " + "x" * 400, "2025-01-01T00:00:00Z",
+                               summary="y" * 1500)
+            _tag(conn, article, "party", "RUS")
+
+
+def test_removing_a_big_feed_takes_the_lock_in_batches_and_gives_the_space_back(db_path, monkeypatch):
+    monkeypatch.setattr(feed_rows, "REMOVE_BATCH", 100)
+    db = connection.connect(db_path)
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental, from the start
+    big, _ = feed_rows.add_feed(db, "https://example.org/big")
+    kept, _ = feed_rows.add_feed(db, "https://example.org/kept")
+    _fill(db, big, 450)
+    _fill(db, kept, 5, start=1000)
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    full = db_path.stat().st_size
+    statements = []
+    db.set_trace_callback(statements.append)
+    feed_rows.remove_feed(db, big)
+    db.set_trace_callback(None)
+    # pause, 5 batches of at most 100 articles, the feed row, then at least one step giving space back
+    assert statements.count("BEGIN IMMEDIATE") >= 8
+    assert db.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert db_path.stat().st_size < full / 4
+    s = queries.stats(db)
+    assert (s.feeds, s.articles) == (1, 5) and queries.tag_counts(db)[0].articles == 5
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_compact_shrinks_an_older_file_and_converts_it(db_path):
+    db = connection.connect(db_path)
+    db.execute("PRAGMA auto_vacuum = NONE")
+    db.execute("VACUUM")  # as files were made before schema 5
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    _fill(db, feed_id, 200)
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM articles")
+    assert connection.give_back_space(db) == 0  # not possible in this mode
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    before = db_path.stat().st_size
+    free = db.execute("PRAGMA freelist_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+    assert free > before / 2
+    connection.compact(db)
+    assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2
+    assert db_path.stat().st_size <= before - free + 4096  # the free pages gone; a page of auto-vacuum's map
+
+
+def test_a_single_letter_is_a_word_not_a_prefix(db_path):
+    """Search as you type: the first letter alone would match most of the index as a prefix."""
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        _article(conn, feed_id, "g1", "Summit in Sochi", "2025-01-01T00:00:00Z")
+        _article(conn, feed_id, "g2", "Plan B for the summit", "2025-01-02T00:00:00Z")
+    assert [r.title for r in queries.search_articles(db, "s")] == []
+    assert [r.title for r in queries.search_articles(db, "b")] == ["Plan B for the summit"]
+    assert len(queries.search_articles(db, "su")) == 2
+    assert [r.title for r in queries.search_articles(db, "so")] == ["Summit in Sochi"]

@@ -190,7 +190,9 @@ def test_bad_every_is_a_usage_error(db_path):
 def test_retag_command_reports_progress_and_count(db_path, feeds):
     add(db_path, feeds.serve("/w.xml", wire(3, 4)))
     run_cli(db_path, "fetch")
-    result = run_cli(db_path, "retag")
+    unchanged = run_cli(db_path, "retag")
+    assert unchanged.exit_code == 0 and "nothing to re-tag" in unchanged.output, unchanged.output
+    result = run_cli(db_path, "retag", "--force")
     assert result.exit_code == 0
     assert re.search(r"^re-tagged 4 articles \(taxonomy [\w-]+\)$", result.output, re.M), result.output
 
@@ -210,6 +212,23 @@ def test_fetch_retags_stored_articles_before_storing_new_ones(db_path, feeds):
     assert read(db_path, connection.get_meta, "taxonomy_version") == current
     tagged = read(db_path, lambda d: d.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0])
     assert tagged == 4  # the three old articles were re-tagged, the new one tagged
+
+
+def test_fetch_leaves_articles_of_an_unrecorded_taxonomy_and_says_so(db_path, feeds):
+    """A database that records no taxonomy (a generated one, or from before versions were
+    kept) is not re-tagged in full by the first fetch that has news: the user is told how."""
+    add(db_path, feeds.serve("/w.xml", wire(4, 3)))
+    run_cli(db_path, "fetch")
+    database = connection.connect(db_path)
+    database.execute("DELETE FROM meta WHERE key = 'taxonomy_version'")
+    database.execute("DELETE FROM tags")
+    database.close()
+    feeds.bodies["/w.xml"] = wire(4, 4)
+    result = run_cli(db_path, "fetch", "--all")
+    assert summary_of(result.output)[2] == 1 and "negotiation-watch retag" in result.output, result.output
+    tagged = read(db_path, lambda d: d.execute("SELECT count(DISTINCT article_id) FROM tags").fetchone()[0])
+    assert tagged == 1  # only the new article, tagged as it was stored
+    assert "re-tagged 4 articles" in run_cli(db_path, "retag").output
 
 
 async def test_a_cancelled_run_stops_its_retag_between_batches(db_path, feeds, monkeypatch):

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from feedgen import item, rss
 from negotiation_watch.store.db import connection, feed_rows, queries, writes
-from negotiation_watch.store.db.ingest import ingest, needs_retag, retag_all, stored_hashes
+from negotiation_watch.store.db.ingest import ingest, needs_retag, retag_all, retag_job, stored_hashes, taxonomy_state
 from negotiation_watch.store.parse.feed import parse_feed
 from negotiation_watch.store.pipeline.tagging import parse_and_tag
 from negotiation_watch.store.extract.taxonomy import default_taxonomy, load_taxonomy
@@ -186,9 +186,11 @@ def test_retag_works_in_batches(db, feed_id, taxonomy, monkeypatch):
     assert count(db, "SELECT count(*) FROM tags") == tags
 
 
-def test_a_stopped_retag_ends_after_its_batch_and_leaves_the_taxonomy_to_apply(db, feed_id, taxonomy, monkeypatch):
-    """A run that ends (quit, Ctrl-C) stops its re-tag between batches; the taxonomy is not
-    recorded as applied, so the next run re-tags everything again."""
+def test_a_stopped_retag_resumes_where_it_stopped(db, feed_id, taxonomy, monkeypatch, db_path):
+    """A run that ends (quit, Ctrl-C) stops its re-tag between batches, its progress kept
+    in the database; the next call, on a new connection, does only the rest, skips the
+    articles stored meanwhile (tagged with the new taxonomy as they came), and then records
+    the taxonomy. Once it applies, re-tagging is no work at all."""
     from negotiation_watch.store.db import ingest as ingest_module
 
     monkeypatch.setattr(ingest_module, "RETAG_BATCH", 2)
@@ -197,12 +199,30 @@ def test_a_stopped_retag_ends_after_its_batch_and_leaves_the_taxonomy_to_apply(d
     seen = []
 
     def progress(done, total):
-        seen.append(done)
+        seen.append((done, total))
         stop.set()
 
     assert retag_all(db, taxonomy, progress, stop) == 2
-    assert seen == [2] and needs_retag(db, taxonomy)
-    assert retag_all(db, taxonomy) == 4 and not needs_retag(db, taxonomy)
+    assert seen == [(2, 4)] and needs_retag(db, taxonomy)
+    assert retag_job(db).after_id == 2
+    ingest(db, feed_id, parsed(item("a5", "Russia once more", "Russia again.")), taxonomy, now=NOW)
+    db.close()
+    again = connection.connect(db_path)
+    seen.clear()
+    assert retag_all(again, taxonomy, lambda done, total: seen.append((done, total))) == 2
+    assert seen == [(4, 4)] and not needs_retag(again, taxonomy) and retag_job(again) is None
+    assert count(again, "SELECT count(*) FROM tags WHERE article_id = (SELECT max(id) FROM articles)") > 0
+    tags = count(again, "SELECT max(id) FROM tags")
+    assert retag_all(again, taxonomy) == 0 and count(again, "SELECT max(id) FROM tags") == tags
+    assert retag_all(again, taxonomy, force=True) == 5
+    assert count(again, "SELECT max(id) FROM tags") == tags  # same tags as stored: none rewritten
+
+
+def test_a_database_without_a_recorded_taxonomy_is_not_retagged_unasked(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
+    assert taxonomy_state(db, taxonomy) == "unknown"
+    assert retag_all(db, taxonomy) == 3  # asked for: it applies
+    assert taxonomy_state(db, taxonomy) == "current"
 
 
 def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, db_path):
@@ -227,6 +247,27 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     ).fetchall()
     other.close()
     assert with_worker_tags == tagged_here and tagged_here
+
+
+def test_two_retags_of_one_database_share_the_job(db, feed_id, taxonomy, monkeypatch, db_path):
+    """A second dashboard or a `fetch` re-tagging the same file: each batch is done once,
+    each goes on from where the other got to, and the one that finds the job gone stops."""
+    from negotiation_watch.store.db import ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "RETAG_BATCH", 1)
+    ingest(db, feed_id, parsed(*STORIES, item("a4", "Russia again", "More on Russia.")), taxonomy, now=NOW)
+    other = connection.connect(db_path)
+    seen = []
+
+    def progress(done, total):  # the other process does two batches after each of ours
+        seen.append(("first", done))
+        if done < total:
+            stop = threading.Event()
+            retag_all(other, taxonomy, lambda d, t: (seen.append(("other", d)), d >= done + 2 and stop.set()), stop)
+
+    retag_all(db, taxonomy, progress)
+    assert seen == [("first", 1), ("other", 2), ("other", 3), ("first", 4)]  # never a batch twice
+    assert not needs_retag(db, taxonomy) and retag_job(db) is None
 
 
 def _linked(guid: str, title: str, link: str | None, text: str = "Envoys from Russia and Ukraine met.") -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import signal
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -25,6 +25,7 @@ from negotiation_watch.store import config
 from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
+from negotiation_watch.tui import terminal
 from negotiation_watch.tui.data import source_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import safe, shorten_middle
@@ -34,6 +35,7 @@ from negotiation_watch.tui.screens.dashboard import DashboardScreen
 from negotiation_watch.tui.widgets.article_list import Source
 
 POLL_SECONDS = 1.5
+RETAG_POLL_SECONDS = 0.5
 REFRESH_DELAY = 1.0  # changes arriving within a second are shown together (a re-count costs ~0.3 s at 100k)
 STARTUP_FETCH_DELAY = 1.0
 FAILURES_SHOWN = 3  # a notification each for a run's first failing feeds; a thousand would bury the screen
@@ -52,7 +54,7 @@ class FeedFinished(Message):
 
 
 class RetagProgress(Message):
-    """The taxonomy changed, so the pipeline re-tags stored articles before fetching."""
+    """The taxonomy changed, so stored articles are being re-tagged (apply_taxonomy)."""
 
     def __init__(self, done: int, total: int) -> None:
         super().__init__()
@@ -101,7 +103,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         settings_path: Path | None = None,
         live: bool = True,
     ) -> None:
-        super().__init__()
+        super().__init__(driver_class=terminal.driver_class())
         self.db_path = Path(db_path)
         self.clock = clock or times.utc_now
         self.fixed_today = today  # the demo shows old news as if it were today's
@@ -122,6 +124,17 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._stop_polling = threading.Event()
         self._fetching = NetworkRun()
         self._names_cached = False
+        self._retag_process = None
+        self._applying_taxonomy = threading.Lock()
+        self._told_unknown_taxonomy = False
+        self.exit_signal: int | None = None  # set by tui/terminal.py when a signal ends the app
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Once a signal has asked the app to end, an error from a screen half put together
+        (keys were still arriving) is not worth a traceback screen that would take longer to
+        draw than the exit may take."""
+        if self.exit_signal is None:
+            super()._handle_exception(error)
 
     def today(self) -> date:
         """The day sparklines end on and times count from (frozen in tests and the demo)."""
@@ -148,13 +161,17 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.call_after_refresh(self._check_keymap)
         if self.live:
             self.watch_database()
+            self.call_after_refresh(self.apply_taxonomy)
             # feeds already due are fetched soon after the first paint, then on the interval
             self.set_timer(STARTUP_FETCH_DELAY, lambda: self.start_fetch(force=False, quiet=True))
             self.set_interval(self.settings.fetch_interval_seconds, lambda: self.start_fetch(force=False, quiet=True))
 
     def on_unmount(self) -> None:
         self._stop_polling.set()
-        self._fetching.close()  # quitting must not wait for slow feeds or a long re-tag
+        self._fetching.close()  # quitting must not wait for slow feeds
+        if self._retag_process is not None and self._retag_process.is_alive():
+            self._retag_process.terminate()  # safe between and within batches; the next launch resumes
+            self._retag_process.join(RETAG_POLL_SECONDS)
 
     def _check_keymap(self) -> None:
         """Report [keys] entries that name no binding or give a key two jobs (after the
@@ -354,6 +371,51 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     # ------------------------------------------------------------------ live data
 
+    @work(thread=True, group="retag", exit_on_error=False)
+    def apply_taxonomy(self) -> None:
+        """Re-tag the stored articles when the taxonomy changed (checked at launch and after
+        each fetch), in a process of its own (store/pipeline/retag.py), showing its progress
+        from the database until it is done; quitting stops it and the next launch goes on
+        from there. Articles of a file that records no taxonomy are left as they are, and a
+        note says (once) how to re-tag them."""
+        if not self._applying_taxonomy.acquire(blocking=False):
+            return  # already at it
+        try:
+            self._apply_taxonomy()
+        finally:
+            self._applying_taxonomy.release()
+
+    def _apply_taxonomy(self) -> None:
+        from negotiation_watch.store.db import ingest
+        from negotiation_watch.store.extract.taxonomy import default_taxonomy
+        from negotiation_watch.store.pipeline import retag
+        from negotiation_watch.store.pipeline.run import UNKNOWN_TAXONOMY_NOTE
+
+        taxonomy = default_taxonomy()
+        db = connection.connect(self.db_path)
+        try:
+            state = ingest.taxonomy_state(db, taxonomy)
+            if state == "unknown" and not self._told_unknown_taxonomy:
+                self._told_unknown_taxonomy = True
+                note = UNKNOWN_TAXONOMY_NOTE[0].upper() + UNKNOWN_TAXONOMY_NOTE[1:] + "."
+                self.call_from_thread(self.notify, note, title="Tags", severity="warning", timeout=15, markup=False)
+            if state != "changed" or not queries.stats(db).articles:
+                return  # an empty file records the taxonomy with its first fetch
+            _start_resource_tracker()
+            self._retag_process = retag.start_process(self.db_path, os.getpid())
+            while self._retag_process.is_alive() and not self._stop_polling.wait(RETAG_POLL_SECONDS):
+                job = ingest.retag_job(db)
+                if job is not None:
+                    self.post_message(RetagProgress(job.done, job.total))
+            if not self._stop_polling.is_set():
+                self.post_message(RetagProgress(1, 1))  # over
+                if self._retag_process.exitcode:
+                    self.call_from_thread(self.notify, "Re-tagging stopped with an error; it goes on at the "
+                                          "next launch, or run `negotiation-watch retag`.", title="Tags",
+                                          severity="error", markup=False)
+        finally:
+            db.close()
+
     @work(thread=True, exclusive=True, group="poll", exit_on_error=False)
     def watch_database(self) -> None:
         """Notice commits by other processes (and our own workers) through PRAGMA data_version.
@@ -427,7 +489,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             summary = self._fetching.run(
                 run_fetch(self.db_path, limits=limits, force=force,
                           on_feed_done=lambda done: self.post_message(FeedFinished(done)),
-                          on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)))
+                          retag=False)  # apply_taxonomy does that, in a process of its own
             )
         except asyncio.CancelledError:
             pass  # the app is closing; feeds not stored yet are fetched again next time
@@ -466,8 +528,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     @on(FetchEnded)
     def _fetch_ended(self, message: FetchEnded) -> None:
         self.fetch_progress = None
-        self.retag_progress = None
         self.notice_change()
+        if self.live:
+            self.apply_taxonomy()  # the taxonomy files may have changed since launch
         summary = message.summary
         if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
             self.notify(
@@ -532,15 +595,6 @@ def _demo_settings(path: Path) -> None:
 
 
 def _run(app: NegotiationWatchApp) -> None:
-    """Run the app; SIGTERM and SIGHUP (terminal closed) end it as q does, so the terminal is
-    restored and the demo's temporary folder removed."""
-
-    def stop(signum, frame) -> None:
-        try:
-            asyncio.get_running_loop().call_soon_threadsafe(app.exit)
-        except RuntimeError:  # not running yet, or already finished
-            raise SystemExit(128 + signum) from None
-
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, stop)
+    """Run the app, ending it on SIGTERM, SIGHUP (terminal closed) and SIGINT (tui/terminal.py)."""
+    terminal.exit_on_signals(app)
     app.run()

@@ -9,9 +9,11 @@ twice and never keep tags computed from text that has since changed.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sqlite3
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 STORIES_VERSION_KEY = "stories_version"
+RETAG_JOB_KEY = "retag_job"
 RETAG_BATCH = 500
 
 @dataclass
@@ -262,13 +265,52 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
 
 def needs_retag(db: sqlite3.Connection, taxonomy) -> bool:
     """True when the stored tags came from another taxonomy than this one, or the stories
-    from another judgement (or none: a file from before stories)."""
+    from another judgement (or none: a file from before stories), or a re-tag to them is
+    still under way."""
+    return not _applied(db, taxonomy) or retag_job(db) is not None
+
+
+def _applied(conn: sqlite3.Connection, taxonomy) -> bool:
+    """Whether the stored tags come from `taxonomy` and the stories from this judgement."""
     from negotiation_watch.store.extract import stories
 
     return (
-        connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
-        or connection.get_meta(db, STORIES_VERSION_KEY) != stories.VERSION
+        _meta(conn, TAXONOMY_VERSION_KEY) == taxonomy.version
+        and _meta(conn, STORIES_VERSION_KEY) == stories.VERSION
     )
+
+
+@dataclass
+class RetagJob:
+    """A re-tag under way, kept in the meta table and advanced in each batch's own
+    transaction, so quitting at any moment and starting again resumes where it stopped."""
+
+    version: str  # the taxonomy being applied
+    after_id: int  # articles up to this id are done
+    until_id: int  # the newest article when it began: later ones were tagged with `version` when stored
+    done: int
+    total: int
+
+
+def retag_job(db: sqlite3.Connection) -> RetagJob | None:
+    raw = connection.get_meta(db, RETAG_JOB_KEY)
+    return RetagJob(**json.loads(raw)) if raw else None
+
+
+def taxonomy_state(db: sqlite3.Connection, taxonomy) -> str:
+    """How the stored tags relate to `taxonomy`: "current"; "changed" (another taxonomy,
+    or a re-tag to this one under way: a re-tag applies it); "unknown" (articles but no
+    taxonomy recorded, as in a file from before versions were kept or a generated one:
+    re-tagging that is the user's call, not something a fetch starts unannounced)."""
+    if _applied(db, taxonomy) and retag_job(db) is None:
+        return "current"
+    if _meta(db, TAXONOMY_VERSION_KEY) is None and retag_job(db) is None and _article_count(db):
+        return "unknown"
+    return "changed"
+
+
+def _article_count(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT articles FROM article_totals WHERE id = 1").fetchone()[0]
 
 
 def retag_all(
@@ -276,50 +318,123 @@ def retag_all(
     taxonomy,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
+    *,
+    force: bool = False,
+    tagger: Callable[[list[tuple]], list[list[TagRow]]] | None = None,
 ) -> int:
-    """Re-tag every stored article with `taxonomy` and judge its story again, RETAG_BATCH
-    at a time (one transaction each, so readers and fetchers get their turn), in the order
-    they were stored, as they arrived; returns how many were re-tagged.
+    """Re-tag the stored articles with `taxonomy` and judge their stories again,
+    RETAG_BATCH at a time (one transaction each, so readers and fetchers get their turn),
+    in the order they were stored, resuming a job begun earlier; returns how many this
+    call re-tagged. Nothing to do (tags and stories already current, and not `force`) is
+    0 and no work.
 
-    When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
-    applied, so the next run re-tags again (minutes at a million articles: quitting must
-    not wait for that)."""
-    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
-    done, last_id = 0, 0
-    while True:
-        if stop is not None and stop.is_set():
-            return done
+    When `stop` is set it returns after the batch in hand; the job stays in the database
+    and the next call goes on from there (minutes at a million articles: quitting must
+    not wait for that, nor lose it). `tagger` turns a batch's (title, summary, date)
+    triples into their rows (default: here, one after another; store/pipeline/retag.py
+    spreads them over worker processes)."""
+    job = _begin_or_resume(db, taxonomy, force)
+    if job is None:
+        return 0
+    from negotiation_watch.store.db import story_rows
+    from negotiation_watch.store.pipeline.tagging import tag_rows
+
+    tagger = tagger or (lambda texts: [tag_rows(taxonomy, *text) for text in texts])
+    done = 0
+    while stop is None or not stop.is_set():
         batch = db.execute(
-            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
+            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? AND id <= ? "
             "ORDER BY id LIMIT ?",
-            (last_id, RETAG_BATCH),
+            (job.after_id, job.until_id, RETAG_BATCH),
         ).fetchall()
         if not batch:
+            _finish(db, job)
+            connection.give_back_space(db)  # replaced tags leave free pages behind
+            if progress and job.done != job.total:  # articles deleted meanwhile: say it is over
+                progress(job.total, job.total)
             break
-        last_id = batch[-1][0]
-        from negotiation_watch.store.db import story_rows
-        from negotiation_watch.store.pipeline.tagging import tag_rows
-
-        tagged = {
-            article_id: (digest, tag_rows(taxonomy, title, summary, times.from_iso(published).date()))
-            for article_id, title, summary, published, digest in batch
-        }
+        rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
+        tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
         with connection.write_transaction(db) as conn:
-            if not done:
+            stored = _meta(conn, RETAG_JOB_KEY)
+            if stored != json.dumps(asdict(job)):  # another process (a second dashboard, `fetch`) works on it too
+                if stored is None or json.loads(stored)["version"] != job.version:
+                    return done  # it finished, or a newer taxonomy's job replaced it
+                job = RetagJob(**json.loads(stored))
+                continue  # go on from where that one got to
+            if job.after_id == 0:  # the job's first batch: stories are formed anew from here
                 story_rows.start_rejudging(conn)
-            current = [article_id for article_id, _ in _still_current(conn, tagged)]
-            for article_id in current:
-                _replace_tags(conn, article_id, tagged[article_id][1])
+            current = [aid for aid, _ in _still_current(conn, tagged)]
+            changed = _changed_tags(conn, {aid: tagged[aid][1] for aid in current})
+            if changed:
+                conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
+                _insert_tags(conn, [(aid, *row) for aid, rows in changed.items() for row in rows])
+            for article_id in current:  # every story is judged again, tags changed or not
                 story_rows.detach(conn, article_id)
             story_rows.group(conn, current)
+            job.after_id, job.done = batch[-1][0], job.done + len(batch)
+            _save_job(conn, job)
         done += len(batch)
         if progress:
-            progress(min(done, total), max(total, done))
-    connection.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+            progress(min(job.done, job.total), max(job.total, job.done))
+    return done
+
+
+def _begin_or_resume(db: sqlite3.Connection, taxonomy, force: bool) -> RetagJob | None:
+    """The job to run for `taxonomy`: the stored one if it applies this taxonomy, else a
+    new one over every stored article (None when the tags already come from it)."""
+    with connection.write_transaction(db) as conn:
+        stored = _meta(conn, RETAG_JOB_KEY)
+        if stored and json.loads(stored)["version"] == taxonomy.version and not force:
+            return RetagJob(**json.loads(stored))
+        if _applied(conn, taxonomy) and not stored and not force:
+            return None
+        until = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+        job = RetagJob(taxonomy.version, 0, until, 0, _article_count(conn))
+        _save_job(conn, job)
+        return job
+
+
+def _finish(db: sqlite3.Connection, job: RetagJob) -> None:
     from negotiation_watch.store.extract import stories
 
-    connection.set_meta(db, STORIES_VERSION_KEY, stories.VERSION)
-    return done
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = ?", (RETAG_JOB_KEY,))
+        _put_meta(conn, TAXONOMY_VERSION_KEY, job.version)
+        _put_meta(conn, STORIES_VERSION_KEY, stories.VERSION)
+
+
+def _save_job(conn: sqlite3.Connection, job: RetagJob) -> None:
+    _put_meta(conn, RETAG_JOB_KEY, json.dumps(asdict(job)))
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """connection.set_meta inside the caller's transaction."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
+
+
+def _changed_tags(conn: sqlite3.Connection, tagged: dict[int, list[TagRow]]) -> dict[int, list[TagRow]]:
+    """Those of `tagged` whose new rows differ from the stored ones: a taxonomy change
+    touches few articles, and rewriting the others cost most of a re-tag's time (and
+    left its free pages behind)."""
+    if not tagged:
+        return {}
+    stored: dict[int, list[tuple]] = {aid: [] for aid in tagged}
+    marks = ",".join("?" * len(tagged))
+    for aid, *row in conn.execute(
+        f'SELECT article_id, kind, tag_id, field, start, "end", text, person FROM tags WHERE article_id IN ({marks})',
+        tuple(tagged),
+    ):
+        stored[aid].append(tuple(row))
+    return {aid: rows for aid, rows in tagged.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
 
 
 def _still_current(conn: sqlite3.Connection, tagged: dict) -> list[tuple[int, str]]:

@@ -240,13 +240,17 @@ _FTS_SYNTAX = set('"():*^')
 _FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
 
 
+PREFIX_MIN_CHARS = 2  # one letter as a prefix matches most of the index: 1.2 s at a million articles
+
+
 def fts_query(text: str) -> str:
     """What a user typed as an FTS5 query: plain words each quoted (every one must appear,
-    as a prefix); text in FTS5's own syntax as it is, for FTS5 to read or refuse."""
+    as a prefix once it has PREFIX_MIN_CHARS characters, a single letter only as a word of
+    its own); text in FTS5's own syntax as it is, for FTS5 to read or refuse."""
     words = text.split()
     if any(c in _FTS_SYNTAX for c in text) or any(w in _FTS_OPERATORS for w in words):
         return text.strip()
-    return " ".join(f'"{w}"*' for w in words if w)
+    return " ".join(f'"{w}"*' if len(w) >= PREFIX_MIN_CHARS else f'"{w}"' for w in words if w)
 
 
 _STORE_TROUBLE = ("locked", "busy", "disk", "readonly", "malformed", "no such table", "unable to open")
@@ -601,15 +605,14 @@ class Stats:
 
 
 def stats(db: sqlite3.Connection) -> Stats:
-    """Figures for the status line."""
+    """Figures for the status line: a pass over the feeds (a few hundred rows) and the
+    kept article totals, so it costs the same at any number of articles."""
     feeds, ok, failing, paused, last_fetch = db.execute(
         "SELECT count(*), coalesce(sum(health = 'ok'), 0), coalesce(sum(health = 'failing'), 0), "
         f"coalesce(sum(health = 'paused'), 0), max(last_fetch) FROM (SELECT {HEALTH} AS health, "
         "last_fetch FROM feeds)"
     ).fetchone()
-    articles, unread = db.execute(
-        "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
-    ).fetchone()
+    articles, unread = db.execute("SELECT articles, unread FROM article_totals WHERE id = 1").fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from negotiation_watch.store.db import connection, feed_rows
+from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.store.parse.clean import one_line
 from negotiation_watch.store.fetch.fetcher import (
@@ -34,10 +34,10 @@ from negotiation_watch.store.fetch.fetcher import (
 from negotiation_watch.store.db.ingest import (
     IngestResult,
     ingest,
-    needs_retag,
     retag_all,
     save_feed_columns,
     stored_hashes,
+    taxonomy_state,
 )
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class FetchSummary:
     updated: int = 0
     seconds: float = 0.0
     taxonomy_problems: list[str] = field(default_factory=list)  # when this run loaded the taxonomy
+    retag_note: str | None = None  # why stored articles were not re-tagged, for the user
 
 
 @dataclass
@@ -80,13 +81,17 @@ async def run_fetch(
     on_feed_done: Callable[[FeedDone], None] | None = None,
     taxonomy=None,
     on_retag_progress: Callable[[int, int], None] | None = None,
+    retag: bool = True,
 ) -> FetchSummary:
     """Fetch every due feed (every unpaused one with `force`) and store what is new.
 
     The taxonomy (default: the user's) is loaded only when something new is to be
-    stored, so a run where every feed is unchanged stays cheap. Before the first article
-    is stored, articles tagged with another taxonomy are re-tagged (reported through
-    `on_retag_progress`), so every stored tag comes from one taxonomy.
+    stored, so a run where every feed is unchanged stays cheap. New articles are tagged
+    with it; with `retag`, articles an older taxonomy tagged are re-tagged meanwhile, in a
+    thread (reported through `on_retag_progress`), and the run ends when that is done too.
+    The dashboard passes retag=False and runs the re-tag as a job of its own
+    (store/pipeline/retag.py). Articles whose taxonomy is not recorded at all are left
+    as they are, with `summary.retag_note` saying so.
 
     Each feed's database work is one short transaction, run on the event loop's own
     thread: handing each to a writer thread cost more (GIL hand-overs with the fetching)
@@ -103,7 +108,7 @@ async def run_fetch(
         if any(feed.get("body_hash") is None for feed in feeds):  # never read before: will be parsed
             parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
-        tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary)
+        tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary, retag)
         run = _Run(db, Path(db_path), tagging, parser, summary, on_feed_done)
         jobs: list[asyncio.Future] = []
         try:
@@ -112,6 +117,7 @@ async def run_fetch(
                     jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
                     await _room_for_more(jobs)
             await asyncio.gather(*jobs)
+            await tagging.finish()
         finally:
             await _stop(jobs)
             await tagging.close()
@@ -123,29 +129,41 @@ async def run_fetch(
 
 
 class _Tagging:
-    """The run's taxonomy, loaded and checked once, when the first feed has something new."""
+    """The run's taxonomy, loaded and checked once, when the first feed has something new;
+    and the re-tag it calls for, if the run does that, in a thread beside the feeds."""
 
-    def __init__(self, db_path: Path, taxonomy, on_retag_progress, summary: FetchSummary) -> None:
+    def __init__(self, db_path: Path, taxonomy, on_retag_progress, summary: FetchSummary, retag: bool) -> None:
         self.db_path, self.taxonomy, self.on_retag_progress, self.summary = db_path, taxonomy, on_retag_progress, summary
+        self.retag = retag
         self.preparing: asyncio.Future | None = None
+        self.retagging: asyncio.Future | None = None
         self.stopping = threading.Event()
 
     async def ready(self):
-        """The taxonomy to tag with, after re-tagging what an older one tagged. Feeds that
-        ask meanwhile wait for the same preparation; after a failure the next one tries again."""
+        """The taxonomy to tag with. Feeds that ask meanwhile wait for the same loading;
+        after a failure the next one tries again."""
         failed = self.preparing is not None and self.preparing.done() and (
             self.preparing.cancelled() or self.preparing.exception() is not None
         )
         if self.preparing is None or failed:
             self.preparing = asyncio.ensure_future(asyncio.to_thread(self._prepare))
-        return await asyncio.shield(self.preparing)
+        taxonomy, state = await asyncio.shield(self.preparing)
+        if state == "changed" and self.retag and self.retagging is None:
+            self.retagging = asyncio.ensure_future(asyncio.to_thread(self._retag))
+        return taxonomy
+
+    async def finish(self) -> None:
+        """Wait for the re-tag, if one runs, to be done."""
+        if self.retagging is not None:
+            await asyncio.shield(self.retagging)
 
     async def close(self) -> None:
         """Stop a re-tag still running (after its batch) and wait for its thread: the run's
         work must not outlive the run."""
         self.stopping.set()
-        if self.preparing is not None:
-            await asyncio.wait([self.preparing])
+        for work in (self.preparing, self.retagging):
+            if work is not None:
+                await asyncio.wait([work])
 
     def _prepare(self):
         if self.taxonomy is None:
@@ -153,13 +171,30 @@ class _Tagging:
 
             self.taxonomy = default_taxonomy()
             self.summary.taxonomy_problems = list(self.taxonomy.problems)
-        db = connection.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
+        db = connection.connect(self.db_path)
         try:
-            if needs_retag(db, self.taxonomy):
-                retag_all(db, self.taxonomy, self.on_retag_progress, self.stopping)
+            state = taxonomy_state(db, self.taxonomy)
+            if state == "changed" and not queries.stats(db).articles:
+                retag_all(db, self.taxonomy)  # nothing stored yet: records the taxonomy at once
+                state = "current"
         finally:
             db.close()
-        return self.taxonomy
+        if state == "unknown":
+            self.summary.retag_note = UNKNOWN_TAXONOMY_NOTE
+        return self.taxonomy, state
+
+    def _retag(self) -> None:
+        db = connection.connect(self.db_path)  # this thread's own: feeds are stored meanwhile
+        try:
+            retag_all(db, self.taxonomy, self.on_retag_progress, self.stopping)
+        finally:
+            db.close()
+
+
+UNKNOWN_TAXONOMY_NOTE = (
+    "the stored articles do not record which taxonomy tagged them, so they were left as they are; "
+    "`negotiation-watch retag` re-tags them with the current one (new articles use it already)"
+)
 
 
 async def _stop(jobs: list[asyncio.Future]) -> None:
@@ -301,7 +336,7 @@ class _ParserPool:
     def start_server(self) -> None:
         """Start the process workers are forked from, if this system has one and it is not
         running yet, so that it imports the parser (~0.3 s) before the first parse."""
-        context = _context()
+        context = worker_context()
         if context.get_start_method() == "forkserver":
             from multiprocessing import forkserver
 
@@ -313,7 +348,7 @@ class _ParserPool:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=_worker_count(),
-                mp_context=_context(),
+                mp_context=worker_context(),
                 initializer=init_worker,
                 initargs=(taxonomy, os.getpid()),
             )
@@ -332,7 +367,7 @@ def _worker_count() -> int:
     return max(1, min(2, (os.cpu_count() or 1) - 1))
 
 
-def _context():
+def worker_context():
     """forkserver where there is one (cheap workers from a preloaded server), else spawn.
     Never fork: the dashboard calls this from a thread, and forking a threaded process
     can deadlock the child."""

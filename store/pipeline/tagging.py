@@ -97,5 +97,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def tag_texts_in_worker(texts: list[tuple[str, str, date]]) -> list[list[TagRow]]:
+    """tag_rows for each (title, summary, date), with the worker's taxonomy: a re-tag's share."""
+    return [tag_rows(_worker_taxonomy, *text) for text in texts]
+
+
 def parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime) -> TaggedFeed:
     return parse_and_tag(body, headers, url, known, _worker_taxonomy, now=now)

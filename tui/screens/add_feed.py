@@ -37,6 +37,9 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
     """Dismisses with the successful Probe, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="add-feed.cancel")]
+    # Focused by Textual once the dialog is shown: an on_mount query failed when the app
+    # was told to exit while the dialog was still being put together.
+    AUTO_FOCUS = "#url"
 
     def __init__(self) -> None:
         super().__init__()
@@ -52,9 +55,6 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
             with Horizontal(id="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button("Add", variant="primary", id="add")
-
-    def on_mount(self) -> None:
-        self.query_one("#url", Input).focus()
 
     def on_unmount(self) -> None:
         self._probing.close()  # cancelled or quit: stop waiting for the server now

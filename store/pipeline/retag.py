@@ -1,0 +1,60 @@
+"""The dashboard's re-tag: a process of its own, so that tagging (CPU work that would hold
+the interpreter lock) never slows the keys; its progress lives in the database
+(store/db/ingest.py RetagJob), so the app reads it from there and a relaunch resumes it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+SHARE = 50  # articles a worker tags at a time
+
+
+def start_process(db_path: Path, main_pid: int):
+    """Start re-tagging `db_path` with the user's taxonomy in a new process; returns it."""
+    from negotiation_watch.store.pipeline.run import worker_context
+
+    process = worker_context().Process(target=_retag_in_process, args=(str(db_path), main_pid), daemon=True,
+                                 name="negotiation-watch retag")
+    process.start()
+    return process
+
+
+def _retag_in_process(db_path: str, main_pid: int) -> None:
+    """The process's work. Ending it at any moment is safe (each batch and its progress are
+    one transaction); it ends by itself if the app dies without stopping it."""
+    from negotiation_watch.store.db import connection
+    from negotiation_watch.store.db.ingest import retag_all
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
+    from negotiation_watch.store.pipeline.tagging import init_worker
+
+    if hasattr(os, "nice"):
+        os.nice(10)  # the dashboard's own process comes first: keys before re-tagging
+    taxonomy = default_taxonomy()
+    init_worker(taxonomy, main_pid)  # Ctrl-C is the app's; ends by itself when the app is gone
+    db = connection.connect(db_path)
+    try:
+        retag_all(db, taxonomy)
+    finally:
+        db.close()
+
+
+@contextlib.contextmanager
+def parallel_tagger(taxonomy, workers: int | None = None) -> Iterator[Callable[[list[tuple]], list[list]]]:
+    """A `tagger` for ingest.retag_all that spreads each batch over worker processes (the
+    extractor is CPU work: the `retag` command uses every core), closed on leaving."""
+    from negotiation_watch.store.pipeline.run import worker_context
+    from negotiation_watch.store.pipeline.tagging import init_worker, tag_texts_in_worker
+
+    workers = workers or max(1, min(4, os.cpu_count() or 1))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=init_worker,
+                             initargs=(taxonomy, os.getpid())) as pool:
+
+        def tagger(texts: list[tuple]) -> list[list]:
+            shares = [texts[start:start + SHARE] for start in range(0, len(texts), SHARE)]
+            return [rows for share in pool.map(tag_texts_in_worker, shares) for rows in share]
+
+        yield tagger
