@@ -14,6 +14,7 @@ from pathlib import Path
 import ahocorasick
 from negotiation_watch.store.extract.cache import cache_file, read_pickle, write_pickle
 from negotiation_watch.store.extract.fold import fold_pattern, fold_words
+from negotiation_watch.store.extract.interactions import CompiledActions, compile_actions
 from negotiation_watch.store.extract.taxonomy import Rule, Taxonomy
 
 PARTY_LAYER, TRACK_LAYER = 0, 1
@@ -57,6 +58,7 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    actions: CompiledActions | None = None  # the interaction finder's forms and cues
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -112,6 +114,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
+        actions=compile_actions(taxonomy),
     )
 
 
@@ -235,7 +238,7 @@ def _cache_path(version: str) -> Path:
 def _code_hash() -> str:
     """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
-    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extractor.py"))
+    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extractor.py", "interactions.py"))
     blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 
