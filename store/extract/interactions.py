@@ -50,6 +50,8 @@ _AUXILIARIES = frozenset(
     " yesterday today late early".split()
 )
 _BE = frozenset("was were is are been being be".split())
+# What may join a verb to the previous verb's target when both share a subject.
+_COORDINATION = frozenset(", and then but also later yet".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|'s|’s|[^\sa-z0-9]")
 _SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
 _ABBREVIATIONS = frozenset(
@@ -274,24 +276,64 @@ class _Reader:
         before = self._clause_before(form.start)
         if self._denied(before) or (before and before[-1] == "to") or _infinitive(before):
             return None
+        if self._hearsay(form.start):
+            return None
         agent = self._agent_before(form.start)  # "Egyptian-brokered", "US-proposed"
         subject = agent or self._subject(form.start)
+        inherited = self._coordinated(previous, form.start)
         target, gap = self._target(form.end)
-        if gap is not None and compiled.unless.get(form.action) and self._other_sense(form, gap, target):
+        if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
             return None
         core = [w for w in gap or () if w not in ("the", "a", "an")]
         if target is not None and core[-1:] == ["by"] and not agent and (core == ["by"] or _passive(before)):
             # the passive: the agent after "by" acts on the subject ("was rejected by Ukraine")
             after, _ = self._target(target.end, between_only=True)
             subject, target = target, after if after is not None else subject
-        if subject is None:
+        if inherited is not None:
+            sources = inherited
+        elif subject is None:
             return None
-        sources = subject.members
-        if previous is not None and subject == previous[0] and _only_and(self.text[subject.end:form.start]):
-            sources = previous[1]  # "Russia met Turkey and signed a deal": the first verb's subject goes on
+        else:
+            sources = subject.members
+        if target is not None:
+            target = self._more_targets(target)
         if self._each_other(form.end):
             return sources, ("*",), None
         return sources, target.members if target else (), target
+
+    def _coordinated(self, previous, position: int) -> tuple[str, ...] | None:
+        """"Russia met Turkey and then signed a deal": a verb right after the previous verb's
+        target, joined by "and" or "but", has the previous verb's subject."""
+        if previous is None:
+            return None
+        group, sources = previous
+        words = _tokens(self.text[group.end:position])
+        if words and group.end <= position and set(words) <= _COORDINATION and set(words) & {"and", "but"}:
+            return sources
+        return None
+
+    def _hearsay(self, position: int) -> bool:
+        """The form sits in a clause after "claims that", "denied that": not stated as fact."""
+        words = _tokens(self.text[self.sentence.start:position])
+        if "that" not in words:
+            return False
+        index = len(words) - 1 - words[::-1].index("that")
+        between = words[index + 1:]
+        if any(w in _STOPS or w == "," for w in between):
+            return False
+        return self.compiled.cue("hearsay", _spaced(words[max(0, index - 2):index]))
+
+    def _more_targets(self, target: _Group) -> _Group:
+        """"spoke with Putin and then with Zelensky": a second target after the same preposition."""
+        for group in self.sentence.groups:
+            if group.start >= target.end:
+                words = _tokens(self.text[target.end:group.start])
+                if words and set(words) <= _COORDINATION | {"with", "to"} and set(words) & {"with", "to"} \
+                        and set(words) & {"and", "then"}:
+                    members = target.members + tuple(m for m in group.members if m not in target.members)
+                    return _Group(target.start, group.end, members, True)
+                return target
+        return target
 
     def _clause_before(self, position: int) -> list[str]:
         """The tokens from the start of the form's clause to `position`."""
@@ -323,11 +365,16 @@ class _Reader:
         for group in reversed(candidates):
             words = _tokens(self.text[group.end:position])
             if self._plain_gap(words, left=True):
-                if self._attached(group):
+                if self._attached(group) or self._bystander(group):
                     continue  # "the envoy to Ukraine met ...": look further left
                 return group
             return group if self._reported(words) else None
         return None
+
+    def _bystander(self, group: _Group) -> bool:
+        """People of a state, not the state: "Polish farmers", "Russian and Ukrainian athletes"."""
+        after = _tokens(self.text[group.end:group.end + 24])[:1]
+        return bool(after) and self.compiled.cue("bystander", _spaced(after))
 
     def _attached(self, group: _Group) -> bool:
         """The group is a preposition's object ("the US envoy to Ukraine")."""
@@ -373,8 +420,8 @@ class _Reader:
                 return None, None
             if not self._plain_gap(words, left=False) or self._crosses_form(position, group.start):
                 return None, None
-            if words and words[-1] in _PLACE_WORDS:
-                continue  # "met in Turkey with ...": a venue, read on
+            if _last_preposition(words) in _PLACE_WORDS or self._bystander(group):
+                continue  # "met in Turkey with ...": a venue; "met Polish farmers": not the state
             if self._agent_of_form(group):
                 return None, None  # "walked out of the EU-mediated talks": the EU did the mediating
             return group, words
@@ -383,6 +430,16 @@ class _Reader:
     def _agent_of_form(self, group: _Group) -> bool:
         after = group.end + 1
         return self.text[group.end:after] in ("-", "–") and any(f.start == after for f in self.forms)
+
+    def _verb_in_clause(self, position: int, words: int) -> bool:
+        """A verb form among the clause's last `words` tokens before `position`."""
+        start = position
+        for _ in range(words):
+            start = self.text.rfind(" ", self.sentence.start, start - 1)
+            if start < self.sentence.start:
+                start = self.sentence.start
+                break
+        return any(start <= f.start and f.end <= position and not f.noun for f in self.forms)
 
     def _crosses_form(self, start: int, end: int) -> bool:
         """Another verb form between the form and a group, other than an infinitive ("refused to sign")."""
@@ -431,9 +488,12 @@ class _Reader:
             sources, targets = left.members, other.members
         else:
             return None
-        before = self._clause_before(phrase_start)[-4:]
+        clause = self._clause_before(phrase_start)
+        before = clause[-4:]
         if self.compiled.cue("planned", _spaced(before)) or self.compiled.cue("negation", _spaced(before)):
             return None
+        if "to" in before[-3:] or self._verb_in_clause(phrase_start, len(clause)):
+            return None  # "offered to host a summit between ...", "rejected talks with ...": not held
         following = _spaced(_tokens(text[phrase_end:phrase_end + 60])[:6])
         if self.compiled.cue("cancel", following) or self.compiled.cue("planned", following):
             return None
@@ -442,13 +502,20 @@ class _Reader:
         return sources, targets, None
 
 
+_PREPOSITIONS = _PLACE_WORDS | {"with", "to", "from", "by", "between", "of"}
+
+
+def _last_preposition(words: list[str]) -> str | None:
+    """The preposition nearest the end of a gap: it decides what the group after it is."""
+    for word in reversed(words):
+        if word in _PREPOSITIONS:
+            return word
+    return None
+
+
 def _passive(before: list[str]) -> bool:
     """A form of "to be" among the last words before the form: "was flatly rejected"."""
     return any(w in _BE for w in before[-3:])
-
-
-def _only_and(text: str) -> bool:
-    return text.strip(" ,").lower() == "and"
 
 
 def _infinitive(before: list[str]) -> bool:

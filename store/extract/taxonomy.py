@@ -23,7 +23,7 @@ PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
 EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "verbs", "nouns", "unless"}
 # What a [[cue]] says about the words that signal an action (store/extract/interactions.py).
-CUE_KINDS = ("negation", "hypothetical", "planned", "report", "clause", "pronoun", "cancel")
+CUE_KINDS = ("negation", "hypothetical", "planned", "report", "clause", "pronoun", "cancel", "hearsay", "bystander")
 
 STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
