@@ -81,6 +81,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         Binding("r", "fetch_now", "Fetch", tooltip="Fetch every feed now", id="app.fetch"),
         Binding("a", "add_feed", "Add feed", id="app.add-feed"),
         Binding("F", "feeds", "Feeds", id="app.feeds"),
+        Binding("w", "matrix", "Who talks to whom", tooltip="Who talks to whom: interactions between parties",
+                id="app.matrix"),
     ]
 
     # What the fetcher is doing, watched by the status line: (feeds done, feeds due) while a
@@ -175,21 +177,22 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     # ------------------------------------------------------------------ screens
 
     @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
-    def open_article(self, article_id: int) -> None:
-        """Load the article (marking it read) first, then show it: one paint, no "Loading"."""
+    def open_article(self, article_id: int, focus: dict | None = None) -> None:
+        """Load the article (marking it read) first, then show it: one paint, no "Loading".
+        `focus`: an interaction of the article whose sentence is to stand out."""
         from negotiation_watch.tui.screens.article import load_article
 
         article = with_db(self.db_path, load_article, article_id)
-        self.call_from_thread(self._show_article, article_id, article)
+        self.call_from_thread(self._show_article, article_id, article, focus)
 
-    def _show_article(self, article_id: int, article) -> None:
+    def _show_article(self, article_id: int, article, focus: dict | None = None) -> None:
         """One kept article screen, filled and pushed (composing a new one costs a frame)."""
         from negotiation_watch.tui.screens.article import ArticleScreen
 
         if not self.is_screen_installed("article"):
             self.install_screen(ArticleScreen(), "article")
         screen = self.get_screen("article")
-        screen.show(article_id, article)
+        screen.show(article_id, article, focus)
         if self.screen is not screen:
             self.push_screen(screen)
 
@@ -212,6 +215,12 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def action_search(self) -> None:
         self.open_list(Source())
+
+    def action_matrix(self) -> None:
+        from negotiation_watch.tui.screens.matrix import MatrixScreen
+
+        if not isinstance(self.screen, MatrixScreen):
+            self.push_screen(MatrixScreen())
 
     def action_feeds(self) -> None:
         from negotiation_watch.tui.screens.feeds import FeedsScreen

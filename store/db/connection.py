@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -136,6 +136,30 @@ END;
 -- An article's tags go first, while the article still says whether it was unread.
 CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM tags WHERE article_id = old.id;
+END;
+-- Who did what to whom, one row per sentence and pair: `source` did `action` to `target`
+-- (`mutual` = 1: a symmetric action, the pair unordered), as read in `text`, the sentence at
+-- [start, end) of the article's `field`, signalled by the words at [signal_start, signal_end)
+-- (schema 4).
+CREATE TABLE IF NOT EXISTS interactions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    mutual INTEGER NOT NULL DEFAULT 0,
+    track TEXT,
+    field TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    signal_start INTEGER NOT NULL,
+    signal_end INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS interactions_article ON interactions (article_id);
+-- Gone with their article even where foreign keys are off (another program's connection).
+CREATE TRIGGER IF NOT EXISTS articles_bd_interactions BEFORE DELETE ON articles BEGIN
+    DELETE FROM interactions WHERE article_id = old.id;
 END;
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
@@ -307,9 +331,16 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _retag_for_interactions(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 stores interactions, which only a re-tag reads from what is stored: forget
+    which taxonomy tagged the articles, so the next fetch or `retag` re-tags them all."""
+    if found < 4:
+        conn.execute("DELETE FROM meta WHERE key = 'taxonomy_version'")
+
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _retag_for_interactions]
 
 
 def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:

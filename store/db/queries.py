@@ -224,6 +224,8 @@ class ArticleDetail:
     fetched: str
     is_read: bool
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
+    # {action, source, target, mutual, track, field, start, end, text, signal_start, signal_end}
+    interactions: list[dict] = field(default_factory=list)
 
 
 def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
@@ -242,7 +244,13 @@ def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | N
         "ORDER BY kind DESC, tag_id, field DESC, start",
         (article_id,),
     )
-    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence)
+    interactions = dict_rows(
+        db,
+        'SELECT action, source, target, mutual, track, field, start, "end", text, signal_start, signal_end '
+        "FROM interactions WHERE article_id = ? ORDER BY field DESC, start, id",
+        (article_id,),
+    )
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence, interactions)
 
 
 @dataclass
@@ -268,3 +276,158 @@ def stats(db: sqlite_utils.Database) -> Stats:
     ).fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
 
+
+
+# ---------------------------------------------------------------------------- interactions
+
+
+@dataclass(frozen=True)
+class InteractionFact:
+    """One article's statement that `source` did `action` to `target` (`mutual`: either way)."""
+
+    article_id: int
+    action: str
+    source: str
+    target: str
+    mutual: bool
+    track: str | None
+
+
+def window_start(days: int, end: date) -> str:
+    """The first day of a `days`-day window ending with `end`, as stored times compare."""
+    return (end - timedelta(days=days - 1)).isoformat()
+
+
+def interaction_facts(db: sqlite_utils.Database, *, days: int = 30, end: date | None = None) -> list[InteractionFact]:
+    """The interactions of the articles published in the `days` days ending with `end`
+    (default today, UTC), one per article and pair: what the matrix screen counts. Read
+    once per window, so changing the action or track filter costs no query."""
+    end = end or utc_now().date()
+    rows = db.conn.execute(
+        "SELECT DISTINCT i.article_id, i.action, i.source, i.target, i.mutual, i.track "
+        "FROM articles a JOIN interactions i ON i.article_id = a.id "
+        "WHERE a.published >= ? AND a.published < ?",
+        (window_start(days, end), (end + timedelta(days=1)).isoformat()),
+    )
+    return [InteractionFact(a, action, source, target, bool(mutual), track)
+            for a, action, source, target, mutual, track in rows]
+
+
+@dataclass
+class Matrix:
+    """Counts of distinct articles per (row, column), rows and columns busiest first."""
+
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], int]
+    articles: dict[tuple[str, str], list[int]]  # the articles behind each cell, newest id first
+
+    def count(self, row: str, column: str) -> int:
+        return self.cells.get((row, column), 0)
+
+    @property
+    def peak(self) -> int:
+        return max(self.cells.values(), default=0)
+
+
+def party_matrix(facts: list[InteractionFact], *, action: str | None = None, track: str | None = None) -> Matrix:
+    """Who acts on whom: row party did an action to column party (a mutual action such as a
+    meeting counts both ways), in how many articles; rows and columns are the parties, most
+    involved first."""
+    behind: dict[tuple[str, str], set[int]] = {}
+    for fact in _filtered(facts, action, track):
+        behind.setdefault((fact.source, fact.target), set()).add(fact.article_id)
+        if fact.mutual:
+            behind.setdefault((fact.target, fact.source), set()).add(fact.article_id)
+    involved: dict[str, set[int]] = {}
+    for (source, target), articles in behind.items():
+        involved.setdefault(source, set()).update(articles)
+        involved.setdefault(target, set()).update(articles)
+    parties = sorted(involved, key=lambda p: (-len(involved[p]), p))
+    return _matrix(parties, parties, behind)
+
+
+def party_track_matrix(facts: list[InteractionFact], *, action: str | None = None) -> Matrix:
+    """Which parties act in which formats: articles in which a party is source or target of
+    an interaction in a track; parties and tracks most active first."""
+    behind: dict[tuple[str, str], set[int]] = {}
+    for fact in _filtered(facts, action, None):
+        if fact.track is not None:
+            for party in (fact.source, fact.target):
+                behind.setdefault((party, fact.track), set()).add(fact.article_id)
+    rows: dict[str, set[int]] = {}
+    columns: dict[str, set[int]] = {}
+    for (party, track), articles in behind.items():
+        rows.setdefault(party, set()).update(articles)
+        columns.setdefault(track, set()).update(articles)
+    return _matrix(sorted(rows, key=lambda p: (-len(rows[p]), p)),
+                   sorted(columns, key=lambda t: (-len(columns[t]), t)), behind)
+
+
+def _filtered(facts: list[InteractionFact], action: str | None, track: str | None):
+    return (f for f in facts if (action is None or f.action == action) and (track is None or f.track == track))
+
+
+def _matrix(rows: list[str], columns: list[str], behind: dict[tuple[str, str], set[int]]) -> Matrix:
+    return Matrix(rows, columns, {key: len(ids) for key, ids in behind.items()},
+                  {key: sorted(ids, reverse=True) for key, ids in behind.items()})
+
+
+def facet_values(facts: list[InteractionFact]) -> tuple[list[str], list[str]]:
+    """The actions and the tracks found in a window, most frequent first: the filters' choices."""
+    actions: dict[str, int] = {}
+    tracks: dict[str, int] = {}
+    for fact in facts:
+        actions[fact.action] = actions.get(fact.action, 0) + 1
+        if fact.track is not None:
+            tracks[fact.track] = tracks.get(fact.track, 0) + 1
+    return sorted(actions, key=lambda a: (-actions[a], a)), sorted(tracks, key=lambda t: (-tracks[t], t))
+
+
+@dataclass
+class InteractionArticle:
+    """An article behind a matrix cell and the first of its interactions the cell counts."""
+
+    article: ArticleRow
+    interaction: dict  # {action, source, target, mutual, track, field, start, end, text, signal_start, signal_end}
+
+
+def cell_articles(
+    db: sqlite_utils.Database, article_ids: list[int], row: str, column: str, *,
+    by_track: bool = False, action: str | None = None, track: str | None = None, limit: int = 200,
+) -> list[InteractionArticle]:
+    """The articles behind a cell (ids from Matrix.articles), newest first, each with the
+    interaction that put it there: between parties `row` and `column`, or (`by_track`) of
+    party `row` in track `column`."""
+    ids = article_ids[:limit]
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    articles = {
+        r[0]: ArticleRow(*r[:6], bool(r[6]))
+        for r in db.conn.execute(
+            f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
+            tuple(ids),
+        )
+    }
+    if by_track:
+        where, params = "(source = ? OR target = ?) AND track = ?", [row, row, column]
+    else:
+        where = "((source = ? AND target = ?) OR (mutual = 1 AND source = ? AND target = ?))"
+        params = [row, column, column, row]
+    for column_name, value in (("action", action), ("track", track)):
+        if value:
+            where += f" AND {column_name} = ?"
+            params.append(value)
+    first: dict[int, dict] = {}
+    for found in dict_rows(
+        db,
+        'SELECT article_id, action, source, target, mutual, track, field, start, "end", text, signal_start, '
+        f"signal_end FROM interactions WHERE article_id IN ({marks}) AND {where} ORDER BY field DESC, start, id",
+        (*ids, *params),
+    ):
+        first.setdefault(found.pop("article_id"), found)
+    listed = [InteractionArticle(articles[i], first[i]) for i in ids if i in articles and i in first]
+    listed.sort(key=lambda item: (item.article.published, item.article.id), reverse=True)
+    _attach_tags(db, [item.article for item in listed])
+    return listed

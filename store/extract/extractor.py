@@ -163,7 +163,10 @@ def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag
     """What the parties found do to one another, field by field (officials count as their party)."""
     if len(parties) < 2 or matcher.actions is None:
         return []
-    only_track = next(iter(tracks)) if len(tracks) == 1 else None
+    only_track = None
+    if len(tracks) == 1:
+        track = next(iter(tracks))
+        only_track = (track, matcher.track_members[track])
     found = []
     for f in fields:
         spans = [(e.start, e.end, t.id) for t in parties.values() for e in t.evidence if e.field == f.name]

@@ -157,11 +157,12 @@ class _Sentence:
 
 def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: str, span,
                       parties: list[tuple[int, int, str]], tracks: list[tuple[int, int, str]],
-                      article_track: str | None) -> list[Interaction]:
+                      article_track: tuple[str, frozenset[str]] | None) -> list[Interaction]:
     """The interactions stated in one field. `spaced` is its folded form (" text "),
     `span(fs, fe)` maps folded offsets back to `text`; `parties` and `tracks` are
-    (start, end, id) spans into `text`; `article_track` is the track of an article that
-    has only one, used for sentences that name none."""
+    (start, end, id) spans into `text`; `article_track` is (id, members) of the one track
+    of an article that has only one: a sentence that names no track is in it when the
+    track's members include every party of the interaction."""
     if compiled.automaton is None or len({p for _, _, p in parties}) < 2:
         return []
     forms = _forms(compiled, text, spaced, span)
@@ -185,7 +186,7 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         sources, targets, target_group = pairs
         if target_group is not None:
             objects[index] = (target_group, sources)
-        track = _track_for(sentence, form) or article_track
+        track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
         found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track))
     return _unique(found)
 
@@ -528,6 +529,13 @@ def _track_for(sentence: _Sentence, form: _Form) -> str | None:
     if not sentence.tracks:
         return None
     return min(sentence.tracks, key=lambda t: abs(t[0] - form.start))[2]
+
+
+def _members_track(article_track, sources: tuple[str, ...], targets: tuple[str, ...]) -> str | None:
+    if article_track is None:
+        return None
+    track, members = article_track
+    return track if {*sources, *targets} - {"*"} <= members else None
 
 
 def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
