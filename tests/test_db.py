@@ -381,3 +381,64 @@ def test_schema_2_database_stops_indexing_row_by_row(db_path):
     assert [row.title for row in queries.search_articles(again, "envoys")] == [
         "Envoys meet in Vienna", "Envoys meet in Geneva"
     ]
+
+
+def test_schema_3_database_gains_interactions_keeps_articles_and_asks_for_a_retag(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        for n in range(3):
+            _tag(conn, _article(conn, feed_id, f"g{n}", "Putin meets Erdogan", "2025-01-01T00:00:00Z"), "party", "RUS")
+        conn.execute("DROP TABLE interactions")
+        conn.execute("DROP TRIGGER articles_bd_interactions")
+    connection.set_meta(db, "schema_version", "3")
+    connection.set_meta(db, "taxonomy_version", "from-before")
+    db.conn.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    assert again.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    assert again.conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 3
+    assert again.conn.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+    assert connection.get_meta(again, "taxonomy_version") is None  # the next run re-tags, filling them
+
+
+def _interaction(conn, article_id, action, source, target, mutual=0, track=None, text="x"):
+    conn.execute(
+        'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end", text, '
+        "signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, 'title', 0, ?, ?, 0, 1)",
+        (article_id, action, source, target, mutual, track, len(text), text),
+    )
+
+
+def test_matrices_count_articles_per_pair_in_the_window_and_filter(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        a1 = _article(conn, feed_id, "g1", "one", "2025-03-10T08:00:00Z")
+        a2 = _article(conn, feed_id, "g2", "two", "2025-03-20T08:00:00Z")
+        old = _article(conn, feed_id, "g3", "old", "2024-12-01T08:00:00Z")
+        _interaction(conn, a1, "meet", "RUS", "UKR", 1, "russia-ukraine-talks")
+        _interaction(conn, a1, "meet", "RUS", "UKR", 1, "russia-ukraine-talks")  # a second sentence: one article
+        _interaction(conn, a2, "reject", "UKR", "RUS", 0, "russia-ukraine-talks")
+        _interaction(conn, a2, "mediate", "TUR", "RUS", 0, None)
+        _interaction(conn, old, "meet", "USA", "CHN", 1, None)
+    facts = queries.interaction_facts(db, days=30, end=date(2025, 3, 31))
+    pairs = queries.party_matrix(facts)
+    assert pairs.rows == pairs.columns == ["RUS", "UKR", "TUR"]  # the busiest first
+    assert pairs.count("UKR", "RUS") == 2 and pairs.count("RUS", "UKR") == 1  # met both ways, rejected one way
+    assert pairs.count("TUR", "RUS") == 1 and pairs.count("RUS", "TUR") == 0
+    assert pairs.articles[("UKR", "RUS")] == [a2, a1] and pairs.peak == 2
+    assert queries.party_matrix(facts, action="meet").count("UKR", "RUS") == 1
+    assert queries.party_matrix(facts, track="russia-ukraine-talks").rows == ["RUS", "UKR"]
+    formats = queries.party_track_matrix(facts)
+    assert formats.columns == ["russia-ukraine-talks"] and formats.count("RUS", "russia-ukraine-talks") == 2
+    assert queries.facet_values(facts) == (["mediate", "meet", "reject"], ["russia-ukraine-talks"])
+    assert queries.party_matrix(queries.interaction_facts(db, days=365, end=date(2025, 3, 31))).count("USA", "CHN") == 1
+    listed = queries.cell_articles(db, pairs.articles[("UKR", "RUS")], "UKR", "RUS")
+    assert [(i.article.title, i.interaction["action"]) for i in listed] == [("two", "reject"), ("one", "meet")]
+    in_track = queries.cell_articles(db, formats.articles[("RUS", "russia-ukraine-talks")], "RUS",
+                                     "russia-ukraine-talks", by_track=True, action="reject")
+    assert [i.article.title for i in in_track] == ["two"]
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM articles WHERE id = ?", (a1,))
+    assert db.conn.execute("SELECT count(*) FROM interactions WHERE article_id = ?", (a1,)).fetchone()[0] == 0
