@@ -12,6 +12,10 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
+    "matrix": ["w"],
+    "matrix-formats": ["w", "tab"],
+    "cell-articles": ["w", "enter"],
+    "article-at-interaction": ["w", "enter", "enter"],
 }
 
 

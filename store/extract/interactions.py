@@ -138,6 +138,9 @@ class _Group(NamedTuple):
     end: int
     members: tuple[str, ...]  # distinct parties, in reading order
     joined: bool  # two parties joined by a conjunction or a hyphen
+    # the members joined only by apposition or a possessive ("Afghanistan's Taliban
+    # government") name one side: they never pair up with each other
+    sides: tuple[frozenset[str], ...] = ()
 
 
 class _Form(NamedTuple):
@@ -187,7 +190,7 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         if target_group is not None:
             objects[index] = (target_group, sources)
         track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
-        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track))
+        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track, _same_side(sentence)))
     return _unique(found)
 
 
@@ -241,15 +244,19 @@ def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
             last = groups[-1]
             if start < last.end:  # one span inside another ("Brussels" for EU and NATO)
                 members = last.members + (party,) * (party not in last.members)
-                groups[-1] = _Group(last.start, max(end, last.end), members, last.joined)
+                sides = last.sides[:-1] + (last.sides[-1] | {party},)
+                groups[-1] = _Group(last.start, max(end, last.end), members, last.joined, sides)
                 continue
             words = _tokens(text[last.end:start])
             if all(w in _JOINERS for w in words):
-                joined = last.joined or (party not in last.members and any(w in _CONJUNCTIONS for w in words))
+                conjoined = any(w in _CONJUNCTIONS for w in words)
+                joined = last.joined or (party not in last.members and conjoined)
                 members = last.members + (party,) * (party not in last.members)
-                groups[-1] = _Group(last.start, end, members, joined)
+                sides = last.sides + (frozenset({party}),) if conjoined else (
+                    last.sides[:-1] + (last.sides[-1] | {party},))
+                groups[-1] = _Group(last.start, end, members, joined, sides)
                 continue
-        groups.append(_Group(start, end, (party,), False))
+        groups.append(_Group(start, end, (party,), False, (frozenset({party}),)))
     return groups
 
 
@@ -332,7 +339,7 @@ class _Reader:
                 if words and set(words) <= _COORDINATION | {"with", "to"} and set(words) & {"with", "to"} \
                         and set(words) & {"and", "then"}:
                     members = target.members + tuple(m for m in group.members if m not in target.members)
-                    return _Group(target.start, group.end, members, True)
+                    return _Group(target.start, group.end, members, True, target.sides + group.sides)
                 return target
         return target
 
@@ -363,8 +370,16 @@ class _Reader:
         """The nearest group before the form that can be its subject, also across reported
         speech ("Moscow said it had rejected ...")."""
         candidates = [g for g in self.sentence.groups if g.end <= position]
-        for group in reversed(candidates):
+        for index in range(len(candidates) - 1, -1, -1):
+            group = candidates[index]
             words = _tokens(self.text[group.end:position])
+            if words and self.compiled.cue("pronoun", _spaced(words[:1])):
+                # "Hamas tells Egypt and Qatar it accepts ...": the speaker, not the addressee
+                speaker = candidates[index - 1] if index else None
+                between = _tokens(self.text[speaker.end:group.start]) if speaker else []
+                if speaker is not None and between and self.compiled.cue("report", _spaced(between)):
+                    return speaker
+                return None
             if self._plain_gap(words, left=True):
                 if self._attached(group) or self._bystander(group):
                     continue  # "the envoy to Ukraine met ...": look further left
@@ -538,9 +553,16 @@ def _members_track(article_track, sources: tuple[str, ...], targets: tuple[str, 
     return track if {*sources, *targets} - {"*"} <= members else None
 
 
+def _same_side(sentence: _Sentence) -> set[frozenset[str]]:
+    """Pairs of parties that one of the sentence's groups names as one side."""
+    return {frozenset({a, b}) for g in sentence.groups for side in g.sides for a in side for b in side if a != b}
+
+
 def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
-          sources: tuple[str, ...], targets: tuple[str, ...], track: str | None) -> list[Interaction]:
-    """One interaction per source; a symmetric action with no target pairs up its subjects."""
+          sources: tuple[str, ...], targets: tuple[str, ...], track: str | None,
+          one_side: set[frozenset[str]]) -> list[Interaction]:
+    """One interaction per source; a symmetric action with no target pairs up its subjects
+    (but not two names of one side: "Afghanistan's Taliban government")."""
     symmetric = form.action in compiled.symmetric
     evidence = (field, sentence.start, sentence.end, text[sentence.start:sentence.end], form.start, form.end)
     out = []
@@ -554,7 +576,9 @@ def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence,
         if not symmetric:
             return []
         for index, source in enumerate(sources[:-1]):
-            out.append(Interaction(form.action, source, sources[index + 1:], track, *evidence, symmetric))
+            partners = tuple(p for p in sources[index + 1:] if frozenset({source, p}) not in one_side)
+            if partners:
+                out.append(Interaction(form.action, source, partners, track, *evidence, symmetric))
         return out
     for source in sources:
         aimed = tuple(t for t in targets if t != source)
