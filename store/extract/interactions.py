@@ -53,13 +53,21 @@ _BE = frozenset("was were is are been being be".split())
 # What may join a verb to the previous verb's target when both share a subject.
 _COORDINATION = frozenset(", and then but also later yet".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|'s|’s|[^\sa-z0-9]")
-_SENTENCE_END = re.compile(r"[.!?]+[\"'”’)\]]*\s+|\n+")
+# A sentence ends at . ! ? and spaces, but not after an initial ("U.S.", "J.") or a title
+# or month shortened with a full stop ("Mr.", "Gen.", "Aug."); and at a line break.
+# (One character class first lets the regex engine skip ahead; a match without spaces after
+# it, "3.5" or "U.S", is no end.)
+_SENTENCE_END = re.compile(r"[.!?\n][.!?]*[\"'”’)\]]*\s*")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen col lt sen rep gov prof jan feb mar apr aug sep sept oct nov dec no vs"
     " jr sr maj capt adm sgt cmdr amb pres".split()
 )
-_STOPS = frozenset(";:()[]?!.\"“”")  # inside a gap: the gap crosses a clause or sentence
+_STOPS = frozenset(";:()[]?!.\"“”")
+_FULL_STOP = re.compile(r"[.;:!?]")
+_APOSTROPHES = str.maketrans("'’", "  ")  # inside a gap: the gap crosses a clause or sentence
 MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a new thought
+CLAUSE_REACH = 200  # characters before a form read for its clause's cues
+NEAR = 200  # characters each side of a form where its source and targets must be
 
 
 class Interaction(NamedTuple):
@@ -156,6 +164,7 @@ class _Sentence:
     end: int
     groups: list[_Group]
     tracks: list[tuple[int, int, str]]
+    pairs: bool  # it names two parties or more
 
 
 def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: str, span,
@@ -171,6 +180,12 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
     forms = _forms(compiled, text, spaced, span)
     if not forms:
         return []
+    parties = sorted(parties)
+    starts = [p[0] for p in parties]
+    ends = {p[1] for p in parties}
+    forms = [f for f in forms if _worth_reading(text, f, parties, starts, ends)]
+    if not forms:
+        return []
     bounds = _sentence_bounds(text)
     sentences: dict[int, _Sentence] = {}
     found: list[Interaction] = []
@@ -179,9 +194,9 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         number = bisect.bisect_right(bounds, form.start) - 1
         sentence = sentences.get(number)
         if sentence is None:
-            sentence = sentences[number] = _sentence(text, bounds, number, parties, tracks)
-        if len(sentence.groups) == 0:
-            continue
+            sentence = sentences[number] = _sentence(text, bounds, number, parties, starts, tracks)
+        if not sentence.pairs:
+            continue  # fewer than two parties: nothing between parties to read
         reader = _Reader(compiled, text, sentence, form, forms)
         pairs = reader.read_noun() if form.noun else reader.read_verb(objects.get(index - 1))
         if pairs is None:
@@ -200,7 +215,7 @@ def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_For
     for end, (keylen, action, noun) in compiled.automaton.iter(spaced):
         fs = end - keylen + 2  # past the leading space
         start, stop = span(fs - 1, end - 1)
-        if not any(c in ".;:!?" for c in text[start:stop]):
+        if _FULL_STOP.search(text, start, stop) is None:
             hits.append(_Form(start, stop, action, noun))
     hits.sort(key=lambda f: (f.start, -f.end))
     kept: list[_Form] = []
@@ -210,36 +225,47 @@ def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_For
     return kept
 
 
+def _worth_reading(text: str, form: _Form, parties, starts: list[int], ends: set[int]) -> bool:
+    """A cheap first look: two parties near the form, and for a noun the words it needs."""
+    if form.noun and not (text.startswith((" between", " with"), form.end)
+                          or any(form.start - gap in ends for gap in (0, 1, 3))):
+        return False
+    near = parties[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
+    return len({p[2] for p in near}) >= 2
+
+
 def _sentence_bounds(text: str) -> list[int]:
-    """Start offsets of the field's sentences (0 first), skipping "Mr." and "U.S."."""
+    """Start offsets of the field's sentences (0 first)."""
     starts = [0]
     for match in _SENTENCE_END.finditer(text):
-        stop = match.start()
-        word_start = stop
-        while word_start > 0 and (text[word_start - 1].isalnum() or text[word_start - 1] == "."):
-            word_start -= 1
-        word = text[word_start:stop].lower()
-        if match.group().startswith(".") and (word in _ABBREVIATIONS or len(word.strip(".")) == 1
-                                              or "." in word):
+        stop, after = match.start(), match.end()
+        if text[stop] != "\n" and not text[after - 1].isspace():
             continue
+        if text[stop] == ".":
+            word = text[text.rfind(" ", 0, stop) + 1:stop]
+            if len(word) <= 1 or "." in word or word.lower() in _ABBREVIATIONS:
+                continue
         if match.end() < len(text):
             starts.append(match.end())
     return starts
 
 
-def _sentence(text: str, bounds: list[int], number: int, parties, tracks) -> _Sentence:
+def _sentence(text: str, bounds: list[int], number: int, parties, starts: list[int], tracks) -> _Sentence:
+    """Sentence `number` with its party groups; `parties` sorted, `starts` their offsets."""
     start = bounds[number]
     end = bounds[number + 1] if number + 1 < len(bounds) else len(text)
     while end > start and text[end - 1].isspace():
         end -= 1
-    inside = [p for p in parties if start <= p[0] and p[1] <= end]
-    return _Sentence(start, end, _groups(text, inside), [t for t in tracks if start <= t[0] and t[1] <= end])
+    inside = [p for p in parties[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)] if p[1] <= end]
+    if len({p[2] for p in inside}) < 2:
+        return _Sentence(start, end, [], [], False)
+    return _Sentence(start, end, _groups(text, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
 
 
 def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
     """Join neighbouring mentions into groups; mentions inside one another merge."""
     groups: list[_Group] = []
-    for start, end, party in sorted(parties):
+    for start, end, party in parties:
         if groups:
             last = groups[-1]
             if start < last.end:  # one span inside another ("Brussels" for EU and NATO)
@@ -265,8 +291,9 @@ def _tokens(text: str) -> list[str]:
 
 
 def _spaced(words: list[str]) -> str:
-    """Tokens as a folded phrase for the cue patterns: " w w "."""
-    return " " + fold_words(" ".join(words)) + " "
+    """Tokens (lower case already) as the cue patterns read them: " w w ", apostrophes as
+    spaces, as the folded cue words have them ("didn't" is "didn t")."""
+    return " " + " ".join(words).translate(_APOSTROPHES) + " "
 
 
 class _Reader:
@@ -344,8 +371,9 @@ class _Reader:
         return target
 
     def _clause_before(self, position: int) -> list[str]:
-        """The tokens from the start of the form's clause to `position`."""
-        words = _tokens(self.text[self.sentence.start:position])
+        """The tokens from the start of the form's clause to `position` (or the last few
+        dozen words: a clause that starts further back says nothing about the form)."""
+        words = _tokens(self.text[max(self.sentence.start, position - CLAUSE_REACH):position])
         clause = self.compiled.cues.get("clause")
         for index in range(len(words) - 1, -1, -1):
             word = words[index]
@@ -416,7 +444,7 @@ class _Reader:
         if report is None:
             return False
         for index in range(len(words) - 1, -1, -1):
-            if report.search(f" {fold_words(words[index])} "):
+            if report.search(_spaced(words[index:index + 1])):
                 head, tail = words[:index], words[index + 1:]
                 if len(head) > 4 or any(w in _STOPS or w == "," for w in head):
                     return False
