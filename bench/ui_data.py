@@ -3,6 +3,8 @@
 Articles spread over two years (denser recently), from 60 feeds, each tagged with 3-6
 parties and tracks drawn from a skewed (Zipf-like) distribution over the real taxonomy
 identifiers, so a few parties and tracks are very common and most are rare, as in news.
+About half the articles state an interaction between two of their parties, one or two
+sentences' worth, as the extractor stores them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ DAYS = 730
 FEEDS = 60
 BATCH = 5_000
 
+ACTIONS = ("meet", "meet", "meet", "agree", "propose", "reject", "demand", "threaten", "mediate", "accuse")
+MUTUAL = {"meet", "agree"}
 WORDS = ("envoys talks ceasefire summit ministers delegation agreement sanctions prisoners "
          "mediators framework round proposal guarantees corridor monitors settlement").split()
 
@@ -76,5 +80,22 @@ def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weight
     conn.executemany(
         'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person)'
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    if len(chosen_parties) >= 2 and rng.random() < 0.5:
+        _interactions(conn, rng, article_id, title, sorted(chosen_parties), sorted(chosen_tracks))
+
+
+def _interactions(conn, rng, article_id, title, parties, tracks) -> None:
+    """One or two interactions between the article's parties, its title as the sentence."""
+    rows = []
+    for _ in range(rng.randint(1, 2)):
+        source, target = rng.sample(parties, 2)
+        action = rng.choice(ACTIONS)
+        rows.append((article_id, action, source, target, int(action in MUTUAL),
+                     rng.choice(tracks) if rng.random() < 0.7 else None, "title", 0, len(title), title, 0, 1))
+    conn.executemany(
+        'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end", text,'
+        " signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
