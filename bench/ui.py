@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 TARGET_STARTUP, TARGET_MEDIAN_MS, TARGET_WORST_MS, TARGET_MB = 1.0, 50, 150, 250
 TARGET_MATRIX_MS = 300  # the who-talks-to-whom screen, from w to both matrices drawn
 MATRIX_KEYS = ("open who talks to whom (w)", "back from the matrix (escape)")
-DATA_VERSION = 2  # bump when ui_data.py changes what it writes: an old file is not reused
+DATA_VERSION = 3  # bump when ui_data.py changes what it writes: an old file is not reused
 SEARCHES = ["ceasefire", "envoys summit", "Story 4242", "corridor monitors", "sanctions", "framework round",
             "prisoners", "guarantees", "mediators proposal", "Story 77"]
 
@@ -113,10 +113,10 @@ def query_report(db_path: Path) -> None:
         (f"search_articles 'ceasefire' in {common.tag_id}",
          lambda: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
         ("get_article", lambda: queries.get_article(db, page[0].id)),
-        ("interaction_facts (30 days)", lambda: queries.interaction_facts(db, end=end)),
+        ("interaction_counts (30 days)", lambda: queries.interaction_counts(db, end=end)),
         ("party_matrix + party_track_matrix (30 days, counted)",
-         lambda: _matrices(queries.interaction_facts(db, end=end))),
-        ("interaction_facts (365 days)", lambda: queries.interaction_facts(db, days=365, end=end)),
+         lambda: _matrices(queries.interaction_counts(db, end=end))),
+        ("interaction_counts (365 days)", lambda: queries.interaction_counts(db, days=365, end=end)),
     ]
     print("\nstore reads on the benchmark database (best of 3):")
     for name, call in calls:
@@ -130,7 +130,7 @@ def query_report(db_path: Path) -> None:
     queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
     queries.daily_counts_all(db, end=end)
     queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
-    queries.interaction_facts(db, end=end)
+    queries.interaction_counts(db, end=end)
     db.conn.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
@@ -139,11 +139,11 @@ def query_report(db_path: Path) -> None:
     db.conn.close()
 
 
-def _matrices(facts) -> None:
+def _matrices(counts) -> None:
     from negotiation_watch.store.db import queries
 
-    queries.party_matrix(facts)
-    queries.party_track_matrix(facts)
+    queries.party_matrix(counts)
+    queries.party_track_matrix(counts)
 
 
 def _timed(call) -> float:
@@ -288,7 +288,7 @@ async def child(db_path: Path, rounds: int) -> None:
 def _matrices_drawn(app, screen_class) -> bool:
     """The matrix screen is up with both of its matrices counted and shown."""
     screen = app.screen
-    if not isinstance(screen, screen_class) or screen.facts is None:
+    if not isinstance(screen, screen_class) or screen.counts is None:
         return False
     return all(grid.matrix.rows for grid in screen.query("MatrixGrid"))
 

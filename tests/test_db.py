@@ -422,23 +422,25 @@ def test_matrices_count_articles_per_pair_in_the_window_and_filter(db_path):
         _interaction(conn, a2, "reject", "UKR", "RUS", 0, "russia-ukraine-talks")
         _interaction(conn, a2, "mediate", "TUR", "RUS", 0, None)
         _interaction(conn, old, "meet", "USA", "CHN", 1, None)
-    facts = queries.interaction_facts(db, days=30, end=date(2025, 3, 31))
-    pairs = queries.party_matrix(facts)
+    end = date(2025, 3, 31)
+    counts = queries.interaction_counts(db, days=30, end=end)
+    pairs = queries.party_matrix(counts)
     assert pairs.rows == pairs.columns == ["RUS", "UKR", "TUR"]  # the busiest first
     assert pairs.count("UKR", "RUS") == 2 and pairs.count("RUS", "UKR") == 1  # met both ways, rejected one way
     assert pairs.count("TUR", "RUS") == 1 and pairs.count("RUS", "TUR") == 0
-    assert pairs.articles[("UKR", "RUS")] == [a2, a1] and pairs.peak == 2
-    assert queries.party_matrix(facts, action="meet").count("UKR", "RUS") == 1
-    assert queries.party_matrix(facts, track="russia-ukraine-talks").rows == ["RUS", "UKR"]
-    formats = queries.party_track_matrix(facts)
+    assert pairs.peak == 2  # the meeting said twice in one article counts once
+    assert queries.party_matrix(counts, action="meet").count("UKR", "RUS") == 1
+    assert queries.party_matrix(counts, track="russia-ukraine-talks").rows == ["RUS", "UKR"]
+    formats = queries.party_track_matrix(counts)
     assert formats.columns == ["russia-ukraine-talks"] and formats.count("RUS", "russia-ukraine-talks") == 2
-    assert queries.facet_values(facts) == (["mediate", "meet", "reject"], ["russia-ukraine-talks"])
-    assert queries.party_matrix(queries.interaction_facts(db, days=365, end=date(2025, 3, 31))).count("USA", "CHN") == 1
-    listed = queries.cell_articles(db, pairs.articles[("UKR", "RUS")], "UKR", "RUS")
+    assert queries.facet_values(counts) == (["mediate", "meet", "reject"], ["russia-ukraine-talks"])
+    assert queries.party_matrix(queries.interaction_counts(db, days=365, end=end)).count("USA", "CHN") == 1
+    listed = queries.cell_articles(db, "UKR", "RUS", end=end)
     assert [(i.article.title, i.interaction["action"]) for i in listed] == [("two", "reject"), ("one", "meet")]
-    in_track = queries.cell_articles(db, formats.articles[("RUS", "russia-ukraine-talks")], "RUS",
-                                     "russia-ukraine-talks", by_track=True, action="reject")
+    assert queries.cell_articles(db, "RUS", "UKR", end=end, action="reject") == []
+    in_track = queries.cell_articles(db, "RUS", "russia-ukraine-talks", by_track=True, end=end, action="reject")
     assert [i.article.title for i in in_track] == ["two"]
+    assert queries.cell_articles(db, "USA", "CHN", end=end) == []  # outside the window
     with connection.write_transaction(db) as conn:
         conn.execute("DELETE FROM articles WHERE id = ?", (a1,))
     assert db.conn.execute("SELECT count(*) FROM interactions WHERE article_id = ?", (a1,)).fetchone()[0] == 0

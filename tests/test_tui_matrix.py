@@ -48,13 +48,15 @@ async def test_w_opens_the_matrix_on_the_busiest_pair(fixture_db):
         await open_matrix(pilot)
         pairs = grid(app, "pairs")
         assert app.focused is pairs
-        # Egypt pressed Hamas (demand) and met Hamas (a meeting counts both ways): two articles
-        assert pairs.current == ("EGY", "HAMAS") and pairs.matrix.count("EGY", "HAMAS") == 2
-        assert cell_line(app) == "Egypt → Hamas: 2 articles (enter lists them)"
-        assert pairs.matrix.rows[:2] == ["EGY", "HAMAS"]  # the busiest parties first
-        drawn = str(pairs.render())
-        assert "EGY" in drawn.splitlines()[0] and drawn.splitlines()[1].startswith("EGY")
-        assert "Last 30 days · action: all · track: all · 4 articles with interactions" in str(
+        # Russia and Ukraine met in two articles (a meeting counts both ways); Egypt pressed
+        # Hamas in one and met it in another: two as well, but Russia is the busier party
+        assert pairs.current == ("RUS", "UKR") and pairs.matrix.count("RUS", "UKR") == 2
+        assert pairs.matrix.count("EGY", "HAMAS") == 2 and pairs.matrix.count("HAMAS", "EGY") == 1
+        assert cell_line(app) == "Russia → Ukraine: 2 interactions (enter lists them)"
+        assert pairs.matrix.rows[:2] == ["RUS", "UKR"]  # the busiest parties first
+        drawn = str(pairs.render()).splitlines()
+        assert drawn[0].split()[:2] == ["RUS", "UKR"] and drawn[1].startswith("RUS")
+        assert "Last 30 days · action: all · track: all · 12 interactions" in str(
             app.screen.query_one("#matrix-filters").render())
 
 
@@ -63,15 +65,15 @@ async def test_the_cursor_moves_over_cells_and_the_line_follows(fixture_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await open_matrix(pilot)
         pairs = grid(app, "pairs")
-        await pilot.press("j")
-        assert pairs.current == ("HAMAS", "HAMAS") and cell_line(app) == "Hamas → Hamas: 0 articles"
+        await pilot.press("h")
+        assert pairs.current == ("RUS", "RUS") and cell_line(app) == "Russia → Russia: 0 interactions"
         await pilot.press("enter")  # an empty cell lists nothing
         await settle(pilot)
         assert isinstance(app.screen, MatrixScreen)
-        await pilot.press("h")
-        assert pairs.current == ("HAMAS", "EGY") and cell_line(app).endswith("1 article (enter lists them)")
-        await pilot.press("h", "k")  # the edges hold
-        assert pairs.current == ("EGY", "EGY")
+        await pilot.press("j", "j", "l")
+        assert pairs.current == ("DEU", "UKR") and cell_line(app).endswith("1 interaction (enter lists them)")
+        await pilot.press("h", "h", "k", "k", "k")  # the edges hold
+        assert pairs.current == ("RUS", "RUS")
 
 
 async def test_filters_by_action_and_track_and_the_window(fixture_db):
@@ -100,10 +102,13 @@ async def test_enter_lists_the_articles_then_opens_one_at_its_sentence(fixture_d
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_matrix(pilot)
+        rows = grid(app, "pairs").matrix.rows
+        await pilot.press(*["j"] * rows.index("EGY"), *["l"] * (rows.index("HAMAS") - 1))
+        assert grid(app, "pairs").current == ("EGY", "HAMAS")
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CellArticlesScreen)
-        assert str(app.screen.query_one("#cell-heading").render()) == "Egypt → Hamas · 2 articles"
+        assert str(app.screen.query_one("#cell-heading").render()) == "Egypt → Hamas · last 30 days · 2 articles"
         rows = app.screen.query_one("#cell-articles").rows
         assert [(r.article.title, r.interaction["action"]) for r in rows] == [
             ("Qatar and Egypt press for Gaza ceasefire deal", "demand"),
@@ -134,12 +139,14 @@ async def test_the_party_track_matrix_lists_a_partys_articles_in_a_track(fixture
         await pilot.press("tab")
         formats = grid(app, "formats")
         assert app.focused is formats
-        assert formats.matrix.rows[0] == "gaza-ceasefire-talks"
-        assert cell_line(app).startswith(f"{formats.describe(*formats.current, 0).split(' in ')[0]} in")
+        assert formats.matrix.rows == ["normandy-format", "gaza-ceasefire-talks", "russia-ukraine-talks"]
+        assert formats.current == ("normandy-format", "RUS")
+        assert cell_line(app) == "Russia in Normandy Format: 3 interactions (enter lists them)"
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, CellArticlesScreen)
-        assert " in Gaza ceasefire talks · " in str(app.screen.query_one("#cell-heading").render())
+        assert str(app.screen.query_one("#cell-heading").render()) == "Russia in Normandy Format · last 30 days · 1 article"
+        assert app.screen.query_one("#cell-articles").rows[0].article.title == "Normandy Format advisers meet in Berlin"
 
 
 async def test_an_article_opened_from_a_pane_shows_its_interactions(fixture_db):

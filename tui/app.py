@@ -217,10 +217,14 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.open_list(Source())
 
     def action_matrix(self) -> None:
+        """Who talks to whom: one kept screen (composing it anew cost a frame each time)."""
         from negotiation_watch.tui.screens.matrix import MatrixScreen
 
-        if not isinstance(self.screen, MatrixScreen):
-            self.push_screen(MatrixScreen())
+        if not self.is_screen_installed("matrix"):
+            self.install_screen(MatrixScreen(), "matrix")
+        screen = self.get_screen("matrix")
+        if screen not in self.screen_stack:
+            self.push_screen(screen)
 
     def action_feeds(self) -> None:
         from negotiation_watch.tui.screens.feeds import FeedsScreen

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 import sqlite_utils
 
@@ -281,46 +282,46 @@ def stats(db: sqlite_utils.Database) -> Stats:
 # ---------------------------------------------------------------------------- interactions
 
 
-@dataclass(frozen=True)
-class InteractionFact:
-    """One article's statement that `source` did `action` to `target` (`mutual`: either way)."""
+class InteractionCount(NamedTuple):
+    """How many articles of a window state that `source` did `action` to `target` in
+    `track` (`mutual`: a symmetric action, the pair unordered)."""
 
-    article_id: int
     action: str
     source: str
     target: str
     mutual: bool
     track: str | None
+    articles: int
 
 
-def window_start(days: int, end: date) -> str:
-    """The first day of a `days`-day window ending with `end`, as stored times compare."""
-    return (end - timedelta(days=days - 1)).isoformat()
-
-
-def interaction_facts(db: sqlite_utils.Database, *, days: int = 30, end: date | None = None) -> list[InteractionFact]:
-    """The interactions of the articles published in the `days` days ending with `end`
-    (default today, UTC), one per article and pair: what the matrix screen counts. Read
-    once per window, so changing the action or track filter costs no query."""
+def _window(days: int, end: date | None) -> tuple[str, str]:
+    """[first day, the day after `end`) of a `days`-day window, as stored times compare."""
     end = end or utc_now().date()
+    return (end - timedelta(days=days - 1)).isoformat(), (end + timedelta(days=1)).isoformat()
+
+
+def interaction_counts(db: sqlite_utils.Database, *, days: int = 30, end: date | None = None) -> list[InteractionCount]:
+    """Interactions of the articles published in the `days` days ending with `end` (default
+    today, UTC), counted per action, pair and track: what the matrix screen shows. Read
+    once per window, so changing the action or track filter costs no query; an article that
+    says one thing twice counts once."""
     rows = db.conn.execute(
-        "SELECT DISTINCT i.article_id, i.action, i.source, i.target, i.mutual, i.track "
+        "SELECT i.action, i.source, i.target, i.mutual, i.track, count(DISTINCT i.article_id) "
         "FROM articles a JOIN interactions i ON i.article_id = a.id "
-        "WHERE a.published >= ? AND a.published < ?",
-        (window_start(days, end), (end + timedelta(days=1)).isoformat()),
+        "WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2, 3, 4, 5",
+        _window(days, end),
     )
-    return [InteractionFact(a, action, source, target, bool(mutual), track)
-            for a, action, source, target, mutual, track in rows]
+    return [InteractionCount(action, source, target, bool(mutual), track, n)
+            for action, source, target, mutual, track, n in rows]
 
 
 @dataclass
 class Matrix:
-    """Counts of distinct articles per (row, column), rows and columns busiest first."""
+    """Interactions per (row, column), rows and columns busiest first."""
 
     rows: list[str]
     columns: list[str]
     cells: dict[tuple[str, str], int]
-    articles: dict[tuple[str, str], list[int]]  # the articles behind each cell, newest id first
 
     def count(self, row: str, column: str) -> int:
         return self.cells.get((row, column), 0)
@@ -330,57 +331,49 @@ class Matrix:
         return max(self.cells.values(), default=0)
 
 
-def party_matrix(facts: list[InteractionFact], *, action: str | None = None, track: str | None = None) -> Matrix:
-    """Who acts on whom: row party did an action to column party (a mutual action such as a
-    meeting counts both ways), in how many articles; rows and columns are the parties, most
+def party_matrix(counts: list[InteractionCount], *, action: str | None = None, track: str | None = None) -> Matrix:
+    """Who acts on whom: the interactions in which the row party did something to the
+    column party (a mutual one, such as a meeting, counts both ways); the parties most
     involved first."""
-    behind: dict[tuple[str, str], set[int]] = {}
-    for fact in _filtered(facts, action, track):
-        behind.setdefault((fact.source, fact.target), set()).add(fact.article_id)
-        if fact.mutual:
-            behind.setdefault((fact.target, fact.source), set()).add(fact.article_id)
-    involved: dict[str, set[int]] = {}
-    for (source, target), articles in behind.items():
-        involved.setdefault(source, set()).update(articles)
-        involved.setdefault(target, set()).update(articles)
-    parties = sorted(involved, key=lambda p: (-len(involved[p]), p))
-    return _matrix(parties, parties, behind)
+    cells: dict[tuple[str, str], int] = {}
+    involved: dict[str, int] = {}
+    for c in _filtered(counts, action, track):
+        for source, target in ((c.source, c.target), (c.target, c.source)) if c.mutual else ((c.source, c.target),):
+            cells[(source, target)] = cells.get((source, target), 0) + c.articles
+        involved[c.source] = involved.get(c.source, 0) + c.articles
+        involved[c.target] = involved.get(c.target, 0) + c.articles
+    parties = sorted(involved, key=lambda p: (-involved[p], p))
+    return Matrix(parties, parties, cells)
 
 
-def party_track_matrix(facts: list[InteractionFact], *, action: str | None = None) -> Matrix:
-    """Which parties act in which formats: articles in which a party is source or target of
-    an interaction in a track; parties and tracks most active first."""
-    behind: dict[tuple[str, str], set[int]] = {}
-    for fact in _filtered(facts, action, None):
-        if fact.track is not None:
-            for party in (fact.source, fact.target):
-                behind.setdefault((party, fact.track), set()).add(fact.article_id)
-    rows: dict[str, set[int]] = {}
-    columns: dict[str, set[int]] = {}
-    for (party, track), articles in behind.items():
-        rows.setdefault(party, set()).update(articles)
-        columns.setdefault(track, set()).update(articles)
-    return _matrix(sorted(rows, key=lambda p: (-len(rows[p]), p)),
-                   sorted(columns, key=lambda t: (-len(columns[t]), t)), behind)
+def party_track_matrix(counts: list[InteractionCount], *, action: str | None = None) -> Matrix:
+    """Which parties act in which formats: interactions with the party as source or target,
+    per track; parties and tracks most active first."""
+    cells: dict[tuple[str, str], int] = {}
+    rows: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    for c in _filtered(counts, action, None):
+        if c.track is None:
+            continue
+        for party in (c.source, c.target):
+            cells[(party, c.track)] = cells.get((party, c.track), 0) + c.articles
+            rows[party] = rows.get(party, 0) + c.articles
+        columns[c.track] = columns.get(c.track, 0) + c.articles
+    return Matrix(sorted(rows, key=lambda p: (-rows[p], p)), sorted(columns, key=lambda t: (-columns[t], t)), cells)
 
 
-def _filtered(facts: list[InteractionFact], action: str | None, track: str | None):
-    return (f for f in facts if (action is None or f.action == action) and (track is None or f.track == track))
+def _filtered(counts: list[InteractionCount], action: str | None, track: str | None):
+    return (c for c in counts if (action is None or c.action == action) and (track is None or c.track == track))
 
 
-def _matrix(rows: list[str], columns: list[str], behind: dict[tuple[str, str], set[int]]) -> Matrix:
-    return Matrix(rows, columns, {key: len(ids) for key, ids in behind.items()},
-                  {key: sorted(ids, reverse=True) for key, ids in behind.items()})
-
-
-def facet_values(facts: list[InteractionFact]) -> tuple[list[str], list[str]]:
+def facet_values(counts: list[InteractionCount]) -> tuple[list[str], list[str]]:
     """The actions and the tracks found in a window, most frequent first: the filters' choices."""
     actions: dict[str, int] = {}
     tracks: dict[str, int] = {}
-    for fact in facts:
-        actions[fact.action] = actions.get(fact.action, 0) + 1
-        if fact.track is not None:
-            tracks[fact.track] = tracks.get(fact.track, 0) + 1
+    for c in counts:
+        actions[c.action] = actions.get(c.action, 0) + c.articles
+        if c.track is not None:
+            tracks[c.track] = tracks.get(c.track, 0) + c.articles
     return sorted(actions, key=lambda a: (-actions[a], a)), sorted(tracks, key=lambda t: (-tracks[t], t))
 
 
@@ -393,41 +386,47 @@ class InteractionArticle:
 
 
 def cell_articles(
-    db: sqlite_utils.Database, article_ids: list[int], row: str, column: str, *,
-    by_track: bool = False, action: str | None = None, track: str | None = None, limit: int = 200,
+    db: sqlite_utils.Database, row: str, column: str, *, by_track: bool = False, days: int = 30,
+    end: date | None = None, action: str | None = None, track: str | None = None, limit: int = 200,
 ) -> list[InteractionArticle]:
-    """The articles behind a cell (ids from Matrix.articles), newest first, each with the
-    interaction that put it there: between parties `row` and `column`, or (`by_track`) of
-    party `row` in track `column`."""
-    ids = article_ids[:limit]
-    if not ids:
+    """The articles behind a cell, newest first, each with the first interaction that put it
+    there: `row` acting on `column` (or, mutual, either way), or (`by_track`) party `row` in
+    track `column`; within the window and the filters the matrix had."""
+    if by_track:
+        where, params = "(i.source = ? OR i.target = ?) AND i.track = ?", [row, row, column]
+    else:
+        where = "((i.source = ? AND i.target = ?) OR (i.mutual = 1 AND i.source = ? AND i.target = ?))"
+        params = [row, column, column, row]
+    for name, value in (("action", action), ("track", track)):
+        if value:
+            where += f" AND i.{name} = ?"
+            params.append(value)
+    found = dict_rows(
+        db,
+        f"SELECT i.article_id, {', '.join('i.' + c for c in _INTERACTION_COLUMNS)} FROM articles a "
+        f"JOIN interactions i ON i.article_id = a.id WHERE a.published >= ? AND a.published < ? AND {where} "
+        "ORDER BY a.published DESC, a.id DESC, i.field DESC, i.start, i.id",
+        (*_window(days, end), *params),
+    )
+    first: dict[int, dict] = {}
+    for interaction in found:
+        article_id = interaction.pop("article_id")
+        if article_id not in first and len(first) < limit:
+            first[article_id] = interaction
+    if not first:
         return []
-    marks = ",".join("?" * len(ids))
+    marks = ",".join("?" * len(first))
     articles = {
         r[0]: ArticleRow(*r[:6], bool(r[6]))
         for r in db.conn.execute(
             f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
-            tuple(ids),
+            tuple(first),
         )
     }
-    if by_track:
-        where, params = "(source = ? OR target = ?) AND track = ?", [row, row, column]
-    else:
-        where = "((source = ? AND target = ?) OR (mutual = 1 AND source = ? AND target = ?))"
-        params = [row, column, column, row]
-    for column_name, value in (("action", action), ("track", track)):
-        if value:
-            where += f" AND {column_name} = ?"
-            params.append(value)
-    first: dict[int, dict] = {}
-    for found in dict_rows(
-        db,
-        'SELECT article_id, action, source, target, mutual, track, field, start, "end", text, signal_start, '
-        f"signal_end FROM interactions WHERE article_id IN ({marks}) AND {where} ORDER BY field DESC, start, id",
-        (*ids, *params),
-    ):
-        first.setdefault(found.pop("article_id"), found)
-    listed = [InteractionArticle(articles[i], first[i]) for i in ids if i in articles and i in first]
-    listed.sort(key=lambda item: (item.article.published, item.article.id), reverse=True)
+    listed = [InteractionArticle(articles[i], first[i]) for i in first if i in articles]
     _attach_tags(db, [item.article for item in listed])
     return listed
+
+
+_INTERACTION_COLUMNS = ("action", "source", "target", "mutual", "track", "field", "start", '"end"', "text",
+                        "signal_start", "signal_end")

@@ -21,11 +21,11 @@ class CellArticlesScreen(ReportsWorkerErrors, Screen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="cell-articles.back")]
 
-    def __init__(self, article_ids: list[int], party: str, other: str, *, by_track: bool,
+    def __init__(self, party: str, other: str, *, by_track: bool, days: int,
                  action: str | None = None, track: str | None = None) -> None:
         super().__init__()
-        self.article_ids, self.party, self.other = article_ids, party, other
-        self.by_track, self.action, self.track = by_track, action, track
+        self.party, self.other, self.by_track = party, other, by_track
+        self.days, self.action, self.track = days, action, track
 
     def compose(self) -> ComposeResult:
         yield Static(self._heading(), id="cell-heading")
@@ -39,7 +39,7 @@ class CellArticlesScreen(ReportsWorkerErrors, Screen):
             words += f" · {self.action}"
         if self.track and not self.by_track:
             words += f" · {display_name('track', self.track)}"
-        return f"{words} · {len(self.article_ids)} article{'' if len(self.article_ids) == 1 else 's'}"
+        return f"{words} · last {self.days} days"
 
     def on_mount(self) -> None:
         self.query_one(InteractionList).focus()
@@ -49,9 +49,14 @@ class CellArticlesScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, exclusive=True, group="cell", exit_on_error=False)
     def load(self) -> None:
         rows = with_db(self.app.db_path, lambda db: queries.cell_articles(
-            db, self.article_ids, self.party, self.other, by_track=self.by_track, action=self.action,
-            track=self.track))
-        self.app.call_from_thread(self.query_one(InteractionList).set_rows, rows, from_top=True)
+            db, self.party, self.other, by_track=self.by_track, days=self.days, end=self.app.today(),
+            action=self.action, track=self.track))
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: list[queries.InteractionArticle]) -> None:
+        self.query_one(InteractionList).set_rows(rows, from_top=True)
+        count = f"{len(rows)} article{'' if len(rows) == 1 else 's'}"
+        self.query_one("#cell-heading", Static).update(f"{self._heading()} · {count}")
 
     @on(InteractionList.Open)
     def _open(self, event: InteractionList.Open) -> None:

@@ -21,7 +21,8 @@ WINDOWS = (30, 7, 90, 365)  # days; the first is where the screen opens
 
 
 class MatrixScreen(ReportsWorkerErrors, Screen):
-    """Counts articles stating an interaction in the window, filterable by action and track."""
+    """Counts the interactions the window's articles state, filterable by action and track;
+    one kept by the app, its counts read again only when the window or the data change."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="matrix-screen.back"),
@@ -37,7 +38,8 @@ class MatrixScreen(ReportsWorkerErrors, Screen):
         self.days = WINDOWS[0]
         self.action: str | None = None
         self.track: str | None = None
-        self.facts: list[queries.InteractionFact] | None = None
+        self.counts: list[queries.InteractionCount] | None = None  # the window's counts, None until read
+        self._stale = False  # data changed while the screen was closed
         self.actions: list[str] = []
         self.tracks: list[str] = []
 
@@ -54,30 +56,42 @@ class MatrixScreen(ReportsWorkerErrors, Screen):
         self.query_one("#formats").border_title = "Parties in tracks"
         self._show_filters()
         self.load()
-        self.app.data_changed_signal.subscribe(self, lambda _: self.load())
+        self.app.data_changed_signal.subscribe(self, lambda _: self._data_changed())
         self.app.names_changed_signal.subscribe(self, lambda _: self._redraw())
+
+    def on_screen_resume(self) -> None:
+        """The app keeps this screen: what changed while it was closed is read on return."""
+        if self._stale:
+            self._stale = False
+            self.load()
+
+    def _data_changed(self) -> None:
+        if self in self.app.screen_stack:
+            self.load()
+        else:
+            self._stale = True
 
     # ------------------------------------------------------------------ data
 
     @work(thread=True, exclusive=True, group="matrix", exit_on_error=False)
     def load(self) -> None:
         """The window's interactions, read once; the filters then work on them in memory."""
-        facts = with_db(self.app.db_path, queries.interaction_facts, days=self.days, end=self.app.today())
+        counts = with_db(self.app.db_path, queries.interaction_counts, days=self.days, end=self.app.today())
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._loaded, facts)
+            self.app.call_from_thread(self._loaded, counts)
 
-    def _loaded(self, facts: list[queries.InteractionFact]) -> None:
-        self.facts = facts
-        self.actions, self.tracks = queries.facet_values(facts)
+    def _loaded(self, counts: list[queries.InteractionCount]) -> None:
+        self.counts = counts
+        self.actions, self.tracks = queries.facet_values(counts)
         self._redraw()
 
     def _redraw(self) -> None:
         self._show_filters()
-        if self.facts is None:
+        if self.counts is None:
             return
         empty = f"No interactions between parties in the last {self.days} days" + self._filter_words() + "."
-        pairs = queries.party_matrix(self.facts, action=self.action, track=self.track)
-        formats = queries.party_track_matrix(self.facts, action=self.action)
+        pairs = queries.party_matrix(self.counts, action=self.action, track=self.track)
+        formats = queries.party_track_matrix(self.counts, action=self.action)
         if self.track is not None:
             formats = _only_row(formats, self.track)
         self.query_one("#pairs", MatrixGrid).show(pairs, empty)
@@ -92,8 +106,8 @@ class MatrixScreen(ReportsWorkerErrors, Screen):
     def _show_filters(self) -> None:
         line = f"Last {self.days} days · action: {self.action or 'all'} · track: "
         line += display_name("track", self.track) if self.track else "all"
-        if self.facts is not None:
-            line += f" · {len({f.article_id for f in self.facts}):,} articles with interactions"
+        if self.counts is not None:
+            line += f" · {sum(f.articles for f in self.counts):,} interactions"
         self.query_one("#matrix-filters", Static).update(line)
 
     # ------------------------------------------------------------------ actions
@@ -120,15 +134,11 @@ class MatrixScreen(ReportsWorkerErrors, Screen):
     def _chosen(self, event: MatrixGrid.Chosen) -> None:
         from negotiation_watch.tui.screens.interactions import CellArticlesScreen
 
+        window = {"days": self.days, "action": self.action}
         if event.grid.id == "pairs":
-            matrix = self.query_one("#pairs", MatrixGrid).matrix
-            ids = matrix.articles.get((event.row, event.column), [])
-            cell = CellArticlesScreen(ids, event.row, event.column, by_track=False,
-                                      action=self.action, track=self.track)
+            cell = CellArticlesScreen(event.row, event.column, by_track=False, track=self.track, **window)
         else:  # the formats grid shows tracks as rows: its cell is (track, party)
-            matrix = self.query_one("#formats", MatrixGrid).matrix
-            ids = matrix.articles.get((event.row, event.column), [])
-            cell = CellArticlesScreen(ids, event.column, event.row, by_track=True, action=self.action)
+            cell = CellArticlesScreen(event.column, event.row, by_track=True, **window)
         self.app.push_screen(cell)
 
 
@@ -141,16 +151,11 @@ def _next_choice(choices: list[str], current: str | None) -> str | None:
 
 def _transposed(matrix: queries.Matrix) -> queries.Matrix:
     """Tracks as rows (their names are long), parties as columns."""
-    return queries.Matrix(
-        matrix.columns, matrix.rows,
-        {(c, r): n for (r, c), n in matrix.cells.items()},
-        {(c, r): ids for (r, c), ids in matrix.articles.items()},
-    )
+    return queries.Matrix(matrix.columns, matrix.rows, {(c, r): n for (r, c), n in matrix.cells.items()})
 
 
 def _only_row(matrix: queries.Matrix, track: str) -> queries.Matrix:
     """The party x track matrix narrowed to one track (the track filter)."""
     cells = {k: v for k, v in matrix.cells.items() if k[1] == track}
     parties = [p for p in matrix.rows if (p, track) in cells]
-    return queries.Matrix(parties, [track] if cells else [], cells,
-                          {k: v for k, v in matrix.articles.items() if k[1] == track})
+    return queries.Matrix(parties, [track] if cells else [], cells)

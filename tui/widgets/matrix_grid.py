@@ -72,7 +72,7 @@ class MatrixGrid(Widget, can_focus=True):
                  id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.row_kind, self.column_kind, self.label_width = row_kind, column_kind, label_width
-        self.matrix = Matrix([], [], {}, {})
+        self.matrix = Matrix([], [], {})
         self.empty_text = "Loading…"
         self._top = 0  # first row and column drawn
         self._left = 0
@@ -181,10 +181,12 @@ class MatrixGrid(Widget, can_focus=True):
         if not row or not column:
             return ""
         name_row, name_column = display_name(self.row_kind, row), display_name(self.column_kind, column)
-        articles = f"{count} article{'' if count == 1 else 's'}"
+        articles = f"{count} interaction{'' if count == 1 else 's'}"
+        more = " (enter lists them)" if count else ""
         if self.row_kind == self.column_kind:
-            return f"{name_row} → {name_column}: {articles}" + (" (enter lists them)" if count else "")
-        return f"{name_row} in {name_column}: {articles}" + (" (enter lists them)" if count else "")
+            return f"{name_row} → {name_column}: {articles}{more}"
+        party, track = (name_column, name_row) if self.row_kind == "track" else (name_row, name_column)
+        return f"{party} in {track}: {articles}{more}"
 
 
 def _busiest(matrix: Matrix) -> tuple[int, int]:
