@@ -337,7 +337,7 @@ def party_matrix(counts: list[InteractionCount], *, action: str | None = None, t
     involved first."""
     cells: dict[tuple[str, str], int] = {}
     involved: dict[str, int] = {}
-    for c in _filtered(counts, action, track):
+    for c in filter_counts(counts, action, track):
         for source, target in ((c.source, c.target), (c.target, c.source)) if c.mutual else ((c.source, c.target),):
             cells[(source, target)] = cells.get((source, target), 0) + c.articles
         involved[c.source] = involved.get(c.source, 0) + c.articles
@@ -352,7 +352,7 @@ def party_track_matrix(counts: list[InteractionCount], *, action: str | None = N
     cells: dict[tuple[str, str], int] = {}
     rows: dict[str, int] = {}
     columns: dict[str, int] = {}
-    for c in _filtered(counts, action, None):
+    for c in filter_counts(counts, action, None):
         if c.track is None:
             continue
         for party in (c.source, c.target):
@@ -362,7 +362,8 @@ def party_track_matrix(counts: list[InteractionCount], *, action: str | None = N
     return Matrix(sorted(rows, key=lambda p: (-rows[p], p)), sorted(columns, key=lambda t: (-columns[t], t)), cells)
 
 
-def _filtered(counts: list[InteractionCount], action: str | None, track: str | None):
+def filter_counts(counts: list[InteractionCount], action: str | None = None, track: str | None = None):
+    """The counts of one action and one track (None: any)."""
     return (c for c in counts if (action is None or c.action == action) and (track is None or c.track == track))
 
 

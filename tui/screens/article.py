@@ -101,9 +101,11 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         summary = article.summary or "(no summary in the feed)"
         summary_spans = spans_for(evidence, SUMMARY_FIELDS, summary) + interaction_spans(interactions, SUMMARY_FIELDS,
                                                                                          summary)
+        focus = focus_span(self.focus, SUMMARY_FIELDS, summary)
         self.query_one("#summary", Static).update(
-            highlight(summary, sorted(summary_spans, key=_span_order),
-                      focus=focus_span(self.focus, SUMMARY_FIELDS, summary)))
+            highlight(summary, sorted(summary_spans, key=_span_order), focus=focus))
+        if focus is not None:  # the sentence the reader came for, in view
+            self.call_after_refresh(self.query_one("#summary", Static).scroll_visible, animate=False)
         link = Text()
         link.append("link  ", style="dim")
         link.append_text(plain(article.url or "none", style="underline" if article.url else ""))

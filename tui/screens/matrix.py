@@ -107,7 +107,8 @@ class MatrixScreen(ReportsWorkerErrors, Screen):
         line = f"Last {self.days} days · action: {self.action or 'all'} · track: "
         line += display_name("track", self.track) if self.track else "all"
         if self.counts is not None:
-            line += f" · {sum(f.articles for f in self.counts):,} interactions"
+            shown = sum(c.articles for c in queries.filter_counts(self.counts, self.action, self.track))
+            line += f" · {shown:,} interactions"
         self.query_one("#matrix-filters", Static).update(line)
 
     # ------------------------------------------------------------------ actions
