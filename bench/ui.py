@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 TARGET_STARTUP, TARGET_MEDIAN_MS, TARGET_WORST_MS, TARGET_MB = 1.0, 50, 150, 250
 TARGET_MATRIX_MS = 300  # the who-talks-to-whom screen, from w to both matrices drawn
 MATRIX_KEYS = ("open who talks to whom (w)", "back from the matrix (escape)")
-DATA_VERSION = 3  # bump when ui_data.py changes what it writes: an old file is not reused
+DATA_VERSION = 4  # bump when ui_data.py changes what it writes: an old file is not reused
 SEARCHES = ["ceasefire", "envoys summit", "Story 4242", "corridor monitors", "sanctions", "framework round",
             "prisoners", "guarantees", "mediators proposal", "Story 77"]
 

@@ -444,3 +444,39 @@ def test_matrices_count_articles_per_pair_in_the_window_and_filter(db_path):
     with connection.write_transaction(db) as conn:
         conn.execute("DELETE FROM articles WHERE id = ?", (a1,))
     assert db.conn.execute("SELECT count(*) FROM interactions WHERE article_id = ?", (a1,)).fetchone()[0] == 0
+
+
+def test_interaction_days_follow_inserts_deletions_redates_and_removed_articles(db_path):
+    import random
+
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    rng = random.Random(4)
+    parties, actions, tracks = ["RUS", "UKR", "TUR"], ["meet", "reject"], [None, "russia-ukraine-talks"]
+    with connection.write_transaction(db) as conn:
+        ids = [_article(conn, feed_id, f"g{n}", "t", f"2025-01-0{1 + n % 4}T08:00:00Z") for n in range(12)]
+        for _ in range(60):
+            source, target = rng.sample(parties, 2)
+            _interaction(conn, rng.choice(ids), rng.choice(actions), source, target, rng.randint(0, 1), rng.choice(tracks))
+    for step in range(30):
+        with connection.write_transaction(db) as conn:
+            choice = rng.random()
+            if choice < 0.4:
+                row = conn.execute("SELECT id FROM interactions ORDER BY random() LIMIT 1").fetchone()
+                if row:
+                    conn.execute("DELETE FROM interactions WHERE id = ?", row)
+            elif choice < 0.7:
+                conn.execute("UPDATE articles SET published = ? WHERE id = ?",
+                             (f"2025-01-0{rng.randint(1, 6)}T09:00:00Z", rng.choice(ids)))
+            elif choice < 0.8 and len(ids) > 4:
+                conn.execute("DELETE FROM articles WHERE id = ?", (ids.pop(rng.randrange(len(ids))),))
+            else:
+                source, target = rng.sample(parties, 2)
+                _interaction(conn, rng.choice(ids), rng.choice(actions), source, target, 1, rng.choice(tracks))
+        kept = sorted(db.conn.execute("SELECT * FROM interaction_days WHERE articles > 0").fetchall())
+        recounted = sorted(db.conn.execute(
+            "SELECT substr(a.published, 1, 10), i.action, i.source, i.target, i.mutual, coalesce(i.track, ''), "
+            "count(DISTINCT i.article_id) FROM interactions i JOIN articles a ON a.id = i.article_id "
+            "GROUP BY 1, 2, 3, 4, 5, 6").fetchall())
+        assert kept == recounted, f"step {step}"
+        assert db.conn.execute("SELECT count(*) FROM interaction_days WHERE articles < 0").fetchone()[0] == 0

@@ -162,6 +162,51 @@ CREATE INDEX IF NOT EXISTS interactions_article ON interactions (article_id, act
 CREATE TRIGGER IF NOT EXISTS articles_bd_interactions BEFORE DELETE ON articles BEGIN
     DELETE FROM interactions WHERE article_id = old.id;
 END;
+-- Articles per day (UTC) stating each action between each pair in each track ('' for
+-- none), kept by triggers: the who-talks-to-whom matrix reads a window of this instead of
+-- joining a month of articles to their interactions (schema 4).
+CREATE TABLE IF NOT EXISTS interaction_days (
+    day TEXT NOT NULL,
+    action TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    mutual INTEGER NOT NULL,
+    track TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, action, source, target, mutual, track)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS interactions_ai AFTER INSERT ON interactions
+WHEN (SELECT count(*) FROM interactions WHERE article_id = new.article_id AND action = new.action
+      AND source = new.source AND target = new.target AND mutual = new.mutual
+      AND coalesce(track, '') = coalesce(new.track, '')) = 1
+BEGIN
+    INSERT INTO interaction_days (day, action, source, target, mutual, track, articles)
+        VALUES ((SELECT substr(published, 1, 10) FROM articles WHERE id = new.article_id), new.action,
+                new.source, new.target, new.mutual, coalesce(new.track, ''), 1)
+        ON CONFLICT (day, action, source, target, mutual, track) DO UPDATE SET articles = articles + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS interactions_ad AFTER DELETE ON interactions
+WHEN NOT EXISTS (SELECT 1 FROM interactions WHERE article_id = old.article_id AND action = old.action
+      AND source = old.source AND target = old.target AND mutual = old.mutual
+      AND coalesce(track, '') = coalesce(old.track, ''))
+BEGIN
+    UPDATE interaction_days SET articles = articles - 1
+        WHERE day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+        AND action = old.action AND source = old.source AND target = old.target AND mutual = old.mutual
+        AND track = coalesce(old.track, '');
+END;
+CREATE TRIGGER IF NOT EXISTS articles_redate_interactions AFTER UPDATE OF published ON articles
+WHEN substr(old.published, 1, 10) != substr(new.published, 1, 10)
+BEGIN
+    UPDATE interaction_days SET articles = articles - 1
+        WHERE day = substr(old.published, 1, 10)
+        AND (action, source, target, mutual, track) IN (SELECT action, source, target, mutual, coalesce(track, '')
+                                                         FROM interactions WHERE article_id = new.id);
+    INSERT INTO interaction_days (day, action, source, target, mutual, track, articles)
+        SELECT DISTINCT substr(new.published, 1, 10), action, source, target, mutual, coalesce(track, ''), 1
+        FROM interactions WHERE article_id = new.id
+        ON CONFLICT (day, action, source, target, mutual, track) DO UPDATE SET articles = articles + 1;
+END;
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
 BEGIN

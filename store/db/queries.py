@@ -303,15 +303,15 @@ def _window(days: int, end: date | None) -> tuple[str, str]:
 def interaction_counts(db: sqlite_utils.Database, *, days: int = 30, end: date | None = None) -> list[InteractionCount]:
     """Interactions of the articles published in the `days` days ending with `end` (default
     today, UTC), counted per action, pair and track: what the matrix screen shows. Read
-    once per window, so changing the action or track filter costs no query; an article that
-    says one thing twice counts once."""
+    once per window (from interaction_days, kept by triggers), so changing the action or
+    track filter costs no query; an article that says one thing twice counts once."""
+    first, after = _window(days, end)
     rows = db.conn.execute(
-        "SELECT i.action, i.source, i.target, i.mutual, i.track, count(DISTINCT i.article_id) "
-        "FROM articles a JOIN interactions i ON i.article_id = a.id "
-        "WHERE a.published >= ? AND a.published < ? GROUP BY 1, 2, 3, 4, 5",
-        _window(days, end),
+        "SELECT action, source, target, mutual, track, sum(articles) FROM interaction_days "
+        "WHERE day >= ? AND day < ? AND articles > 0 GROUP BY 1, 2, 3, 4, 5",
+        (first, after[:10]),
     )
-    return [InteractionCount(action, source, target, bool(mutual), track, n)
+    return [InteractionCount(action, source, target, bool(mutual), track or None, n)
             for action, source, target, mutual, track, n in rows]
 
 
