@@ -159,8 +159,8 @@ async def test_an_article_opened_from_a_pane_shows_its_interactions(fixture_db):
         assert isinstance(screen, ArticleScreen)
         assert str(screen.query_one("#interactions-heading").render()) == "Interactions"
         lines = str(screen.query_one("#interactions").render()).splitlines()
-        assert lines[0].startswith("FRA meet DEU, RUS, UKR · Normandy Format  “Advisers from France")
-        assert len(lines) == 3
+        assert lines[0].startswith("FRA, DEU, RUS, UKR meet · Normandy Format  “Advisers from France")
+        assert len(lines) == 1
         assert "met⟨meet⟩" in screen.query_one("#summary").render().plain
         assert not [s for s in screen.query_one("#summary").render().spans if is_focus(s.style)]
 

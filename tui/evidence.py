@@ -77,22 +77,31 @@ def focus_span(interaction: dict | None, field_names: tuple[str, ...], text: str
 
 def interaction_lines(interactions: list[dict]) -> list[Text]:
     """One line per stated interaction: "USA meet RUS · Track", then its sentence with the
-    signal word marked; pairs read from one sentence share a line ("QAT mediate ISR, HAMAS")."""
+    signal word marked. Pairs read from one form share a line: "QAT mediate ISR, HAMAS",
+    and for a symmetric action all who took part: "FRA, DEU, RUS, UKR meet"."""
     grouped: dict[tuple, list[str]] = {}
     first: dict[tuple, dict] = {}
     for i in interactions:
-        key = (i["action"], i["source"], i["track"], i["field"], i["start"], i["signal_start"])
-        grouped.setdefault(key, [])
-        if i["target"] not in grouped[key]:
-            grouped[key].append(i["target"])
+        source = "" if i["mutual"] else i["source"]  # a meeting has no source: one line for all of it
+        key = (i["action"], source, i["track"], i["field"], i["start"], i["signal_start"])
+        parties = grouped.setdefault(key, [])
+        for party in ((i["source"], i["target"]) if i["mutual"] else (i["target"],)):
+            if party not in parties:
+                parties.append(party)
         first.setdefault(key, i)
     lines = []
-    for key, targets in grouped.items():
+    for key, parties in grouped.items():
         i = first[key]
         line = Text()
-        line.append(short_label("party", i["source"]), style=f"bold {LABEL_STYLE['party']}")
-        line.append(f" {i['action']} ", style=f"bold {LABEL_STYLE['action']}")
-        line.append(", ".join(short_label("party", t) for t in targets), style=f"bold {LABEL_STYLE['party']}")
+        party_style = f"bold {LABEL_STYLE['party']}"
+        if i["mutual"] and len(parties) > 2:
+            line.append(", ".join(short_label("party", p) for p in parties), style=party_style)
+            line.append(f" {i['action']}", style=f"bold {LABEL_STYLE['action']}")
+        else:
+            source, targets = (parties[0], parties[1:]) if i["mutual"] else (i["source"], parties)
+            line.append(short_label("party", source), style=party_style)
+            line.append(f" {i['action']} ", style=f"bold {LABEL_STYLE['action']}")
+            line.append(", ".join(short_label("party", t) for t in targets), style=party_style)
         if i["track"]:
             line.append(" · ", style="dim")
             line.append(display_name("track", i["track"]), style=LABEL_STYLE["track"])
