@@ -87,6 +87,13 @@ def test_several_pairs_in_one_sentence(tax):
         ("accuse", "ISR", ("HAMAS",)), ("accuse", "HAMAS", ("ISR",))}
 
 
+def test_a_relative_clause_keeps_its_antecedent_as_source(tax):
+    assert said(tax, "Qatar, which has mediated between Israel and Hamas since 2023, said the talks stalled") == {
+        ("mediate", "QAT", ("ISR", "HAMAS"))}
+    assert ("accuse", "EU", ("HUN",)) in said(
+        tax, "Orban met Putin, drawing criticism from EU leaders who accused Budapest of undermining the bloc")
+
+
 def test_titles_count_as_their_party(tax):
     assert said(tax, "The Russian foreign minister met his Turkish counterpart in Ankara") == {
         ("meet", "RUS", ("TUR",))}

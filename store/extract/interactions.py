@@ -412,7 +412,7 @@ class _Reader:
                 if self._attached(group) or self._bystander(group):
                     continue  # "the envoy to Ukraine met ...": look further left
                 return group
-            return group if self._reported(words) else None
+            return group if self._reported(words) or _relative(words) else None
         return None
 
     def _bystander(self, group: _Group) -> bool:
@@ -555,6 +555,13 @@ def _last_preposition(words: list[str]) -> str | None:
         if word in _PREPOSITIONS:
             return word
     return None
+
+
+def _relative(words: list[str]) -> bool:
+    """"Qatar, which has mediated ...", "EU leaders who accused ...": the relative clause's
+    subject is the group before "which" or "who"."""
+    core = [w for w in words if w not in _AUXILIARIES]
+    return bool(core) and core[-1] in ("which", "who") and all(w in _JOINERS for w in core[:-1])
 
 
 def _passive(before: list[str]) -> bool:
