@@ -34,7 +34,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
-    ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
+    ctx.open_db().close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
             _fetch_once(ctx.db_path, limits, fetch_all)
@@ -76,7 +76,7 @@ def _why_nothing(db_path) -> str:
     try:
         figures = stats(db)
     finally:
-        db.conn.close()
+        db.close()
     if figures.feeds == 0:
         return "no feeds yet: add some with `negotiation-watch feeds add URL`"
     if figures.feeds == figures.feeds_paused:
@@ -98,7 +98,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:
             try:
                 due = next_due_time(db)
             finally:
-                db.conn.close()
+                db.close()
             wait = interval if due is None else (due - utc_now()).total_seconds()
             wait = min(max(wait, 1.0), interval)
             click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)

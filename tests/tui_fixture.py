@@ -84,7 +84,7 @@ def build(path) -> None:
                                         NOW - timedelta(hours=hours), tags, read=index >= len(ARTICLES) - 3)
             insert_interactions(db, article_id, title, summary, INTERACTIONS.get(index, []))
     finally:
-        db.conn.close()
+        db.close()
 
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
@@ -132,4 +132,4 @@ def pause_fixture_feeds(path) -> None:
             if feed["url"].startswith("http://127.0.0.1:9/"):
                 feed_rows.set_feed_paused(db, feed["id"], True)
     finally:
-        db.conn.close()
+        db.close()
