@@ -1,4 +1,4 @@
-"""The command line: the dashboard by default, and the fetch, feeds, tag and retag commands."""
+"""The command line: the dashboard by default, and the fetch, feeds, tag, retag and knowledge commands."""
 
 from __future__ import annotations
 
@@ -110,10 +110,11 @@ def _register_commands() -> None:
     """Each command lives in its own module; the group learns of them here."""
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
+    from negotiation_watch.knowledge_command import knowledge
     from negotiation_watch.retag_command import retag
     from negotiation_watch.tag_command import tag
 
-    for command in (feeds, fetch, retag, tag):
+    for command in (feeds, fetch, knowledge, retag, tag):
         cli.add_command(command)
 
 
