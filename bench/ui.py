@@ -39,7 +39,6 @@ HERE = Path(__file__).resolve().parent
 TARGET_STARTUP, TARGET_MEDIAN_MS, TARGET_WORST_MS, TARGET_MB = 1.0, 50, 150, 250
 TARGET_MATRIX_MS = 300  # the who-talks-to-whom screen, from w to both matrices drawn
 MATRIX_KEYS = ("open who talks to whom (w)", "back from the matrix (escape)")
-DATA_VERSION = 4  # bump when ui_data.py changes what it writes: an old file is not reused
 SEARCHES = ["ceasefire", "envoys summit", "Story 4242", "corridor monitors", "sanctions", "framework round",
             "prisoners", "guarantees", "mediators proposal", "Story 77"]
 
@@ -56,7 +55,10 @@ def main() -> None:
     if args.child:
         asyncio.run(child(Path(args.child), args.rounds))
         return
-    db_path = HERE / "out" / f"ui-{args.articles}-v{DATA_VERSION}.db"
+    sys.path.insert(0, str(HERE))
+    import ui_data
+
+    db_path = HERE / "out" / f"ui-{args.articles}-v{ui_data.VERSION}.db"
     ensure_database(db_path, args.articles)
     query_report(db_path)
     compile_project()
@@ -74,7 +76,6 @@ def main() -> None:
 def ensure_database(db_path: Path, articles: int) -> None:
     if db_path.exists():
         return
-    sys.path.insert(0, str(HERE))
     import ui_data
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -85,6 +86,12 @@ def ensure_database(db_path: Path, articles: int) -> None:
     ui_data.build(partial, articles)
     os.replace(partial, db_path)
     print(f"generated {articles:,} articles in {time.perf_counter() - started:.1f} s -> {db_path}")
+    from negotiation_watch.store.db import connection
+
+    db = connection.connect(db_path)
+    stories, biggest = db.execute("SELECT count(*), max(articles) FROM stories").fetchone()
+    db.close()
+    print(f"  in {stories:,} stories (the biggest of {biggest} articles)")
 
 
 def query_report(db_path: Path) -> None:
@@ -95,24 +102,26 @@ def query_report(db_path: Path) -> None:
     db = connection.connect(db_path)
     counts = queries.tag_counts(db)
     common, rare = counts[0], counts[-1]
-    newest = queries.latest_articles(db, limit=1)[0]
+    newest = queries.latest_stories(db, limit=1)[0]
     end = times.from_iso(newest.published).date()
-    page = queries.latest_articles(db, common.kind, common.tag_id, limit=60)
+    page = queries.latest_stories(db, common.kind, common.tag_id, limit=60)
+    biggest = db.execute("SELECT id FROM stories ORDER BY articles DESC LIMIT 1").fetchone()[0]
     calls = [
         ("tag_counts", lambda: queries.tag_counts(db)),
         ("stats", lambda: queries.stats(db)),
-        (f"latest_articles {common.tag_id} ({common.articles:,} articles)",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60)),
-        (f"latest_articles {common.tag_id}, next page",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60,
-                                       before=(page[-1].published, page[-1].id))),
-        (f"latest_articles {rare.tag_id} ({rare.articles:,} articles)",
-         lambda: queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
+        (f"latest_stories {common.tag_id} ({common.stories:,} stories)",
+         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60)),
+        (f"latest_stories {common.tag_id}, next page",
+         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60,
+                                        before=(page[-1].published, page[-1].id))),
+        (f"latest_stories {rare.tag_id} ({rare.stories:,} stories)",
+         lambda: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)),
         ("daily_counts_all (30 days)", lambda: queries.daily_counts_all(db, end=end)),
-        ("search_articles 'ceasefire'", lambda: queries.search_articles(db, "ceasefire")),
-        (f"search_articles 'ceasefire' in {common.tag_id}",
-         lambda: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
-        ("get_article", lambda: queries.get_article(db, page[0].id)),
+        ("search_stories 'ceasefire'", lambda: queries.search_stories(db, "ceasefire")),
+        (f"search_stories 'ceasefire' in {common.tag_id}",
+         lambda: queries.search_stories(db, "ceasefire", common.kind, common.tag_id)),
+        ("get_story (the biggest)", lambda: queries.get_story(db, biggest)),
+        ("get_article", lambda: queries.get_article(db, page[0].lead_id)),
         ("interaction_counts (30 days)", lambda: queries.interaction_counts(db, end=end)),
         ("party_matrix + party_track_matrix (30 days, counted)",
          lambda: _matrices(queries.interaction_counts(db, end=end))),
@@ -126,10 +135,10 @@ def query_report(db_path: Path) -> None:
     traced = []
     db.set_trace_callback(traced.append)
     queries.tag_counts(db)
-    queries.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
-    queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
+    queries.latest_stories(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
+    queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)
     queries.daily_counts_all(db, end=end)
-    queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
+    queries.search_stories(db, "ceasefire", common.kind, common.tag_id)
     queries.interaction_counts(db, end=end)
     db.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
@@ -215,11 +224,12 @@ async def child(db_path: Path, rounds: int) -> None:
     from negotiation_watch.tui.screens.dashboard import DashboardScreen
     from negotiation_watch.tui.screens.matrix import MatrixScreen
     from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
 
     # the sparklines end on the newest article's day, as in the demo (the data is not today's)
     db = connection.connect(db_path)
-    today = times.from_iso(queries.latest_articles(db, limit=1)[0].published).date()
+    today = times.from_iso(queries.latest_stories(db, limit=1)[0].published).date()
     db.close()
     app = NegotiationWatchApp(db_path, today=today, live=False)
     frames = FrameWatch(app)
@@ -240,7 +250,7 @@ async def child(db_path: Path, rounds: int) -> None:
         await frames.wait()
         print("ready", flush=True)
         keys: dict[str, list[float]] = {"pane switch (1-6, tab)": [], "cursor down (j)": [],
-                                        "open article (enter)": [], "back (escape)": [],
+                                        "open story or article (enter)": [], "back (escape)": [],
                                         "open search (/)": [], "search (enter)": [],
                                         "open who talks to whom (w)": [], "back from the matrix (escape)": []}
         cpu: dict[str, list[float]] = {name: [] for name in keys}
@@ -264,8 +274,10 @@ async def child(db_path: Path, rounds: int) -> None:
             pane = app.focused
             before = pane.cursor
             await measure("cursor down (j)", "j", lambda p=pane, b=before: p.cursor == b + 1)
-            await measure("open article (enter)", "enter",
-                          lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
+            # a story of several articles opens the story screen, a lone article the article
+            await measure("open story or article (enter)", "enter",
+                          lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None
+                          or isinstance(app.screen, StoryScreen) and app.screen.story is not None)
             await measure("back (escape)", "escape", lambda: isinstance(app.screen, DashboardScreen))
             await measure("open search (/)", "slash", lambda: isinstance(app.screen, SearchScreen))
             words = SEARCHES[n % len(SEARCHES)]

@@ -52,7 +52,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         for signal, callback in ((app.data_changed_signal, self.data_changed),
                                  (app.names_changed_signal, self.names_changed),
                                  (app.counts_changed_signal, self.counts_changed),
-                                 (app.article_read_signal, self.article_read)):
+                                 (app.article_read_signal, self.article_read),
+                                 (app.story_read_signal, self.story_read)):
             signal.subscribe(self, lambda data, callback=callback: self._if_open(callback, data))
 
     def _if_open(self, callback, data) -> None:
@@ -170,7 +171,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
 
     @on(ArticleList.Open)
     def _open(self, event: ArticleList.Open) -> None:
-        self.app.open_article(event.article_id)
+        self.app.open_story(event.story)
 
     def action_pin_search(self) -> None:
         """Keep this search (query and party/track filter) as a dashboard pane, live like the others."""
@@ -202,3 +203,6 @@ class SearchScreen(ReportsWorkerErrors, Screen):
 
     def article_read(self, article_id: int) -> None:
         self.query_one(ArticleList).mark_read(article_id)
+
+    def story_read(self, story_id: int) -> None:
+        self.query_one(ArticleList).mark_story_read(story_id)
