@@ -1,4 +1,5 @@
-"""Extractor accuracy on a labelled file: micro precision and recall for parties and tracks.
+"""Extractor accuracy on a labelled file: micro precision and recall for parties and tracks,
+and for interactions over (action, pair).
 
 Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), batch
 (optional: the set of items it was written with; else its id's prefix), title, text,
@@ -6,7 +7,14 @@ parties_must, parties_ok, tracks_must, tracks_ok. A predicted tag counts as righ
 in must or ok; recall is the share of must labels that were found. Figures are printed for
 the whole file, then per batch and per year.
 
-    python bench/accuracy.py [--file OTHER.jsonl] [--errors]
+The interaction file (devset-interactions.jsonl) labels each item with interactions_must and
+interactions_ok, lists of [action, source, target]: one per pair, so "Qatar mediated between
+Israel and Hamas" is [mediate, QAT, ISR] and [mediate, QAT, HAMAS]. The pair of a symmetric
+action (meet, agree) is unordered. Its "covers" says what the item tests (negation, passive,
+trap...).
+
+
+    python bench/accuracy.py [--file OTHER.jsonl] [--interactions OTHER.jsonl] [--errors]
 
 The bundled demo feeds (tui/demo/, labelled in demo-labels.jsonl) are scored after the dev set.
 """
@@ -22,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
+INTERACTION_DEVSET = Path(__file__).with_name("devset-interactions.jsonl")
 # The demo's own feeds and their labels: what `--demo` shows first is checked like the dev set.
 DEMO_LABELS = Path(__file__).with_name("demo-labels.jsonl")
 DEMO_FEEDS = Path(__file__).resolve().parents[1] / "tui" / "demo"
@@ -154,6 +163,82 @@ def batch_of(item: dict) -> str:
     return item.get("batch") or str(item["id"]).rstrip("0123456789").rstrip("-")
 
 
+def interaction_pairs(triples, symmetric: set[str]) -> set[tuple[str, str, str]]:
+    """(action, source, target) triples as scored: a symmetric action's pair in sorted order."""
+    pairs = set()
+    for action, source, target in triples:
+        if action in symmetric:
+            source, target = sorted((source, target))
+        pairs.add((action, source, target))
+    return pairs
+
+
+def predicted_pairs(extraction, symmetric: set[str]) -> set[tuple[str, str, str]]:
+    """Every (action, source, target) an extraction states."""
+    return interaction_pairs(
+        ((i.action, i.source, target) for i in extraction.interactions for target in i.targets), symmetric
+    )
+
+
+@dataclass
+class InteractionErrors:
+    item_id: str
+    title: str
+    false: list[tuple[str, str, str]]
+    missed: list[tuple[str, str, str]]
+
+
+@dataclass
+class InteractionReport:
+    counts: Counts
+    errors: list[InteractionErrors]
+    items: int
+
+
+def score_interactions(item: dict, extraction, symmetric: set[str], counts: Counts) -> InteractionErrors:
+    """Add one item's interactions to the counts and return what it got wrong."""
+    must = interaction_pairs(item.get("interactions_must", []), symmetric)
+    allowed = must | interaction_pairs(item.get("interactions_ok", []), symmetric)
+    found = predicted_pairs(extraction, symmetric)
+    counts.predicted += len(found)
+    counts.right += len(found & allowed)
+    counts.must += len(must)
+    counts.found += len(found & must)
+    return InteractionErrors(str(item["id"]), printable(item["title"]), sorted(found - allowed), sorted(must - found))
+
+
+def evaluate_interactions(items: list[dict], taxonomy=None) -> InteractionReport:
+    """Run every item through the extractor and score its interactions."""
+    from negotiation_watch.store.extract.extractor import extract
+    from negotiation_watch.store.extract.taxonomy import load_taxonomy
+
+    taxonomy = taxonomy or load_taxonomy()
+    symmetric = {a.id for a in taxonomy.actions.values() if a.symmetric}
+    counts, errors = Counts(), []
+    for item in items:
+        extraction = extract(taxonomy, item["title"], item.get("text", ""), item_date(item))
+        outcome = score_interactions(item, extraction, symmetric, counts)
+        if outcome.false or outcome.missed:
+            errors.append(outcome)
+    return InteractionReport(counts, errors, len(items))
+
+
+def format_interaction_summary(report: InteractionReport) -> str:
+    c = report.counts
+    return (f"interactions over (action, pair), {report.items} items, {len(report.errors)} with an error:\n"
+            f"interactions precision {c.precision:.3f} ({c.right}/{c.predicted})"
+            f"  recall {c.recall:.3f} ({c.found}/{c.must})")
+
+
+def format_interaction_errors(report: InteractionReport) -> str:
+    lines = []
+    for err in report.errors:
+        lines.append(f"[{err.item_id}] {err.title}")
+        lines.extend(f"    false {' '.join(t)}" for t in err.false)
+        lines.extend(f"    missed {' '.join(t)}" for t in err.missed)
+    return "\n".join(lines)
+
+
 def format_summary(report: Report) -> str:
     """Precision, recall and counts per kind, one line each."""
     lines = [f"items: {report.items}, items with an error: {len(report.errors)}"]
@@ -208,15 +293,19 @@ def main(argv: list[str] | None = None) -> int:
     """Score the dev set (or another labelled file), then the demo feeds, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEVSET, help="labelled JSONL file")
+    parser.add_argument("--interactions", type=Path, default=INTERACTION_DEVSET,
+                        help="JSONL file labelled with interactions")
     parser.add_argument("--errors", action="store_true", help="list each item's errors")
     args = parser.parse_args(argv)
     try:
         items = load_items(args.file)
+        interaction_items = load_items(args.interactions)
     except (OSError, ValueError) as error:
-        print(f"cannot read {args.file}: {error}", file=sys.stderr)
+        print(f"cannot read a labelled file: {error}", file=sys.stderr)
         return 2
     try:
         report = evaluate(items)
+        interactions = evaluate_interactions(interaction_items)
     except ImportError as error:
         print(f"the extractor is not installed in this environment: {error}", file=sys.stderr)
         return 2
@@ -236,6 +325,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.errors and demo.errors:
         print()
         print(format_errors(demo))
+    print()
+    print(format_interaction_summary(interactions))
+    if args.errors and interactions.errors:
+        print()
+        print(format_interaction_errors(interactions))
     return 0
 
 

@@ -5,6 +5,8 @@ parties and tracks drawn from a skewed (Zipf-like) distribution over the real ta
 identifiers, so a few parties and tracks are very common and most are rare, as in news.
 Events are told by one to four feeds within hours, each report in partly its own words,
 and grouped into stories by store's own judgement as they are written (story_rows.group).
+About half the articles state an interaction between two of their parties, one or two
+sentences' worth, as the extractor stores them.
 """
 
 from __future__ import annotations
@@ -20,8 +22,10 @@ NEWEST = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 DAYS = 730
 FEEDS = 60
 BATCH = 5_000
-VERSION = 2  # of what build() writes: 2 has events told by several feeds, and stories
+VERSION = 3  # of what build() writes: 2 has events told by several feeds, and stories; 3 interactions
 
+ACTIONS = ("meet", "meet", "meet", "agree", "propose", "reject", "demand", "threaten", "mediate", "accuse")
+MUTUAL = {"meet", "agree"}
 WORDS = ("envoys talks ceasefire summit ministers delegation agreement sanctions prisoners "
          "mediators framework round proposal guarantees corridor monitors settlement").split()
 
@@ -99,5 +103,23 @@ def _insert(conn, rng, n, feed_ids, event: _Event) -> None:
     conn.executemany(
         'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person)'
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    if len(set(event.parties)) >= 2 and rng.random() < 0.5:
+        _interactions(conn, rng, article_id, title, sorted(set(event.parties)), sorted(set(event.tracks)))
+
+
+def _interactions(conn, rng, article_id, title, parties, tracks) -> None:
+    """One or two interactions between the article's parties, its title as the sentence."""
+    rows = []
+    for _ in range(rng.randint(1, 2)):
+        source, target = rng.sample(parties, 2)
+        action = rng.choice(ACTIONS)
+        rows.append((article_id, action, source, target, int(action in MUTUAL),
+                     rng.choice(tracks) if tracks and rng.random() < 0.7 else None, "title", 0, len(title), title,
+                     0, 1))
+    conn.executemany(
+        'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end", text,'
+        " signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )

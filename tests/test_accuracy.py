@@ -188,3 +188,57 @@ def test_the_2025_26_batches_cover_every_kind_of_error_and_every_track(items):
     assert kinds == {"places", "acronyms", "generic", "formats", "sides", "tracks"}
     named = {track for item in recent for track in item["tracks_must"] + item["tracks_ok"]}
     assert named == contract_tracks()
+
+
+# ---------------------------------------------------------------------------- interactions
+
+MIN_INTERACTION_PRECISION = 0.85
+MIN_INTERACTION_RECALL = 0.75
+MIN_INTERACTION_ITEMS = 150
+COVERS = {"meet", "propose", "agree", "reject", "demand", "threaten", "mediate", "accuse", "negation",
+          "hypothetical", "passive", "report", "title", "multi", "trap", "noun"}
+ACTIONS = {"meet", "propose", "agree", "reject", "demand", "threaten", "mediate", "accuse"}
+
+
+@pytest.fixture(scope="module")
+def interaction_items():
+    return accuracy.load_items(accuracy.INTERACTION_DEVSET)
+
+
+def test_interaction_devset_is_well_formed_and_covers_every_case(interaction_items):
+    assert len(interaction_items) >= MIN_INTERACTION_ITEMS
+    problems = []
+    for item in interaction_items:
+        where = item.get("id", "?")
+        for key in ("interactions_must", "interactions_ok"):
+            for triple in item.get(key, []):
+                if len(triple) != 3 or triple[0] not in ACTIONS or not all(is_valid_party(p) for p in triple[1:]):
+                    problems.append(f"{where}: bad {key} label {triple}")
+        if not set(item.get("covers", [])) <= COVERS:
+            problems.append(f"{where}: unknown covers {set(item['covers']) - COVERS}")
+    assert not problems, "\n".join(problems)
+    covered = Counter(case for item in interaction_items for case in item["covers"])
+    thin = {case: covered[case] for case in COVERS if covered[case] < 5}
+    assert not thin, f"cases with fewer than 5 items: {thin}"
+    stated = Counter(t[0] for item in interaction_items for t in item["interactions_must"])
+    assert all(stated[action] >= 5 for action in ACTIONS), stated
+
+
+def test_interaction_scoring_treats_symmetric_pairs_as_unordered():
+    found = SimpleNamespace(interactions=[
+        SimpleNamespace(action="meet", source="UKR", targets=("RUS",)),
+        SimpleNamespace(action="reject", source="RUS", targets=("UKR", "USA")),
+    ])
+    item = {"id": "x", "title": "t", "interactions_must": [["meet", "RUS", "UKR"], ["reject", "UKR", "RUS"]],
+            "interactions_ok": [["reject", "RUS", "USA"]]}
+    counts = accuracy.Counts()
+    errors = accuracy.score_interactions(item, found, {"meet"}, counts)
+    assert (counts.right, counts.predicted, counts.found, counts.must) == (2, 3, 1, 2)
+    assert errors.false == [("reject", "RUS", "UKR")] and errors.missed == [("reject", "UKR", "RUS")]
+
+
+def test_interaction_accuracy_on_devset(interaction_items):
+    report = accuracy.evaluate_interactions(interaction_items)
+    c = report.counts
+    summary = accuracy.format_interaction_summary(report) + "\n" + accuracy.format_interaction_errors(report)
+    assert c.precision >= MIN_INTERACTION_PRECISION and c.recall >= MIN_INTERACTION_RECALL, summary

@@ -494,3 +494,102 @@ def test_a_single_letter_is_a_word_not_a_prefix(db_path):
     assert [r.title for r in queries.search_articles(db, "b")] == ["Plan B for the summit"]
     assert len(queries.search_articles(db, "su")) == 2
     assert [r.title for r in queries.search_articles(db, "so")] == ["Summit in Sochi"]
+
+
+def test_schema_3_database_gains_interactions_keeps_articles_and_asks_for_a_retag(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        for n in range(3):
+            _tag(conn, _article(conn, feed_id, f"g{n}", "Putin meets Erdogan", "2025-01-01T00:00:00Z"), "party", "RUS")
+        conn.execute("DROP TABLE interactions")
+        conn.execute("DROP TRIGGER articles_bd_interactions")
+    connection.set_meta(db, "schema_version", "3")
+    connection.set_meta(db, "taxonomy_version", "from-before")
+    db.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    assert again.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    assert again.execute("SELECT count(*) FROM tags").fetchone()[0] == 3
+    assert again.execute("SELECT count(*) FROM interactions").fetchone()[0] == 0
+    assert connection.get_meta(again, "taxonomy_version") == "before-interactions"  # the next run re-tags, filling them
+
+
+def _interaction(conn, article_id, action, source, target, mutual=0, track=None, text="x"):
+    conn.execute(
+        'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end", text, '
+        "signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, 'title', 0, ?, ?, 0, 1)",
+        (article_id, action, source, target, mutual, track, len(text), text),
+    )
+
+
+def test_matrices_count_articles_per_pair_in_the_window_and_filter(db_path):
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    with connection.write_transaction(db) as conn:
+        a1 = _article(conn, feed_id, "g1", "one", "2025-03-10T08:00:00Z")
+        a2 = _article(conn, feed_id, "g2", "two", "2025-03-20T08:00:00Z")
+        old = _article(conn, feed_id, "g3", "old", "2024-12-01T08:00:00Z")
+        _interaction(conn, a1, "meet", "RUS", "UKR", 1, "russia-ukraine-talks")
+        _interaction(conn, a1, "meet", "RUS", "UKR", 1, "russia-ukraine-talks")  # a second sentence: one article
+        _interaction(conn, a2, "reject", "UKR", "RUS", 0, "russia-ukraine-talks")
+        _interaction(conn, a2, "mediate", "TUR", "RUS", 0, None)
+        _interaction(conn, old, "meet", "USA", "CHN", 1, None)
+    end = date(2025, 3, 31)
+    counts = queries.interaction_counts(db, days=30, end=end)
+    pairs = queries.party_matrix(counts)
+    assert pairs.rows == pairs.columns == ["RUS", "UKR", "TUR"]  # the busiest first
+    assert pairs.count("UKR", "RUS") == 2 and pairs.count("RUS", "UKR") == 1  # met both ways, rejected one way
+    assert pairs.count("TUR", "RUS") == 1 and pairs.count("RUS", "TUR") == 0
+    assert pairs.peak == 2  # the meeting said twice in one article counts once
+    assert queries.party_matrix(counts, action="meet").count("UKR", "RUS") == 1
+    assert queries.party_matrix(counts, track="russia-ukraine-talks").rows == ["RUS", "UKR"]
+    formats = queries.party_track_matrix(counts)
+    assert formats.columns == ["russia-ukraine-talks"] and formats.count("RUS", "russia-ukraine-talks") == 2
+    assert queries.facet_values(counts) == (["mediate", "meet", "reject"], ["russia-ukraine-talks"])
+    assert queries.party_matrix(queries.interaction_counts(db, days=365, end=end)).count("USA", "CHN") == 1
+    listed = queries.cell_articles(db, "UKR", "RUS", end=end)
+    assert [(i.article.title, i.interaction["action"]) for i in listed] == [("two", "reject"), ("one", "meet")]
+    assert queries.cell_articles(db, "RUS", "UKR", end=end, action="reject") == []
+    in_track = queries.cell_articles(db, "RUS", "russia-ukraine-talks", by_track=True, end=end, action="reject")
+    assert [i.article.title for i in in_track] == ["two"]
+    assert queries.cell_articles(db, "USA", "CHN", end=end) == []  # outside the window
+    with connection.write_transaction(db) as conn:
+        conn.execute("DELETE FROM articles WHERE id = ?", (a1,))
+    assert db.execute("SELECT count(*) FROM interactions WHERE article_id = ?", (a1,)).fetchone()[0] == 0
+
+
+def test_interaction_days_follow_inserts_deletions_redates_and_removed_articles(db_path):
+    import random
+
+    db = connection.connect(db_path)
+    feed_id, _ = feed_rows.add_feed(db, "https://example.org/a")
+    rng = random.Random(4)
+    parties, actions, tracks = ["RUS", "UKR", "TUR"], ["meet", "reject"], [None, "russia-ukraine-talks"]
+    with connection.write_transaction(db) as conn:
+        ids = [_article(conn, feed_id, f"g{n}", "t", f"2025-01-0{1 + n % 4}T08:00:00Z") for n in range(12)]
+        for _ in range(60):
+            source, target = rng.sample(parties, 2)
+            _interaction(conn, rng.choice(ids), rng.choice(actions), source, target, rng.randint(0, 1), rng.choice(tracks))
+    for step in range(30):
+        with connection.write_transaction(db) as conn:
+            choice = rng.random()
+            if choice < 0.4:
+                row = conn.execute("SELECT id FROM interactions ORDER BY random() LIMIT 1").fetchone()
+                if row:
+                    conn.execute("DELETE FROM interactions WHERE id = ?", row)
+            elif choice < 0.7:
+                conn.execute("UPDATE articles SET published = ? WHERE id = ?",
+                             (f"2025-01-0{rng.randint(1, 6)}T09:00:00Z", rng.choice(ids)))
+            elif choice < 0.8 and len(ids) > 4:
+                conn.execute("DELETE FROM articles WHERE id = ?", (ids.pop(rng.randrange(len(ids))),))
+            else:
+                source, target = rng.sample(parties, 2)
+                _interaction(conn, rng.choice(ids), rng.choice(actions), source, target, 1, rng.choice(tracks))
+        kept = sorted(db.execute("SELECT * FROM interaction_days WHERE articles > 0").fetchall())
+        recounted = sorted(db.execute(
+            "SELECT substr(a.published, 1, 10), i.action, i.source, i.target, i.mutual, coalesce(i.track, ''), "
+            "count(DISTINCT i.article_id) FROM interactions i JOIN articles a ON a.id = i.article_id "
+            "GROUP BY 1, 2, 3, 4, 5, 6").fetchall())
+        assert kept == recounted, f"step {step}"
+        assert db.execute("SELECT count(*) FROM interaction_days WHERE articles < 0").fetchone()[0] == 0

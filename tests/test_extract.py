@@ -202,6 +202,7 @@ def test_to_json_shape(tax):
                 "evidence": [{"field": "text", "start": 0, "end": 15, "text": "Normandy Format"}],
             }
         ],
+        "interactions": [],
     }
 
 

@@ -10,7 +10,7 @@ from negotiation_watch.store.db import connection, feed_rows, queries, writes
 from negotiation_watch.store.db.ingest import ingest, needs_retag, retag_all, retag_job, stored_hashes, taxonomy_state
 from negotiation_watch.store.parse.feed import parse_feed
 from negotiation_watch.store.pipeline.tagging import parse_and_tag
-from negotiation_watch.store.extract.taxonomy import default_taxonomy, load_taxonomy
+from negotiation_watch.store.extract.taxonomy import BUNDLED_DIR, default_taxonomy, load_taxonomy, load_taxonomy_paths
 
 FEED_URL = "http://127.0.0.1:9/wire.xml"
 NOW = datetime(2025, 6, 10, 9, 0, tzinfo=timezone.utc)
@@ -268,6 +268,47 @@ def test_two_retags_of_one_database_share_the_job(db, feed_id, taxonomy, monkeyp
     retag_all(db, taxonomy, progress)
     assert seen == [("first", 1), ("other", 2), ("other", 3), ("first", 4)]  # never a batch twice
     assert not needs_retag(db, taxonomy) and retag_job(db) is None
+
+
+def interactions(db):
+    return db.execute(
+        "SELECT a.guid, i.action, i.source, i.target, i.mutual, i.text FROM interactions i "
+        "JOIN articles a ON a.id = i.article_id ORDER BY a.guid, i.id"
+    ).fetchall()
+
+
+def test_ingest_stores_interactions_and_replaces_them_when_the_text_changes(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(item("m1", "Putin meets Erdogan in Sochi", "Nothing was signed.")), taxonomy, now=NOW)
+    assert interactions(db) == [("m1", "meet", "RUS", "TUR", 1, "Putin meets Erdogan in Sochi")]
+    ingest(db, feed_id, parsed(item("m1", "Ukraine rejects Russian plan", "Nothing was signed.")), taxonomy, now=NOW)
+    assert interactions(db) == [("m1", "reject", "UKR", "RUS", 0, "Ukraine rejects Russian plan")]
+    article = queries.get_article(db, db.execute("SELECT id FROM articles").fetchone()[0])
+    assert [(i["action"], i["source"], i["target"]) for i in article.interactions] == [("reject", "UKR", "RUS")]
+
+
+def test_retag_refreshes_interactions(db, feed_id, taxonomy, tmp_path):
+    ingest(db, feed_id, parsed(item("m2", "Putin broke bread with Erdogan", "")), taxonomy, now=NOW)
+    assert interactions(db) == []
+    user = tmp_path / "taxonomy.d"
+    user.mkdir()
+    (user / "more.toml").write_text('[[action]]\nid = "meet"\nverbs = ["broke bread with"]\n', encoding="utf-8")
+    extended = load_taxonomy_paths(BUNDLED_DIR, user)
+    assert needs_retag(db, extended)
+    retag_all(db, extended)
+    assert interactions(db) == [("m2", "meet", "RUS", "TUR", 1, "Putin broke bread with Erdogan")]
+
+
+def test_worker_side_tags_carry_interactions(db, feed_id, taxonomy):
+    body = rss(item("w1", "Qatar mediated between Israel and Hamas", ""))
+    tagged = parse_and_tag(body, {}, FEED_URL, {}, taxonomy, now=NOW)
+    ingest(db, feed_id, tagged.parsed, taxonomy, now=NOW, tags=tagged.tags)
+    assert [row[1:4] for row in interactions(db)] == [("mediate", "QAT", "ISR"), ("mediate", "QAT", "HAMAS")]
+
+
+def test_removing_a_feed_removes_its_interactions(db, feed_id, taxonomy):
+    ingest(db, feed_id, parsed(item("r1", "Putin meets Erdogan", "")), taxonomy, now=NOW)
+    feed_rows.remove_feed(db, feed_id)
+    assert count(db, "SELECT count(*) FROM interactions") == 0
 
 
 def _linked(guid: str, title: str, link: str | None, text: str = "Envoys from Russia and Ukraine met.") -> str:

@@ -61,8 +61,23 @@ def test_jsonl_keeps_order_and_reports_bad_lines(env):
     assert [o["id"] for o in out] == ["a", None, "c", "d", "e", None, 6]
     assert out[0]["parties"][0]["evidence"][0]["person"] == "dmitry-peskov"
     assert "error" in out[1] and "error" in out[3] and "error" in out[4] and "error" in out[5]
-    assert out[2] == {"id": "c", "parties": [], "tracks": []}
+    assert out[2] == {"id": "c", "parties": [], "tracks": [], "interactions": []}
     assert {p["id"] for p in out[6]["parties"]} == {"CHE", "UN"}
+
+
+def test_tag_output_carries_interactions_with_their_sentence(env):
+    line = json.dumps({"id": 1, "title": "Ukraine rejects Russian plan",
+                       "text": "Qatar mediated between Israel and Hamas. Talks may resume.", "date": "2025-03-01"})
+    done = run_tag(env, "--jsonl", stdin=line + "\n")
+    out = json.loads(done.stdout)
+    assert out["interactions"] == [
+        {"action": "reject", "source": "UKR", "targets": ["RUS"], "track": None,
+         "evidence": {"field": "title", "start": 0, "end": 28, "text": "Ukraine rejects Russian plan"},
+         "signal": {"start": 8, "end": 15, "text": "rejects"}},
+        {"action": "mediate", "source": "QAT", "targets": ["ISR", "HAMAS"], "track": "gaza-ceasefire-talks",
+         "evidence": {"field": "text", "start": 0, "end": 40, "text": "Qatar mediated between Israel and Hamas."},
+         "signal": {"start": 6, "end": 14, "text": "mediated"}},
+    ]
 
 
 def test_jsonl_survives_bad_bytes_blank_lines_and_a_byte_order_mark(env):

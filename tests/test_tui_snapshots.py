@@ -20,6 +20,10 @@ SCREENS = {
     "sidebar-filter": ["h", "f", *"ru"],
     "unread-oldest": ["2", "U", "S"],
     "story": ["1", "enter"],  # the Gaza story, with the second report added
+    "matrix": ["w"],
+    "matrix-formats": ["w", "tab"],
+    "cell-articles": ["w", "enter"],
+    "article-at-interaction": ["w", "enter", "enter"],
 }
 NEEDS_SECOND_REPORT = {"story"}
 

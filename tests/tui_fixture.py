@@ -52,6 +52,21 @@ ARTICLES = [
 ]
 
 
+# Interactions by article index: (action, source, target, mutual, track, field, sentence, signal word)
+INTERACTIONS = {
+    0: [("meet", a, b, 1, "normandy-format", "text",
+         "Advisers from France, Germany, Russia and Ukraine met in Berlin to revive the Normandy Format.", "met")
+        for a, b in (("FRA", "DEU"), ("FRA", "RUS"), ("FRA", "UKR"), ("DEU", "RUS"), ("DEU", "UKR"), ("RUS", "UKR"))],
+    2: [("demand", a, b, 0, "gaza-ceasefire-talks", "text",
+         "Mediators from Qatar and Egypt pressed Israel and Hamas to accept a phased ceasefire.", "pressed")
+        for a in ("QAT", "EGY") for b in ("ISR", "HAMAS")],
+    4: [("meet", "UKR", "RUS", 1, "russia-ukraine-talks", "title",
+         "Ukraine and Russia exchange prisoners after talks in Istanbul", "talks")],
+    7: [("meet", "HAMAS", "EGY", 1, "gaza-ceasefire-talks", "text",
+         "A Hamas delegation arrived in Cairo for ceasefire talks with Egyptian mediators.", "talks with")],
+}
+
+
 def build(path) -> None:
     """Two feeds, eight articles over four days, tags with evidence; the oldest three read."""
     db = connection.connect(path)
@@ -65,8 +80,9 @@ def build(path) -> None:
                               next_fetch_due=times.to_iso(NOW + timedelta(minutes=10)))
             feeds[name] = feed_id
         for index, (feed, hours, title, summary, tags) in enumerate(ARTICLES):
-            insert_article(db, feeds[feed], f"guid-{index}", title, summary,
-                           NOW - timedelta(hours=hours), tags, read=index >= len(ARTICLES) - 3)
+            article_id = insert_article(db, feeds[feed], f"guid-{index}", title, summary,
+                                        NOW - timedelta(hours=hours), tags, read=index >= len(ARTICLES) - 3)
+            insert_interactions(db, article_id, title, summary, INTERACTIONS.get(index, []))
     finally:
         db.close()
 
@@ -92,6 +108,21 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
             )
         story_rows.group(conn, [article_id])
     return article_id
+
+
+def insert_interactions(db, article_id, title, summary, interactions) -> None:
+    """An article's interactions, offsets computed from its sentence and signal word."""
+    with connection.write_transaction(db) as conn:
+        for action, source, target, mutual, track, field, sentence, signal in interactions:
+            text = title if field == "title" else summary
+            start = text.index(sentence)
+            at = text.index(signal, start)
+            conn.execute(
+                'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end",'
+                " text, signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (article_id, action, source, target, mutual, track, field, start, start + len(sentence), sentence,
+                 at, at + len(signal)),
+            )
 
 
 # Another outlet's report of the Gaza article above: with it, that event is one story of two.

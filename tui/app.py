@@ -87,6 +87,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         Binding("F", "feeds", "Feeds", id="app.feeds"),
         Binding("C", "mark_everything_read", "Mark all read", tooltip="Mark every stored article read",
                 show=False, id="app.mark-everything-read"),
+        Binding("w", "matrix", "Who talks to whom", tooltip="Who talks to whom: interactions between parties",
+                id="app.matrix"),
     ]
 
     # What the fetcher is doing, watched by the status line: (feeds done, feeds due) while a
@@ -256,21 +258,22 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     # ------------------------------------------------------------------ screens
 
     @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
-    def open_article(self, article_id: int) -> None:
-        """Load the article (marking it read) first, then show it: one paint, no "Loading"."""
+    def open_article(self, article_id: int, focus: dict | None = None) -> None:
+        """Load the article (marking it read) first, then show it: one paint, no "Loading".
+        `focus`: an interaction of the article whose sentence is to stand out."""
         from negotiation_watch.tui.screens.article import load_article
 
         article = with_db(self.db_path, load_article, article_id)
-        self.call_from_thread(self._show_article, article_id, article)
+        self.call_from_thread(self._show_article, article_id, article, focus)
 
-    def _show_article(self, article_id: int, article) -> None:
+    def _show_article(self, article_id: int, article, focus: dict | None = None) -> None:
         """One kept article screen, filled and pushed (composing a new one costs a frame)."""
         from negotiation_watch.tui.screens.article import ArticleScreen
 
         if not self.is_screen_installed("article"):
             self.install_screen(ArticleScreen(), "article")
         screen = self.get_screen("article")
-        screen.show(article_id, article)
+        screen.show(article_id, article, focus)
         if self.screen is not screen:
             self.push_screen(screen)
 
@@ -347,6 +350,16 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     def action_search(self) -> None:
         self.open_list(Source())
+
+    def action_matrix(self) -> None:
+        """Who talks to whom: one kept screen (composing it anew cost a frame each time)."""
+        from negotiation_watch.tui.screens.matrix import MatrixScreen
+
+        if not self.is_screen_installed("matrix"):
+            self.install_screen(MatrixScreen(), "matrix")
+        screen = self.get_screen("matrix")
+        if screen not in self.screen_stack:
+            self.push_screen(screen)
 
     def action_feeds(self) -> None:
         from negotiation_watch.tui.screens.feeds import FeedsScreen

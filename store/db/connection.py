@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -171,6 +171,76 @@ CREATE TRIGGER IF NOT EXISTS articles_count_read AFTER UPDATE OF is_read ON arti
 WHEN (old.is_read = 0) != (new.is_read = 0)
 BEGIN
     UPDATE article_totals SET unread = unread + (new.is_read = 0) - (old.is_read = 0) WHERE id = 1;
+END;
+-- Who did what to whom, one row per sentence and pair: `source` did `action` to `target`
+-- (`mutual` = 1: a symmetric action, the pair unordered), as read in `text`, the sentence at
+-- [start, end) of the article's `field`, signalled by the words at [signal_start, signal_end)
+-- (schema 6).
+CREATE TABLE IF NOT EXISTS interactions (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    action TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    mutual INTEGER NOT NULL DEFAULT 0,
+    track TEXT,
+    field TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    signal_start INTEGER NOT NULL,
+    signal_end INTEGER NOT NULL
+);
+-- Covering: the matrix counts a window of articles' interactions without reading the rows.
+CREATE INDEX IF NOT EXISTS interactions_article ON interactions (article_id, action, source, target, mutual, track);
+-- Gone with their article even where foreign keys are off (another program's connection).
+CREATE TRIGGER IF NOT EXISTS articles_bd_interactions BEFORE DELETE ON articles BEGIN
+    DELETE FROM interactions WHERE article_id = old.id;
+END;
+-- Articles per day (UTC) stating each action between each pair in each track ('' for
+-- none), kept by triggers: the who-talks-to-whom matrix reads a window of this instead of
+-- joining a month of articles to their interactions (schema 6).
+CREATE TABLE IF NOT EXISTS interaction_days (
+    day TEXT NOT NULL,
+    action TEXT NOT NULL,
+    source TEXT NOT NULL,
+    target TEXT NOT NULL,
+    mutual INTEGER NOT NULL,
+    track TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, action, source, target, mutual, track)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS interactions_ai AFTER INSERT ON interactions
+WHEN (SELECT count(*) FROM interactions WHERE article_id = new.article_id AND action = new.action
+      AND source = new.source AND target = new.target AND mutual = new.mutual
+      AND coalesce(track, '') = coalesce(new.track, '')) = 1
+BEGIN
+    INSERT INTO interaction_days (day, action, source, target, mutual, track, articles)
+        VALUES ((SELECT substr(published, 1, 10) FROM articles WHERE id = new.article_id), new.action,
+                new.source, new.target, new.mutual, coalesce(new.track, ''), 1)
+        ON CONFLICT (day, action, source, target, mutual, track) DO UPDATE SET articles = articles + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS interactions_ad AFTER DELETE ON interactions
+WHEN NOT EXISTS (SELECT 1 FROM interactions WHERE article_id = old.article_id AND action = old.action
+      AND source = old.source AND target = old.target AND mutual = old.mutual
+      AND coalesce(track, '') = coalesce(old.track, ''))
+BEGIN
+    UPDATE interaction_days SET articles = articles - 1
+        WHERE day = (SELECT substr(published, 1, 10) FROM articles WHERE id = old.article_id)
+        AND action = old.action AND source = old.source AND target = old.target AND mutual = old.mutual
+        AND track = coalesce(old.track, '');
+END;
+CREATE TRIGGER IF NOT EXISTS articles_redate_interactions AFTER UPDATE OF published ON articles
+WHEN substr(old.published, 1, 10) != substr(new.published, 1, 10)
+BEGIN
+    UPDATE interaction_days SET articles = articles - 1
+        WHERE day = substr(old.published, 1, 10)
+        AND (action, source, target, mutual, track) IN (SELECT action, source, target, mutual, coalesce(track, '')
+                                                         FROM interactions WHERE article_id = new.id);
+    INSERT INTO interaction_days (day, action, source, target, mutual, track, articles)
+        SELECT DISTINCT substr(new.published, 1, 10), action, source, target, mutual, coalesce(track, ''), 1
+        FROM interactions WHERE article_id = new.id
+        ON CONFLICT (day, action, source, target, mutual, track) DO UPDATE SET articles = articles + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
@@ -553,9 +623,18 @@ def _count_articles(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _retag_for_interactions(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 7 stores interactions, which only a re-tag reads from what is stored: mark the
+    stored tags as from another taxonomy, so the next fetch or `retag` re-tags them all (a
+    file that records no taxonomy stays so: re-tagging that is the user's call)."""
+    if found < 7:
+        conn.execute("UPDATE meta SET value = 'before-interactions' WHERE key = 'taxonomy_version'")
+
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles,
+                _retag_for_interactions]
 
 
 def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:

@@ -190,6 +190,8 @@ def _insert_articles(
         ],
     )
     _insert_tags(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id) for row in rows])
+    _insert_interactions(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id)
+                                for row in getattr(rows, "interactions", ())])
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
     from negotiation_watch.store.db import story_rows
 
@@ -231,10 +233,22 @@ def _insert_tags(conn: sqlite3.Connection, rows: list[tuple]) -> None:
     )
 
 
+def _insert_interactions(conn: sqlite3.Connection, rows: list[tuple]) -> None:
+    """Interaction rows, each (article_id, *InteractionRow)."""
+    conn.executemany(
+        'INSERT INTO interactions (article_id, action, source, target, mutual, track, field, start, "end", '
+        "text, signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+
+
 def _replace_tags(conn: sqlite3.Connection, article_id: int, rows: list[TagRow]) -> None:
-    """An article's tags from new text or a new taxonomy: the old ones go, these come."""
+    """An article's tags and interactions from new text or a new taxonomy: the old ones
+    go, these come."""
     conn.execute("DELETE FROM tags WHERE article_id = ?", (article_id,))
+    conn.execute("DELETE FROM interactions WHERE article_id = ?", (article_id,))
     _insert_tags(conn, [(article_id, *row) for row in rows])
+    _insert_interactions(conn, [(article_id, *row) for row in getattr(rows, "interactions", ())])
 
 
 def _update_feed_columns(conn: sqlite3.Connection, feed_id: int, parsed: ParsedFeed, updates: dict) -> None:
@@ -369,6 +383,11 @@ def retag_all(
             if changed:
                 conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
                 _insert_tags(conn, [(aid, *row) for aid, rows in changed.items() for row in rows])
+            if current:  # the actions read may change with the taxonomy even where the tags do not
+                conn.execute(f"DELETE FROM interactions WHERE article_id IN ({','.join('?' * len(current))})",
+                             tuple(current))
+                _insert_interactions(conn, [(aid, *row) for aid in current
+                                            for row in getattr(tagged[aid][1], "interactions", ())])
             for article_id in current:  # every story is judged again, tags changed or not
                 story_rows.detach(conn, article_id)
             story_rows.group(conn, current)

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from negotiation_watch.store.db.connection import dict_rows
 from negotiation_watch.store.db.feed_rows import HEALTH
@@ -572,6 +573,8 @@ class ArticleDetail:
     is_read: bool
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
     also_in: list[str] = field(default_factory=list)  # other feeds carrying it
+    # {action, source, target, mutual, track, field, start, end, text, signal_start, signal_end}
+    interactions: list[dict] = field(default_factory=list)
 
 
 def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None:
@@ -590,7 +593,14 @@ def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None
         "ORDER BY kind DESC, tag_id, field DESC, start",
         (article_id,),
     )
-    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence, also_in(db, article_id))
+    interactions = dict_rows(
+        db,
+        'SELECT action, source, target, mutual, track, field, start, "end", text, signal_start, signal_end '
+        "FROM interactions WHERE article_id = ? ORDER BY field DESC, start, id",
+        (article_id,),
+    )
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence, also_in(db, article_id),
+                         interactions)
 
 
 @dataclass
@@ -616,3 +626,156 @@ def stats(db: sqlite3.Connection) -> Stats:
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
 
 
+
+# ---------------------------------------------------------------------------- interactions
+
+
+class InteractionCount(NamedTuple):
+    """How many articles of a window state that `source` did `action` to `target` in
+    `track` (`mutual`: a symmetric action, the pair unordered)."""
+
+    action: str
+    source: str
+    target: str
+    mutual: bool
+    track: str | None
+    articles: int
+
+
+def _window(days: int, end: date | None) -> tuple[str, str]:
+    """[first day, the day after `end`) of a `days`-day window, as stored times compare."""
+    end = end or utc_now().date()
+    return (end - timedelta(days=days - 1)).isoformat(), (end + timedelta(days=1)).isoformat()
+
+
+def interaction_counts(db: sqlite3.Connection, *, days: int = 30, end: date | None = None) -> list[InteractionCount]:
+    """Interactions of the articles published in the `days` days ending with `end` (default
+    today, UTC), counted per action, pair and track: what the matrix screen shows. Read
+    once per window (from interaction_days, kept by triggers), so changing the action or
+    track filter costs no query; an article that says one thing twice counts once."""
+    first, after = _window(days, end)
+    rows = db.execute(
+        "SELECT action, source, target, mutual, track, sum(articles) FROM interaction_days "
+        "WHERE day >= ? AND day < ? AND articles > 0 GROUP BY 1, 2, 3, 4, 5",
+        (first, after[:10]),
+    )
+    return [InteractionCount(action, source, target, bool(mutual), track or None, n)
+            for action, source, target, mutual, track, n in rows]
+
+
+@dataclass
+class Matrix:
+    """Interactions per (row, column), rows and columns busiest first."""
+
+    rows: list[str]
+    columns: list[str]
+    cells: dict[tuple[str, str], int]
+
+    def count(self, row: str, column: str) -> int:
+        return self.cells.get((row, column), 0)
+
+    @property
+    def peak(self) -> int:
+        return max(self.cells.values(), default=0)
+
+
+def party_matrix(counts: list[InteractionCount], *, action: str | None = None, track: str | None = None) -> Matrix:
+    """Who acts on whom: the interactions in which the row party did something to the
+    column party (a mutual one, such as a meeting, counts both ways); the parties most
+    involved first."""
+    cells: dict[tuple[str, str], int] = {}
+    involved: dict[str, int] = {}
+    for c in filter_counts(counts, action, track):
+        for source, target in ((c.source, c.target), (c.target, c.source)) if c.mutual else ((c.source, c.target),):
+            cells[(source, target)] = cells.get((source, target), 0) + c.articles
+        involved[c.source] = involved.get(c.source, 0) + c.articles
+        involved[c.target] = involved.get(c.target, 0) + c.articles
+    parties = sorted(involved, key=lambda p: (-involved[p], p))
+    return Matrix(parties, parties, cells)
+
+
+def party_track_matrix(counts: list[InteractionCount], *, action: str | None = None) -> Matrix:
+    """Which parties act in which formats: interactions with the party as source or target,
+    per track; parties and tracks most active first."""
+    cells: dict[tuple[str, str], int] = {}
+    rows: dict[str, int] = {}
+    columns: dict[str, int] = {}
+    for c in filter_counts(counts, action, None):
+        if c.track is None:
+            continue
+        for party in (c.source, c.target):
+            cells[(party, c.track)] = cells.get((party, c.track), 0) + c.articles
+            rows[party] = rows.get(party, 0) + c.articles
+        columns[c.track] = columns.get(c.track, 0) + c.articles
+    return Matrix(sorted(rows, key=lambda p: (-rows[p], p)), sorted(columns, key=lambda t: (-columns[t], t)), cells)
+
+
+def filter_counts(counts: list[InteractionCount], action: str | None = None, track: str | None = None):
+    """The counts of one action and one track (None: any)."""
+    return (c for c in counts if (action is None or c.action == action) and (track is None or c.track == track))
+
+
+def facet_values(counts: list[InteractionCount]) -> tuple[list[str], list[str]]:
+    """The actions and the tracks found in a window, most frequent first: the filters' choices."""
+    actions: dict[str, int] = {}
+    tracks: dict[str, int] = {}
+    for c in counts:
+        actions[c.action] = actions.get(c.action, 0) + c.articles
+        if c.track is not None:
+            tracks[c.track] = tracks.get(c.track, 0) + c.articles
+    return sorted(actions, key=lambda a: (-actions[a], a)), sorted(tracks, key=lambda t: (-tracks[t], t))
+
+
+@dataclass
+class InteractionArticle:
+    """An article behind a matrix cell and the first of its interactions the cell counts."""
+
+    article: ArticleRow
+    interaction: dict  # {action, source, target, mutual, track, field, start, end, text, signal_start, signal_end}
+
+
+def cell_articles(
+    db: sqlite3.Connection, row: str, column: str, *, by_track: bool = False, days: int = 30,
+    end: date | None = None, action: str | None = None, track: str | None = None, limit: int = 200,
+) -> list[InteractionArticle]:
+    """The articles behind a cell, newest first, each with the first interaction that put it
+    there: `row` acting on `column` (or, mutual, either way), or (`by_track`) party `row` in
+    track `column`; within the window and the filters the matrix had."""
+    if by_track:
+        where, params = "(i.source = ? OR i.target = ?) AND i.track = ?", [row, row, column]
+    else:
+        where = "((i.source = ? AND i.target = ?) OR (i.mutual = 1 AND i.source = ? AND i.target = ?))"
+        params = [row, column, column, row]
+    for name, value in (("action", action), ("track", track)):
+        if value:
+            where += f" AND i.{name} = ?"
+            params.append(value)
+    found = dict_rows(
+        db,
+        f"SELECT i.article_id, {', '.join('i.' + c for c in _INTERACTION_COLUMNS)} FROM articles a "
+        f"JOIN interactions i ON i.article_id = a.id WHERE a.published >= ? AND a.published < ? AND {where} "
+        "ORDER BY a.published DESC, a.id DESC, i.field DESC, i.start, i.id",
+        (*_window(days, end), *params),
+    )
+    first: dict[int, dict] = {}
+    for interaction in found:
+        article_id = interaction.pop("article_id")
+        if article_id not in first and len(first) < limit:
+            first[article_id] = interaction
+    if not first:
+        return []
+    marks = ",".join("?" * len(first))
+    articles = {
+        r[0]: ArticleRow(*r[:6], bool(r[6]))
+        for r in db.execute(
+            f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
+            tuple(first),
+        )
+    }
+    listed = [InteractionArticle(articles[i], first[i]) for i in first if i in articles]
+    _attach_tags(db, [item.article for item in listed])
+    return listed
+
+
+_INTERACTION_COLUMNS = ("action", "source", "target", "mutual", "track", "field", "start", '"end"', "text",
+                        "signal_start", "signal_end")

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from negotiation_watch.store.extract.fold import fold_text
+from negotiation_watch.store.extract.interactions import Interaction, find_interactions
 from negotiation_watch.store.extract.matcher import (
     NOT,
     OFFICE,
@@ -88,14 +89,17 @@ class Tag:
 
 @dataclass
 class Extraction:
-    """Everything read from one article: parties and tracks in order of first mention."""
+    """Everything read from one article: parties and tracks in order of first mention, and
+    the interactions between the parties in reading order."""
 
     parties: list[Tag]
     tracks: list[Tag]
+    interactions: list[Interaction] = field(default_factory=list)
 
     def to_json(self) -> dict:
         """The design's tag output shape, without the article id."""
-        return {"parties": [t.to_json() for t in self.parties], "tracks": [t.to_json() for t in self.tracks]}
+        return {"parties": [t.to_json() for t in self.parties], "tracks": [t.to_json() for t in self.tracks],
+                "interactions": [i.to_json() for i in self.interactions]}
 
 
 @dataclass
@@ -159,7 +163,25 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
             elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
                 continue  # an alias and a trigger on one span
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end]))
-    return Extraction(list(parties.values()), list(tracks.values()))
+    interactions = _interactions(matcher, fields, parties, tracks)
+    return Extraction(list(parties.values()), list(tracks.values()), interactions)
+
+
+def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag],
+                  tracks: dict[str, Tag]) -> list[Interaction]:
+    """What the parties found do to one another, field by field (officials count as their party)."""
+    if len(parties) < 2 or matcher.actions is None:
+        return []
+    only_track = None
+    if len(tracks) == 1:
+        track = next(iter(tracks))
+        only_track = (track, matcher.track_members[track])
+    found = []
+    for f in fields:
+        spans = [(e.start, e.end, t.id) for t in parties.values() for e in t.evidence if e.field == f.name]
+        places = [(e.start, e.end, t.id) for t in tracks.values() for e in t.evidence if e.field == f.name]
+        found += find_interactions(matcher.actions, f.name, f.text, f.spaced, f.span, spans, places, only_track)
+    return found
 
 
 def _scan(matcher: Matcher, name: str, text: str) -> _Field:

@@ -14,6 +14,7 @@ from pathlib import Path
 import ahocorasick
 from negotiation_watch.store.extract.cache import cache_file, read_pickle, write_pickle
 from negotiation_watch.store.extract.fold import fold_pattern, fold_words
+from negotiation_watch.store.extract.interactions import CompiledActions, compile_actions
 from negotiation_watch.store.extract.taxonomy import Rule, Taxonomy
 
 PARTY_LAYER, TRACK_LAYER = 0, 1
@@ -61,6 +62,7 @@ class Matcher:
     party_context: dict[str, re.Pattern] = field(default_factory=dict)  # party -> words confirming its acronyms
     venue_before: tuple[str, ...] = ()  # folded words before a seat, each with its space before: " w"
     venue_after: tuple[str, ...] = ()  # folded words after a seat, each with its space after: "w "
+    actions: CompiledActions | None = None  # the interaction finder's forms and cues
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -121,6 +123,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
         venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
         venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
+        actions=compile_actions(taxonomy),
     )
 
 
@@ -280,7 +283,7 @@ def _cache_path(version: str) -> Path:
 def _code_hash() -> str:
     """This code, the automaton library and Python: what a pickle depends on besides data."""
     here = Path(__file__).parent
-    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extractor.py"))
+    blob = b"".join((here / name).read_bytes() for name in ("matcher.py", "fold.py", "extractor.py", "interactions.py"))
     blob += f"{sys.version}|{metadata.version('pyahocorasick')}".encode()
     return hashlib.sha256(blob).hexdigest()[:12]
 

@@ -17,11 +17,14 @@ from negotiation_watch.store.extract.cache import cache_file, read_pickle, write
 
 BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "3"
+MATCHER_VERSION = "4"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
-EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "support", "context"}
+EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "support", "context",
+                   "verbs", "nouns", "unless"}
+# What a [[cue]] says about the words that signal an action (store/extract/interactions.py).
+CUE_KINDS = ("negation", "hypothetical", "planned", "report", "clause", "pronoun", "cancel", "hearsay", "bystander")
 
 STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -38,6 +41,9 @@ SCHEMAS: dict[str, dict[str, str]] = {
     "role": {"name": STR, "variants": STRS},
     "venue": {"before": STRS, "after": STRS},
     "spelling": {"variants": STRS},
+    "action": {"id": STR, "name": STR, "symmetric": BOOL, "between": BOOL, "verbs": STRS, "nouns": STRS,
+               "unless": STRS},
+    "cue": {"kind": STR, "words": STRS},
 }
 REQUIRED = {
     "party": ("id", "kind", "name"),
@@ -48,6 +54,8 @@ REQUIRED = {
     "role": ("name", "variants"),
     "venue": (),
     "spelling": ("variants",),
+    "action": ("id", "verbs"),
+    "cue": ("kind", "words"),
 }
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
@@ -55,7 +63,7 @@ RULE_SCHEMA = {
     "not_party": STRS, "after": DATE, "before": DATE, "support": BOOL,
 }
 SUPPRESS_SCHEMA = {"aliases": STRS}
-KEYED_TABLES = ("party", "office", "person", "track")
+KEYED_TABLES = ("party", "office", "person", "track", "action")
 
 
 @dataclass
@@ -143,6 +151,19 @@ class Trap:
 
 
 @dataclass
+class Action:
+    """Something one party does to another ("meet", "reject"), and the words that say so."""
+
+    id: str
+    name: str
+    verbs: list[str] = field(default_factory=list)  # forms read with a source before and a target after
+    nouns: list[str] = field(default_factory=list)  # "talks": read with "between A and B" or "A-B talks"
+    unless: list[str] = field(default_factory=list)  # words between a form and its target that mean another sense
+    symmetric: bool = False  # the pair, unordered ("meet", "agree")
+    between: bool = False  # the source acts between the targets ("mediate")
+
+
+@dataclass
 class Taxonomy:
     parties: dict[str, Party] = field(default_factory=dict)
     offices: dict[str, Office] = field(default_factory=dict)
@@ -153,6 +174,8 @@ class Taxonomy:
     venue_before: list[str] = field(default_factory=list)  # words before a seat that make it a venue
     venue_after: list[str] = field(default_factory=list)  # words after a seat: a venue or document name
     spellings: list[list[str]] = field(default_factory=list)  # groups of spellings of one word
+    actions: dict[str, Action] = field(default_factory=dict)
+    cues: dict[str, list[str]] = field(default_factory=dict)  # cue kind -> words
     suppressed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     version: str = ""
@@ -228,6 +251,7 @@ class _Loader:
         self.roles: dict[str, list[str]] = {}
         self.venue: dict[str, list[str]] = {"before": [], "after": []}
         self.spellings: list[list[str]] = []
+        self.cues: dict[str, list[str]] = {}
         self.suppressed: list[str] = []
         self.problems: list[str] = []
 
@@ -284,6 +308,10 @@ class _Loader:
         if table == "role":
             self.roles[entry["name"]] = entry["variants"]
             return
+        if table == "cue":
+            words = self.cues.setdefault(entry["kind"], [])
+            words.extend(w for w in entry["words"] if w not in words)
+            return
         if table == "spelling":
             self.spellings.append(entry["variants"])
             return
@@ -299,7 +327,7 @@ class _Loader:
     def build(self) -> Taxonomy:
         tax = Taxonomy(problems=self.problems)
         raw = self.entries
-        builders = (self._build_party, self._build_office, self._build_person, self._build_track)
+        builders = (self._build_party, self._build_office, self._build_person, self._build_track, self._build_action)
         for table, builder in zip(KEYED_TABLES, builders, strict=True):
             for entry_id in list(raw[table]):
                 for entry, where in reversed(self.versions[(table, entry_id)]):
@@ -310,10 +338,12 @@ class _Loader:
                     del raw[table][entry_id]
         tax.traps = [Trap(**entry) for entry in self.traps]
         tax.roles = dict(self.roles)
+        tax.cues = {kind: list(words) for kind, words in self.cues.items()}
         tax.venue_before, tax.venue_after = list(self.venue["before"]), list(self.venue["after"])
         tax.spellings = [list(group) for group in self.spellings]
         tax.suppressed = set(self.suppressed)
-        tax.version = _version(raw, self.traps, self.roles, self.venue, self.spellings, sorted(tax.suppressed))
+        tax.version = _version(raw, self.traps, self.roles, self.venue, self.spellings, sorted(tax.suppressed),
+                               self.cues)
         return tax
 
     def _complete(self, table: str, entry: dict, where: str) -> bool:
@@ -368,6 +398,10 @@ class _Loader:
         tax.tracks[entry["id"]] = Track(**{**values, "members": members, "rules": rules})
         return True
 
+    def _build_action(self, tax: Taxonomy, entry: dict, where: str) -> bool:
+        tax.actions[entry["id"]] = Action(**{"name": entry["id"], **entry})
+        return True
+
     def _known_rule_parties(self, tax: Taxonomy, track: str, rule: dict, where: str) -> dict | None:
         """Unknown ids are reported; they void a rule that requires them, else are dropped."""
         rule = dict(rule)
@@ -389,6 +423,10 @@ def _check_entry(table: str, entry: Any) -> dict:
     clean = _check_fields(entry, SCHEMAS[table])
     if table == "party" and "kind" in clean and clean["kind"] not in PARTY_KINDS:
         raise _Invalid(f"kind must be one of {', '.join(PARTY_KINDS)}")
+    if table == "cue" and "kind" in clean and clean["kind"] not in CUE_KINDS:
+        raise _Invalid(f"kind must be one of {', '.join(CUE_KINDS)}")
+    if table == "action" and "id" in clean and not re.fullmatch(r"[a-z][a-z0-9-]*", clean["id"]):
+        raise _Invalid("id must be a lower-case word (letters, digits, '-')")
     for name in REQUIRED[table]:
         if name not in clean:
             # An override of a known id may leave fields out; the merge step fills them.

@@ -20,19 +20,39 @@ from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.parse.feed import Entry, ParsedFeed, parse_feed
 
 TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
+# (action, source, target, mutual, track, field, start, end, text, signal_start, signal_end)
+InteractionRow = tuple
 
 
-def tag_rows(taxonomy, title: str, summary: str, published: date) -> list[TagRow]:
-    """Every evidence span the extractor finds, one row each: the ONE call into it."""
+class TagRows(list):
+    """An article's tag rows, with its interaction rows beside them in `interactions`: a
+    list still, so whoever only wants the tags reads it as before."""
+
+    def __init__(self, rows=(), interactions=()) -> None:
+        super().__init__(rows)
+        self.interactions: list[InteractionRow] = list(interactions)
+
+
+def tag_rows(taxonomy, title: str, summary: str, published: date) -> TagRows:
+    """Every evidence span the extractor finds, one row each, and every interaction, one
+    row per pair: the ONE call into it."""
     extraction = extract(taxonomy, title, summary, published)
-    return [
-        (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
-        for tag in (*extraction.parties, *extraction.tracks)
-        for ev in tag.evidence
-    ]
+    return TagRows(
+        [
+            (tag.kind, tag.id, ev.field, ev.start, ev.end, ev.text, ev.person)
+            for tag in (*extraction.parties, *extraction.tracks)
+            for ev in tag.evidence
+        ],
+        [
+            (i.action, i.source, target, int(i.symmetric), i.track, i.field, i.start, i.end, i.text,
+             i.signal_start, i.signal_end)
+            for i in extraction.interactions
+            for target in i.targets
+        ],
+    )
 
 
-def tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
+def tags_for(taxonomy, entry: Entry, now: datetime) -> TagRows:
     """An entry's tag rows; an undated entry is read as of `now` (when it was first seen)."""
     return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
 
@@ -49,7 +69,7 @@ class TaggedFeed:
     """A parsed feed plus the tag rows and story features of its new or changed entries (by guid)."""
 
     parsed: ParsedFeed
-    tags: dict[str, list[TagRow]]
+    tags: dict[str, TagRows]
     features: dict[str, stories.Features] = field(default_factory=dict)
 
 

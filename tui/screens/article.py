@@ -13,7 +13,15 @@ from textual.widgets import Static
 from negotiation_watch.store.db import connection, queries, writes
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
+from negotiation_watch.tui.evidence import (
+    SUMMARY_FIELDS,
+    focus_span,
+    highlight,
+    interaction_lines,
+    interaction_spans,
+    spans_for,
+    tag_lines,
+)
 from negotiation_watch.tui.format import long_time, plain, safe
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
@@ -43,10 +51,12 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         super().__init__()
         self.article_id = 0
         self.article: queries.ArticleDetail | None = None
+        self.focus: dict | None = None  # the interaction whose sentence is highlighted
 
-    def show(self, article_id: int, article: queries.ArticleDetail | None) -> None:
-        """Fill the screen with another article (the app keeps one article screen)."""
-        self.article_id, self.article = article_id, article
+    def show(self, article_id: int, article: queries.ArticleDetail | None, focus: dict | None = None) -> None:
+        """Fill the screen with another article (the app keeps one article screen); `focus`
+        is an interaction (from the matrix) whose sentence gets a background."""
+        self.article_id, self.article, self.focus = article_id, article, focus
         if self.is_mounted:
             self._show(article)
             self.query_one("#article", VerticalScroll).scroll_home(animate=False)
@@ -57,6 +67,8 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
             yield Static(id="meta", classes="meta")
             yield Static(id="tags-heading", classes="section")
             yield Static(id="tags")
+            yield Static(id="interactions-heading", classes="section")
+            yield Static(id="interactions")
             yield Static(id="summary", classes="summary")
             yield Static(id="link", classes="meta")
         yield KeyBar()
@@ -70,16 +82,29 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
             self.query_one("#title", Static).update(Text("This article is no longer stored (its feed was removed)."))
             return
         self.app.article_read_signal.publish(article.id)
-        evidence = article.evidence
+        title_spans = spans_for(article.evidence, ("title",), article.title)
+        title_spans += interaction_spans(article.interactions, ("title",), article.title)
         self.query_one("#title", Static).update(
-            highlight(article.title, spans_for(evidence, ("title",), article.title), multiline=False)
+            highlight(article.title, sorted(title_spans, key=_span_order), multiline=False,
+                      focus=focus_span(self.focus, ("title",), article.title))
         )
+        evidence = article.evidence
         self.query_one("#meta", Static).update(self._meta(article))
         heading = "Parties and tracks" if evidence else "No parties or tracks found"
         self.query_one("#tags-heading", Static).update(heading)
         self.query_one("#tags", Static).update(Text("\n").join(tag_lines(evidence)))
+        interactions = article.interactions
+        self.query_one("#interactions-heading", Static).update(
+            "Interactions" if interactions else "No interactions between parties found")
+        self.query_one("#interactions", Static).update(Text("\n").join(interaction_lines(interactions)))
         summary = article.summary or "(no summary in the feed)"
-        self.query_one("#summary", Static).update(highlight(summary, spans_for(evidence, SUMMARY_FIELDS, summary)))
+        summary_spans = spans_for(evidence, SUMMARY_FIELDS, summary) + interaction_spans(interactions, SUMMARY_FIELDS,
+                                                                                         summary)
+        focus = focus_span(self.focus, SUMMARY_FIELDS, summary)
+        self.query_one("#summary", Static).update(
+            highlight(summary, sorted(summary_spans, key=_span_order), focus=focus))
+        if focus is not None:  # the sentence the reader came for, in view
+            self.call_after_refresh(self.query_one("#summary", Static).scroll_visible, animate=False)
         link = Text()
         link.append("link  ", style="dim")
         link.append_text(plain(article.url or "none", style="underline" if article.url else ""))
@@ -118,3 +143,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     @work(thread=True, group="write", exit_on_error=False)
     def _save_read(self, article_id: int, read: bool) -> None:
         with_db(self.app.db_path, writes.set_read, article_id, read)
+
+
+def _span_order(span: dict) -> tuple[int, int]:
+    return span["start"], -span["end"]

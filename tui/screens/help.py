@@ -20,10 +20,14 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.confirm import ConfirmScreen
     from negotiation_watch.tui.screens.dashboard import DashboardScreen
     from negotiation_watch.tui.screens.feeds import FeedsScreen
+    from negotiation_watch.tui.screens.interactions import CellArticlesScreen
+    from negotiation_watch.tui.screens.matrix import MatrixScreen
     from negotiation_watch.tui.screens.search import SearchScreen
     from negotiation_watch.tui.screens.story import StoryScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
+    from negotiation_watch.tui.widgets.interaction_list import InteractionList
+    from negotiation_watch.tui.widgets.matrix_grid import MatrixGrid
     from negotiation_watch.tui.widgets.sidebar import Sidebar
     from negotiation_watch.tui.widgets.story_articles import StoryArticles
 
@@ -37,6 +41,8 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Story", [*StoryScreen.BINDINGS, *StoryArticles.BINDINGS]),
         ("Article", ArticleScreen.BINDINGS),
         ("Search", SearchScreen.BINDINGS),
+        ("Who talks to whom (w)", [*MatrixScreen.BINDINGS, *MatrixGrid.BINDINGS]),
+        ("Articles behind a cell", [*CellArticlesScreen.BINDINGS, *InteractionList.BINDINGS]),
         ("Feeds", FeedsScreen.BINDINGS),
         ("Add feed", AddFeedScreen.BINDINGS),
         ("Questions", ConfirmScreen.BINDINGS),

@@ -1,0 +1,633 @@
+"""Who did what to whom: the interactions a sentence states between parties already found.
+
+A pure function of one field's text, the party and track spans the extractor read in it,
+and the actions compiled from the taxonomy (store/taxonomy/actions.toml). For each form
+that signals an action ("met", "rejected", "brokered"), the finder reads its source in the
+party group before it and its targets in the group after it, within one clause of one
+sentence, and drops what the words around it deny or only imagine:
+
+- negation and hypotheticals ("did not meet", "may meet", "agreed to meet": the meeting is
+  not stated; an infinitive right before a form states nothing);
+- the passive ("was rejected by Ukraine": the agent after "by" is the source);
+- reported speech ("the Kremlin said it rejected ..."): the speaker stays the source;
+- mediators ("Qatar mediated between Israel and Hamas", "an Egyptian-brokered truce"):
+  the mediator is the source, the two sides the targets;
+- nouns ("talks between A and B", "the A-B summit", "A's meeting with B") for actions
+  that list them, unless planned, denied or cancelled.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import ahocorasick
+
+from negotiation_watch.store.extract.fold import fold_words
+
+# Words that may stand between two mentions of one group ("Russia and Ukraine", "Russia's
+# Lavrov", "Putin and his Turkish counterpart Erdogan"): anything else ends the group.
+_JOINERS = frozenset(
+    "'s ’s s' , and & / - – his her their its the counterpart counterparts president prime minister"
+    " foreign defence defense leader leaders top chief envoy envoys officials delegation delegations government"
+    " governments authorities forces army military negotiators diplomats".split()
+)
+_CONJUNCTIONS = frozenset(", and & / - –".split())
+# A group right after one of these names a place or topic, not a party acted upon.
+_PLACE_WORDS = frozenset(
+    "in at near outside inside across over about on into through around within toward towards"
+    " against for amid during regarding concerning under beyond".split()
+)
+# A group right after one of these belongs to the phrase before it ("the envoy to Ukraine").
+_ATTACHING = _PLACE_WORDS | {"to"}
+# Words an auxiliary chain may hold between a pronoun and a form in reported speech.
+_AUXILIARIES = frozenset(
+    "that had has have was were is are did does do been be being also already now then still again"
+    " formally officially finally earlier later recently publicly openly firmly flatly once"
+    " on monday tuesday wednesday thursday friday saturday sunday last this week month year"
+    " yesterday today late early".split()
+)
+_BE = frozenset("was were is are been being be".split())
+# What may join a verb to the previous verb's target when both share a subject.
+_COORDINATION = frozenset(", and then but also later yet".split())
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|'s|’s|[^\sa-z0-9]")
+# A sentence ends at . ! ? and spaces, but not after an initial ("U.S.", "J.") or a title
+# or month shortened with a full stop ("Mr.", "Gen.", "Aug."); and at a line break.
+# (One character class first lets the regex engine skip ahead; a match without spaces after
+# it, "3.5" or "U.S", is no end.)
+_SENTENCE_END = re.compile(r"[.!?\n][.!?]*[\"'”’)\]]*\s*")
+_ABBREVIATIONS = frozenset(
+    "mr mrs ms dr st gen col lt sen rep gov prof jan feb mar apr aug sep sept oct nov dec no vs"
+    " jr sr maj capt adm sgt cmdr amb pres".split()
+)
+_STOPS = frozenset(";:()[]?!.\"“”")
+_FULL_STOP = re.compile(r"[.;:!?]")
+_APOSTROPHES = str.maketrans("'’", "  ")  # inside a gap: the gap crosses a clause or sentence
+MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a new thought
+CLAUSE_REACH = 200  # characters before a form read for its clause's cues
+NEAR = 200  # characters each side of a form where its source and targets must be
+
+
+class Interaction(NamedTuple):
+    """One action stated in one sentence: source, targets, the sentence and the signal word."""
+
+    action: str
+    source: str
+    targets: tuple[str, ...]
+    track: str | None
+    field: str
+    start: int  # the sentence, as offsets into the field
+    end: int
+    text: str
+    signal_start: int  # the form that signals the action
+    signal_end: int
+    symmetric: bool
+
+    def to_json(self) -> dict:
+        return {
+            "action": self.action, "source": self.source, "targets": list(self.targets), "track": self.track,
+            "evidence": {"field": self.field, "start": self.start, "end": self.end, "text": self.text},
+            "signal": {"start": self.signal_start, "end": self.signal_end,
+                       "text": self.text[self.signal_start - self.start:self.signal_end - self.start]},
+        }
+
+
+@dataclass
+class CompiledActions:
+    """The taxonomy's actions as one automaton of forms, plus the cue words as patterns."""
+
+    automaton: ahocorasick.Automaton | None  # " form " -> (key length, action, is a noun)
+    symmetric: frozenset[str]
+    between: frozenset[str]
+    unless: dict[str, re.Pattern]
+    cues: dict[str, re.Pattern | None]
+
+    def cue(self, kind: str, words: str) -> bool:
+        """Whether folded `words` (" w w ") hold a cue of that kind."""
+        pattern = self.cues.get(kind)
+        return pattern is not None and pattern.search(words) is not None
+
+
+def compile_actions(taxonomy) -> CompiledActions:
+    """Every action's forms in one automaton (longest form wins where several overlap)."""
+    automaton = ahocorasick.Automaton()
+    added = 0
+    for action in taxonomy.actions.values():
+        for forms, noun in ((action.verbs, False), (action.nouns, True)):
+            for form in forms:
+                key = fold_words(form)
+                if key and key not in automaton:
+                    automaton.add_word(f" {key} ", (len(key) + 2, action.id, noun))
+                    added += 1
+    if added:
+        automaton.make_automaton()
+    return CompiledActions(
+        automaton=automaton if added else None,
+        symmetric=frozenset(a.id for a in taxonomy.actions.values() if a.symmetric),
+        between=frozenset(a.id for a in taxonomy.actions.values() if a.between),
+        unless={a.id: _words_re(a.unless) for a in taxonomy.actions.values() if a.unless},
+        cues={kind: _words_re(words) for kind, words in taxonomy.cues.items()},
+    )
+
+
+def _words_re(words: list[str]) -> re.Pattern | None:
+    folded = sorted({fold_words(w) for w in words if fold_words(w)}, key=len, reverse=True)
+    if not folded:
+        return None
+    return re.compile(" (?:" + "|".join(re.escape(w) for w in folded) + ") ")
+
+
+class _Group(NamedTuple):
+    """Party mentions read as one noun phrase: "Russia and Ukraine", "Russia's Lavrov"."""
+
+    start: int
+    end: int
+    members: tuple[str, ...]  # distinct parties, in reading order
+    joined: bool  # two parties joined by a conjunction or a hyphen
+    # the members joined only by apposition or a possessive ("Afghanistan's Taliban
+    # government") name one side: they never pair up with each other
+    sides: tuple[frozenset[str], ...] = ()
+
+
+class _Form(NamedTuple):
+    start: int
+    end: int
+    action: str
+    noun: bool
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    groups: list[_Group]
+    tracks: list[tuple[int, int, str]]
+    pairs: bool  # it names two parties or more
+
+
+def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: str, span,
+                      parties: list[tuple[int, int, str]], tracks: list[tuple[int, int, str]],
+                      article_track: tuple[str, frozenset[str]] | None) -> list[Interaction]:
+    """The interactions stated in one field. `spaced` is its folded form (" text "),
+    `span(fs, fe)` maps folded offsets back to `text`; `parties` and `tracks` are
+    (start, end, id) spans into `text`; `article_track` is (id, members) of the one track
+    of an article that has only one: a sentence that names no track is in it when the
+    track's members include every party of the interaction."""
+    if compiled.automaton is None or len({p for _, _, p in parties}) < 2:
+        return []
+    forms = _forms(compiled, text, spaced, span)
+    if not forms:
+        return []
+    parties = sorted(parties)
+    starts = [p[0] for p in parties]
+    ends = {p[1] for p in parties}
+    forms = [f for f in forms if _worth_reading(text, f, parties, starts, ends)]
+    if not forms:
+        return []
+    bounds = _sentence_bounds(text)
+    sentences: dict[int, _Sentence] = {}
+    found: list[Interaction] = []
+    objects: dict[int, tuple[_Group, tuple[str, ...]]] = {}  # form index -> (its target group, its sources)
+    for index, form in enumerate(forms):
+        number = bisect.bisect_right(bounds, form.start) - 1
+        sentence = sentences.get(number)
+        if sentence is None:
+            sentence = sentences[number] = _sentence(text, bounds, number, parties, starts, tracks)
+        if not sentence.pairs:
+            continue  # fewer than two parties: nothing between parties to read
+        reader = _Reader(compiled, text, sentence, form, forms)
+        pairs = reader.read_noun() if form.noun else reader.read_verb(objects.get(index - 1))
+        if pairs is None:
+            continue
+        sources, targets, target_group = pairs
+        if target_group is not None:
+            objects[index] = (target_group, sources)
+        track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
+        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track, _same_side(sentence)))
+    return _unique(found)
+
+
+def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_Form]:
+    """Form hits in `text` order, the longest where several overlap, none across a full stop."""
+    hits = []
+    for end, (keylen, action, noun) in compiled.automaton.iter(spaced):
+        fs = end - keylen + 2  # past the leading space
+        start, stop = span(fs - 1, end - 1)
+        if _FULL_STOP.search(text, start, stop) is None:
+            hits.append(_Form(start, stop, action, noun))
+    hits.sort(key=lambda f: (f.start, -f.end))
+    kept: list[_Form] = []
+    for hit in hits:
+        if not kept or hit.start >= kept[-1].end:
+            kept.append(hit)
+    return kept
+
+
+def _worth_reading(text: str, form: _Form, parties, starts: list[int], ends: set[int]) -> bool:
+    """A cheap first look: two parties near the form, and for a noun the words it needs."""
+    if form.noun and not (text.startswith((" between", " with"), form.end)
+                          or any(form.start - gap in ends for gap in (0, 1, 3))):
+        return False
+    near = parties[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
+    return len({p[2] for p in near}) >= 2
+
+
+def _sentence_bounds(text: str) -> list[int]:
+    """Start offsets of the field's sentences (0 first)."""
+    starts = [0]
+    for match in _SENTENCE_END.finditer(text):
+        stop, after = match.start(), match.end()
+        if text[stop] != "\n" and not text[after - 1].isspace():
+            continue
+        if text[stop] == ".":
+            word = text[text.rfind(" ", 0, stop) + 1:stop]
+            if len(word) <= 1 or "." in word or word.lower() in _ABBREVIATIONS:
+                continue
+        if match.end() < len(text):
+            starts.append(match.end())
+    return starts
+
+
+def _sentence(text: str, bounds: list[int], number: int, parties, starts: list[int], tracks) -> _Sentence:
+    """Sentence `number` with its party groups; `parties` sorted, `starts` their offsets."""
+    start = bounds[number]
+    end = bounds[number + 1] if number + 1 < len(bounds) else len(text)
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    inside = [p for p in parties[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)] if p[1] <= end]
+    if len({p[2] for p in inside}) < 2:
+        return _Sentence(start, end, [], [], False)
+    return _Sentence(start, end, _groups(text, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
+
+
+def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
+    """Join neighbouring mentions into groups; mentions inside one another merge."""
+    groups: list[_Group] = []
+    for start, end, party in parties:
+        if groups:
+            last = groups[-1]
+            if start < last.end:  # one span inside another ("Brussels" for EU and NATO)
+                members = last.members + (party,) * (party not in last.members)
+                sides = last.sides[:-1] + (last.sides[-1] | {party},)
+                groups[-1] = _Group(last.start, max(end, last.end), members, last.joined, sides)
+                continue
+            words = _tokens(text[last.end:start])
+            if all(w in _JOINERS for w in words):
+                conjoined = any(w in _CONJUNCTIONS for w in words)
+                joined = last.joined or (party not in last.members and conjoined)
+                members = last.members + (party,) * (party not in last.members)
+                sides = last.sides + (frozenset({party}),) if conjoined else (
+                    last.sides[:-1] + (last.sides[-1] | {party},))
+                groups[-1] = _Group(last.start, end, members, joined, sides)
+                continue
+        groups.append(_Group(start, end, (party,), False, (frozenset({party}),)))
+    return groups
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def _spaced(words: list[str]) -> str:
+    """Tokens (lower case already) as the cue patterns read them: " w w ", apostrophes as
+    spaces, as the folded cue words have them ("didn't" is "didn t")."""
+    return " " + " ".join(words).translate(_APOSTROPHES) + " "
+
+
+class _Reader:
+    """Reads one form's source and targets in its sentence."""
+
+    def __init__(self, compiled: CompiledActions, text: str, sentence: _Sentence, form: _Form,
+                 forms: list[_Form]) -> None:
+        self.compiled, self.text, self.sentence, self.form, self.forms = compiled, text, sentence, form, forms
+
+    # ------------------------------------------------------------------ verbs
+
+    def read_verb(self, previous) -> tuple | None:
+        """(sources, targets, target group) for a verb form, or None when it states nothing."""
+        form, compiled = self.form, self.compiled
+        before = self._clause_before(form.start)
+        if self._denied(before) or (before and before[-1] == "to") or _infinitive(before):
+            return None
+        if self._hearsay(form.start):
+            return None
+        agent = self._agent_before(form.start)  # "Egyptian-brokered", "US-proposed"
+        subject = agent or self._subject(form.start)
+        inherited = self._coordinated(previous, form.start)
+        target, gap = self._target(form.end)
+        if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
+            return None
+        core = [w for w in gap or () if w not in ("the", "a", "an")]
+        if target is not None and core[-1:] == ["by"] and not agent and (core == ["by"] or _passive(before)):
+            # the passive: the agent after "by" acts on the subject ("was rejected by Ukraine")
+            after, _ = self._target(target.end, between_only=True)
+            subject, target = target, after if after is not None else subject
+        if inherited is not None:
+            sources = inherited
+        elif subject is None:
+            return None
+        else:
+            sources = subject.members
+        if target is not None:
+            target = self._more_targets(target)
+        if self._each_other(form.end):
+            return sources, ("*",), None
+        return sources, target.members if target else (), target
+
+    def _coordinated(self, previous, position: int) -> tuple[str, ...] | None:
+        """"Russia met Turkey and then signed a deal": a verb right after the previous verb's
+        target, joined by "and" or "but", has the previous verb's subject."""
+        if previous is None:
+            return None
+        group, sources = previous
+        words = _tokens(self.text[group.end:position])
+        if words and group.end <= position and set(words) <= _COORDINATION and set(words) & {"and", "but"}:
+            return sources
+        return None
+
+    def _hearsay(self, position: int) -> bool:
+        """The form sits in a clause after "claims that", "denied that": not stated as fact."""
+        words = _tokens(self.text[self.sentence.start:position])
+        if "that" not in words:
+            return False
+        index = len(words) - 1 - words[::-1].index("that")
+        between = words[index + 1:]
+        if any(w in _STOPS or w == "," for w in between):
+            return False
+        return self.compiled.cue("hearsay", _spaced(words[max(0, index - 2):index]))
+
+    def _more_targets(self, target: _Group) -> _Group:
+        """"spoke with Putin and then with Zelensky": a second target after the same preposition."""
+        for group in self.sentence.groups:
+            if group.start >= target.end:
+                words = _tokens(self.text[target.end:group.start])
+                if words and set(words) <= _COORDINATION | {"with", "to"} and set(words) & {"with", "to"} \
+                        and set(words) & {"and", "then"}:
+                    members = target.members + tuple(m for m in group.members if m not in target.members)
+                    return _Group(target.start, group.end, members, True, target.sides + group.sides)
+                return target
+        return target
+
+    def _clause_before(self, position: int) -> list[str]:
+        """The tokens from the start of the form's clause to `position` (or the last few
+        dozen words: a clause that starts further back says nothing about the form)."""
+        words = _tokens(self.text[max(self.sentence.start, position - CLAUSE_REACH):position])
+        clause = self.compiled.cues.get("clause")
+        for index in range(len(words) - 1, -1, -1):
+            word = words[index]
+            if word in (",", ";", ":", "(", ")", "—", "–") and index != len(words) - 1:
+                return words[index + 1:]
+            if clause is not None and clause.search(f" {word} "):
+                return words[index + 1:]
+        return words
+
+    def _denied(self, before: list[str]) -> bool:
+        phrase = _spaced(before[-6:])
+        return self.compiled.cue("negation", phrase) or self.compiled.cue("hypothetical", phrase)
+
+    def _agent_before(self, position: int) -> _Group | None:
+        """A party joined to the form by a hyphen: "Qatari-brokered", "US-drafted"."""
+        for group in reversed(self.sentence.groups):
+            if group.end <= position:
+                return group if self.text[group.end:position] in ("-", "–") else None
+        return None
+
+    def _subject(self, position: int) -> _Group | None:
+        """The nearest group before the form that can be its subject, also across reported
+        speech ("Moscow said it had rejected ...")."""
+        candidates = [g for g in self.sentence.groups if g.end <= position]
+        for index in range(len(candidates) - 1, -1, -1):
+            group = candidates[index]
+            words = _tokens(self.text[group.end:position])
+            if words and self.compiled.cue("pronoun", _spaced(words[:1])):
+                # "Hamas tells Egypt and Qatar it accepts ...": the speaker, not the addressee
+                speaker = candidates[index - 1] if index else None
+                between = _tokens(self.text[speaker.end:group.start]) if speaker else []
+                if speaker is not None and between and self.compiled.cue("report", _spaced(between)):
+                    return speaker
+                return None
+            if self._plain_gap(words, left=True):
+                if self._attached(group) or self._bystander(group):
+                    continue  # "the envoy to Ukraine met ...": look further left
+                return group
+            return group if self._reported(words) or _relative(words) else None
+        return None
+
+    def _bystander(self, group: _Group) -> bool:
+        """People of a state, not the state: "Polish farmers", "Russian and Ukrainian athletes"."""
+        after = _tokens(self.text[group.end:group.end + 24])[:1]
+        return bool(after) and self.compiled.cue("bystander", _spaced(after))
+
+    def _attached(self, group: _Group) -> bool:
+        """The group is a preposition's object ("the US envoy to Ukraine")."""
+        words = _tokens(self.text[max(self.sentence.start, group.start - 20):group.start])
+        return bool(words) and words[-1] in _ATTACHING
+
+    def _plain_gap(self, words: list[str], *, left: bool) -> bool:
+        """Nothing between a group and the form that ends the clause or starts another thought."""
+        if len(words) > MAX_GAP_TOKENS or any(w in _STOPS for w in words):
+            return False
+        if words.count(",") % 2 and (left or "," in words):
+            return False
+        if not left and "," in words:
+            return False
+        clause = self.compiled.cues.get("clause")
+        if clause is not None and clause.search(_spaced(words)):
+            return False
+        return True
+
+    def _reported(self, words: list[str]) -> bool:
+        """Speaker, a reporting verb, then only "that", a pronoun and auxiliaries."""
+        report = self.compiled.cues.get("report")
+        if report is None:
+            return False
+        for index in range(len(words) - 1, -1, -1):
+            if report.search(_spaced(words[index:index + 1])):
+                head, tail = words[:index], words[index + 1:]
+                if len(head) > 4 or any(w in _STOPS or w == "," for w in head):
+                    return False
+                rest = [w for w in tail if w not in _AUXILIARIES]
+                if rest and not self.compiled.cue("pronoun", _spaced(rest[:1])):
+                    return False
+                return len(rest) <= 1 or all(w in _AUXILIARIES for w in rest[1:])
+        return False
+
+    def _target(self, position: int, *, between_only: bool = False) -> tuple[_Group | None, list[str] | None]:
+        """The first group after `position` that the form acts on, and the words before it."""
+        for group in self.sentence.groups:
+            if group.start < position:
+                continue
+            words = _tokens(self.text[position:group.start])
+            if between_only and words != ["between"]:
+                return None, None
+            if not self._plain_gap(words, left=False) or self._crosses_form(position, group.start):
+                return None, None
+            if _last_preposition(words) in _PLACE_WORDS or self._bystander(group):
+                continue  # "met in Turkey with ...": a venue; "met Polish farmers": not the state
+            if self._agent_of_form(group):
+                return None, None  # "walked out of the EU-mediated talks": the EU did the mediating
+            return group, words
+        return None, None
+
+    def _agent_of_form(self, group: _Group) -> bool:
+        after = group.end + 1
+        return self.text[group.end:after] in ("-", "–") and any(f.start == after for f in self.forms)
+
+    def _verb_in_clause(self, position: int, words: int) -> bool:
+        """A verb form among the clause's last `words` tokens before `position`."""
+        start = position
+        for _ in range(words):
+            start = self.text.rfind(" ", self.sentence.start, start - 1)
+            if start < self.sentence.start:
+                start = self.sentence.start
+                break
+        return any(start <= f.start and f.end <= position and not f.noun for f in self.forms)
+
+    def _crosses_form(self, start: int, end: int) -> bool:
+        """Another verb form between the form and a group, other than an infinitive ("refused to sign")."""
+        for other in self.forms:
+            if start <= other.start and other.end <= end and not other.noun:
+                words = _tokens(self.text[start:other.start])
+                if not words or words[-1] != "to":
+                    return True
+        return False
+
+    def _other_sense(self, form: _Form, gap: list[str], target: _Group | None) -> bool:
+        """Words that make the form mean something else ("met the demands of ...")."""
+        after = []
+        if target is not None and self.text.startswith(("'s", "’s"), target.end):
+            after = _tokens(self.text[target.end:target.end + 40])[1:3]
+        elif target is None:
+            after = _tokens(self.text[form.end:form.end + 40])[:3]
+        return self.compiled.unless[form.action].search(_spaced(gap + after)) is not None
+
+    def _each_other(self, position: int) -> bool:
+        rest = _tokens(self.text[position:position + 16])[:2]
+        return rest in (["each", "other"], ["one", "another"])
+
+    # ------------------------------------------------------------------ nouns
+
+    def read_noun(self) -> tuple | None:
+        """"talks between A and B", "the A-B summit", "A's meeting with B"."""
+        form, text = self.form, self.text
+        after = _tokens(text[form.end:form.end + 12])
+        left = next((g for g in reversed(self.sentence.groups) if g.end <= form.start), None)
+        adjacent = left is not None and _tokens(text[left.end:form.start]) in ([], ["'s"], ["’s"])
+        if after[:1] == ["between"]:
+            sides, _ = self._target(form.end, between_only=True)
+            if sides is None or len(sides.members) < 2:
+                return None
+            phrase_start, phrase_end = form.start, sides.end
+            sources, targets = sides.members[:1], sides.members[1:]
+        elif adjacent and left.joined and len(left.members) >= 2:
+            phrase_start, phrase_end = left.start, form.end
+            sources, targets = left.members[:1], left.members[1:]
+        elif adjacent and after[:1] == ["with"]:
+            other, _ = self._target(form.end)
+            if other is None:
+                return None
+            phrase_start, phrase_end = left.start, other.end
+            sources, targets = left.members, other.members
+        else:
+            return None
+        clause = self._clause_before(phrase_start)
+        before = clause[-4:]
+        if self.compiled.cue("planned", _spaced(before)) or self.compiled.cue("negation", _spaced(before)):
+            return None
+        if "to" in before[-3:] or self._verb_in_clause(phrase_start, len(clause)):
+            return None  # "offered to host a summit between ...", "rejected talks with ...": not held
+        following = _spaced(_tokens(text[phrase_end:phrase_end + 60])[:6])
+        if self.compiled.cue("cancel", following) or self.compiled.cue("planned", following):
+            return None
+        if len(sources) == 1 and not targets:
+            return None
+        return sources, targets, None
+
+
+_PREPOSITIONS = _PLACE_WORDS | {"with", "to", "from", "by", "between", "of"}
+
+
+def _last_preposition(words: list[str]) -> str | None:
+    """The preposition nearest the end of a gap: it decides what the group after it is."""
+    for word in reversed(words):
+        if word in _PREPOSITIONS:
+            return word
+    return None
+
+
+def _relative(words: list[str]) -> bool:
+    """"Qatar, which has mediated ...", "EU leaders who accused ...": the relative clause's
+    subject is the group before "which" or "who"."""
+    core = [w for w in words if w not in _AUXILIARIES]
+    return bool(core) and core[-1] in ("which", "who") and all(w in _JOINERS for w in core[:-1])
+
+
+def _passive(before: list[str]) -> bool:
+    """A form of "to be" among the last words before the form: "was flatly rejected"."""
+    return any(w in _BE for w in before[-3:])
+
+
+def _infinitive(before: list[str]) -> bool:
+    """"to" and an adverb right before the form: "agreed to formally sign"."""
+    return len(before) >= 2 and before[-2] == "to" and before[-1].endswith("ly")
+
+
+def _track_for(sentence: _Sentence, form: _Form) -> str | None:
+    """The sentence's track nearest the form, if it names one."""
+    if not sentence.tracks:
+        return None
+    return min(sentence.tracks, key=lambda t: abs(t[0] - form.start))[2]
+
+
+def _members_track(article_track, sources: tuple[str, ...], targets: tuple[str, ...]) -> str | None:
+    if article_track is None:
+        return None
+    track, members = article_track
+    return track if {*sources, *targets} - {"*"} <= members else None
+
+
+def _same_side(sentence: _Sentence) -> set[frozenset[str]]:
+    """Pairs of parties that one of the sentence's groups names as one side."""
+    return {frozenset({a, b}) for g in sentence.groups for side in g.sides for a in side for b in side if a != b}
+
+
+def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
+          sources: tuple[str, ...], targets: tuple[str, ...], track: str | None,
+          one_side: set[frozenset[str]]) -> list[Interaction]:
+    """One interaction per source; a symmetric action with no target pairs up its subjects
+    (but not two names of one side: "Afghanistan's Taliban government")."""
+    symmetric = form.action in compiled.symmetric
+    evidence = (field, sentence.start, sentence.end, text[sentence.start:sentence.end], form.start, form.end)
+    out = []
+    if targets == ("*",):  # "accused each other"
+        for source in sources:
+            others = tuple(p for p in sources if p != source)
+            if others:
+                out.append(Interaction(form.action, source, others, track, *evidence, symmetric))
+        return out
+    if not targets:
+        if not symmetric:
+            return []
+        for index, source in enumerate(sources[:-1]):
+            partners = tuple(p for p in sources[index + 1:] if frozenset({source, p}) not in one_side)
+            if partners:
+                out.append(Interaction(form.action, source, partners, track, *evidence, symmetric))
+        return out
+    for source in sources:
+        aimed = tuple(t for t in targets if t != source)
+        if aimed:
+            out.append(Interaction(form.action, source, aimed, track, *evidence, symmetric))
+    return out
+
+
+def _unique(found: list[Interaction]) -> list[Interaction]:
+    seen = set()
+    out = []
+    for item in found:
+        key = (item.action, item.source, item.targets, item.field, item.start)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out

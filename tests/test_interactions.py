@@ -1,0 +1,192 @@
+"""The interaction finder through the real extractor and the bundled taxonomy, and the
+actions' data: loading, user extensions, problem reports."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from negotiation_watch.store.extract.extractor import extract
+from negotiation_watch.store.extract.taxonomy import BUNDLED_DIR, load_taxonomy, load_taxonomy_paths
+from taxonomy_fixture import isolated_cache  # noqa: F401  (autouse fixture)
+
+D2025 = datetime.date(2025, 6, 1)
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy()
+
+
+def said(tax, title: str, text: str = "") -> set[tuple[str, str, tuple[str, ...]]]:
+    return {(i.action, i.source, i.targets) for i in extract(tax, title, text, D2025).interactions}
+
+
+@pytest.mark.parametrize("title, expected", [
+    ("Putin meets Erdogan in Sochi", {("meet", "RUS", ("TUR",))}),
+    ("Putin and Xi hold talks in Beijing", {("meet", "RUS", ("CHN",))}),
+    ("Ukraine rejects Russia's ceasefire proposal", {("reject", "UKR", ("RUS",))}),
+    ("China presented a peace plan to Russia and Ukraine", {("propose", "CHN", ("RUS", "UKR"))}),
+    ("Armenia and Azerbaijan sign a peace deal", {("agree", "ARM", ("AZE",))}),
+    ("The EU called on Russia to withdraw its troops", {("demand", "EU", ("RUS",))}),
+    ("North Korea threatened South Korea with retaliation", {("threaten", "PRK", ("KOR",))}),
+    ("Qatar mediated between Israel and Hamas", {("mediate", "QAT", ("ISR", "HAMAS"))}),
+    ("Iran accuses Israel of sabotage", {("accuse", "IRN", ("ISR",))}),
+])
+def test_every_action_is_read_with_its_source_and_targets(tax, title, expected):
+    assert said(tax, title) == expected
+
+
+@pytest.mark.parametrize("title", [
+    "Russia and Ukraine did not meet in Istanbul",
+    "Putin has never met Zelensky",
+    "Zelensky says he may meet Putin later this year",
+    "Trump is expected to meet Xi in Seoul",
+    "Planned talks between Israel and Hamas were postponed",
+    "Talks between Armenia and Azerbaijan were cancelled",
+    "Russia did not agree to the European proposal",
+    "Kim will not meet Trump unless sanctions are eased",
+])
+def test_negations_and_hypotheticals_state_nothing(tax, title):
+    assert said(tax, title) == set()
+
+
+def test_refusing_to_sign_is_no_agreement(tax):
+    assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
+
+
+def test_the_passive_reads_the_agent_after_by(tax):
+    assert said(tax, "The Israeli proposal was rejected by Hamas") == {("reject", "HAMAS", ("ISR",))}
+    assert said(tax, "Pakistan was accused by India of sheltering militants") == {("accuse", "IND", ("PAK",))}
+    # "by" without the passive: the target is whoever made the thing rejected
+    assert said(tax, "Ukraine rejected the proposal made by Russia") == {("reject", "UKR", ("RUS",))}
+
+
+def test_reported_speech_keeps_the_speaker(tax):
+    assert said(tax, "The Kremlin said it had rejected Kyiv's offer") == {("reject", "RUS", ("UKR",))}
+    assert said(tax, "Ukraine rejected the Russian demands, the foreign ministry said") == {
+        ("reject", "UKR", ("RUS",))}
+    # a reporter of someone else's act is no party to it
+    assert said(tax, "Zelensky said Russia had met Turkish officials") == {("meet", "RUS", ("TUR",))}
+
+
+def test_mediators_and_their_two_sides(tax):
+    assert said(tax, "An Egyptian-brokered truce between Israel and Hamas took effect") >= {
+        ("mediate", "EGY", ("ISR", "HAMAS"))}
+    assert said(tax, "A ceasefire between India and Pakistan was brokered by the United States") == {
+        ("mediate", "USA", ("IND", "PAK"))}
+    assert said(tax, "Turkey hosted talks between Russia and Ukraine") == {("mediate", "TUR", ("RUS", "UKR"))}
+
+
+def test_several_pairs_in_one_sentence(tax):
+    assert said(tax, "Russia, Turkey and Iran met in Astana") == {
+        ("meet", "RUS", ("TUR", "IRN")), ("meet", "TUR", ("IRN",))}
+    assert said(tax, "Putin met Xi while Zelensky met Macron") == {
+        ("meet", "RUS", ("CHN",)), ("meet", "UKR", ("FRA",))}
+    assert said(tax, "Israel and Hamas accused each other of breaking the truce") == {
+        ("accuse", "ISR", ("HAMAS",)), ("accuse", "HAMAS", ("ISR",))}
+
+
+def test_a_relative_clause_keeps_its_antecedent_as_source(tax):
+    assert said(tax, "Qatar, which has mediated between Israel and Hamas since 2023, said the talks stalled") == {
+        ("mediate", "QAT", ("ISR", "HAMAS"))}
+    assert ("accuse", "EU", ("HUN",)) in said(
+        tax, "Orban met Putin, drawing criticism from EU leaders who accused Budapest of undermining the bloc")
+
+
+def test_titles_count_as_their_party(tax):
+    assert said(tax, "The Russian foreign minister met his Turkish counterpart in Ankara") == {
+        ("meet", "RUS", ("TUR",))}
+
+
+@pytest.mark.parametrize("title", [
+    "Russian and Ukrainian athletes met in the final in Paris",
+    "Turkey met Ukraine's demand for more grain ships",
+    "Russia rejected claims that Ukraine had met Turkish officials",
+    "Germany warned that relations with China would suffer",
+    "Russia offered condolences to Turkey after the earthquake",
+    "China and India signed up to the climate pledge",
+    "China proposes a peace plan for Ukraine",
+])
+def test_traps_a_verb_near_two_parties_that_do_not_interact(tax, title):
+    assert said(tax, title) == set()
+
+
+def test_a_venue_is_no_target(tax):
+    assert said(tax, "Russia and Ukraine met in Turkey") == {("meet", "RUS", ("UKR",))}
+    assert said(tax, "The US envoy to Ukraine met Russian officials") == {("meet", "USA", ("RUS",))}
+
+
+def test_evidence_is_the_sentence_and_the_signal_word(tax):
+    text = "Diplomats gathered on Monday. Qatar mediated between Israel and Hamas. Nothing else moved."
+    [found] = extract(tax, "A quiet day", text, D2025).interactions
+    assert found.field == "text" and text[found.start:found.end] == found.text
+    assert found.text == "Qatar mediated between Israel and Hamas."
+    assert text[found.signal_start:found.signal_end] == "mediated"
+
+
+def test_sentences_do_not_split_at_abbreviations(tax):
+    text = "The U.S. envoy met Russian officials. Mr. Lavrov later met Chinese diplomats."
+    found = extract(tax, "Envoys", text, D2025).interactions
+    assert [(i.source, i.targets) for i in found] == [("USA", ("RUS",)), ("RUS", ("CHN",))]
+    assert found[0].text == "The U.S. envoy met Russian officials."
+
+
+def test_the_track_is_the_sentences_or_the_articles_only_one_when_its_members_act(tax):
+    title = "Zelensky rejects Putin's offer"
+    text = "The Kremlin's offer came as the Istanbul talks stalled."
+    [found] = extract(tax, title, text, D2025).interactions
+    assert found.track == "russia-ukraine-talks"  # the article's one track, of which both are members
+    [other] = extract(tax, "Ukraine rejects the Iranian plan", "The JCPOA talks resumed.", D2025).interactions
+    assert other.track is None  # Ukraine is no member of the Iran talks
+
+
+# ---------------------------------------------------------------------------- the data
+
+
+def test_bundled_actions_and_cues_load_without_problems(tax):
+    assert set(tax.actions) == {"meet", "propose", "agree", "reject", "demand", "threaten", "mediate", "accuse"}
+    assert tax.actions["meet"].symmetric and tax.actions["agree"].symmetric
+    assert tax.actions["mediate"].between
+    assert {"negation", "hypothetical", "report", "clause"} <= set(tax.cues)
+    assert not [p for p in tax.problems if "actions.toml" in p]
+
+
+def test_a_user_file_extends_an_action_and_adds_one(tmp_path):
+    user = tmp_path / "taxonomy.d"
+    user.mkdir()
+    (user / "mine.toml").write_text(
+        '[[action]]\nid = "meet"\nverbs = ["broke bread with"]\n\n'
+        '[[action]]\nid = "sanction"\nname = "sanction"\nverbs = ["sanctioned"]\n\n'
+        '[[cue]]\nkind = "hypothetical"\nwords = ["purportedly"]\n',
+        encoding="utf-8")
+    tax = load_taxonomy_paths(BUNDLED_DIR, user)
+    assert "met" in tax.actions["meet"].verbs and "broke bread with" in tax.actions["meet"].verbs
+    assert said(tax, "Putin broke bread with Erdogan") == {("meet", "RUS", ("TUR",))}
+    assert said(tax, "The EU sanctioned Russia") == {("sanction", "EU", ("RUS",))}
+    assert said(load_taxonomy_paths(BUNDLED_DIR), "Putin purportedly met Erdogan") == {("meet", "RUS", ("TUR",))}
+    assert said(tax, "Putin purportedly met Erdogan") == set()
+    assert tax.version != load_taxonomy_paths(BUNDLED_DIR).version
+
+
+def test_bad_action_entries_are_reported_with_file_line_and_reason(tmp_path):
+    user = tmp_path / "bad.toml"
+    user.write_text(
+        "# my actions\n"
+        '[[action]]\nid = "Meet Up"\nverbs = ["met up with"]\n'  # line 2: not a lower-case word
+        '[[action]]\nid = "hug"\nverbs = "hugged"\n'  # line 5: not a list
+        '[[action]]\nid = "wave"\n'  # line 8: no verbs
+        '[[cue]]\nkind = "maybe"\nwords = ["perhaps"]\n'  # line 10: unknown kind
+        '[[action]]\nid = "snub"\nverbs = ["snubbed"]\ncolour = "red"\n',  # line 13: unknown field
+        encoding="utf-8")
+    tax = load_taxonomy_paths(BUNDLED_DIR, user)
+    problems = [p for p in tax.problems if p.startswith(str(user))]
+    assert sorted(problems, key=lambda p: int(p.split(":")[1])) == [
+        f"{user}:2: action 'Meet Up': id must be a lower-case word (letters, digits, '-')",
+        f"{user}:5: action 'hug': 'verbs' must be a list of non-empty strings",
+        f"{user}:8: action 'wave': missing field 'verbs'",
+        f"{user}:10: cue entry: kind must be one of negation, hypothetical, planned, report, clause, pronoun, "
+        "cancel, hearsay, bystander",
+        f"{user}:13: action 'snub': unknown field 'colour'",
+    ]
+    assert "meet" in tax.actions and "hug" not in tax.actions
