@@ -1,4 +1,4 @@
-"""The command line: the dashboard by default, and the fetch, feeds, tag and retag commands."""
+"""The command line: the dashboard by default, and the brief, fetch, feeds, tag and retag commands."""
 
 from __future__ import annotations
 
@@ -78,12 +78,13 @@ def main() -> None:
 
 def _register_commands() -> None:
     """Each command lives in its own module; the group learns of them here."""
+    from negotiation_watch.brief_command import brief
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.retag_command import retag
     from negotiation_watch.tag_command import tag
 
-    for command in (feeds, fetch, retag, tag):
+    for command in (brief, feeds, fetch, retag, tag):
         cli.add_command(command)
 
 

@@ -1,0 +1,218 @@
+"""The chronology behind a brief: what was stored about a subject, oldest first, an
+entry per story with its outlets, parties, tracks and interactions.
+
+Until articles are grouped into stories, each article is a story of its own: an entry
+is keyed by its story (`story_key`) and holds a list of sources, so grouping means
+changing the key, and interactions fill a list every entry already has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import sqlite_utils
+
+from negotiation_watch.store import times
+from negotiation_watch.store.db import queries
+from negotiation_watch.store.parse.clean import one_line
+
+Names = Callable[[str, str], str]  # (kind, id) -> display name
+ID_CHUNK = 500  # ids per IN (...) list, well under SQLite's limit on bound values
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What a brief is about: a party or track, search words (alone or within one), or one story."""
+
+    kind: str | None = None  # "party" or "track"
+    tag_id: str | None = None
+    words: str = ""
+    article_id: int | None = None  # the story this article belongs to
+
+    def describe(self, names: Names) -> str:
+        """A title for the brief: "Normandy Format", "“ceasefire” in Egypt", "one story"."""
+        if self.article_id is not None:
+            return "One story"
+        name = names(self.kind, self.tag_id) if self.kind and self.tag_id else ""
+        if self.words:
+            return f"“{self.words}” in {name}" if name else f"“{self.words}”"
+        return name or "All articles"
+
+    def slug(self) -> str:
+        """A file-name friendly name: track-normandy-format, search-ceasefire-talks."""
+        if self.article_id is not None:
+            return f"story-{self.article_id}"
+        parts = [f"{self.kind}-{self.tag_id}"] if self.kind and self.tag_id else []
+        if self.words:
+            parts.append("search-" + "-".join(self.words.split()))
+        raw = "-".join(parts) or "all"
+        kept = "".join(c if c.isalnum() or c in "-_" else "-" for c in raw.lower())
+        return "-".join(filter(None, kept.split("-")))[:80] or "brief"
+
+
+@dataclass
+class Named:
+    id: str
+    name: str
+
+
+@dataclass
+class Source:
+    """One article of a story: the outlet that carried it, its own headline and link."""
+
+    article_id: int
+    outlet: str
+    title: str
+    url: str | None
+    published: str
+    parties: list[Named] = field(default_factory=list)
+    tracks: list[Named] = field(default_factory=list)
+
+
+@dataclass
+class Interaction:
+    """Who did what to whom, with the words it was read from (filled once interactions are stored)."""
+
+    action: str
+    source: str
+    target: str | None
+    track: str | None
+    evidence: str
+
+
+@dataclass
+class Entry:
+    """One story in the chronology."""
+
+    story: str  # "article:12" until stories exist
+    published: str  # its first source's time, UTC
+    headline: str
+    sources: list[Source]
+    parties: list[Named]
+    tracks: list[Named]
+    interactions: list[Interaction] = field(default_factory=list)
+
+    @property
+    def day(self) -> str:
+        return self.published[:10]
+
+
+@dataclass
+class Brief:
+    subject: Subject
+    title: str
+    since: date | None
+    until: date | None
+    generated: str
+    entries: list[Entry]
+    truncated: bool = False  # `limit` cut off older entries
+
+    def outlets(self) -> list[str]:
+        return sorted({source.outlet for entry in self.entries for source in entry.sources})
+
+    def by_day(self) -> Iterator[tuple[str, list[Entry]]]:
+        """(day, entries) in the entries' order."""
+        day, group = None, []
+        for entry in self.entries:
+            if entry.day != day and group:
+                yield day, group
+                group = []
+            day = entry.day
+            group.append(entry)
+        if group:
+            yield day, group
+
+
+def read_brief(
+    db: sqlite_utils.Database,
+    subject: Subject,
+    *,
+    names: Names,
+    since: date | None = None,
+    until: date | None = None,
+    now: datetime | None = None,
+    limit: int | None = None,
+) -> Brief:
+    """The subject's stories from `since` to `until` (whole UTC days, both included),
+    oldest first; with `limit`, only the newest `limit` articles are read."""
+    rows = _articles(db, subject, since, until, limit)
+    tags = _tags(db, [row[0] for row in rows])
+    entries: dict[str, Entry] = {}
+    for article_id, outlet, title, url, published in rows:
+        source = Source(article_id, one_line(outlet or ""), one_line(title or ""), url, published)
+        for kind, tag_id in tags.get(article_id, ()):
+            named = Named(tag_id, one_line(names(kind, tag_id)))
+            (source.parties if kind == "party" else source.tracks).append(named)
+        _add_source(entries, story_key(article_id), source)
+    for entry in entries.values():
+        for named in (entry.parties, entry.tracks, *(s.parties for s in entry.sources), *(s.tracks for s in entry.sources)):
+            named.sort(key=lambda n: n.name.lower())
+    generated = times.to_iso(now or times.utc_now())
+    truncated = limit is not None and len(rows) >= limit
+    return Brief(subject, subject.describe(names), since, until, generated, list(entries.values()), truncated)
+
+
+def story_key(article_id: int) -> str:
+    """What an entry and an alert count as one story: for now, each article alone."""
+    return f"article:{article_id}"
+
+
+def _add_source(entries: dict[str, Entry], key: str, source: Source) -> None:
+    """Put an article into its story's entry, whose parties and tracks are its sources' together."""
+    entry = entries.get(key)
+    if entry is None:
+        entries[key] = Entry(key, source.published, source.title, [source], list(source.parties), list(source.tracks))
+        return
+    entry.sources.append(source)
+    for mine, theirs in ((entry.parties, source.parties), (entry.tracks, source.tracks)):
+        known = {named.id for named in mine}
+        mine.extend(named for named in theirs if named.id not in known)
+
+
+def _articles(db, subject: Subject, since: date | None, until: date | None, limit: int | None) -> list[tuple]:
+    where, params = [], []
+    if subject.article_id is not None:
+        where.append("a.id = ?")
+        params.append(subject.article_id)
+    if subject.kind and subject.tag_id:
+        where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [subject.kind, subject.tag_id]
+    if subject.words:
+        match = queries.fts_query(subject.words)
+        if not match:
+            return []
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)")
+        params.append(match)
+    if since:
+        where.append("a.published >= ?")
+        params.append(since.isoformat())
+    if until:
+        where.append("a.published < ?")  # the whole of that day: before the next one starts
+        params.append((until + timedelta(days=1)).isoformat())
+    order = "DESC" if limit else "ASC"
+    sql = (
+        "SELECT a.id, coalesce(f.title, f.url), a.title, a.url, a.published "
+        "FROM articles a JOIN feeds f ON f.id = a.feed_id "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + f"ORDER BY a.published {order}, a.id {order}"
+        + (" LIMIT ?" if limit else "")
+    )
+    rows = db.conn.execute(sql, (*params, limit) if limit else params).fetchall()
+    return rows[::-1] if limit else rows
+
+
+def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """Each article's distinct (kind, id) tags, tracks first."""
+    found: dict[int, list[tuple[str, str]]] = {}
+    for start in range(0, len(article_ids), ID_CHUNK):
+        chunk = article_ids[start:start + ID_CHUNK]
+        marks = ",".join("?" * len(chunk))
+        for article_id, kind, tag_id in db.conn.execute(
+            f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
+            "ORDER BY article_id, kind DESC, tag_id",
+            chunk,
+        ):
+            found.setdefault(article_id, []).append((kind, tag_id))
+    return found
