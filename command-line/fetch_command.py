@@ -34,17 +34,18 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
+    alerts = settings.alerts
     ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
-            _fetch_once(ctx.db_path, limits, fetch_all)
+            _fetch_once(ctx.db_path, limits, fetch_all, alerts)
         else:
-            _fetch_forever(ctx.db_path, limits, fetch_all, interval)
+            _fetch_forever(ctx.db_path, limits, fetch_all, interval, alerts)
     except StoreError as exc:  # the file went bad during the run
         raise click.ClickException(str(exc)) from exc
 
 
-def _fetch_once(db_path, limits, fetch_all: bool) -> None:
+def _fetch_once(db_path, limits, fetch_all: bool, alerts) -> None:
     from negotiation_watch.store.pipeline.run import run_fetch
 
     progress = _Progress()
@@ -55,11 +56,15 @@ def _fetch_once(db_path, limits, fetch_all: bool) -> None:
             force=fetch_all,
             on_feed_done=progress.feed_done,
             on_retag_progress=progress.retagged,
+            alerts=alerts,
+            on_alert=progress.alerted,
         )
     )
     progress.clear()
     for problem in summary.taxonomy_problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
+    for problem in summary.alert_problems:
+        click.echo(f"warning: alerts: {problem}", err=True)
     click.echo(
         f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
         f"{summary.updated} updated in {summary.seconds:.1f} s"
@@ -84,7 +89,7 @@ def _why_nothing(db_path) -> str:
     return "no feed is due yet (--all fetches them anyway)"
 
 
-def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:
+def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, alerts) -> None:
     """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
     it cleanly between or during runs (a feed being stored is committed or not at all)."""
     from negotiation_watch.store.db.connection import connect
@@ -93,7 +98,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int) -> None:
 
     try:
         while True:
-            _fetch_once(db_path, limits, fetch_all)
+            _fetch_once(db_path, limits, fetch_all, alerts)
             db = connect(db_path)
             try:
                 due = next_due_time(db)
@@ -125,6 +130,17 @@ class _Progress:
             self.clear()
             click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
         self._show(f"fetched {self.done} feeds, {self.new} new articles, {self.failed} failed")
+
+    def alerted(self, hit) -> None:
+        """An alert fired: a line on stdout (cron mails it), and on stderr if its command failed."""
+        from negotiation_watch.store.parse.clean import one_line
+
+        self.clear()
+        link = f" <{one_line(hit.url)}>" if hit.url else ""
+        click.echo(f"alert {one_line(hit.alert)}: {hit.title}{link}")
+        if hit.status not in (None, "ok"):
+            detail = f": {hit.error}" if hit.error else ""
+            click.echo(f"alert {one_line(hit.alert)}: its command failed ({hit.status}){detail}", err=True)
 
     def retagged(self, done: int, total: int) -> None:
         self._show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")

@@ -35,6 +35,7 @@ from negotiation_watch.tui.widgets.article_list import Source
 POLL_SECONDS = 1.5
 REFRESH_DELAY = 1.0  # changes arriving within a second are shown together (a re-count costs ~0.3 s at 100k)
 STARTUP_FETCH_DELAY = 1.0
+MAX_ALERT_NOTES = 3  # more hits at once make one notification
 
 
 class DataChanged(Message):
@@ -64,6 +65,14 @@ class FetchEnded(Message):
     def __init__(self, summary) -> None:
         super().__init__()
         self.summary = summary
+
+
+class AlertCommandDone(Message):
+    """An alert's command finished during this dashboard's fetch (posted from the fetch thread)."""
+
+    def __init__(self, hit) -> None:
+        super().__init__()
+        self.hit = hit
 
 
 class NegotiationWatchApp(ReportsWorkerErrors, App):
@@ -115,6 +124,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._stop_polling = threading.Event()
         self._fetching = NetworkRun()
         self._names_cached = False
+        self._alerts_seen: int | None = None  # the last alert hit shown; None until read
 
     def today(self) -> date:
         """The day sparklines end on and times count from (frozen in tests and the demo)."""
@@ -139,6 +149,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.settings.keys:
             self.call_after_refresh(self._check_keymap)
+        self.check_alerts()  # the first read only notes where alerts stand: old ones are not news
         if self.live:
             self.watch_database()
             # feeds already due are fetched soon after the first paint, then on the interval
@@ -267,6 +278,48 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notice_change()
             return
         self.data_changed_signal.publish(None)
+        self.check_alerts()
+
+    # ------------------------------------------------------------------ alerts
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def check_alerts(self) -> None:
+        """Alert hits recorded since the last look, by this dashboard's fetch or any other."""
+        from negotiation_watch.store.pipeline import alerts
+
+        if self._alerts_seen is None:
+            self._alerts_seen = with_db(self.db_path, alerts.latest_hit_id)
+            return
+        hits = with_db(self.db_path, alerts.hits_after, self._alerts_seen)
+        if hits:
+            self._alerts_seen = hits[-1].id
+            self.call_from_thread(self._show_alerts, hits)
+
+    def _show_alerts(self, hits) -> None:
+        """A notification per hit (one for the lot when many came at once), and the bell
+        if any of their alerts asks for it."""
+        from negotiation_watch.tui.format import safe
+
+        if len(hits) <= MAX_ALERT_NOTES:
+            for hit in hits:
+                self.notify(safe(hit.title), title=f"Alert: {safe(hit.alert)}", markup=False, timeout=10)
+        else:
+            watched = ", ".join(dict.fromkeys(safe(hit.alert) for hit in hits))
+            self.notify(f"{len(hits)} new stories: {safe(hits[-1].title)}, …", title=f"Alerts: {watched}",
+                        markup=False, timeout=10)
+        ringing = {alert.name for alert in self.settings.alerts if alert.bell}
+        if any(hit.alert in ringing for hit in hits):
+            self.bell()
+
+    @on(AlertCommandDone)
+    def _alert_command_done(self, message: AlertCommandDone) -> None:
+        from negotiation_watch.tui.format import safe
+
+        hit = message.hit
+        if hit.status not in (None, "ok"):
+            detail = f": {safe(hit.error)}" if hit.error else ""
+            self.notify(f"its command failed ({hit.status}){detail}", title=f"Alert: {safe(hit.alert)}",
+                        severity="warning", markup=False)
 
     def action_fetch_now(self) -> None:
         self.start_fetch(force=True)
@@ -301,7 +354,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             summary = self._fetching.run(
                 run_fetch(self.db_path, limits=limits, force=force,
                           on_feed_done=lambda done: self.post_message(FeedFinished(done)),
-                          on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)))
+                          on_retag_progress=lambda done, total: self.post_message(RetagProgress(done, total)),
+                          alerts=self.settings.alerts,
+                          on_alert=lambda hit: self.post_message(AlertCommandDone(hit)))
             )
         except asyncio.CancelledError:
             pass  # the app is closing; feeds not stored yet are fetched again next time
@@ -347,6 +402,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
                 + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),
                 title="Fetch finished", markup=False,
             )
+        for problem in summary.alert_problems if summary is not None else ():
+            self.notify(problem, title="Alerts", severity="warning", markup=False)
 
 
 def _start_resource_tracker() -> None:

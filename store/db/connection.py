@@ -13,7 +13,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -137,6 +137,20 @@ END;
 CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM tags WHERE article_id = old.id;
 END;
+-- Each story an [[alert]] fired for, once (schema 4): the claim is the row, made in the
+-- transaction that reads the new articles, so two processes never both run the command.
+CREATE TABLE IF NOT EXISTS alert_hits (
+    id INTEGER PRIMARY KEY,
+    alert TEXT NOT NULL,
+    story TEXT NOT NULL,
+    article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    matched TEXT NOT NULL,
+    command_status TEXT,
+    command_error TEXT,
+    UNIQUE (alert, story)
+);
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
 BEGIN
@@ -307,9 +321,21 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 has alerts, which look at articles stored after the last one they saw:
+    for an older file that is every article stored from now on, not its whole past."""
+    if found < 4:
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM articles",
+            (ALERTS_SEEN_KEY,),
+        )
+
+
+ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _alerts_start_now]
 
 
 def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
