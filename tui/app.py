@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import signal
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from multiprocessing import resource_tracker
 from pathlib import Path
 
@@ -215,6 +216,41 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             screen.prepare(source)
             self.push_screen(screen)
 
+    def open_timeline(self, kind: str, tag_id: str) -> None:
+        """A party's or track's timeline, made afresh (it reads 90 days when it opens)."""
+        from negotiation_watch.tui.screens.timeline import TimelineScreen
+
+        self.push_screen(TimelineScreen(kind, tag_id))
+
+    def export_brief(self, subject, *, since: date | None = None) -> None:
+        """Write the subject's brief where [brief] in config.toml says (since `since`, or
+        [brief] days back), then say where it went and offer to copy it."""
+        if since is None and self.settings.brief.days and subject.article_id is None:
+            since = self.today() - timedelta(days=self.settings.brief.days - 1)
+        self._write_brief(subject, since)
+
+    @work(thread=True, group="brief", exit_on_error=False)
+    def _write_brief(self, subject, since: date | None) -> None:
+        from negotiation_watch.store.briefs.chronology import read_brief
+        from negotiation_watch.store.briefs.render import render
+        from negotiation_watch.tui.names import display_name
+
+        brief = with_db(self.db_path, read_brief, subject, names=display_name, since=since, now=self.clock())
+        text = render(brief, self.settings.brief.format)
+        try:
+            path = save_brief(config.brief_folder(self.settings), subject.slug(), self.settings.brief.format,
+                              text, self.clock())
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"The brief could not be written: {exc}", severity="error",
+                                  markup=False)
+            return
+        self.call_from_thread(self._brief_written, path, text, len(brief.entries))
+
+    def _brief_written(self, path: Path, text: str, stories: int) -> None:
+        from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
+
+        self.push_screen(BriefSavedScreen(path, text, stories))
+
     def action_help(self) -> None:
         from negotiation_watch.tui.screens.help import HelpScreen
 
@@ -404,6 +440,21 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             )
         for problem in summary.alert_problems if summary is not None else ():
             self.notify(problem, title="Alerts", severity="warning", markup=False)
+
+
+def save_brief(folder: Path, slug: str, fmt: str, text: str, now: datetime) -> Path:
+    """Write a brief into `folder` under a new name (never over an older brief), whole or not at all."""
+    from negotiation_watch.store.briefs.render import EXTENSIONS
+
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"brief-{slug}-{now.strftime('%Y-%m-%d-%H%M')}"
+    path, number = folder / f"{stem}{EXTENSIONS[fmt]}", 2
+    while path.exists():
+        path, number = folder / f"{stem}-{number}{EXTENSIONS[fmt]}", number + 1
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8", newline="")
+    os.replace(temporary, path)
+    return path
 
 
 def _start_resource_tracker() -> None:

@@ -216,3 +216,17 @@ def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
         ):
             found.setdefault(article_id, []).append((kind, tag_id))
     return found
+
+
+def most_involved(entries: list[Entry], kind: str, *, leave_out: str | None = None, top: int = 8) -> list[tuple[Named, int]]:
+    """The parties (or tracks) in the most stories, most first, each with its count;
+    `leave_out` is the subject itself."""
+    counts: dict[str, int] = {}
+    named: dict[str, Named] = {}
+    for entry in entries:
+        for tag in entry.parties if kind == "party" else entry.tracks:
+            if tag.id != leave_out:
+                counts[tag.id] = counts.get(tag.id, 0) + 1
+                named[tag.id] = tag
+    ranked = sorted(counts, key=lambda tag_id: (-counts[tag_id], named[tag_id].name.lower()))
+    return [(named[tag_id], counts[tag_id]) for tag_id in ranked[:top]]

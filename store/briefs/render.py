@@ -16,7 +16,7 @@ from datetime import date
 from urllib.parse import quote, urlsplit
 
 from negotiation_watch.store import times
-from negotiation_watch.store.briefs.chronology import Brief, Entry, Interaction, Named
+from negotiation_watch.store.briefs.chronology import Brief, Entry, Interaction, Named, most_involved
 
 FORMATS = ("md", "csv", "json")
 EXTENSIONS = {"md": ".md", "csv": ".csv", "json": ".json"}
@@ -35,8 +35,11 @@ def render(brief: Brief, fmt: str) -> str:
 # ---------------------------------------------------------------------- Markdown
 
 # CommonMark lets any ASCII punctuation be backslash-escaped; these are the ones that can
-# open a link, an image, HTML, code, emphasis, a table cell or strike-through.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>!|~#&])")
+# open a link or an image ([, and ! only before it), HTML or an autolink (<), code,
+# emphasis or strike-through, and an & that would start an entity. The rest stay as they
+# are, so the Markdown reads as plain text: a title is always inside a list item's line,
+# where #, | and the like start nothing.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
 # Bare addresses that GitHub-flavoured renderers would turn into links by themselves.
 _AUTOLINKS = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)|(@)(?=\w)")
 
@@ -62,6 +65,9 @@ _URL_SAFE = "/:?#@!$&'()*+,;=%-._~"
 
 def markdown(brief: Brief) -> str:
     lines = [f"# Brief: {escape_markdown(brief.title)}", "", _markdown_summary(brief), ""]
+    involved = _involved_md(brief)
+    if involved:
+        lines += [involved, ""]
     if not brief.entries:
         lines += ["Nothing was stored for this subject in this period.", ""]
     for day, entries in brief.by_day():
@@ -85,6 +91,19 @@ def _markdown_summary(brief: Brief) -> str:
     if brief.truncated:
         parts.append("older stories left out")
     return "*" + " · ".join(parts) + "*"
+
+
+def _involved_md(brief: Brief) -> str:
+    """"Most involved: Russia (5), Ukraine (3) · Tracks: ..." over the brief's stories."""
+    subject = brief.subject
+    parts = []
+    for kind, label in (("party", "Parties most involved"), ("track", "Tracks most involved")):
+        ranked = most_involved(brief.entries, kind, leave_out=subject.tag_id if subject.kind == kind else None, top=6)
+        if ranked:
+            parts.append(f"{label}: " + ", ".join(f"{escape_markdown(n.name)} ({count})" for n, count in ranked))
+        if subject.kind == "track" and kind == "party":
+            break  # a track's brief: its parties are what matter
+    return "\n".join(f"- {part}" for part in parts)
 
 
 def _markdown_entry(entry: Entry) -> list[str]:

@@ -36,6 +36,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         Binding("escape", "app.pop_screen", "Back", id="article-screen.back"),
         Binding("o", "open_link", "Open in browser", id="article-screen.open-link"),
         Binding("u", "toggle_read", "Read/unread", id="article-screen.toggle-read"),
+        Binding("e", "export_brief", "Brief", tooltip="Export this story's brief", id="article-screen.export-brief"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="article-screen.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
     ]
@@ -111,6 +112,12 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         else:
             self.app.open_url(url)
             self.notify(f"Opened {url}", markup=False)
+
+    def action_export_brief(self) -> None:
+        from negotiation_watch.store.briefs.chronology import Subject
+
+        if self.article is not None:
+            self.app.export_brief(Subject(article_id=self.article.id))
 
     def action_toggle_read(self) -> None:
         if self.article is None:

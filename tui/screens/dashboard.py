@@ -44,6 +44,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         Binding("right,l", "move(1)", "Pane right", show=False, priority=True, id="dashboard.right"),
         Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
                 id="dashboard.pin"),
+        Binding("e", "export_brief", "Brief", tooltip="Export the brief of this pane or the party/track under the cursor",
+                id="dashboard.export-brief"),
         *_jump_bindings(),
     ]
 
@@ -217,6 +219,16 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._show_panes()
         self._refresh_sidebar()
 
+    def action_export_brief(self) -> None:
+        """The brief of the focused pane, or of the sidebar's party or track."""
+        from negotiation_watch.store.briefs.chronology import Subject
+
+        focused = self.focused
+        if isinstance(focused, Sidebar) and focused.current is not None and not focused.current.heading:
+            self.app.export_brief(Subject(focused.current.kind, focused.current.tag_id))
+        elif isinstance(focused, ArticleList):
+            self.app.export_brief(Subject(focused.source.kind, focused.source.tag_id))
+
     def action_jump(self, number: int) -> None:
         panes = self.panes
         if 1 <= number <= len(panes):
@@ -247,11 +259,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     @on(Sidebar.Open)
     def open_tag(self, event: Sidebar.Open) -> None:
-        key = (event.kind, event.tag_id)
-        if key in self.pinned:
-            self.action_jump(self.pinned.index(key) + 1)
-        else:
-            self.app.open_list(Source(event.kind, event.tag_id))
+        self.app.open_timeline(event.kind, event.tag_id)
 
     def on_resize(self) -> None:
         self._layout_grid(len(self.pinned))

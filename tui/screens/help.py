@@ -20,7 +20,9 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.confirm import ConfirmScreen
     from negotiation_watch.tui.screens.dashboard import DashboardScreen
     from negotiation_watch.tui.screens.feeds import FeedsScreen
+    from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
     from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.screens.timeline import TimelineScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
     from negotiation_watch.tui.widgets.sidebar import Sidebar
@@ -34,6 +36,8 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Sidebar", Sidebar.BINDINGS),
         ("Article", ArticleScreen.BINDINGS),
         ("Search", SearchScreen.BINDINGS),
+        ("Timeline", TimelineScreen.BINDINGS),
+        ("Brief written", BriefSavedScreen.BINDINGS),
         ("Feeds", FeedsScreen.BINDINGS),
         ("Add feed", AddFeedScreen.BINDINGS),
         ("Questions", ConfirmScreen.BINDINGS),

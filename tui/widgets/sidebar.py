@@ -44,10 +44,11 @@ class Sidebar(CursorList[Entry]):
         "sidebar--heading", "sidebar--count", "sidebar--unread", "sidebar--pin",
     }
 
-    BINDINGS = [Binding("enter", "open", "Show", tooltip="Show this party's or track's articles", id="sidebar.open")]
+    BINDINGS = [Binding("enter", "open", "Timeline", tooltip="This party's or track's timeline: 90 days, day by day",
+                        id="sidebar.open")]
 
     class Open(Message):
-        """Show the articles of a party or track."""
+        """Show the timeline of a party or track."""
 
         def __init__(self, kind: str, tag_id: str) -> None:
             super().__init__()
