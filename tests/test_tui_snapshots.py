@@ -12,6 +12,7 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
+    "timeline": ["h", "j", "enter"],  # the sidebar's first track, the Normandy Format
 }
 
 
