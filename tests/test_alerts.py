@@ -276,3 +276,15 @@ def test_an_older_database_starts_its_alerts_from_now(db_path):
         assert alerts.claim_hits(again, [watch], names=lambda k, t: t, now=tui_fixture.NOW) == []
     finally:
         again.conn.close()
+
+
+def test_the_readme_example_is_a_valid_configuration():
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```toml\n", 1)[1].split("```", 1)[0]
+    settings = config.load_settings(write_config(example))
+    assert settings.problems == []
+    assert settings.alerts == [config.Alert(
+        "normandy", ("normandy-format",), ("RUS", "UKR"), "summit", ("notify-send", "Normandy: {title}", "{link}"),
+        10, True)]
+    assert settings.brief.format == "md" and settings.brief.days == 90
+    assert settings.brief.folder == Path("~/memos").expanduser()

@@ -137,3 +137,18 @@ async def test_briefs_go_to_the_documents_folder_by_default(fixture_db, tmp_path
     assert config.brief_folder(settings) == documents / "negotiation-watch"
     monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(tmp_path / "nowhere"))
     assert config.brief_folder(settings) == Path(tmp_path / "data" / "briefs")
+
+
+async def test_a_timeline_of_hostile_titles_is_harmless(db_path):
+    from test_hostile_terminal import assert_screen_is_safe, hostile_db
+
+    hostile_db(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_timeline(pilot, "RUS")
+        text = assert_screen_is_safe(app)
+        assert "[bold]BOLD[/bold]" in text or "[@click=app.quit]" in text, "markup must show as literal text"
+        await pilot.press("j", "j", "G", "g")
+        await settle(pilot)
+        assert app.is_running
+        assert_screen_is_safe(app)
