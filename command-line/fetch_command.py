@@ -35,6 +35,8 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
     alerts = settings.alerts
+    if alerts:
+        _warn_about_alerts(alerts)
     ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
@@ -43,6 +45,16 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
             _fetch_forever(ctx.db_path, limits, fetch_all, interval, alerts)
     except StoreError as exc:  # the file went bad during the run
         raise click.ClickException(str(exc)) from exc
+
+
+def _warn_about_alerts(alerts) -> None:
+    """Alerts that name an id no taxonomy entry has would never fire: say so up front."""
+    from negotiation_watch.store.pipeline.alerts import unknown_ids
+    from negotiation_watch.tui.names import load_names, names_of
+
+    load_names()
+    for problem in unknown_ids(alerts, names_of):
+        click.echo(f"warning: {problem}", err=True)
 
 
 def _fetch_once(db_path, limits, fetch_all: bool, alerts) -> None:

@@ -200,7 +200,8 @@ def _id_list(entry: dict, key: str) -> tuple[str, ...]:
     value = entry.get(key, [])
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
-        raise ValueError(f'{key} must be an id or a list of ids, like {key} = "{"RUS" if key == "party" else "normandy-format"}"')
+        example = "RUS" if key == "party" else "normandy-format"
+        raise ValueError(f'{key} must be an id or a list of ids, like {key} = "{example}"')
     return tuple(v.strip() for v in values)
 
 

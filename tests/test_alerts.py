@@ -288,3 +288,12 @@ def test_the_readme_example_is_a_valid_configuration():
         10, True)]
     assert settings.brief.format == "md" and settings.brief.days == 90
     assert settings.brief.folder == Path("~/memos").expanduser()
+
+
+def test_an_alert_on_an_unknown_id_is_reported_before_fetching(db_path):
+    write_config('[[alert]]\ntrack = "normandy"\n[[alert]]\nparty = "rus"\n[[alert]]\nparty = "Hamas"\n')
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "fetch"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "warning: alert 'normandy': no track has the id 'normandy'; it cannot match" in result.output
+    assert "warning: alert 'rus': no party has the id 'rus' (did you mean 'RUS'?)" in result.output
+    assert "warning: alert 'Hamas': no party has the id 'Hamas' (did you mean 'HAMAS'?)" in result.output

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from xml.sax.saxutils import escape
 
 import pytest
 from click.testing import CliRunner
@@ -54,7 +55,7 @@ DAILY = [
 
 
 def feed_items(entries) -> list[str]:
-    return [item(guid, title, text, date).replace("</guid>", f"</guid><link>{link.replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')}</link>")
+    return [item(guid, title, text, date).replace("</guid>", f"</guid><link>{escape(link)}</link>")
             for guid, date, title, text, link in entries]
 
 

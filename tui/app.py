@@ -146,6 +146,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.call_after_refresh(gc.freeze)
         if not self._names_cached:
             self.load_names()
+        else:
+            self._check_alert_ids()
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.settings.keys:
@@ -183,6 +185,15 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def load_names(self) -> None:
         load_names()
         self.call_from_thread(self.names_changed_signal.publish, None)
+        self.call_from_thread(self._check_alert_ids)
+
+    def _check_alert_ids(self) -> None:
+        """[[alert]] entries naming a track or party the taxonomy lacks would never fire."""
+        from negotiation_watch.store.pipeline.alerts import unknown_ids
+        from negotiation_watch.tui.names import names_of
+
+        for problem in unknown_ids(self.settings.alerts, names_of):
+            self.notify(problem, title="Settings", severity="warning", markup=False)
 
     # ------------------------------------------------------------------ screens
 

@@ -147,8 +147,9 @@ def read_brief(
             (source.parties if kind == "party" else source.tracks).append(named)
         _add_source(entries, story_key(article_id), source)
     for entry in entries.values():
-        for named in (entry.parties, entry.tracks, *(s.parties for s in entry.sources), *(s.tracks for s in entry.sources)):
-            named.sort(key=lambda n: n.name.lower())
+        for named in (entry.parties, entry.tracks, *(s.parties for s in entry.sources),
+                      *(s.tracks for s in entry.sources)):
+            named.sort(key=lambda n: n.name.lower())  # as a reader looks for them
     generated = times.to_iso(now or times.utc_now())
     truncated = limit is not None and len(rows) >= limit
     return Brief(subject, subject.describe(names), since, until, generated, list(entries.values()), truncated)
@@ -218,7 +219,9 @@ def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     return found
 
 
-def most_involved(entries: list[Entry], kind: str, *, leave_out: str | None = None, top: int = 8) -> list[tuple[Named, int]]:
+def most_involved(
+    entries: list[Entry], kind: str, *, leave_out: str | None = None, top: int = 8
+) -> list[tuple[Named, int]]:
     """The parties (or tracks) in the most stories, most first, each with its count;
     `leave_out` is the subject itself."""
     counts: dict[str, int] = {}

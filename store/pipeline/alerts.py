@@ -59,6 +59,25 @@ class AlertHit:
         }
 
 
+def unknown_ids(alerts: list[Alert], known: Callable[[str], dict[str, str]]) -> list[str]:
+    """A line for each track or party an alert names that the taxonomy does not know
+    (`known(kind)` gives the ids of a kind): such an alert would never fire."""
+    problems = []
+    for alert in alerts:
+        for kind, wanted in (("track", alert.tracks), ("party", alert.parties)):
+            ids = known(kind)
+            if not ids:
+                continue  # names not loaded: nothing to judge by
+            for tag_id in wanted:
+                if tag_id not in ids:
+                    wanted_name = tag_id.casefold()
+                    near = next((i for i, name in ids.items() if wanted_name in (i.casefold(), name.casefold())), None)
+                    hint = f" (did you mean {near!r}?)" if near else ""
+                    problems.append(f"alert {alert.name!r}: no {kind} has the id {tag_id!r}{hint}; "
+                                    "it cannot match until the id is right")
+    return problems
+
+
 def claim_hits(
     db: sqlite_utils.Database, alerts: list[Alert], *, names: Names, now: datetime | None = None
 ) -> list[tuple[Alert, AlertHit]]:
