@@ -297,3 +297,17 @@ def test_an_alert_on_an_unknown_id_is_reported_before_fetching(db_path):
     assert "warning: alert 'normandy': no track has the id 'normandy'; it cannot match" in result.output
     assert "warning: alert 'rus': no party has the id 'rus' (did you mean 'RUS'?)" in result.output
     assert "warning: alert 'Hamas': no party has the id 'Hamas' (did you mean 'HAMAS'?)" in result.output
+
+
+async def test_feed_text_reaches_a_command_as_one_argument_never_through_a_shell(tmp_path):
+    log = tmp_path / "alerts.log"
+    title = 'Envoys meet; touch pwned $(touch pwned) `touch pwned` {link} "quoted" \'single\''
+    hit = alerts.AlertHit(1, "any", "article:1", 1, title, "https://wire.example/1?a=1&b=2", "2026-03-02T15:00:00Z",
+                          tracks=["Normandy Format"], parties=["France", "Russia"])
+    watch = config.Alert("any", tracks=("normandy-format",), command=(
+        sys.executable, "-c", RECORDER, str(log), "{title}", "[{link}]", "{tracks}", "{nothing}"))
+    assert await alerts.run_command(watch, hit) == ("ok", None)
+    (run,) = runs(log)
+    assert run["args"] == [title, "[https://wire.example/1?a=1&b=2]", "Normandy Format", "{nothing}"]
+    assert run["title"] == title and run["parties"] == "France, Russia"
+    assert not list(tmp_path.glob("pwned")) and not Path("pwned").exists()
