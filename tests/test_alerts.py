@@ -311,3 +311,26 @@ async def test_feed_text_reaches_a_command_as_one_argument_never_through_a_shell
     assert run["args"] == [title, "[https://wire.example/1?a=1&b=2]", "Normandy Format", "{nothing}"]
     assert run["title"] == title and run["parties"] == "France, Russia"
     assert not list(tmp_path.glob("pwned")) and not Path("pwned").exists()
+
+
+async def test_the_dashboards_own_fetch_fires_an_alert_once(db_path, server, tmp_path):
+    log = tmp_path / "alerts.log"
+    write_config(recorder_alert(log, track="normandy-format", bell=True))
+    tui_fixture.build(db_path)
+    tui_fixture.pause_fixture_feeds(db_path)
+    add_feed(db_path, serve(server, "/wire.xml", story("a", NORMANDY, "France and Germany met."),
+                            story("b", OTHER, "Nothing on talks.")))
+    app = make_app(db_path)
+    rings = []
+    app.bell = lambda: rings.append(1)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await wait_until(pilot, lambda: app.fetch_progress is None and runs(log), timeout=30)
+        await wait_until(pilot, lambda: any(n.title == "Alert: normandy-format" for n in app._notifications))
+        assert [n.message for n in app._notifications if n.title == "Alert: normandy-format"] == [NORMANDY]
+        assert rings == [1]
+        await pilot.press("r")  # the feed again, nothing new: no second run
+        await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
+        await settle(pilot)
+    assert [run["title"] for run in runs(log)] == [NORMANDY]
