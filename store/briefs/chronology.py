@@ -52,7 +52,7 @@ class Subject:
         return "-".join(filter(None, kept.split("-")))[:80] or "brief"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Named:
     id: str
     name: str
@@ -139,20 +139,38 @@ def read_brief(
     oldest first; with `limit`, only the newest `limit` articles are read."""
     rows = _articles(db, subject, since, until, limit)
     tags = _tags(db, [row[0] for row in rows])
+    named = _Namer(names)
+    outlets: dict[str, str] = {}  # cleaned once per feed, not once per article
     entries: dict[str, Entry] = {}
     for article_id, outlet, title, url, published in rows:
-        source = Source(article_id, one_line(outlet or ""), one_line(title or ""), url, published)
+        outlet = outlets.get(outlet) or outlets.setdefault(outlet, one_line(outlet or ""))
+        source = Source(article_id, outlet, one_line(title or ""), url, published)
         for kind, tag_id in tags.get(article_id, ()):
-            named = Named(tag_id, one_line(names(kind, tag_id)))
-            (source.parties if kind == "party" else source.tracks).append(named)
+            (source.parties if kind == "party" else source.tracks).append(named(kind, tag_id))
+        source.parties.sort(key=_by_name)
+        source.tracks.sort(key=_by_name)
         _add_source(entries, story_key(article_id), source)
-    for entry in entries.values():
-        for named in (entry.parties, entry.tracks, *(s.parties for s in entry.sources),
-                      *(s.tracks for s in entry.sources)):
-            named.sort(key=lambda n: n.name.lower())  # as a reader looks for them
     generated = times.to_iso(now or times.utc_now())
     truncated = limit is not None and len(rows) >= limit
     return Brief(subject, subject.describe(names), since, until, generated, list(entries.values()), truncated)
+
+
+class _Namer:
+    """One Named per party or track, its display name cleaned once for the whole brief."""
+
+    def __init__(self, names: Names) -> None:
+        self.names, self.known = names, {}
+
+    def __call__(self, kind: str, tag_id: str) -> Named:
+        key = (kind, tag_id)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = Named(tag_id, one_line(self.names(kind, tag_id)))
+        return found
+
+
+def _by_name(named: Named) -> str:
+    return named.name.lower()  # as a reader looks for them
 
 
 def story_key(article_id: int) -> str:
@@ -164,12 +182,13 @@ def _add_source(entries: dict[str, Entry], key: str, source: Source) -> None:
     """Put an article into its story's entry, whose parties and tracks are its sources' together."""
     entry = entries.get(key)
     if entry is None:
-        entries[key] = Entry(key, source.published, source.title, [source], list(source.parties), list(source.tracks))
+        entries[key] = Entry(key, source.published, source.title, [source], source.parties, source.tracks)
         return
     entry.sources.append(source)
-    for mine, theirs in ((entry.parties, source.parties), (entry.tracks, source.tracks)):
-        known = {named.id for named in mine}
-        mine.extend(named for named in theirs if named.id not in known)
+    for name in ("parties", "tracks"):
+        mine, theirs = getattr(entry, name), getattr(source, name)
+        if theirs is not mine and any(named not in mine for named in theirs):
+            setattr(entry, name, sorted({*mine, *theirs}, key=_by_name))  # a new list: the first source keeps its own
 
 
 def _articles(db, subject: Subject, since: date | None, until: date | None, limit: int | None) -> list[tuple]:
@@ -205,15 +224,13 @@ def _articles(db, subject: Subject, since: date | None, until: date | None, limi
 
 
 def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
-    """Each article's distinct (kind, id) tags, tracks first."""
+    """Each article's distinct (kind, id) tags."""
     found: dict[int, list[tuple[str, str]]] = {}
     for start in range(0, len(article_ids), ID_CHUNK):
         chunk = article_ids[start:start + ID_CHUNK]
         marks = ",".join("?" * len(chunk))
         for article_id, kind, tag_id in db.conn.execute(
-            f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
-            "ORDER BY article_id, kind DESC, tag_id",
-            chunk,
+            f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", chunk
         ):
             found.setdefault(article_id, []).append((kind, tag_id))
     return found

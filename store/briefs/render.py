@@ -9,11 +9,12 @@ a cell that a spreadsheet would run as a formula is prefixed with an apostrophe.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 from datetime import date
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from negotiation_watch.store import times
 from negotiation_watch.store.briefs.chronology import Brief, Entry, Interaction, Named, most_involved
@@ -38,23 +39,21 @@ def render(brief: Brief, fmt: str) -> str:
 # open a link or an image ([, and ! only before it), HTML or an autolink (<), code,
 # emphasis or strike-through, and an & that would start an entity. The rest stay as they
 # are, so the Markdown reads as plain text: a title is always inside a list item's line,
-# where #, | and the like start nothing.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~]|&(?=#?\w+;))")
-# Bare addresses that GitHub-flavoured renderers would turn into links by themselves.
-_AUTOLINKS = re.compile(r"(?i)(?<=[a-z0-9])(:)(?=//)|(?<=www)(\.)|(@)(?=\w)")
+# where #, | and the like start nothing. Last, what GitHub-flavoured renderers would link
+# by themselves: the colon of "x://", the dot of "www.", the at sign of an e-mail address.
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_\[\]<>~]|&(?=#?\w+;)|(?i:(?<=[a-z0-9]):(?=//)|(?<=www)\.)|@(?=\w)")
 
 
 def escape_markdown(text: str) -> str:
     """Feed text as literal Markdown: no links, images, HTML or formatting can come of it."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _AUTOLINKS.sub(lambda m: "\\" + m.group(0), text)
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
 def markdown_link(label: str, url: str | None) -> str:
     """`[label](<url>)` for an http(s) address, else the label alone (javascript:, data:
     and friends never become links)."""
     text = escape_markdown(label)
-    if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+    if not url or not url[:8].lower().startswith(("http://", "https://")):
         return text
     # everything that could end the destination or the line is percent-encoded
     return f"[{text}](<{quote(url, safe=_URL_SAFE)}>)"
@@ -120,7 +119,13 @@ def _markdown_entry(entry: Entry) -> list[str]:
 
 
 def _names_md(named: list[Named]) -> str:
-    return ", ".join(escape_markdown(n.name) for n in named)
+    return ", ".join(map(_escaped_name, named))
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped_name(named: Named) -> str:
+    """Party and track names recur in every story: escaped once."""
+    return escape_markdown(named.name)
 
 
 def _interaction_line(interaction: Interaction) -> str:
@@ -199,7 +204,8 @@ def json_text(brief: Brief) -> str:
         "truncated": brief.truncated,
         "entries": [_json_entry(entry) for entry in brief.entries],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    # compact: indenting makes json use its pure-Python encoder, ten times slower
+    return json.dumps(document, ensure_ascii=False) + "\n"
 
 
 def _json_entry(entry: Entry) -> dict:
