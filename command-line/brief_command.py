@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import difflib
-import os
 from pathlib import Path
 
 import click
@@ -86,11 +85,9 @@ def _label(known: dict[str, str], near: str) -> str:
 
 
 def _write(path: Path, text: str) -> None:
-    """Written whole or not at all: a temporary file beside it, then renamed."""
+    from negotiation_watch.store.briefs.files import write_whole
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8", newline="")
-        os.replace(temporary, path)
+        write_whole(path, text)
     except OSError as exc:
         raise UserError(f"cannot write {path}: {exc.strerror or exc}") from exc

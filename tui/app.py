@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import os
 import signal
 import sys
 import threading
@@ -242,6 +241,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
     @work(thread=True, group="brief", exit_on_error=False)
     def _write_brief(self, subject, since: date | None) -> None:
+        from negotiation_watch.store.briefs import files
         from negotiation_watch.store.briefs.chronology import read_brief
         from negotiation_watch.store.briefs.render import render
         from negotiation_watch.tui.names import display_name
@@ -249,8 +249,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         brief = with_db(self.db_path, read_brief, subject, names=display_name, since=since, now=self.clock())
         text = render(brief, self.settings.brief.format)
         try:
-            path = save_brief(config.brief_folder(self.settings), subject.slug(), self.settings.brief.format,
-                              text, self.clock())
+            path = files.save_new(config.brief_folder(self.settings), subject.slug(), self.settings.brief.format,
+                                  text, self.clock())
         except OSError as exc:
             self.call_from_thread(self.notify, f"The brief could not be written: {exc}", severity="error",
                                   markup=False)
@@ -451,21 +451,6 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             )
         for problem in summary.alert_problems if summary is not None else ():
             self.notify(problem, title="Alerts", severity="warning", markup=False)
-
-
-def save_brief(folder: Path, slug: str, fmt: str, text: str, now: datetime) -> Path:
-    """Write a brief into `folder` under a new name (never over an older brief), whole or not at all."""
-    from negotiation_watch.store.briefs.render import EXTENSIONS
-
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"brief-{slug}-{now.strftime('%Y-%m-%d-%H%M')}"
-    path, number = folder / f"{stem}{EXTENSIONS[fmt]}", 2
-    while path.exists():
-        path, number = folder / f"{stem}-{number}{EXTENSIONS[fmt]}", number + 1
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    os.replace(temporary, path)
-    return path
 
 
 def _start_resource_tracker() -> None:
