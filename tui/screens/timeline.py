@@ -191,7 +191,8 @@ class TimelineScreen(ReportsWorkerErrors, Screen):
             articles = sum(self.data.counts)
             stories = len(self.data.brief.entries)
             more = "+" if self.data.brief.truncated else ""
-            title.append(f" · {articles:,} articles, {stories:,}{more} stories", style="dim")
+            title.append(f" · {articles:,} article{'' if articles == 1 else 's'}, {stories:,}{more} "
+                         f"stor{'y' if stories == 1 and not more else 'ies'}", style="dim")
         self.query_one("#timeline-title", Static).update(title)
 
     def _show_chart(self, counts: list[int]) -> None:
