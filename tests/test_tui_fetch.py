@@ -106,8 +106,8 @@ async def test_r_fetches_every_feed_and_the_status_line_follows(fixture_db, http
         await loaded(pilot)
         status = app.screen.query_one(StatusLine)
         shown = []
-        draw = status.show
-        status.show = lambda *args, **kwargs: (draw(*args, **kwargs), shown.append(str(status.render())))
+        draw = status.update  # every redraw of the line, whether stats or progress caused it
+        status.update = lambda *args, **kwargs: (draw(*args, **kwargs), shown.append(str(status.render())))
         await pilot.press("r")
         await wait_until(pilot, lambda: len(normandy_pane(app).rows) == 5, timeout=30)
         await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
