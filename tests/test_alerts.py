@@ -334,3 +334,31 @@ async def test_the_dashboards_own_fetch_fires_an_alert_once(db_path, server, tmp
         await wait_until(pilot, lambda: app.fetch_progress is None, timeout=30)
         await settle(pilot)
     assert [run["title"] for run in runs(log)] == [NORMANDY]
+
+
+def test_fetch_every_fires_each_new_story_once_while_it_keeps_fetching(db_path, server, tmp_path):
+    import signal
+    import time
+
+    log = tmp_path / "alerts.log"
+    write_config(recorder_alert(log, track="normandy-format"))
+    url = serve(server, "/wire.xml", story("a", NORMANDY, "France and Germany met."))
+    add_feed(db_path, url)
+    process = subprocess.Popen([*CLI, "--db", str(db_path), "fetch", "--every", "1s"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while len(runs(log)) < 1 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        serve(server, "/wire.xml", story("a", NORMANDY, "France and Germany met."),
+              story("c", NORMANDY_2, "The leaders set a date."))
+        while len(runs(log)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        fetched_before = len(server.log)
+        while len(server.log) < fetched_before + 3 and time.monotonic() < deadline:  # three more rounds
+            time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    assert [run["title"] for run in runs(log)] == [NORMANDY, NORMANDY_2], err
+    assert out.count(f"alert normandy-format: {NORMANDY} <") == 1 and out.count(NORMANDY_2) == 1

@@ -223,3 +223,11 @@ def test_entities_in_a_title_stay_as_typed():
     headline = next(t for t in MarkdownIt("gfm-like").parse(text) if t.type == "inline" and t.content.startswith("**"))
     assert "".join(c.content for c in headline.children if c.type == "text").endswith(title)
     assert [c.type for c in headline.children if c.type.endswith("_open")] == ["strong_open"]
+
+
+def test_file_names_come_only_from_safe_characters():
+    assert Subject("track", "normandy-format").slug() == "track-normandy-format"
+    assert Subject(words="../../etc/passwd ; rm -rf ~").slug() == "search-etc-passwd-rm-rf"
+    assert Subject("party", "RUS", "Lavrov “talks”").slug() == "party-rus-search-lavrov-talks"
+    assert Subject(article_id=12).slug() == "story-12"
+    assert Subject(words="…").slug() == "search"
