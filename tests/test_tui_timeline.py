@@ -152,3 +152,26 @@ async def test_a_timeline_of_hostile_titles_is_harmless(db_path):
         await settle(pilot)
         assert app.is_running
         assert_screen_is_safe(app)
+
+
+async def test_e_on_an_article_writes_its_storys_brief(fixture_db, tmp_path):
+    folder = tmp_path / "briefs"
+    config.config_path().parent.mkdir(parents=True, exist_ok=True)
+    config.config_path().write_text(f'[brief]\nformat = "json"\nfolder = "{folder}"\n')
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        shown = app.screen.article
+        await pilot.press("e")
+        await wait_until(pilot, lambda: isinstance(app.screen, BriefSavedScreen))
+    (written,) = folder.iterdir()
+    assert written.name.startswith(f"brief-story-{shown.id}-") and written.suffix == ".json"
+    import json
+
+    document = json.loads(written.read_text())
+    assert document["title"] == shown.title and document["subject"]["article_id"] == shown.id
+    assert [entry["headline"] for entry in document["entries"]] == [shown.title]
+    assert document["entries"][0]["sources"][0]["outlet"] == shown.feed_title

@@ -32,7 +32,7 @@ class Subject:
     article_id: int | None = None  # the story this article belongs to
 
     def describe(self, names: Names) -> str:
-        """A title for the brief: "Normandy Format", "“ceasefire” in Egypt", "one story"."""
+        """A title for the brief: "Normandy Format", "“ceasefire” in Egypt" (a story's is its headline)."""
         if self.article_id is not None:
             return "One story"
         name = names(self.kind, self.tag_id) if self.kind and self.tag_id else ""
@@ -152,7 +152,9 @@ def read_brief(
         _add_source(entries, story_key(article_id), source)
     generated = times.to_iso(now or times.utc_now())
     truncated = limit is not None and len(rows) >= limit
-    return Brief(subject, subject.describe(names), since, until, generated, list(entries.values()), truncated)
+    stories = list(entries.values())
+    title = stories[0].headline if subject.article_id is not None and stories else subject.describe(names)
+    return Brief(subject, title, since, until, generated, stories, truncated)
 
 
 class _Namer:

@@ -228,6 +228,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             self.app.export_brief(Subject(focused.current.kind, focused.current.tag_id))
         elif isinstance(focused, ArticleList):
             self.app.export_brief(Subject(focused.source.kind, focused.source.tag_id))
+        else:
+            self.notify("Move to a pane, or to a party or track in the sidebar, then press e.", severity="warning")
 
     def action_jump(self, number: int) -> None:
         panes = self.panes
