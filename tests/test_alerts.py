@@ -362,3 +362,22 @@ def test_fetch_every_fires_each_new_story_once_while_it_keeps_fetching(db_path, 
         out, err = process.communicate(timeout=30)
     assert [run["title"] for run in runs(log)] == [NORMANDY, NORMANDY_2], err
     assert out.count(f"alert normandy-format: {NORMANDY} <") == 1 and out.count(NORMANDY_2) == 1
+
+
+async def test_many_hits_at_once_make_one_notification(db_path):
+    tui_fixture.build(db_path)
+    write_config('[[alert]]\nname = "anything"\nsearch = "the"\n')
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await settle(pilot)
+        db = connection.connect(db_path)
+        try:
+            _restart_alerts_at(db, 0)
+            claimed = alerts.claim_hits(db, app.settings.alerts, names=lambda k, t: t, now=tui_fixture.NOW)
+        finally:
+            db.conn.close()
+        assert len(claimed) > 3
+        app.notice_change()
+        await wait_until(pilot, lambda: any(n.title == "Alerts: anything" for n in app._notifications))
+        notes = [n for n in app._notifications if n.title.startswith("Alert")]
+        assert len(notes) == 1 and str(notes[0].message).startswith(f"{len(claimed)} new stories: ")
