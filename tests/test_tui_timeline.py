@@ -75,6 +75,9 @@ async def test_a_narrow_timeline_gives_each_bar_two_days(fixture_db):
         assert len(spark.data) == 45 and spark.data[-1] == 1 and spark.data[-2] == 1  # 2 Mar; 27 Feb with 28 Feb
         assert "a bar: two days" in text_of(screen, "#timeline-legend")
         assert screen.query_one("#timeline-plot").size.width == 45
+        await pilot.resize_terminal(130, 30)
+        await settle(pilot)
+        assert len(spark.data) == 90 and "a bar: one day" in text_of(screen, "#timeline-legend")
 
 
 async def test_the_timeline_follows_new_articles(fixture_db):

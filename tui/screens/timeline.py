@@ -209,6 +209,11 @@ class TimelineScreen(ReportsWorkerErrors, Screen):
         self.query_one("#timeline-axis", Static).update(_axis(self.app.today(), len(bars), per_bar))
         self.query_one("#timeline-legend", Static).update(_legend(counts, self.app.today(), per_bar))
 
+    def on_resize(self) -> None:
+        """Wider or narrower: a bar a day or one per two days, as fits."""
+        if self.data is not None:
+            self._show_chart(self.data.counts)
+
     def _show_involved(self, entries: list[Entry]) -> None:
         text = Text(no_wrap=True, overflow="ellipsis")
         for kind, heading in (("party", "Parties"), ("track", "Tracks")):
