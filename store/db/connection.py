@@ -322,13 +322,13 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
 
 
 def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
-    """Schema 4 has alerts, which look at articles stored after the last one they saw:
-    for an older file that is every article stored from now on, not its whole past."""
-    if found < 4:
-        conn.execute(
-            "INSERT OR IGNORE INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM articles",
-            (ALERTS_SEEN_KEY,),
-        )
+    """Alerts (schema 4) look at articles stored after the last one they saw: for a file
+    that has never had them, that is every article stored from now on, not its whole past.
+    (It applies while the file has no mark, whatever its version: steps compose.)"""
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM articles",
+        (ALERTS_SEEN_KEY,),
+    )
 
 
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
