@@ -88,8 +88,11 @@ def fetch(db_path):
 
 
 NORMANDY = "Normandy Format advisers meet in Berlin"
-NORMANDY_2 = "Normandy Format leaders agree to meet again in Paris"
-NORMANDY_3 = "Normandy Format talks stall over sequencing"
+# three distinct events, so that no grouping of articles into stories could merge them
+NORMANDY_2 = "Macron invites Zelensky to Normandy Format summit at the Elysee"
+NORMANDY_3 = "Normandy Format: Kyiv rejects Moscow's sequencing of elections in Donbas"
+NORMANDY_2_TEXT = "The French president set a December date for the leaders."
+NORMANDY_3_TEXT = "Ukrainian officials said local votes must follow a withdrawal."
 OTHER = "Trade ministers discuss tariffs on steel"
 
 
@@ -108,14 +111,14 @@ def test_a_command_runs_once_per_new_matching_story_across_fetches_and_a_restart
 
     # the second fetch: one more story about the track, the first one edited, another unrelated
     serve(server, "/wire.xml", story("a", NORMANDY, "France, Germany, Russia and Ukraine met again."),
-          story("b", OTHER, "No talks here."), story("c", NORMANDY_2, "The leaders set a date."),
+          story("b", OTHER, "No talks here."), story("c", NORMANDY_2, NORMANDY_2_TEXT),
           story("d", "Steel tariffs rise", "Nothing on talks."))
     fetch(db_path)
     assert [run["title"] for run in runs(log)] == [NORMANDY, NORMANDY_2]
 
     # a restart: a new process, the feed serving everything again plus one new story
     serve(server, "/wire.xml", story("a", NORMANDY, "France, Germany, Russia and Ukraine met again."),
-          story("c", NORMANDY_2, "The leaders set a date."), story("e", NORMANDY_3, "Sequencing divides them."))
+          story("c", NORMANDY_2, NORMANDY_2_TEXT), story("e", NORMANDY_3, NORMANDY_3_TEXT))
     done = subprocess.run([*CLI, "--db", str(db_path), "fetch", "--all"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert [run["title"] for run in runs(log)] == [NORMANDY, NORMANDY_2, NORMANDY_3]
@@ -351,7 +354,7 @@ def test_fetch_every_fires_each_new_story_once_while_it_keeps_fetching(db_path, 
         while len(runs(log)) < 1 and time.monotonic() < deadline:
             time.sleep(0.1)
         serve(server, "/wire.xml", story("a", NORMANDY, "France and Germany met."),
-              story("c", NORMANDY_2, "The leaders set a date."))
+              story("c", NORMANDY_2, NORMANDY_2_TEXT))
         while len(runs(log)) < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         fetched_before = len(server.log)

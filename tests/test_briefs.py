@@ -38,7 +38,8 @@ def stored_title(db_path, guid: str) -> str:
     finally:
         db.conn.close()
 
-# (guid, date, title, text, link): three days, two feeds, the hostile one among them
+# (guid, date, title, text, link): four days, two feeds, the hostile one among them; the
+# Normandy Format stories are distinct events (days apart, other words), one story each
 WIRE = [
     ("w1", "Mon, 10 Feb 2025 09:30:00 GMT", "Normandy Format advisers meet in Berlin",
      "Advisers from France, Germany, Russia and Ukraine met.", "https://wire.example/w1"),
@@ -48,7 +49,7 @@ WIRE = [
      "Egypt and Qatar mediate between Israel and Hamas.", "javascript:alert(2)"),
 ]
 DAILY = [
-    ("d1", "Tue, 11 Feb 2025 12:00:00 GMT", "EU ministers discuss Normandy Format prospects",
+    ("d1", "Fri, 14 Feb 2025 12:00:00 GMT", "EU ministers discuss Normandy Format prospects",
      "EU ministers weighed whether the Normandy Format could be revived with France and Germany.",
      "https://daily.example/d1"),
 ]
@@ -92,9 +93,9 @@ def test_markdown_is_a_chronology_newest_day_last(fed_db):
     text = brief(fed_db, "--track", "normandy-format")
     lines = text.splitlines()
     assert lines[0] == "# Brief: Normandy Format"
-    assert lines[2].startswith("*3 stories from 3 articles in 2 outlets · 10 Feb 2025 to 12 Feb 2025 (UTC) · made by")
+    assert lines[2].startswith("*3 stories from 3 articles in 2 outlets · 10 Feb 2025 to 14 Feb 2025 (UTC) · made by")
     days = [line for line in lines if line.startswith("## ")]
-    assert days == ["## Monday 10 February 2025", "## Tuesday 11 February 2025", "## Wednesday 12 February 2025"]
+    assert days == ["## Monday 10 February 2025", "## Wednesday 12 February 2025", "## Friday 14 February 2025"]
     first = lines.index(days[0])
     assert lines[first + 2:first + 6] == [
         "- **09:30** Normandy Format advisers meet in Berlin",
@@ -102,8 +103,8 @@ def test_markdown_is_a_chronology_newest_day_last(fed_db):
         "  - Parties: France, Germany, Russia, Ukraine",
         "  - Tracks: Normandy Format",
     ]
-    second = lines.index(days[1])
-    assert lines[second + 2:second + 6] == [
+    last = lines.index(days[2])
+    assert lines[last + 2:last + 6] == [
         "- **12:00** EU ministers discuss Normandy Format prospects",
         "  - Sources: [Daily News](<https://daily.example/d1>)",
         "  - Parties: European Union, France, Germany",
@@ -154,9 +155,7 @@ def test_json_holds_every_field(fed_db):
         "since": None, "until": "2025-02-11", "truncated": False,
     }
     assert document["generated"].endswith("Z")
-    assert [entry["headline"] for entry in document["entries"]] == [
-        "Normandy Format advisers meet in Berlin", "EU ministers discuss Normandy Format prospects",
-    ]
+    assert [entry["headline"] for entry in document["entries"]] == ["Normandy Format advisers meet in Berlin"]
     first = document["entries"][0]
     assert first["story"].startswith("article:") and first["published"] == "2025-02-10T09:30:00Z"
     assert first["day"] == "2025-02-10"
@@ -198,7 +197,7 @@ def test_the_newest_are_kept_when_a_limit_cuts(fed_db):
         cut = read_brief(db, Subject("track", "normandy-format"), names=lambda k, t: t, limit=2)
     finally:
         db.conn.close()
-    assert cut.truncated and [e.day for e in cut.entries] == ["2025-02-11", "2025-02-12"]
+    assert cut.truncated and [e.day for e in cut.entries] == ["2025-02-12", "2025-02-14"]
     assert "older stories left out" in render.markdown(cut)
 
 

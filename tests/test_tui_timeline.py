@@ -87,13 +87,15 @@ async def test_the_timeline_follows_new_articles(fixture_db):
         db = connection.connect(fixture_db)
         try:
             feed_id = feed_rows.list_feeds(db)[0]["id"]
-            tui_fixture.insert_article(db, feed_id, "new", "Normandy Format envoys set a summit date", "Envoys agreed.",
-                                       tui_fixture.NOW, [("track", "normandy-format", "title", "Normandy Format", None)])
+            tui_fixture.insert_article(db, feed_id, "new", "Macron invites Zelensky to Normandy Format summit",
+                                       "The French president set a December date.", tui_fixture.NOW,
+                                       [("track", "normandy-format", "title", "Normandy Format", None)])
         finally:
             db.conn.close()
         app.notice_change()
         await wait_until(pilot, lambda: "3 articles" in text_of(screen, "#timeline-title"))
-        assert widget_lines(screen.query_one(StoryList))[0].startswith("Mon 2 Mar   15:00 Normandy Format envoys set a summit date")
+        first = widget_lines(screen.query_one(StoryList))[0]
+        assert first.startswith("Mon 2 Mar   15:00 Macron invites Zelensky to Normandy Format summit")
 
 
 async def test_e_writes_a_brief_and_offers_the_clipboard(fixture_db, tmp_path):
