@@ -168,6 +168,8 @@ def _alert(entry, number: int) -> Alert:
     if not isinstance(search, str):
         raise ValueError('search must be words in quotes, like search = "ceasefire proposal"')
     search = " ".join(search.split())
+    if search and not re.search(r"\w", search):
+        raise ValueError("search needs at least one word to look for")
     if not (tracks or parties or search):
         raise ValueError("it needs a track, a party or search words to match")
     command = entry.get("command", [])

@@ -221,6 +221,7 @@ def test_bad_alert_entries_are_reported_and_the_rest_work(tmp_path):
         '[[alert]]\nsearch = "ceasefire"\ncommand = ["echo", "{headline}"]\n'
         '[[alert]]\nparty = "EGY"\ntimeout = 0\n'
         '[[alert]]\nparty = "QAT"\ncolour = "red"\n'
+        '[[alert]]\nsearch = "\\" ? *"\n'
         '[[alert]]\nname = "gaza"\ntrack = "gaza-ceasefire-talks"\nbell = true\ncommand = ["echo", "{title}: {link}"]\n'
     )
     settings = config.load_settings(path)
@@ -235,7 +236,8 @@ def test_bad_alert_entries_are_reported_and_the_rest_work(tmp_path):
     assert "[[alert]] number 5: command: no placeholder is called {headline}" in reasons
     assert "[[alert]] number 6: timeout must be a whole number of seconds from 1 to 300" in reasons
     assert "[[alert]] number 7: unknown setting 'colour'" in reasons
-    assert len(settings.problems) == 6
+    assert "[[alert]] number 8: search needs at least one word to look for" in reasons
+    assert len(settings.problems) == 7
 
 
 async def test_the_dashboard_tells_of_hits_another_process_recorded(db_path):

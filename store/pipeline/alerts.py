@@ -122,6 +122,8 @@ def _matching(conn: sqlite3.Connection, alert: Alert, ids: set[int], seen: int, 
                 "AND article_id > ? AND article_id <= ?", (kind, *wanted, seen, newest))}
     if alert.search and ids:
         match = queries.fts_query(alert.search)
+        if not match:  # nothing searchable in the words (config.py refuses such entries)
+            return set()
         ids = ids & {row[0] for row in conn.execute(
             "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? AND rowid > ? AND rowid <= ?",
             (match, seen, newest))}
