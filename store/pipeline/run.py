@@ -61,8 +61,7 @@ class FetchSummary:
     updated: int = 0
     seconds: float = 0.0
     taxonomy_problems: list[str] = field(default_factory=list)  # when this run loaded the taxonomy
-    alerts: int = 0  # alert hits this run claimed
-    alert_problems: list[str] = field(default_factory=list)
+    alert_problems: list[str] = field(default_factory=list)  # matching or recording went wrong
 
 
 @dataclass
@@ -272,7 +271,6 @@ class _Run:
                 alerts.record_result(self.db, hit)
             except sqlite3.Error as exc:
                 self.summary.alert_problems.append(f"could not record how an alert's command went: {_describe(exc)}")
-        self.summary.alerts += 1
         if self.on_alert:
             self.on_alert(hit)
 
