@@ -106,7 +106,7 @@ def report(db_path: Path, rounds: int) -> None:
             spent, _ = best(rounds, lambda: render(brief, fmt))
             line += f"   {fmt} {spent * 1000:7.1f} ms"
         if subject.kind:
-            reference, rows = best(rounds, lambda: db.conn.execute(
+            reference, rows = best(rounds, lambda: db.execute(
                 README_QUERY, (subject.kind, subject.tag_id, first.isoformat() if first else "")).fetchall())
             line += f"   README query {reference * 1000:7.1f} ms ({len(rows):,} rows), ratio {seconds / reference:4.1f}"
         print(line)
@@ -114,7 +114,7 @@ def report(db_path: Path, rounds: int) -> None:
     print(f"\ntimeline of {common.tag_id}: {spent * 1000:.1f} ms ({len(data.brief.entries):,} stories listed, "
           f"{sum(data.counts):,} articles charted)")
     alerts_report(db, newest)
-    db.conn.close()
+    db.close()
 
 
 def alerts_report(db, newest) -> None:
@@ -125,7 +125,7 @@ def alerts_report(db, newest) -> None:
 
     watch = [config.Alert("a track", tracks=("normandy-format",)), config.Alert("a party", parties=("RUS", "UKR")),
              config.Alert("words", search="ceasefire summit")]
-    connection.set_meta(db, connection.ALERTS_SEEN_KEY, str(db.conn.execute("SELECT max(id) FROM articles").fetchone()[0]))
+    connection.set_meta(db, connection.ALERTS_SEEN_KEY, str(db.execute("SELECT max(id) FROM articles").fetchone()[0]))
     now = times.utc_now()
     with connection.write_transaction(db) as conn:
         first = writes.next_article_id(conn)

@@ -284,7 +284,7 @@ def ours(work: Path, urls: list[str]) -> dict:
     warm = timed(command + ["--all"], env)
     if stats(db).articles != articles:
         sys.exit("the warm fetch stored articles twice")
-    db.conn.close()
+    db.close()
     return {"cold": cold, "warm": warm, "articles": articles}
 
 

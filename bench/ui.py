@@ -115,18 +115,18 @@ def query_report(db_path: Path) -> None:
         print(f"  {best * 1000:8.1f} ms  {name}")
     print("\nquery plans (every pane and sidebar read uses an index):")
     traced = []
-    db.conn.set_trace_callback(traced.append)
+    db.set_trace_callback(traced.append)
     queries.tag_counts(db)
     queries.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
     queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
     queries.daily_counts_all(db, end=end)
     queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
-    db.conn.set_trace_callback(None)
+    db.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
-        for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql):
+        for row in db.execute("EXPLAIN QUERY PLAN " + sql):
             print("      " + row[-1])
-    db.conn.close()
+    db.close()
 
 
 def _timed(call) -> float:
@@ -197,7 +197,7 @@ async def child(db_path: Path, rounds: int) -> None:
     # the sparklines end on the newest article's day, as in the demo (the data is not today's)
     db = connection.connect(db_path)
     today = times.from_iso(queries.latest_articles(db, limit=1)[0].published).date()
-    db.conn.close()
+    db.close()
     app = NegotiationWatchApp(db_path, today=today, live=False)
     frames = FrameWatch(app)
 

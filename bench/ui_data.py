@@ -51,9 +51,9 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
                 for n in range(start, min(start + BATCH, articles)):
                     _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights)
                 writes.index_articles(conn, first_id, writes.next_article_id(conn) - 1)  # the batch at once
-        db.conn.execute("ANALYZE")
+        db.execute("ANALYZE")
     finally:
-        db.conn.close()
+        db.close()
 
 
 def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights) -> None:

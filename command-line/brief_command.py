@@ -47,7 +47,7 @@ def brief(ctx, track, party, words, since, until, fmt, output) -> None:
         subject = Subject(kind, tag_id, " ".join((words or "").split()))
         text = render(read_brief(db, subject, names=display_name, since=first, until=last), fmt)
     finally:
-        db.conn.close()
+        db.close()
     if output is None:
         click.echo(text, nl=False)
         return

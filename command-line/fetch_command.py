@@ -37,7 +37,7 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
     alerts = settings.alerts
     if alerts:
         _warn_about_alerts(alerts)
-    ctx.open_db().conn.close()  # a clear message for a bad file; a new default database gets its feeds
+    ctx.open_db().close()  # a clear message for a bad file; a new default database gets its feeds
     try:
         if every is None:
             _fetch_once(ctx.db_path, limits, fetch_all, alerts)
@@ -93,7 +93,7 @@ def _why_nothing(db_path) -> str:
     try:
         figures = stats(db)
     finally:
-        db.conn.close()
+        db.close()
     if figures.feeds == 0:
         return "no feeds yet: add some with `negotiation-watch feeds add URL`"
     if figures.feeds == figures.feeds_paused:
@@ -115,7 +115,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, alerts) -> N
             try:
                 due = next_due_time(db)
             finally:
-                db.conn.close()
+                db.close()
             wait = interval if due is None else (due - utc_now()).total_seconds()
             wait = min(max(wait, 1.0), interval)
             click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)

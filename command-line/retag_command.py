@@ -25,5 +25,5 @@ def retag(ctx) -> None:
         with click.progressbar(length=stats(db).articles, label="re-tagging", file=sys.stderr) as bar:
             count = retag_all(db, taxonomy, lambda done, _total: bar.update(done - bar.pos))
     finally:
-        db.conn.close()
+        db.close()
     click.echo(f"re-tagged {count} articles (taxonomy {taxonomy.version})")

@@ -78,7 +78,7 @@ def add_feed(db_path, url: str) -> None:
     try:
         feed_rows.add_feed(db, url)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def fetch(db_path):
@@ -127,9 +127,9 @@ def test_a_command_runs_once_per_new_matching_story_across_fetches_and_a_restart
 
     db = connection.connect(db_path)
     try:
-        statuses = db.conn.execute("SELECT alert, title, command_status FROM alert_hits ORDER BY id").fetchall()
+        statuses = db.execute("SELECT alert, title, command_status FROM alert_hits ORDER BY id").fetchall()
     finally:
-        db.conn.close()
+        db.close()
     assert statuses == [("normandy-format", title, "ok") for title in (NORMANDY, NORMANDY_2, NORMANDY_3)]
 
 
@@ -152,7 +152,7 @@ def test_a_story_is_claimed_once_even_when_checked_again(db_path):
         _restart_alerts_at(db, 0)
         assert alerts.claim_hits(db, [watch], names=lambda kind, tag_id: tag_id, now=now) == []
     finally:
-        db.conn.close()
+        db.close()
 
 
 def _restart_alerts_at(db, article_id: int) -> None:
@@ -174,7 +174,7 @@ def test_conditions_combine_every_one_given(db_path):
         _restart_alerts_at(db, 0)
         claimed = alerts.claim_hits(db, list(cases.values()), names=names, now=tui_fixture.NOW)
     finally:
-        db.conn.close()
+        db.close()
     found: dict[str, list[str]] = {}
     for alert, hit in claimed:
         found.setdefault(alert.name, []).append(hit.title)
@@ -202,9 +202,9 @@ def test_failing_commands_are_recorded_and_the_fetch_goes_on(db_path, server, tm
     assert "1 feeds ok, 0 failed, 1 new articles" in result.output
     db = connection.connect(db_path)
     try:
-        recorded = dict(db.conn.execute("SELECT alert, command_status || ' | ' || coalesce(command_error, '') FROM alert_hits"))
+        recorded = dict(db.execute("SELECT alert, command_status || ' | ' || coalesce(command_error, '') FROM alert_hits"))
     finally:
-        db.conn.close()
+        db.close()
     assert recorded["missing"].startswith("could not start /nonexistent/notifier: No such file")
     assert recorded["exit"] == "exit status 3 | [31mno display" or recorded["exit"] == "exit status 3 | no display"
     assert "\x1b" not in recorded["exit"]
@@ -255,7 +255,7 @@ async def test_the_dashboard_tells_of_hits_another_process_recorded(db_path):
             claimed = alerts.claim_hits(db, app.settings.alerts, names=lambda k, t: t,
                                         now=tui_fixture.NOW - timedelta(days=2))
         finally:
-            db.conn.close()
+            db.close()
         assert [hit.title for _, hit in claimed] == ["Hamas delegation arrives in Cairo for talks"]
         app.notice_change()
         await wait_until(pilot, lambda: any("Cairo" in str(n.message) for n in app._notifications))
@@ -271,16 +271,16 @@ def test_an_older_database_starts_its_alerts_from_now(db_path):
         conn.execute("DROP TABLE alert_hits")
         conn.execute("DELETE FROM meta WHERE key = ?", (connection.ALERTS_SEEN_KEY,))
     connection.set_meta(db, "schema_version", "3")
-    db.conn.close()
+    db.close()
     again = connection.connect(db_path)
     try:
         assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
         assert connection.get_meta(again, connection.ALERTS_SEEN_KEY) == "8"
-        assert again.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 8
+        assert again.execute("SELECT count(*) FROM articles").fetchone()[0] == 8
         watch = config.Alert("any", search="talks")
         assert alerts.claim_hits(again, [watch], names=lambda k, t: t, now=tui_fixture.NOW) == []
     finally:
-        again.conn.close()
+        again.close()
 
 
 def test_the_readme_example_is_a_valid_configuration():
@@ -380,7 +380,7 @@ async def test_many_hits_at_once_make_one_notification(db_path):
             _restart_alerts_at(db, 0)
             claimed = alerts.claim_hits(db, app.settings.alerts, names=lambda k, t: t, now=tui_fixture.NOW)
         finally:
-            db.conn.close()
+            db.close()
         assert len(claimed) > 3
         app.notice_change()
         await wait_until(pilot, lambda: any(n.title == "Alerts: anything" for n in app._notifications))

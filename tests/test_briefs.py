@@ -34,9 +34,9 @@ HOSTILE_STORED = (
 def stored_title(db_path, guid: str) -> str:
     db = connection.connect(db_path)
     try:
-        return db.conn.execute("SELECT title FROM articles WHERE guid = ?", (guid,)).fetchone()[0]
+        return db.execute("SELECT title FROM articles WHERE guid = ?", (guid,)).fetchone()[0]
     finally:
-        db.conn.close()
+        db.close()
 
 # (guid, date, title, text, link): four days, two feeds, the hostile one among them; the
 # Normandy Format stories are distinct events (days apart, other words), one story each
@@ -75,7 +75,7 @@ def fed_db(db_path):
         db = connection.connect(db_path)
         for url in urls:
             feed_rows.add_feed(db, url)
-        db.conn.close()
+        db.close()
         fetched = CliRunner().invoke(cli, ["--db", str(db_path), "fetch"], catch_exceptions=False)
         assert "2 feeds ok, 0 failed, 4 new articles" in fetched.output, fetched.output
     finally:
@@ -196,7 +196,7 @@ def test_the_newest_are_kept_when_a_limit_cuts(fed_db):
     try:
         cut = read_brief(db, Subject("track", "normandy-format"), names=lambda k, t: t, limit=2)
     finally:
-        db.conn.close()
+        db.close()
     assert cut.truncated and [e.day for e in cut.entries] == ["2025-02-12", "2025-02-14"]
     assert "older stories left out" in render.markdown(cut)
 

@@ -3,14 +3,7 @@
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
-from negotiation_watch.store.parse.clean import (
-    _bare_tag_text,
-    _parsed_text,
-    _tidy_lines,
-    clean_text,
-    html_to_text,
-    one_line,
-)
+from negotiation_watch.store.parse.clean import _INVISIBLE, _tidy_lines, clean_text, html_to_text, one_line
 
 
 @pytest.mark.parametrize(
@@ -82,8 +75,7 @@ def test_html_to_text_broken_markup_still_yields_text():
     assert html_to_text("") == ""
 
 
-# --------------------------------------------------------------------------- bare-tag fast path
-
+# --------------------------------------------------------------------------- fragments of any shape
 
 
 FRAGMENT_PIECES = st.sampled_from(
@@ -92,7 +84,7 @@ FRAGMENT_PIECES = st.sampled_from(
         "<td>", "</td>", "<TD>", "<td/>", "<h2>", "</h2>", "<head>", "</head>", "<template>", "</template>",
         "<p/>", "<hr/>", "<em >", "</span>", "<script>", "</script>", "<style>", "<a href='x'>",
         "<!-- c -->", "</p/>", "<x-y>", "Talks", " in Geneva ", "\n", "\r\n", "&amp;", "&amp", "&nbsp;",
-        "&#8212;", "&#10;", "&#13;", "&#1;", "&lt;b&gt;", "&bogus;", "& ", "&am", "p;", "&not", "in",
+        "&#8212;", "&#10;", "&#13;", "&#1;", "&#2;", "&lt;b&gt;", "&bogus;", "& ", "&am", "p;", "&not", "in",
         "a < b", "1 > 0", "<3", "\x01", "\x02", "\x03", "caf\u00e9", "\t", " ",
     ]
 )
@@ -100,26 +92,20 @@ FRAGMENT_PIECES = st.sampled_from(
 
 @settings(max_examples=1500, deadline=None)
 @given(st.lists(FRAGMENT_PIECES, max_size=14))
-@example(["Talks", "<br/>", "\x03", "<br/>", "Talks"])  # a control character between two breaks
-@example(["&am", "\x03", "p;"])  # and inside what would otherwise be an entity
-def test_bare_tag_reading_matches_htmlparser(pieces):
-    html = "".join(pieces)
-    fast = _bare_tag_text(html)
-    if fast is not None:
-        assert clean_text(fast) == clean_text(_parsed_text(html))
-
-
-def test_bare_tag_reading_takes_plain_paragraphs_only():
-    assert _bare_tag_text("<p>Envoys &amp; mediators</p><p>met<br/>again</p>") == "\n\nEnvoys & mediators\n\nmet\nagain\n\n"
-    for html in (
-        '<p class="x">a</p>', "<!-- c --><p>a</p>", "a < b <p>", "<script>x</script>", "<x-y>a</x-y>",
-        "<head>x</head>", "</p/>",
-    ):
-        assert _bare_tag_text(html) is None
+@example(["Talks", "<br/>", "\x01", "<br/>", "Talks"])  # a break marker's own character in the source
+@example(["Talks", "&#2;", "<p>", "&#1;", "Talks"])  # nor from a character reference
+def test_html_to_text_leaves_no_marker_or_control_and_is_clean(pieces):
+    """The line and paragraph markers are control characters: none from the source may be
+    read as a break or survive; the result is clean already."""
+    text = html_to_text("".join(pieces))
+    assert not _INVISIBLE.search(text.replace("\t", ""))
+    assert clean_text(text) == text
+    if "\x01" in pieces or "\x02" in pieces:  # read as the spaces they stand in for
+        assert html_to_text("".join(pieces).replace("\x01", " ").replace("\x02", " ")) == text
 
 
 def test_an_entity_split_by_a_tag_stays_text():
-    """HTMLParser decodes each run of text on its own; so must the fast path."""
+    """Each run of text between tags is decoded on its own, as a browser does."""
     assert html_to_text("AT&am<b>p;T") == "AT&amp;T"
 
 

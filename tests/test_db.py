@@ -25,19 +25,23 @@ def _tag(conn, article_id, kind, tag_id, start=0, text="x"):
     )
 
 
+def tables(db: sqlite3.Connection) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
 def test_new_database_has_schema_wal_and_foreign_keys(db_path):
     db = connection.connect(db_path)
-    assert {"feeds", "articles", "tags", "meta", "articles_fts"} <= set(db.table_names())
+    assert {"feeds", "articles", "tags", "meta", "articles_fts"} <= tables(db)
     assert connection.get_meta(db, "schema_version") == str(connection.SCHEMA_VERSION)
-    assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    assert db.conn.execute("PRAGMA busy_timeout").fetchone()[0] == connection.BUSY_TIMEOUT_MS
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute("PRAGMA busy_timeout").fetchone()[0] == connection.BUSY_TIMEOUT_MS
 
 
 def test_reopening_keeps_data(db_path):
     db = connection.connect(db_path)
     feed_rows.add_feed(db, "https://example.org/feed")
-    db.conn.close()
+    db.close()
     again = connection.connect(db_path)
     assert [f["url"] for f in feed_rows.list_feeds(again)] == ["https://example.org/feed"]
 
@@ -45,7 +49,7 @@ def test_reopening_keeps_data(db_path):
 def test_newer_schema_is_refused_and_left_untouched(db_path):
     db = connection.connect(db_path)
     connection.set_meta(db, "schema_version", str(connection.SCHEMA_VERSION + 1))
-    db.conn.close()
+    db.close()
     before = db_path.read_bytes()
     with pytest.raises(connection.StoreError, match="newer negotiation-watch"):
         connection.connect(db_path)
@@ -91,7 +95,7 @@ def test_removing_a_feed_removes_its_articles_tags_and_search_rows(db_path):
         _tag(conn, article, "party", "RUS")
     assert queries.search_articles(db, "lavrov")
     feed_rows.remove_feed(db, feed_id)
-    assert db.conn.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM tags").fetchone()[0] == 0
     assert queries.search_articles(db, "lavrov") == []
 
 
@@ -102,7 +106,7 @@ def test_write_transaction_rolls_back_on_error(db_path):
         with connection.write_transaction(db) as conn:
             _article(conn, feed_id, "g1", "half", "2022-01-21T10:00:00Z")
             raise RuntimeError("crash mid-ingest")
-    assert db.conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
 
 
 def test_latest_articles_filters_by_tag_pages_and_carries_labels(db_path):
@@ -253,7 +257,7 @@ def test_search_ranks_only_the_newest_matches(db_path, monkeypatch):
 def _recounted(db):
     """tag_counts the slow way, straight from tags and articles."""
     return sorted(
-        db.conn.execute(
+        db.execute(
             "SELECT t.kind, t.tag_id, count(DISTINCT t.article_id), "
             "count(DISTINCT CASE WHEN a.is_read = 0 THEN a.id END) FROM tags t "
             "JOIN articles a ON a.id = t.article_id GROUP BY t.kind, t.tag_id"
@@ -311,7 +315,7 @@ def test_tag_totals_follow_every_kind_of_change(db_path):
 def _days_recounted(db):
     """tag_days the slow way: distinct articles per tag and day of publication."""
     return sorted(
-        db.conn.execute(
+        db.execute(
             "SELECT substr(a.published, 1, 10), t.kind, t.tag_id, count(DISTINCT a.id) FROM tags t "
             "JOIN articles a ON a.id = t.article_id GROUP BY 1, 2, 3"
         )
@@ -319,7 +323,7 @@ def _days_recounted(db):
 
 
 def _days_counted(db):
-    return sorted(db.conn.execute("SELECT day, kind, tag_id, articles FROM tag_days WHERE articles > 0"))
+    return sorted(db.execute("SELECT day, kind, tag_id, articles FROM tag_days WHERE articles > 0"))
 
 
 def test_tag_days_follow_every_kind_of_change(db_path):
@@ -351,7 +355,7 @@ def test_schema_1_database_gains_its_tag_totals(db_path):
         for trigger in ("tags_ai", "tags_ad", "articles_bd", "articles_read"):
             conn.execute(f"DROP TRIGGER {trigger}")
     connection.set_meta(db, "schema_version", "1")
-    db.conn.close()
+    db.close()
     again = connection.connect(db_path)
     assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
     assert _counted(again) == [("party", "RUS", 4, 2)] == _recounted(again)
@@ -370,14 +374,14 @@ def test_schema_2_database_stops_indexing_row_by_row(db_path):
             "(rowid, title, summary) VALUES (new.id, new.title, new.summary); END"
         )
     connection.set_meta(db, "schema_version", "2")
-    db.conn.close()
+    db.close()
     again = connection.connect(db_path)
     assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
-    triggers = {row[0] for row in again.conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    triggers = {row[0] for row in again.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     assert "articles_ai" not in triggers
     with connection.write_transaction(again) as conn:
         _article(conn, feed_id, "g2", "Envoys meet in Vienna", "2025-01-02T00:00:00Z")
-    again.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    again.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     assert [row.title for row in queries.search_articles(again, "envoys")] == [
         "Envoys meet in Vienna", "Envoys meet in Geneva"
     ]

@@ -1,7 +1,7 @@
-"""The fetcher's own network layer (store/asyncio_network.py) against loopback servers:
-TLS with certificates checked against the trusted authorities (SSL_CERT_FILE), TLS
-handshakes bounded by the connect deadline, connections kept alive and dropped, large
-bodies read intact through its flow control."""
+"""The fetcher's network side (httpx's own transport) against loopback servers: proxies
+from the environment, TLS with certificates checked against the trusted authorities
+(SSL_CERT_FILE), TLS handshakes bounded by the connect deadline, connections kept alive
+and dropped, large bodies read intact however slowly they are taken."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import time
 import pytest
 import trustme
 
-from negotiation_watch.store.fetch.network import AsyncioBackend
 from negotiation_watch.store.fetch.fetcher import ERROR, FETCHED, FetchLimits, HostGate, fetch_feed, fetch_many, make_client
 
 FAST = dict(connect_timeout=1.0, total_timeout=2.0)
@@ -105,28 +104,44 @@ async def fetch_all(urls: list[str], **limit_values):
     return [outcome async for outcome in fetch_many([feed_row(url, n) for n, url in enumerate(urls, 1)], limits)]
 
 
-async def test_direct_connections_use_the_asyncio_backend():
-    """The speed of a run of 304s depends on it: a later httpx that moves its pool fails here."""
-    async with make_client(FetchLimits()) as client:
-        assert isinstance(client._transport._pool._network_backend, AsyncioBackend)
+def clear_proxies(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
 
 
-async def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch):
-    seen = []
+def proxy_server(seen: list):
+    """A forward proxy that answers every request itself, noting its request line."""
 
     async def proxy(reader, writer):
         seen.append((await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")[0])
         writer.write(answer(BODY, keep_alive=False))
         await writer.drain()
 
-    server = Server(proxy)
-    async with server.running() as proxy_url:
-        for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy"):
-            monkeypatch.delenv(name, raising=False)
-        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+    return Server(proxy)
+
+
+@pytest.mark.parametrize("variable", ["HTTP_PROXY", "http_proxy", "ALL_PROXY"])
+async def test_a_proxy_from_the_environment_carries_the_requests(monkeypatch, variable):
+    seen = []
+    async with proxy_server(seen).running() as proxy_url:
+        clear_proxies(monkeypatch)
+        monkeypatch.setenv(variable, proxy_url)
         (outcome,) = await fetch_all(["http://feeds.example/wire.xml"])
     assert (outcome.status, outcome.body) == (FETCHED, BODY)
     assert seen == [b"GET http://feeds.example/wire.xml HTTP/1.1"]
+
+
+@pytest.mark.parametrize("no_proxy", ["127.0.0.1", "localhost,127.0.0.1", "*"])
+async def test_hosts_in_no_proxy_are_fetched_directly(monkeypatch, no_proxy):
+    seen = []
+    origin = Server(keep_alive_answers())
+    async with proxy_server(seen).running() as proxy_url, origin.running() as base:
+        clear_proxies(monkeypatch)
+        monkeypatch.setenv("HTTP_PROXY", proxy_url)
+        monkeypatch.setenv("NO_PROXY", no_proxy)
+        (outcome,) = await fetch_all([f"{base}/a.xml"])
+    assert (outcome.status, outcome.body, seen, origin.connections) == (FETCHED, BODY, [], 1)
 
 
 async def test_https_feed_is_read_when_its_certificate_is_trusted(authority):

@@ -45,7 +45,7 @@ async def test_two_fetch_every_processes_share_one_database(db_path, tmp_path):
         database = connection.connect(db_path)
         for n in range(FEEDS):
             feed_rows.add_feed(database, server.route(f"/changing{n}.xml", route_for(n)))
-        database.conn.close()
+        database.close()
         logs = [tmp_path / f"fetcher{n}.log" for n in range(2)]
         procs = [
             subprocess.Popen(

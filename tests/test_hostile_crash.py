@@ -77,7 +77,7 @@ def test_sigkill_at_random_moments_never_leaves_half_a_feed(db_path, changing_fe
     database = connection.connect(db_path)
     for url in changing_feeds.urls:
         feed_rows.add_feed(database, url)
-    database.conn.close()
+    database.close()
 
     # Kills are spread over a whole run's time, measured here: the second of two runs, as
     # the first also builds the taxonomy caches.

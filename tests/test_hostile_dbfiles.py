@@ -49,9 +49,9 @@ def test_a_corrupt_database_is_named_and_left_untouched(tmp_path, command, conte
 def newer_database(path) -> bytes:
     database = connection.connect(path)
     feed_rows.add_feed(database, "https://wire.example/feed.xml")
-    database.conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
-    database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    database.conn.close()
+    database.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.close()
     return path.read_bytes()
 
 
@@ -110,7 +110,7 @@ def test_a_full_disk_during_fetch_is_reported_and_loses_nothing(tmp_path):
     try:
         database = connection.connect(path)
         kept = [feed_rows.add_feed(database, f"https://kept.example/{n}.xml")[0] for n in range(3)]
-        database.conn.execute(
+        database.execute(
             "INSERT INTO articles (feed_id, guid, title, published, fetched, content_hash) "
             "VALUES (?, 'kept-1', 'Envoys meet', '2025-06-03T10:00:00Z', '2025-06-03T10:00:00Z', 'x')",
             (kept[0],),
@@ -123,9 +123,9 @@ def test_a_full_disk_during_fetch_is_reported_and_loses_nothing(tmp_path):
         body = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Big</title>{big}</channel></rss>'.encode()
         for n in range(4):
             feed_rows.add_feed(database, server.route(f"/big{n}.xml", body_handler(body)))
-        database.conn.execute("UPDATE feeds SET paused = 1 WHERE url LIKE 'https://kept.example/%'")
-        database.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        database.conn.close()
+        database.execute("UPDATE feeds SET paused = 1 WHERE url LIKE 'https://kept.example/%'")
+        database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        database.close()
         limit = path.stat().st_size + 64 * 1024
 
         def small_disk():

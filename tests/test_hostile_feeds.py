@@ -156,7 +156,7 @@ def hostile_run(tmp_path_factory):
         database = connection.connect(db_path)
         for path, handler in routes(str(secret)).items():
             feed_rows.add_feed(database, server.route(path, handler))
-        database.conn.close()
+        database.close()
         env = {
             "NEGOTIATION_WATCH_CONFIG_DIR": str(home / "config"),
             "NEGOTIATION_WATCH_DATA_DIR": str(home / "data"),
@@ -264,7 +264,7 @@ def test_many_large_bodies_do_not_pile_up_in_memory(tmp_path):
         database = connection.connect(db_path)
         for n in range(40):
             feed_rows.add_feed(database, server.route(f"/large{n}.xml", body_handler(body)))
-        database.conn.close()
+        database.close()
         run = run_cli("--db", str(db_path), "fetch", "--concurrency", "2", timeout=120)
     finally:
         server.stop()

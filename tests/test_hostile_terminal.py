@@ -60,9 +60,9 @@ def hostile_db(path) -> None:
                 db, feed_id, f"h{n}", title, f"Russia said {title} and Ukraine agreed.",
                 tui_fixture.NOW - timedelta(minutes=n + 1), [("party", "RUS", "text", "Russia", None)],
             )
-            db.conn.execute("UPDATE articles SET author = ? WHERE id = ?", ("Author \x1b[5m[blink]A[/]\x9b", article))
+            db.execute("UPDATE articles SET author = ? WHERE id = ?", ("Author \x1b[5m[blink]A[/]\x9b", article))
     finally:
-        db.conn.close()
+        db.close()
 
 
 def screen_segments(app):
@@ -195,7 +195,7 @@ async def test_feeds_fetched_with_hostile_text_reach_the_dashboard_clean(db_path
     finally:
         server.stop()
     assert run.status == 0 and "1 feeds ok" in run.stdout, run.stderr
-    stored = connection.connect(db_path).conn.execute("SELECT title || summary || coalesce(author, '') FROM articles")
+    stored = connection.connect(db_path).execute("SELECT title || summary || coalesce(author, '') FROM articles")
     for (text,) in stored:
         assert not FORBIDDEN.search(text), repr(text)
     app = make_app(db_path)

@@ -27,7 +27,7 @@ STORIES = [
 def db(db_path):
     database = connection.connect(db_path)
     yield database
-    database.conn.close()
+    database.close()
 
 
 @pytest.fixture
@@ -45,7 +45,7 @@ def parsed(*items: str, **kw):
 
 
 def count(db, sql: str, *params) -> int:
-    return db.conn.execute(sql, params).fetchone()[0]
+    return db.execute(sql, params).fetchone()[0]
 
 
 def test_ingesting_twice_stores_nothing_twice(db, feed_id, taxonomy):
@@ -60,11 +60,11 @@ def test_ingesting_twice_stores_nothing_twice(db, feed_id, taxonomy):
 
 def test_every_article_has_its_tags_and_is_searchable(db, feed_id, taxonomy):
     ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
-    rows = {r["guid"]: r["id"] for r in db.query("SELECT guid, id FROM articles")}
+    rows = dict(db.execute("SELECT guid, id FROM articles").fetchall())
 
     def parties(guid):
         sql = "SELECT tag_id FROM tags WHERE article_id = ? AND kind = 'party'"
-        return {tag for (tag,) in db.conn.execute(sql, (rows[guid],))}
+        return {tag for (tag,) in db.execute(sql, (rows[guid],))}
 
     assert {"RUS", "UKR"} <= parties("a1")
     assert "IRN" in parties("a2")
@@ -74,14 +74,14 @@ def test_every_article_has_its_tags_and_is_searchable(db, feed_id, taxonomy):
     for ev in evidence:  # each evidence span points at the stored text it quotes
         if ev["field"] == "title":
             assert title[ev["start"] : ev["end"]] == ev["text"]
-    db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
     assert [a.id for a in queries.search_articles(db, "prisoners")] == [rows["a1"]]
     assert [a.id for a in queries.search_articles(db, "Vienna")] == [rows["a2"]]
 
 
 def test_changed_text_updates_in_place_and_retags(db, feed_id, taxonomy):
     ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW)
-    before = db.conn.execute("SELECT id, published FROM articles WHERE guid = 'a3'").fetchone()
+    before = db.execute("SELECT id, published FROM articles WHERE guid = 'a3'").fetchone()
     writes.set_read(db, before[0])
     edited = item("a3", "Harvest festival opens", "Late addition: Iran sent a delegation to the opening.")
     result = ingest(db, feed_id, parsed(STORIES[0], STORIES[1], edited), taxonomy, now=NOW)
@@ -92,7 +92,7 @@ def test_changed_text_updates_in_place_and_retags(db, feed_id, taxonomy):
     assert {e["tag_id"] for e in after.evidence} == {"IRN"}
     assert [a.id for a in queries.search_articles(db, "delegation")] == [before[0]]
     assert queries.search_articles(db, "quiet") == []  # the old text left the index
-    db.conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
+    db.execute("INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')")
 
 
 def test_undated_entries_are_dated_when_first_seen(db, feed_id, taxonomy):
@@ -101,14 +101,14 @@ def test_undated_entries_are_dated_when_first_seen(db, feed_id, taxonomy):
     later = datetime(2025, 6, 11, 9, 0, tzinfo=timezone.utc)
     edited = item("u1", "Undated bulletin", "Still no date, new words.", date=None)
     ingest(db, feed_id, parsed(edited), taxonomy, now=later)
-    row = db.conn.execute("SELECT published, date_estimated, fetched FROM articles").fetchone()
+    row = db.execute("SELECT published, date_estimated, fetched FROM articles").fetchone()
     assert row == ("2025-06-10T09:00:00Z", 1, "2025-06-10T09:00:00Z")
 
 
 def test_a_real_date_replaces_an_estimated_one(db, feed_id, taxonomy):
     ingest(db, feed_id, parsed(item("u2", "Bulletin", "First version.", date=None)), taxonomy, now=NOW)
     ingest(db, feed_id, parsed(item("u2", "Bulletin", "Dated version.")), taxonomy, now=NOW)
-    row = db.conn.execute("SELECT published, date_estimated FROM articles").fetchone()
+    row = db.execute("SELECT published, date_estimated FROM articles").fetchone()
     assert row == ("2025-06-03T10:00:00Z", 0)
 
 
@@ -124,18 +124,18 @@ def test_feed_title_site_and_fetch_columns_are_stored(db, feed_id, taxonomy):
 def test_failure_mid_feed_leaves_the_database_as_before(db, feed_id, taxonomy):
     """A feed is one transaction: articles, tags, FTS and its validators commit together."""
     ingest(db, feed_id, parsed(STORIES[0]), taxonomy, now=NOW, feed_updates={"etag": '"old"'})
-    snapshot = db.conn.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone()
+    snapshot = db.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone()
     # A real SQLite failure part-way through the feed: the second new article is refused.
-    db.conn.execute(
+    db.execute(
         "CREATE TRIGGER refuse BEFORE INSERT ON articles WHEN new.guid = 'a3' "
         "BEGIN SELECT RAISE(ABORT, 'disk trouble'); END"
     )
     with pytest.raises(sqlite3.DatabaseError, match="disk trouble"):
         ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW, feed_updates={"etag": '"new"'})
-    assert db.conn.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone() == snapshot
+    assert db.execute("SELECT count(*), (SELECT count(*) FROM tags) FROM articles").fetchone() == snapshot
     assert feed_rows.find_feed(db, feed_id)["etag"] == '"old"'  # so the next run fetches it again
-    assert not db.conn.in_transaction
-    db.conn.execute("DROP TRIGGER refuse")
+    assert not db.in_transaction
+    db.execute("DROP TRIGGER refuse")
     assert ingest(db, feed_id, parsed(*STORIES), taxonomy, now=NOW).new == 2
 
 
@@ -213,7 +213,7 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     tagged = parse_and_tag(body, {}, FEED_URL, stored_hashes(db, feed_id), taxonomy, now=NOW)
     assert set(tagged.tags) == {"a2", "a3"}
     ingest(db, feed_id, tagged.parsed, taxonomy, now=NOW, tags=tagged.tags)
-    with_worker_tags = db.conn.execute(
+    with_worker_tags = db.execute(
         'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '
         "ORDER BY 1, 2, 3, 4, 5"
     ).fetchall()
@@ -221,9 +221,9 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     other = connection.connect(db_path.with_name("other.db"))
     other_feed = feed_rows.add_feed(other, FEED_URL)[0]
     ingest(other, other_feed, parse_feed(body, {}, FEED_URL), taxonomy, now=NOW)
-    tagged_here = other.conn.execute(
+    tagged_here = other.execute(
         'SELECT a.guid, t.kind, t.tag_id, t.field, t.start, t."end" FROM tags t JOIN articles a ON a.id = t.article_id '
         "ORDER BY 1, 2, 3, 4, 5"
     ).fetchall()
-    other.conn.close()
+    other.close()
     assert with_worker_tags == tagged_here and tagged_here

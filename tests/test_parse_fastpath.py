@@ -5,6 +5,7 @@ several Content-Types; wherever the fast reader accepts one, the kept result (en
 guid, url, title, summary, author, date, hash; feed title and site) must be identical.
 """
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -115,6 +116,49 @@ def test_text_xml_without_charset_goes_to_feedparser():
     body = rss("<item><title>Talks</title></item>")
     assert read_simple_feed(body, prepare({"Content-Type": "text/xml"}, URL)[0]) is None
     assert read_simple_feed(body, prepare({"Content-Type": "application/xml"}, URL)[0]) is not None
+
+
+# --------------------------------------------------------------------------- start-up check
+
+# Run in a fresh interpreter: SETUP stands for a feedparser release that changed a private
+# helper, then the parser reads a feed as the fetcher's worker processes do.
+CHECK_RUN = """
+import feedparser.datetimes, feedparser.urls
+{setup}
+from negotiation_watch.store.parse import feed
+body = {body!r}
+headers, base = feed.prepare({{"Content-Type": "application/rss+xml"}}, "http://feeds.example.org/rss")
+parsed = feed.parse_feed(body, headers, "http://feeds.example.org/rss")
+assert parsed == feed.parsed_feed(feed.read_with_feedparser(body, headers), base), parsed
+print(feed.fast_reader_agrees(), [str(e.published) for e in parsed.entries])
+"""
+CHECK_BODY = rss(
+    "<item><title>Envoys meet</title><guid>m-1</guid><pubDate>Wed, 02 Dec 2026 08:00:00 GMT</pubDate></item>"
+)
+
+
+def run_check(setup: str) -> str:
+    code = CHECK_RUN.format(setup=setup, body=CHECK_BODY)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_the_fast_reader_is_on_with_the_pinned_feedparser():
+    assert run_check("") == "True ['2026-12-02 08:00:00+00:00']"
+
+
+@pytest.mark.parametrize(
+    "setup",
+    [
+        "del feedparser.urls._urljoin",  # a helper renamed or moved: the import fails
+        "feedparser.datetimes._parse_date = lambda text: None",  # a helper that reads dates otherwise
+        "feedparser.datetimes._parse_date = lambda text: 1 / 0",  # or fails
+    ],
+)
+def test_a_feedparser_whose_helpers_changed_reads_every_feed_itself(setup):
+    """The feed still parses, dates and all, through feedparser; the fast reader is off."""
+    assert run_check(setup) == "False ['2026-12-02 08:00:00+00:00']"
 
 
 # --------------------------------------------------------------------------- generated items

@@ -72,7 +72,7 @@ def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
         every = queries.daily_counts_all(db, end=demo.today)
         assert sum(sum(days) for days in every.values()) > 0  # the frozen day makes sparklines move
         assert all(f["last_error"] is None for f in feed_rows.list_feeds(db))
-        db.conn.close()
+        db.close()
 
 
 def test_the_demo_takes_the_users_keys_but_not_the_users_pins(tmp_path):

@@ -91,7 +91,7 @@ async def test_the_timeline_follows_new_articles(fixture_db):
                                        "The French president set a December date.", tui_fixture.NOW,
                                        [("track", "normandy-format", "title", "Normandy Format", None)])
         finally:
-            db.conn.close()
+            db.close()
         app.notice_change()
         await wait_until(pilot, lambda: "3 articles" in text_of(screen, "#timeline-title"))
         first = widget_lines(screen.query_one(StoryList))[0]

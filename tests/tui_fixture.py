@@ -68,7 +68,7 @@ def build(path) -> None:
             insert_article(db, feeds[feed], f"guid-{index}", title, summary,
                            NOW - timedelta(hours=hours), tags, read=index >= len(ARTICLES) - 3)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
@@ -101,4 +101,4 @@ def pause_fixture_feeds(path) -> None:
             if feed["url"].startswith("http://127.0.0.1:9/"):
                 feed_rows.set_feed_paused(db, feed["id"], True)
     finally:
-        db.conn.close()
+        db.close()

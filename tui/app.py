@@ -307,7 +307,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
                     seen = version
                     self.post_message(DataChanged())
         finally:
-            db.conn.close()
+            db.close()
 
     @on(DataChanged)
     def _data_changed(self) -> None:
@@ -394,7 +394,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             try:
                 total = len(feed_rows.due_feeds(db, force=force))
             finally:
-                db.conn.close()
+                db.close()
             self.call_from_thread(self._set_progress, 0, total)
             _start_resource_tracker()
             limits = FetchLimits(concurrency=self.settings.concurrency)
@@ -474,7 +474,7 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
     try:
-        connection.connect(db_path).conn.close()
+        connection.connect(db_path).close()
     except connection.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))

@@ -20,7 +20,7 @@ def with_db(db_path: Path, action: Callable[..., T], *args, **kwargs) -> T:
     try:
         return action(db, *args, **kwargs)
     finally:
-        db.conn.close()
+        db.close()
 
 
 def pin_key(kind: str, tag_id: str) -> str:

@@ -57,6 +57,6 @@ def fill(folder: Path, feed_files: list[Path]) -> Demo:
         newest = queries.latest_articles(db, limit=1)
         articles = queries.stats(db).articles
     finally:
-        db.conn.close()
+        db.close()
     today = times.from_iso(newest[0].published).date() if newest else times.utc_now().date()
     return Demo(db_path, folder / "config.toml", today, len(feed_files), articles)

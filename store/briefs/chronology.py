@@ -8,11 +8,10 @@ changing the key, and interactions fill a list every entry already has.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-
-import sqlite_utils
 
 from negotiation_watch.store import times
 from negotiation_watch.store.db import queries
@@ -126,7 +125,7 @@ class Brief:
 
 
 def read_brief(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     subject: Subject,
     *,
     names: Names,
@@ -221,7 +220,7 @@ def _articles(db, subject: Subject, since: date | None, until: date | None, limi
         + f"ORDER BY a.published {order}, a.id {order}"
         + (" LIMIT ?" if limit else "")
     )
-    rows = db.conn.execute(sql, (*params, limit) if limit else params).fetchall()
+    rows = db.execute(sql, (*params, limit) if limit else params).fetchall()
     return rows[::-1] if limit else rows
 
 
@@ -231,7 +230,7 @@ def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     for start in range(0, len(article_ids), ID_CHUNK):
         chunk = article_ids[start:start + ID_CHUNK]
         marks = ",".join("?" * len(chunk))
-        for article_id, kind, tag_id in db.conn.execute(
+        for article_id, kind, tag_id in db.execute(
             f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks})", chunk
         ):
             found.setdefault(article_id, []).append((kind, tag_id))

@@ -11,8 +11,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import sqlite_utils
-
 SCHEMA_VERSION = 4
 BUSY_TIMEOUT_MS = 15_000
 
@@ -164,7 +162,7 @@ class StoreError(Exception):
     """A database problem explained for the user: which file, what is wrong, what to do."""
 
 
-def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
+def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     """Open (and create or migrate) the database at `path`, ready for concurrent use.
 
     Autocommit mode: writers open their own transaction with `write_transaction`, so two
@@ -181,26 +179,23 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite_utils.Database:
         except OSError as exc:
             raise StoreError(f"cannot create the folder for {path}: {exc.strerror or exc}.") from exc
     try:
-        conn = sqlite3.connect(
+        db = sqlite3.connect(
             str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
         )
     except sqlite3.DatabaseError as exc:
         raise explain_error(path, exc) from exc
-    # No sqlite-utils plugins: finding them scans every installed package (~30 ms a
-    # connection's first use), and nothing here calls the SQL functions they would add.
-    db = sqlite_utils.Database(conn, execute_plugins=False)
     try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA foreign_keys = ON")
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        db.execute("PRAGMA foreign_keys = ON")
         _refuse_foreign_or_newer(db)  # before WAL mode rewrites the header
-        _use_wal(conn)
-        conn.execute("PRAGMA synchronous = NORMAL")
+        _use_wal(db)
+        db.execute("PRAGMA synchronous = NORMAL")
         migrate(db)
     except sqlite3.DatabaseError as exc:
-        conn.close()
+        db.close()
         raise explain_error(path, exc) from exc
     except StoreError:
-        conn.close()
+        db.close()
         raise
     return db
 
@@ -245,24 +240,24 @@ def explain_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
 
 
 @contextlib.contextmanager
-def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite3.Connection]:
+def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One atomic write: BEGIN IMMEDIATE takes the write lock up front (waiting up to the
     busy timeout), and everything inside commits together or not at all.
 
-    Use plain `conn.execute` inside: sqlite-utils' own write helpers commit on their own.
+    Nothing inside may commit on its own (`with conn:` would: the connection is in
+    autocommit mode, so writes outside this context each commit by themselves).
     """
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
+    db.execute("BEGIN IMMEDIATE")
     try:
-        yield conn
+        yield db
     except BaseException:
-        conn.execute("ROLLBACK")
+        db.execute("ROLLBACK")
         raise
     else:
-        conn.execute("COMMIT")
+        db.execute("COMMIT")
 
 
-def migrate(db: sqlite_utils.Database) -> None:
+def migrate(db: sqlite3.Connection) -> None:
     """Create the schema or bring it up to SCHEMA_VERSION; refuse a newer database.
 
     An older file gets each upgrade step (which knows from `found` whether it applies)
@@ -338,12 +333,12 @@ BEFORE_SCHEMA = [_drop_row_triggers]
 AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _alerts_start_now]
 
 
-def _refuse_foreign_or_newer(db: sqlite_utils.Database) -> int:
+def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:
     """The file's schema version; StoreError for another program's tables or a newer schema."""
     found = _schema_version(db)
     if found > SCHEMA_VERSION:
         raise StoreError(
-            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
+            f"{db.execute('PRAGMA database_list').fetchone()[2]} was written by a newer "
             f"negotiation-watch (schema {found}, this one knows {SCHEMA_VERSION}). "
             "Upgrade negotiation-watch; the file was left untouched."
         )
@@ -361,31 +356,31 @@ def _statements(script: str) -> list[str]:
     return [s for s in statements if s]
 
 
-def _schema_version(db: sqlite_utils.Database) -> int:
+def _schema_version(db: sqlite3.Connection) -> int:
     """0 for an empty file; StoreError for a file with tables but no negotiation-watch schema."""
-    tables = {row[0] for row in db.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     if not tables:
         return 0
     row = None
     if "meta" in tables:
         try:
-            row = db.conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.OperationalError:  # another program's table that happens to be called meta
             row = None
     if not row or not str(row[0]).isdigit():
         raise StoreError(
-            f"{db.conn.execute('PRAGMA database_list').fetchone()[2]} holds other tables but no "
+            f"{db.execute('PRAGMA database_list').fetchone()[2]} holds other tables but no "
             "negotiation-watch schema; it was left untouched. Choose another file with --db."
         )
     return int(row[0])
 
 
-def get_meta(db: sqlite_utils.Database, key: str) -> str | None:
-    row = db.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+def get_meta(db: sqlite3.Connection, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     return row[0] if row else None
 
 
-def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
+def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
     with write_transaction(db) as conn:
         conn.execute(
             "INSERT INTO meta (key, value) VALUES (?, ?) "
@@ -394,13 +389,13 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
         )
 
 
-def data_version(db: sqlite_utils.Database) -> int:
+def data_version(db: sqlite3.Connection) -> int:
     """Changes whenever another connection commits: the dashboard polls it to stay live."""
-    return db.conn.execute("PRAGMA data_version").fetchone()[0]
+    return db.execute("PRAGMA data_version").fetchone()[0]
 
 
-def dict_rows(db: sqlite_utils.Database, sql: str, params: tuple = ()) -> list[dict]:
+def dict_rows(db: sqlite3.Connection, sql: str, params: tuple = ()) -> list[dict]:
     """A query's rows as dicts keyed by column name."""
-    cursor = db.conn.execute(sql, params)
+    cursor = db.execute(sql, params)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]

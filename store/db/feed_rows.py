@@ -5,13 +5,12 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime
 
-import sqlite_utils
 
 from negotiation_watch.store.db.connection import dict_rows, write_transaction
 from negotiation_watch.store.times import from_iso, to_iso, utc_now
 
 
-def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> tuple[int, bool]:
+def add_feed(db: sqlite3.Connection, url: str, title: str | None = None) -> tuple[int, bool]:
     """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now)."""
     now = to_iso(utc_now())
     with write_transaction(db) as conn:
@@ -25,7 +24,7 @@ def add_feed(db: sqlite_utils.Database, url: str, title: str | None = None) -> t
         return cursor.lastrowid, True
 
 
-def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
+def find_feed(db: sqlite3.Connection, url_or_id: str | int) -> dict | None:
     """A feed by its id or its URL."""
     if isinstance(url_or_id, int) or str(url_or_id).isdigit():
         feed_id = int(url_or_id)  # past SQLite's 64-bit integers no feed has that id
@@ -35,13 +34,13 @@ def find_feed(db: sqlite_utils.Database, url_or_id: str | int) -> dict | None:
     return rows[0] if rows else None
 
 
-def remove_feed(db: sqlite_utils.Database, feed_id: int) -> None:
+def remove_feed(db: sqlite3.Connection, feed_id: int) -> None:
     """Remove a feed and, through the foreign keys, its articles and their tags."""
     with write_transaction(db) as conn:
         conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
 
 
-def set_feed_paused(db: sqlite_utils.Database, feed_id: int, paused: bool) -> None:
+def set_feed_paused(db: sqlite3.Connection, feed_id: int, paused: bool) -> None:
     """Pause or resume a feed; resuming makes it due at once."""
     with write_transaction(db) as conn:
         conn.execute(
@@ -51,7 +50,7 @@ def set_feed_paused(db: sqlite_utils.Database, feed_id: int, paused: bool) -> No
         )
 
 
-def set_feed_due_now(db: sqlite_utils.Database, feed_id: int) -> None:
+def set_feed_due_now(db: sqlite3.Connection, feed_id: int) -> None:
     """Make one feed due at once (refetch)."""
     with write_transaction(db) as conn:
         conn.execute("UPDATE feeds SET next_fetch_due = ? WHERE id = ?", (to_iso(utc_now()), feed_id))
@@ -65,7 +64,7 @@ HEALTH = (
 )
 
 
-def list_feeds(db: sqlite_utils.Database) -> list[dict]:
+def list_feeds(db: sqlite3.Connection) -> list[dict]:
     """Every feed with its `health` and `article_count`, in the order they were added."""
     return dict_rows(
         db,
@@ -74,7 +73,7 @@ def list_feeds(db: sqlite_utils.Database) -> list[dict]:
     )
 
 
-def due_feeds(db: sqlite_utils.Database, now: datetime | None = None, *, force: bool = False) -> list[dict]:
+def due_feeds(db: sqlite3.Connection, now: datetime | None = None, *, force: bool = False) -> list[dict]:
     """Feeds to fetch now: not paused and due (or all unpaused ones with force)."""
     if force:
         return dict_rows(db, "SELECT * FROM feeds WHERE paused = 0 ORDER BY id")
@@ -86,15 +85,15 @@ def due_feeds(db: sqlite_utils.Database, now: datetime | None = None, *, force: 
     )
 
 
-def next_due_time(db: sqlite_utils.Database) -> datetime | None:
+def next_due_time(db: sqlite3.Connection) -> datetime | None:
     """When the next unpaused feed falls due (None without feeds): `fetch --every` sleeps till then."""
-    row = db.conn.execute("SELECT min(coalesce(next_fetch_due, '')) FROM feeds WHERE paused = 0").fetchone()
+    row = db.execute("SELECT min(coalesce(next_fetch_due, '')) FROM feeds WHERE paused = 0").fetchone()
     if row[0] is None:
         return None
     return from_iso(row[0]) or utc_now()
 
 
-def update_feed(db: sqlite_utils.Database, feed_id: int, **values) -> None:
+def update_feed(db: sqlite3.Connection, feed_id: int, **values) -> None:
     """Set feed columns (health, conditional-GET validators, new URL) in one write."""
     if not values:
         return

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import sqlite_utils
 from negotiation_watch.store.db import connection, feed_rows, writes
 from negotiation_watch.store import times
 
@@ -35,13 +34,13 @@ class IngestResult:
     updated: int = 0
 
 
-def stored_hashes(db: sqlite_utils.Database, feed_id: int) -> dict[str, str]:
+def stored_hashes(db: sqlite3.Connection, feed_id: int) -> dict[str, str]:
     """guid -> content hash of a feed's stored articles: what tagging.parse_and_tag may skip."""
-    return {guid: digest for guid, (_, digest) in _stored_hashes(db.conn, feed_id).items()}
+    return {guid: digest for guid, (_, digest) in _stored_hashes(db, feed_id).items()}
 
 
 def ingest(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     feed_id: int,
     parsed: ParsedFeed,
     taxonomy,
@@ -60,7 +59,7 @@ def ingest(
     """
     now = now or times.utc_now()
     fetched = times.to_iso(now)
-    stored = _stored_hashes(db.conn, feed_id)
+    stored = _stored_hashes(db, feed_id)
     tags = dict(tags or {})
     for entry in parsed.entries:
         if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
@@ -181,13 +180,13 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
     return kept
 
 
-def needs_retag(db: sqlite_utils.Database, taxonomy) -> bool:
+def needs_retag(db: sqlite3.Connection, taxonomy) -> bool:
     """True when the stored tags came from another taxonomy than this one."""
     return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
 
 
 def retag_all(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     taxonomy,
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
@@ -198,12 +197,12 @@ def retag_all(
     When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
     applied, so the next run re-tags again (minutes at a million articles: quitting must
     not wait for that)."""
-    total = db.conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+    total = db.execute("SELECT count(*) FROM articles").fetchone()[0]
     done, last_id = 0, 0
     while True:
         if stop is not None and stop.is_set():
             return done
-        batch = db.conn.execute(
+        batch = db.execute(
             "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? "
             "ORDER BY id LIMIT ?",
             (last_id, RETAG_BATCH),

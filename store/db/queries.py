@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-
-import sqlite_utils
 
 from negotiation_watch.store.db.connection import dict_rows
 from negotiation_watch.store.db.feed_rows import HEALTH
@@ -45,7 +44,7 @@ class TagCount:
 
 
 def latest_articles(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     kind: str | None = None,
     tag_id: str | None = None,
     *,
@@ -72,7 +71,7 @@ def latest_articles(
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
     )
-    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.conn.execute(sql, (*params, limit))]
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.execute(sql, (*params, limit))]
     _attach_tags(db, rows)
     return rows
 
@@ -80,9 +79,9 @@ def latest_articles(
 FREQUENT_TAG_ROWS = 2500  # about sqrt(page x articles) for 100k articles: where the two plans cost the same
 
 
-def _is_frequent(db: sqlite_utils.Database, kind: str, tag_id: str) -> bool:
+def _is_frequent(db: sqlite3.Connection, kind: str, tag_id: str) -> bool:
     """Whether a tag has more than FREQUENT_TAG_ROWS evidence rows (counting stops there)."""
-    row = db.conn.execute(
+    row = db.execute(
         "SELECT count(*) FROM (SELECT 1 FROM tags WHERE kind = ? AND tag_id = ? LIMIT ?)",
         (kind, tag_id, FREQUENT_TAG_ROWS + 1),
     ).fetchone()
@@ -90,7 +89,7 @@ def _is_frequent(db: sqlite_utils.Database, kind: str, tag_id: str) -> bool:
 
 
 def search_articles(
-    db: sqlite_utils.Database,
+    db: sqlite3.Connection,
     query: str,
     kind: str | None = None,
     tag_id: str | None = None,
@@ -106,7 +105,7 @@ def search_articles(
     if not match:
         return []
     if kind and tag_id:
-        found = db.conn.execute(
+        found = db.execute(
             f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
             "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
             "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
@@ -123,7 +122,7 @@ def search_articles(
 _RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read"
 
 
-def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[tuple]:
+def _best_of_newest(db: sqlite3.Connection, match: str, limit: int) -> list[tuple]:
     """The `limit` best-scored of the newest RANKED_MATCHES matches, best first, newest
     first among equals.
 
@@ -131,14 +130,14 @@ def _best_of_newest(db: sqlite_utils.Database, match: str, limit: int) -> list[t
     picked here; ranking inside FTS5 needed a second pass to find where the newest matches
     begin, which doubled the time.
     """
-    scored = db.conn.execute(
+    scored = db.execute(
         "SELECT rowid, bm25(articles_fts) FROM articles_fts WHERE articles_fts MATCH ? "
         "ORDER BY rowid DESC LIMIT ?",
         (match, RANKED_MATCHES),
     ).fetchall()
     best = dict(sorted(scored, key=lambda hit: hit[1])[:limit])
     marks = ",".join("?" * len(best))
-    rows = db.conn.execute(
+    rows = db.execute(
         f"SELECT {_RESULT_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id IN ({marks})",
         tuple(best),
     )
@@ -153,12 +152,12 @@ def fts_query(text: str) -> str:
     return " ".join(f'"{w}"*' for w in words if w)
 
 
-def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
+def _attach_tags(db: sqlite3.Connection, rows: list[ArticleRow]) -> None:
     if not rows:
         return
     by_id = {row.id: row for row in rows}
     marks = ",".join("?" * len(by_id))
-    for article_id, kind, tag_id in db.conn.execute(
+    for article_id, kind, tag_id in db.execute(
         f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
         "ORDER BY article_id, kind DESC, tag_id",
         tuple(by_id),
@@ -166,11 +165,11 @@ def _attach_tags(db: sqlite_utils.Database, rows: list[ArticleRow]) -> None:
         by_id[article_id].tags.append(TagLabel(kind, tag_id))
 
 
-def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
+def tag_counts(db: sqlite3.Connection) -> list[TagCount]:
     """Articles and unread articles per party and per track, most articles first."""
     return [
         TagCount(*row)
-        for row in db.conn.execute(
+        for row in db.execute(
             "SELECT kind, tag_id, articles, unread FROM tag_totals WHERE articles > 0 "
             "ORDER BY articles DESC, kind, tag_id"
         )
@@ -178,14 +177,14 @@ def tag_counts(db: sqlite_utils.Database) -> list[TagCount]:
 
 
 def daily_counts(
-    db: sqlite_utils.Database, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
+    db: sqlite3.Connection, kind: str, tag_id: str, *, days: int = 30, end: date | None = None
 ) -> list[int]:
     """Articles per day for one party or track over the `days` days ending with `end`
     (default today, UTC), oldest first: the sidebar's sparkline."""
     end = end or utc_now().date()
     start = end - timedelta(days=days - 1)
     counts = dict(
-        db.conn.execute(
+        db.execute(
             "SELECT day, articles FROM tag_days WHERE day BETWEEN ? AND ? AND kind = ? AND tag_id = ?",
             (start.isoformat(), end.isoformat(), kind, tag_id),
         )
@@ -194,7 +193,7 @@ def daily_counts(
 
 
 def daily_counts_all(
-    db: sqlite_utils.Database, *, days: int = 30, end: date | None = None
+    db: sqlite3.Connection, *, days: int = 30, end: date | None = None
 ) -> dict[tuple[str, str], list[int]]:
     """daily_counts for every party and track at once: {(kind, tag_id): counts oldest
     first}; ones without articles in the window are absent."""
@@ -202,7 +201,7 @@ def daily_counts_all(
     start = end - timedelta(days=days - 1)
     index = {(start + timedelta(days=i)).isoformat(): i for i in range(days)}
     result: dict[tuple[str, str], list[int]] = {}
-    for day, kind, tag_id, count in db.conn.execute(
+    for day, kind, tag_id, count in db.execute(
         "SELECT day, kind, tag_id, articles FROM tag_days WHERE day BETWEEN ? AND ? AND articles > 0",
         (start.isoformat(), end.isoformat()),
     ):
@@ -226,9 +225,9 @@ class ArticleDetail:
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
 
 
-def get_article(db: sqlite_utils.Database, article_id: int) -> ArticleDetail | None:
+def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None:
     """One article with every tag's evidence, for the article screen."""
-    row = db.conn.execute(
+    row = db.execute(
         "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.summary, a.url, a.author, "
         "a.published, a.date_estimated, a.fetched, a.is_read "
         "FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?",
@@ -256,14 +255,14 @@ class Stats:
     last_fetch: str | None
 
 
-def stats(db: sqlite_utils.Database) -> Stats:
+def stats(db: sqlite3.Connection) -> Stats:
     """Figures for the status line."""
-    feeds, ok, failing, paused, last_fetch = db.conn.execute(
+    feeds, ok, failing, paused, last_fetch = db.execute(
         "SELECT count(*), coalesce(sum(health = 'ok'), 0), coalesce(sum(health = 'failing'), 0), "
         f"coalesce(sum(health = 'paused'), 0), max(last_fetch) FROM (SELECT {HEALTH} AS health, "
         "last_fetch FROM feeds)"
     ).fetchone()
-    articles, unread = db.conn.execute(
+    articles, unread = db.execute(
         "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
     ).fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)

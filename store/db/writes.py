@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 
-import sqlite_utils
 
 from negotiation_watch.store.db.connection import write_transaction
 
@@ -27,7 +26,7 @@ def next_article_id(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
 
 
-def set_read(db: sqlite_utils.Database, article_id: int, read: bool = True) -> None:
+def set_read(db: sqlite3.Connection, article_id: int, read: bool = True) -> None:
     with write_transaction(db) as conn:
         conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
 

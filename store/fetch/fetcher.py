@@ -35,11 +35,9 @@ from urllib.request import url2pathname
 # here. A None entry makes that optional import fail at once, as when they are missing.
 sys.modules.setdefault("httpx._main", None)
 
-import httpcore  # noqa: E402
 import httpx  # noqa: E402 (the line above must come first)
 
 from negotiation_watch.store.version import USER_AGENT
-from negotiation_watch.store.fetch.network import AsyncioBackend
 from negotiation_watch.store.parse.clean import one_line
 from negotiation_watch.store.times import to_iso, utc_now
 from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
@@ -164,36 +162,17 @@ class _Response:
 
 
 def make_client(limits: FetchLimits) -> httpx.AsyncClient:
-    """The one HTTP client of a run; redirects are followed by hand to see every hop."""
-    ssl_context = httpx.create_ssl_context()  # certifi's authorities, or SSL_CERT_FILE / SSL_CERT_DIR
-    client = httpx.AsyncClient(
+    """The one HTTP client of a run; redirects are followed by hand to see every hop.
+
+    httpx's own transport: proxies from the environment (HTTP_PROXY, HTTPS_PROXY,
+    ALL_PROXY, NO_PROXY) and SSL_CERT_FILE / SSL_CERT_DIR are honoured as httpx does."""
+    return httpx.AsyncClient(
         headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
         timeout=httpx.Timeout(limits.total_timeout, connect=limits.connect_timeout),
         limits=httpx.Limits(max_connections=None, max_keepalive_connections=limits.concurrency),
-        verify=ssl_context,
+        verify=httpx.create_ssl_context(),  # certifi's authorities, or SSL_CERT_FILE / SSL_CERT_DIR
         follow_redirects=False,
     )
-    _use_asyncio_network(client, ssl_context, limits)
-    return client
-
-
-def _use_asyncio_network(client: httpx.AsyncClient, ssl_context, limits: FetchLimits) -> None:
-    """Put the client's direct connections on asyncio_network's backend (anyio's costs a
-    third of a 304's CPU); those through a proxy from the environment keep httpx's own.
-
-    httpx has no parameter for a backend, so the pool of its default transport is
-    replaced; should a later httpx lay that out otherwise, the client keeps its own pool,
-    slower but just as correct (and a test fails, to say so)."""
-    transport = getattr(client, "_transport", None)
-    if isinstance(transport, httpx.AsyncHTTPTransport) and isinstance(
-        getattr(transport, "_pool", None), httpcore.AsyncConnectionPool
-    ):
-        transport._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=None,
-            max_keepalive_connections=limits.concurrency,
-            network_backend=AsyncioBackend(),
-        )
 
 
 async def fetch_feed(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from html import unescape
 from html.parser import HTMLParser
 
 # ESC-introduced sequences, whole: CSI (ESC [ ... final), string commands OSC/DCS/SOS/PM/APC
@@ -95,16 +94,6 @@ _NOT_IN_DATA = re.compile("[\r\n\x01\x02]")
 # be tried at every space of the text. Spaces left before a run go with clean_text.
 _LINE_RUN = re.compile("\x01[ \x01]*(?![ \x01\x02])")
 _PARA_RUN = re.compile("[\x01\x02][ \x01\x02]*")
-# A bare tag (no attributes, comments or stray "<" anywhere): most feed HTML is only these,
-# and reading them with regular expressions gives HTMLParser's text at a fraction of its cost.
-_BARE_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\s*(/?)>")
-# Elements whose content HTMLParser reads as raw text (its CDATA mode), or might in a
-# later Python, and hidden ones: fragments holding them always go to HTMLParser.
-_NOT_BARE = frozenset("script style textarea title xmp iframe noembed noframes noscript plaintext".split()) | _HIDDEN
-# Where an inline tag stood until entities are decoded: entities never span a tag.
-_JOIN = "\x03"
-# Source text: markers that must not be mistaken for ours become what the collector makes of them.
-_MARKERS_IN_SOURCE = re.compile("[\x01-\x03]")
 
 
 class _TextCollector(HTMLParser):
@@ -146,49 +135,10 @@ def html_to_text(html: str) -> str:
         return ""
     if "<" not in html and "&" not in html:
         return clean_text(html.replace("\n", " "))
-    text = _bare_tag_text(html)
-    if text is None:
-        text = _parsed_text(html)
-    return clean_text(text)
-
-
-def _parsed_text(html: str) -> str:
-    """html_to_text's lines before cleaning, read by HTMLParser: any HTML at all."""
     collector = _TextCollector()
     collector.feed(html)
     collector.close()
-    return _breaks("".join(collector.parts))
-
-
-def _bare_tag_text(html: str) -> str | None:
-    """What _parsed_text gives, for a fragment made only of text and bare tags; None for
-    anything else (attributes, comments, a stray "<", raw-text or hidden elements)."""
-    refused = False
-
-    def mark(tag: re.Match) -> str:
-        nonlocal refused
-        closing, name, self_closing = tag.groups()
-        name = name.lower()
-        if name in _NOT_BARE or (closing and self_closing):
-            refused = True
-        elif self_closing:
-            return _LINE if name in _BLOCKS else _JOIN
-        elif name in _BLOCKS:
-            return _PARA if name in _PARAGRAPHS else _LINE
-        elif name in _CELLS and not closing:
-            return " "
-        return _JOIN
-
-    if _MARKERS_IN_SOURCE.search(html):  # what the collector makes of them
-        # A source \x03 stays data there (clean_text drops it later), so it splits runs of
-        # breaks and entities: \x04, which clean_text drops too, does the same here.
-        html = html.replace("\x01", " ").replace("\x02", " ").replace(_JOIN, "\x04")
-    marked = _BARE_TAG.sub(mark, html)
-    if refused or "<" in marked:
-        return None
-    if "&" in marked:
-        marked = unescape(marked)
-    return _breaks(marked.replace("\r", " ").replace("\n", " ").replace(_JOIN, ""))
+    return clean_text(_breaks("".join(collector.parts)))
 
 
 def _breaks(marked: str) -> str:

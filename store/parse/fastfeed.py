@@ -14,13 +14,22 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from feedparser.datetimes import _parse_date
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
+# feedparser's own helpers, private ones: pyproject.toml pins the releases they were
+# checked against, and store.parse.feed uses this reader only once it has read a known
+# feed exactly as feedparser does (fast_reader_agrees), so a release that changed them
+# costs speed, never a wrong reading.
+try:
+    from feedparser.datetimes import _parse_date
+    from feedparser.html import _cp1252
+    from feedparser.mixin import _FeedParserMixin
+    from feedparser.urls import _urljoin
 
-# Namespace URI (lower-case) -> feedparser's own prefix ("" for the RSS/Atom family).
-_KNOWN_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+    # Namespace URI (lower-case) -> feedparser's own prefix ("" for the RSS/Atom family).
+    _KNOWN_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+except (ImportError, AttributeError):  # moved or renamed: every feed goes to feedparser
+    HELPERS_FOUND = False
+else:
+    HELPERS_FOUND = True
 _XML_NAMESPACE = "http://www.w3.org/XML/1998/namespace"
 _BASE_ATTRIBUTES = ("base", f"{{{_XML_NAMESPACE}}}base")  # either one moves feedparser's base URI
 _XML_DECLARATION = re.compile(rb"<\?xml[^>]*?>")
@@ -58,7 +67,7 @@ def read_simple_feed(body: bytes, headers: dict) -> dict | None:
     reads) for a simple RSS 2.0 document in UTF-8, or None for anything else.
 
     `headers` are the response headers with lower-case names, Content-Type included."""
-    if not _is_plain_utf8(body, headers.get("content-type", "")):
+    if not HELPERS_FOUND or not _is_plain_utf8(body, headers.get("content-type", "")):
         return None
     try:
         root, prefixes = _tree(body)

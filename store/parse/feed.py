@@ -8,6 +8,7 @@ Every string it returns has been through store.clean.
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 import io
 import re
@@ -68,7 +69,40 @@ def parse_feed(body: bytes, headers: dict, url: str) -> ParsedFeed:
     resolves relative links. Malformed feeds still yield what could be read."""
     _check_markup(body)
     headers, base = prepare(headers, url)
-    return parsed_feed(read_simple_feed(body, headers) or read_with_feedparser(body, headers), base)
+    fast = read_simple_feed(body, headers) if fast_reader_agrees() else None
+    return parsed_feed(fast or read_with_feedparser(body, headers), base)
+
+
+# A feed in the shape most servers send, touching every feedparser helper the fast reader
+# borrows: dates, links and guids, Dublin Core and content namespaces, text fix-ups
+# (U+0093 and U+0094 are the C1 codes a server means as Windows-1252 quotes).
+_KNOWN_FEED = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"
+     xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Known wire</title><link>https://wire.example/</link>
+<item><title>Envoys meet on the \u0093grain deal\u0094</title><link>https://wire.example/1</link>
+<guid isPermaLink="false">known-1</guid><pubDate>Tue, 01 Dec 2026 09:30:00 +0100</pubDate>
+<dc:creator>A. Reporter</dc:creator>
+<description>&lt;p&gt;Talks &lt;b&gt;resume&lt;/b&gt; in Geneva.&lt;/p&gt;</description>
+<content:encoded><![CDATA[<p>Delegations met <em>again</em> on Tuesday.</p>]]></content:encoded></item>
+<item><title>Caf\u00e9 talks end</title><guid>https://wire.example/2</guid>
+<dc:date>2026-12-02T10:00:00Z</dc:date><description>No joint statement.</description></item>
+</channel></rss>""".encode()
+
+
+@functools.cache
+def fast_reader_agrees() -> bool:
+    """Whether store.parse.fastfeed may read feeds in this process: it leans on
+    feedparser's private helpers, which any release could change, so it is trusted only
+    once it has read a known feed exactly as feedparser does (checked once per process,
+    before its first feed: each of the parser's worker processes checks for itself)."""
+    headers, base = prepare({"Content-Type": "application/rss+xml; charset=utf-8"}, "https://wire.example/rss")
+    try:
+        fast = read_simple_feed(_KNOWN_FEED, headers)
+        slow = read_with_feedparser(_KNOWN_FEED, headers)
+        return fast is not None and parsed_feed(fast, base) == parsed_feed(slow, base)
+    except Exception:  # noqa: BLE001 (a changed helper may fail in any way: that is the answer)
+        return False
 
 
 def prepare(headers: dict, url: str) -> tuple[dict, str]:

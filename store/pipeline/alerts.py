@@ -19,7 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import sqlite_utils
 
 from negotiation_watch.store import times
 from negotiation_watch.store.briefs.chronology import story_key
@@ -79,7 +78,7 @@ def unknown_ids(alerts: list[Alert], known: Callable[[str], dict[str, str]]) -> 
 
 
 def claim_hits(
-    db: sqlite_utils.Database, alerts: list[Alert], *, names: Names, now: datetime | None = None
+    db: sqlite3.Connection, alerts: list[Alert], *, names: Names, now: datetime | None = None
 ) -> list[tuple[Alert, AlertHit]]:
     """Match the articles stored since the last check against `alerts`, record the new
     hits and move the mark, in one transaction; returns the hits this call claimed."""
@@ -191,21 +190,21 @@ def _fill(arg: str, values: dict[str, str]) -> str:
     return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), arg)
 
 
-def record_result(db: sqlite_utils.Database, hit: AlertHit) -> None:
+def record_result(db: sqlite3.Connection, hit: AlertHit) -> None:
     with connection.write_transaction(db) as conn:
         conn.execute("UPDATE alert_hits SET command_status = ?, command_error = ? WHERE id = ?",
                      (hit.status, hit.error, hit.id))
 
 
-def latest_hit_id(db: sqlite_utils.Database) -> int:
-    return db.conn.execute("SELECT coalesce(max(id), 0) FROM alert_hits").fetchone()[0]
+def latest_hit_id(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT coalesce(max(id), 0) FROM alert_hits").fetchone()[0]
 
 
-def hits_after(db: sqlite_utils.Database, hit_id: int, limit: int = 50) -> list[AlertHit]:
+def hits_after(db: sqlite3.Connection, hit_id: int, limit: int = 50) -> list[AlertHit]:
     """Hits recorded after `hit_id`, oldest first: what the dashboard has not shown yet."""
     return [
         AlertHit(*row)
-        for row in db.conn.execute(
+        for row in db.execute(
             "SELECT id, alert, story, article_id, title, url, matched FROM alert_hits WHERE id > ? "
             "ORDER BY id LIMIT ?", (hit_id, limit))
     ]

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import sqlite_utils
 from negotiation_watch.store.config import Alert
 from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.store.pipeline import alerts
@@ -129,7 +128,7 @@ async def run_fetch(
             await tagging.close()
     finally:
         parser.shutdown()
-        db.conn.close()
+        db.close()
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -170,7 +169,7 @@ class _Tagging:
             if needs_retag(db, self.taxonomy):
                 retag_all(db, self.taxonomy, self.on_retag_progress, self.stopping)
         finally:
-            db.conn.close()
+            db.close()
         return self.taxonomy
 
 
@@ -196,7 +195,7 @@ async def _room_for_more(jobs: list[asyncio.Future]) -> None:
 class _Run:
     """The state one run shares between its feeds."""
 
-    db: sqlite_utils.Database
+    db: sqlite3.Connection
     db_path: Path
     tagging: _Tagging
     parser: _ParserPool
@@ -315,7 +314,7 @@ def _failure_columns(outcome: FetchOutcome, feed: dict, message: str) -> dict:
     return updates
 
 
-def _save_feed_columns(db: sqlite_utils.Database, feed_id: int, updates: dict) -> None:
+def _save_feed_columns(db: sqlite3.Connection, feed_id: int, updates: dict) -> None:
     with connection.write_transaction(db) as conn:
         save_feed_columns(conn, feed_id, updates)
 
@@ -384,7 +383,7 @@ def _context():
     can deadlock the child."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # Only what workers run: not this module, which would bring httpx and sqlite-utils.
+        # Only what workers run: not this module, which would bring httpx.
         context.set_forkserver_preload(["negotiation_watch.store.pipeline.tagging"])
         return context
     return multiprocessing.get_context("spawn")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import sqlite3
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
-
-import sqlite_utils
 
 from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.store import times
@@ -34,7 +33,7 @@ async def check_feed(text: str, limits: FetchLimits | None = None) -> SubscribeR
     return SubscribeResult(text, probe.url, None, probe.title, probe.item_count, False, probe.error)
 
 
-def store_checked(db: sqlite_utils.Database, result: SubscribeResult) -> SubscribeResult:
+def store_checked(db: sqlite3.Connection, result: SubscribeResult) -> SubscribeResult:
     """Add a feed that `check_feed` approved; a URL already stored is reported, not doubled."""
     if result.error or not result.url:
         return result
@@ -48,7 +47,7 @@ def default_feeds() -> list[dict]:
     return tomllib.loads(text)["feed"]
 
 
-def seed_defaults(db: sqlite_utils.Database) -> int:
+def seed_defaults(db: sqlite3.Connection) -> int:
     """Add the default feeds once per database; removed ones never come back. Returns how many."""
     if connection.get_meta(db, DEFAULTS_SEEDED):
         return 0

@@ -1,7 +1,7 @@
 """The CPU half of ingesting, free of the database: parse a body, tag its new entries.
 
 The pipeline's worker processes run this module, which imports only the parser and the
-extractor (no httpx, no sqlite-utils), so they start quickly and stay small; store.ingest
+extractor (no httpx, no database), so they start quickly and stay small; store.ingest
 writes what they return.
 """
 
