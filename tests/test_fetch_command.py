@@ -233,6 +233,9 @@ async def test_a_cancelled_run_stops_its_retag_between_batches(db_path, feeds, m
         seen.append(done)
         if len(seen) == 1:
             loop.call_soon_threadsafe(run.cancel)
+            # hold the re-tag thread while the loop takes the cancel in: on a loaded machine
+            # the thread could otherwise finish every batch before the loop runs at all
+            time.sleep(1.0)
 
     run = asyncio.ensure_future(
         run_fetch(db_path, limits=FetchLimits(), force=True, on_retag_progress=first_batch_cancels)
