@@ -165,14 +165,11 @@ class TimelineScreen(ReportsWorkerErrors, Screen):
     def _show(self, data: TimelineData) -> None:
         self.data = data
         stories = self.query_one(StoryList)
-        current = stories.current
-        stories.set_rows(story_rows(data.brief, self.app.today()), keep_key=stories.row_key(current) if current else None,
-                         from_top=current is None)
+        current = stories.current  # new stories arriving keep the cursor where it was
+        rows = story_rows(data.brief, self.app.today())
+        stories.set_rows(rows, keep_key=stories.row_key(current) if current else None, from_top=current is None)
         self._redraw()
-        self.focus_stories()
-
-    def focus_stories(self) -> None:
-        self.set_focus(self.query_one(StoryList))
+        self.set_focus(stories)
 
     def _redraw(self) -> None:
         self._show_title()
