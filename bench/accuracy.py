@@ -1,10 +1,14 @@
 """Extractor accuracy on a labelled file: micro precision and recall for parties and tracks.
 
-Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), title, text,
+Each line of the file is one JSON object with id, date (YYYY-MM-DD, optional), batch
+(optional: the set of items it was written with; else its id's prefix), title, text,
 parties_must, parties_ok, tracks_must, tracks_ok. A predicted tag counts as right when it is
-in must or ok; recall is the share of must labels that were found.
+in must or ok; recall is the share of must labels that were found. Figures are printed for
+the whole file, then per batch and per year.
 
     python bench/accuracy.py [--file OTHER.jsonl] [--errors]
+
+The bundled demo feeds (tui/demo/, labelled in demo-labels.jsonl) are scored after the dev set.
 """
 
 from __future__ import annotations
@@ -18,6 +22,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 DEVSET = Path(__file__).with_name("devset.jsonl")
+# The demo's own feeds and their labels: what `--demo` shows first is checked like the dev set.
+DEMO_LABELS = Path(__file__).with_name("demo-labels.jsonl")
+DEMO_FEEDS = Path(__file__).resolve().parents[1] / "tui" / "demo"
 KINDS = ("parties", "tracks")
 SINGULAR = {"parties": "party", "tracks": "track"}
 
@@ -57,6 +64,8 @@ class Report:
     counts: dict[str, Counts]
     errors: list[ItemErrors]
     items: int
+    by_batch: dict[str, dict[str, Counts]] = field(default_factory=dict)
+    by_year: dict[str, dict[str, Counts]] = field(default_factory=dict)
 
 
 def load_items(path: Path) -> list[dict]:
@@ -129,13 +138,20 @@ def evaluate(items: list[dict], taxonomy=None) -> Report:
 
     taxonomy = taxonomy or load_taxonomy()
     counts = {kind: Counts() for kind in KINDS}
-    errors = []
+    report = Report(counts=counts, errors=[], items=len(items))
     for item in items:
         extraction = extract(taxonomy, item["title"], item.get("text", ""), item_date(item))
         outcome = score_item(item, extraction, counts)
+        for groups, key in ((report.by_batch, batch_of(item)), (report.by_year, (item.get("date") or "undated")[:4])):
+            score_item(item, extraction, groups.setdefault(key, {kind: Counts() for kind in KINDS}))
         if outcome.false_positives or outcome.misses:
-            errors.append(outcome)
-    return Report(counts=counts, errors=errors, items=len(items))
+            report.errors.append(outcome)
+    return report
+
+
+def batch_of(item: dict) -> str:
+    """The item's batch, or the prefix of its id ("nf" of "nf-01") for older items."""
+    return item.get("batch") or str(item["id"]).rstrip("0123456789").rstrip("-")
 
 
 def format_summary(report: Report) -> str:
@@ -146,6 +162,17 @@ def format_summary(report: Report) -> str:
             f"{kind:8s} precision {c.precision:.3f} ({c.right}/{c.predicted})"
             f"  recall {c.recall:.3f} ({c.found}/{c.must})"
         )
+    return "\n".join(lines)
+
+
+def format_groups(title: str, groups: dict[str, dict[str, Counts]]) -> str:
+    """One line per group: items and P/R for parties and tracks."""
+    lines = [f"{title}:"]
+    for key in sorted(groups):
+        c = groups[key]
+        lines.append(f"  {key:28s} parties P {c['parties'].precision:.3f} R {c['parties'].recall:.3f}"
+                     f"   tracks P {c['tracks'].precision:.3f} R {c['tracks'].recall:.3f}"
+                     f"   ({c['parties'].must} party, {c['tracks'].must} track labels)")
     return "\n".join(lines)
 
 
@@ -163,8 +190,22 @@ def format_errors(report: Report) -> str:
     return "\n".join(lines)
 
 
+def demo_items() -> list[dict]:
+    """The demo feeds' entries with their labels, read as bench/realnews.py reads a corpus."""
+    import importlib.util
+
+    name = "bench_realnews"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("realnews.py"))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    realnews = sys.modules[name]
+    return realnews.build_items(realnews.load_labels(DEMO_LABELS), DEMO_FEEDS)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Score the dev set (or another labelled file) and print the figures."""
+    """Score the dev set (or another labelled file), then the demo feeds, and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--file", type=Path, default=DEVSET, help="labelled JSONL file")
     parser.add_argument("--errors", action="store_true", help="list each item's errors")
@@ -180,9 +221,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"the extractor is not installed in this environment: {error}", file=sys.stderr)
         return 2
     print(format_summary(report))
+    print(format_groups("per batch", report.by_batch))
+    print(format_groups("per year", report.by_year))
     if args.errors and report.errors:
         print()
         print(format_errors(report))
+    try:
+        demo = evaluate(demo_items())
+    except (OSError, ValueError) as error:
+        print(f"cannot read the demo feeds' labels: {error}", file=sys.stderr)
+        return 2
+    print()
+    print("demo feeds (tui/demo):", format_summary(demo))
+    if args.errors and demo.errors:
+        print()
+        print(format_errors(demo))
     return 0
 
 

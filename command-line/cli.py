@@ -1,4 +1,4 @@
-"""The command line: the dashboard by default, and the brief, fetch, feeds, tag and retag commands."""
+"""The command line: the dashboard by default, and the brief, fetch, feeds, tag, retag and knowledge commands."""
 
 from __future__ import annotations
 
@@ -17,23 +17,34 @@ class CliContext:
     db_path: Path
     chosen_db: bool  # --db or the environment named the file: never seed it with default feeds
 
-    def open_db(self):
+    def open_db(self, *, write: bool = False):
         """Open the database for a command; a StoreError becomes a clear message, exit 1.
+        A file that cannot be written opens read-only, which is enough for reading
+        commands; one that must write (`write`) says so instead.
 
         The user's own default database gets the curated feed list the first time it is made.
         """
         from negotiation_watch.store.db import connection
         from negotiation_watch.store.pipeline.subscribe import seed_defaults
 
-        is_new = not self.db_path.exists()
         try:
             db = connection.connect(self.db_path)
         except connection.StoreError as exc:
             raise click.ClickException(str(exc)) from exc
-        if is_new and not self.chosen_db:
-            count = seed_defaults(db)
-            click.echo(f"New database {self.db_path}: added {count} default feeds.", err=True)
+        if connection.is_read_only(db):
+            if write:
+                db.close()
+                raise click.ClickException(f"{self.db_path} is read-only: this command needs to write to it.")
+            return db
+        count = 0 if self.chosen_db else seed_defaults(db)
+        if count:
+            click.echo(f"New database {self.db_path}: added {plural(count, 'default feed')}.", err=True)
         return db
+
+
+def plural(count: int, noun: str) -> str:
+    """"1 feed", "2 feeds", "1,204 articles": a count with its noun agreeing."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 class UserError(click.ClickException):
@@ -44,15 +55,34 @@ class UserError(click.ClickException):
 
 pass_context = click.make_pass_decorator(CliContext)
 
+DB_HELP = f"SQLite database to use (default: the user data folder; env {DB_ENV})."
+
+
+def _db_path(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """--db's value as a path; an empty one is a mistake, not the current folder."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty: give the path of a database file", ctx=ctx, param=param)
+    return Path(value)
+
+
+def _db_after_command(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    """--db given after a command (`feeds list --db X`) means the same as before it."""
+    path = _db_path(ctx, param, value)
+    if path is not None:
+        obj = ctx.find_object(CliContext)
+        obj.db_path, obj.chosen_db = path, True
+
+
+def db_option(command):
+    """The group's --db, accepted after a command's name too."""
+    return click.option("--db", type=str, expose_value=False, callback=_db_after_command, is_eager=True,
+                        help=DB_HELP)(command)
+
 
 @click.group(invoke_without_command=True)
-@click.option(
-    "--db",
-    "db_path",
-    type=click.Path(path_type=Path),
-    envvar=DB_ENV,
-    help=f"SQLite database to use (default: the user data folder; env {DB_ENV}).",
-)
+@click.option("--db", "db_path", type=str, envvar=DB_ENV, callback=_db_path, help=DB_HELP)
 @click.option("--demo", is_flag=True, help="Open the dashboard on a throwaway database of bundled sample feeds.")
 @click.version_option(__version__, prog_name="negotiation-watch")
 @click.pass_context
@@ -62,7 +92,7 @@ def cli(ctx: click.Context, db_path: Path | None, demo: bool) -> None:
     if ctx.invoked_subcommand is None:
         from negotiation_watch.tui.app import run_dashboard
 
-        run_dashboard(ctx.obj.db_path, demo=demo)
+        run_dashboard(ctx.obj.db_path, demo=demo, seed=not ctx.obj.chosen_db)
 
 
 
@@ -81,10 +111,11 @@ def _register_commands() -> None:
     from negotiation_watch.brief_command import brief
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
+    from negotiation_watch.knowledge_command import knowledge
     from negotiation_watch.retag_command import retag
     from negotiation_watch.tag_command import tag
 
-    for command in (brief, feeds, fetch, retag, tag):
+    for command in (brief, feeds, fetch, knowledge, retag, tag):
         cli.add_command(command)
 
 

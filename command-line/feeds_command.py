@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from negotiation_watch.cli import CliContext, UserError, pass_context
+from negotiation_watch.cli import CliContext, UserError, db_option, pass_context, plural
 
 
 @click.group()
@@ -20,6 +20,7 @@ def feeds() -> None:
 @feeds.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--no-check", is_flag=True, help="Store the URLs without fetching them first.")
+@db_option
 @pass_context
 def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
     """Add feeds by URL (http, https, file or a local path).
@@ -42,7 +43,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
             return await asyncio.gather(*(check_feed(text) for text in urls))
 
         results = asyncio.run(check_all())
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     failed = 0
     for result in results:
         store_checked(db, result)
@@ -54,7 +55,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
         else:
             detail = ""
             if result.title or result.item_count is not None:
-                detail = f" - {printable(result.title or 'untitled')} ({result.item_count} items)"
+                detail = f" - {printable(result.title or 'untitled')} ({plural(result.item_count or 0, 'item')})"
             click.echo(f"added   {printable(result.url)}{detail}")
     if failed:
         raise UserError(f"{failed} of {len(results)} URLs could not be added")
@@ -62,6 +63,7 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
 
 @feeds.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON, one object per feed.")
+@db_option
 @pass_context
 def list_(obj: CliContext, as_json: bool) -> None:
     """List feeds with their health: last fetch, status, errors, articles, next due."""
@@ -89,12 +91,13 @@ def list_(obj: CliContext, as_json: bool) -> None:
 
 @feeds.command()
 @click.argument("feed")
+@db_option
 @pass_context
 def remove(obj: CliContext, feed: str) -> None:
     """Remove a feed (by URL or id) with its articles."""
     from negotiation_watch.store.db import feed_rows
 
-    db = obj.open_db()
+    db = obj.open_db(write=True)
     row = feed_rows.find_feed(db, feed)
     if row is None:
         raise UserError(f"no feed {feed!r}: see `negotiation-watch feeds list` for URLs and ids")
@@ -104,9 +107,10 @@ def remove(obj: CliContext, feed: str) -> None:
 
 @feeds.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@db_option
 @pass_context
 def import_(obj: CliContext, file: Path) -> None:
-    """Import feeds from an OPML file (nested folders flattened, duplicates skipped)."""
+    """Import feeds from an OPML file (folders kept, duplicates skipped and named)."""
     from negotiation_watch.store.db import feed_rows
     from negotiation_watch.store.parse.opml import OPMLError, read_opml
 
@@ -118,25 +122,31 @@ def import_(obj: CliContext, file: Path) -> None:
         subscriptions, skipped = read_opml(data)
     except OPMLError as exc:
         raise UserError(f"{file}: {exc}") from exc
-    db = obj.open_db()
-    added = sum(feed_rows.add_feed(db, sub.url, sub.title)[1] for sub in subscriptions)
+    db = obj.open_db(write=True)
+    added = sum(feed_rows.add_feed(db, sub.url, sub.title, sub.folder)[1] for sub in subscriptions)
     for reason in skipped:
         click.echo(f"skipped {printable(reason)}", err=True)
     click.echo(
-        f"Imported {added} new feeds from {file} "
+        f"Imported {plural(added, 'new feed')} from {file} "
         f"({len(subscriptions) - added} already followed, {len(skipped)} skipped)."
     )
 
 
 @feeds.command()
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False), required=False)
+@db_option
 @pass_context
 def export(obj: CliContext, file: Path | None) -> None:
     """Export feeds as OPML to FILE, or to standard output."""
     from negotiation_watch.store.db import feed_rows
     from negotiation_watch.store.parse.opml import write_opml
 
-    document = write_opml(feed_rows.list_feeds(obj.open_db()))
+    rows = feed_rows.list_feeds(obj.open_db())
+    document = write_opml(rows)
+    for row in rows:
+        if row["url"].startswith("file:"):  # kept in the file, but `feeds import` refuses local files
+            click.echo(f"note: {printable(row['url'])} is a local file: importing this list elsewhere skips it",
+                       err=True)
     if file is None:
         click.echo(document, nl=False)
         return
@@ -146,7 +156,7 @@ def export(obj: CliContext, file: Path | None) -> None:
         os.replace(tmp, file)
     except OSError as exc:
         raise UserError(f"cannot write {file}: {exc.strerror or exc}") from exc
-    click.echo(f"Exported feeds to {file}.")
+    click.echo(f"Exported {plural(len(rows), 'feed')} to {file}.")
 
 
 def health(row: dict) -> str:

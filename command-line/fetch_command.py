@@ -8,7 +8,9 @@ import time
 
 import click
 
-from negotiation_watch.cli import pass_context
+from negotiation_watch.cli import db_option, pass_context, plural
+
+INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
 
 
 @click.command()
@@ -17,6 +19,7 @@ from negotiation_watch.cli import pass_context
     "--concurrency", type=click.IntRange(1, 256), default=None, help="Feeds fetched at once (default: settings, 16)."
 )
 @click.option("--all", "fetch_all", is_flag=True, help="Fetch every unpaused feed now, due or not.")
+@db_option
 @pass_context
 def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> None:
     """Fetch due feeds and store new articles, tagged."""
@@ -37,14 +40,24 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
     alerts = settings.alerts
     if alerts:
         _warn_about_alerts(alerts)
-    ctx.open_db().close()  # a clear message for a bad file; a new default database gets its feeds
+    ctx.open_db(write=True).close()  # a clear message for a bad file; a new default database gets its feeds
+    progress = _Progress()
     try:
         if every is None:
-            _fetch_once(ctx.db_path, limits, fetch_all, alerts)
+            _fetch_once(ctx.db_path, limits, fetch_all, progress, alerts)
         else:
-            _fetch_forever(ctx.db_path, limits, fetch_all, interval, alerts)
+            _fetch_forever(ctx.db_path, limits, fetch_all, interval, progress, alerts)
     except StoreError as exc:  # the file went bad during the run
         raise click.ClickException(str(exc)) from exc
+    except KeyboardInterrupt:
+        # --every ends this way by design; a single fetch cut short says so in its status
+        progress.clear()
+        kept = f"{plural(progress.total_done, 'feed')} fetched, {plural(progress.total_new, 'new article')} stored"
+        if every is not None:
+            click.echo(f"stopped: {kept}", err=True)
+            return
+        click.echo(f"interrupted: kept {kept}; feeds cut short are fetched again next time", err=True)
+        raise SystemExit(INTERRUPTED) from None
 
 
 def _warn_about_alerts(alerts) -> None:
@@ -57,10 +70,10 @@ def _warn_about_alerts(alerts) -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-def _fetch_once(db_path, limits, fetch_all: bool, alerts) -> None:
+def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress, alerts) -> None:
     from negotiation_watch.store.pipeline.run import run_fetch
 
-    progress = _Progress()
+    progress.start_run()
     summary = asyncio.run(
         run_fetch(
             db_path,
@@ -78,8 +91,8 @@ def _fetch_once(db_path, limits, fetch_all: bool, alerts) -> None:
     for problem in summary.alert_problems:
         click.echo(f"warning: alerts: {problem}", err=True)
     click.echo(
-        f"{summary.feeds_ok} feeds ok, {summary.feeds_failed} failed, {summary.new_articles} new articles, "
-        f"{summary.updated} updated in {summary.seconds:.1f} s"
+        f"{plural(summary.feeds_ok, 'feed')} ok, {summary.feeds_failed} failed, "
+        f"{plural(summary.new_articles, 'new article')}, {summary.updated} updated in {summary.seconds:.1f} s"
     )
     if summary.feeds_ok + summary.feeds_failed == 0:
         click.echo(_why_nothing(db_path), err=True)
@@ -101,27 +114,24 @@ def _why_nothing(db_path) -> str:
     return "no feed is due yet (--all fetches them anyway)"
 
 
-def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, alerts) -> None:
+def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _Progress, alerts) -> None:
     """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
     it cleanly between or during runs (a feed being stored is committed or not at all)."""
     from negotiation_watch.store.db.connection import connect
     from negotiation_watch.store.db.feed_rows import next_due_time
     from negotiation_watch.store.times import utc_now
 
-    try:
-        while True:
-            _fetch_once(db_path, limits, fetch_all, alerts)
-            db = connect(db_path)
-            try:
-                due = next_due_time(db)
-            finally:
-                db.close()
-            wait = interval if due is None else (due - utc_now()).total_seconds()
-            wait = min(max(wait, 1.0), interval)
-            click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)
-            time.sleep(wait)
-    except KeyboardInterrupt:
-        click.echo("stopped", err=True)
+    while True:
+        _fetch_once(db_path, limits, fetch_all, progress, alerts)
+        db = connect(db_path)
+        try:
+            due = next_due_time(db)
+        finally:
+            db.close()
+        wait = interval if due is None else (due - utc_now()).total_seconds()
+        wait = min(max(wait, 1.0), interval)
+        click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)
+        time.sleep(wait)
 
 
 class _Progress:
@@ -130,18 +140,24 @@ class _Progress:
     def __init__(self) -> None:
         self.live = sys.stderr.isatty()
         self.done = self.new = self.failed = 0
+        self.total_done = self.total_new = 0  # over every run of --every: what Ctrl-C reports
         self.shown = False
+
+    def start_run(self) -> None:
+        self.done = self.new = self.failed = 0
 
     def feed_done(self, done) -> None:
         from negotiation_watch.store.parse.clean import one_line
 
         self.done += 1
         self.new += done.new
+        self.total_done += 1
+        self.total_new += done.new
         if done.error:
             self.failed += 1
             self.clear()
             click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
-        self._show(f"fetched {self.done} feeds, {self.new} new articles, {self.failed} failed")
+        self._show(f"fetched {plural(self.done, 'feed')}, {plural(self.new, 'new article')}, {self.failed} failed")
 
     def alerted(self, hit) -> None:
         """An alert fired: a line on stdout (cron mails it), and on stderr if its command failed."""

@@ -6,10 +6,11 @@ import sys
 
 import click
 
-from negotiation_watch.cli import pass_context
+from negotiation_watch.cli import db_option, pass_context
 
 
 @click.command()
+@db_option
 @pass_context
 def retag(ctx) -> None:
     """Re-tag every stored article (after editing the taxonomy files)."""
@@ -17,7 +18,7 @@ def retag(ctx) -> None:
     from negotiation_watch.store.db.ingest import retag_all
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
-    db = ctx.open_db()
+    db = ctx.open_db(write=True)
     try:
         taxonomy = default_taxonomy()
         for problem in taxonomy.problems:

@@ -34,7 +34,10 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     for problem in taxonomy.problems:
         click.echo(f"warning: taxonomy: {problem}", err=True)
     stdin = click.get_binary_stream("stdin")
-    out = click.get_text_stream("stdout")
+    out = click.get_binary_stream("stdout")  # UTF-8 whatever the locale: "Türkiye", not "T\u00fcrkiye"
+    if text is None and stdin.isatty():
+        what = "one JSON object a line" if jsonl else "text (the first line is the title)"
+        click.echo(f"Reading {what} from standard input; end with Ctrl-D, or give TEXT as an argument.", err=True)
     if jsonl:
         _tag_lines(taxonomy, stdin, out, date)
         return
@@ -47,7 +50,7 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     out.write(_to_line(extract(taxonomy, title, body, date).to_json()))
 
 
-def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[str], default_date: datetime.date | None) -> None:
+def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[bytes], default_date: datetime.date | None) -> None:
     """One output line per input line, in order; a bad line (even an empty one) gets an error object."""
     try:
         for number, raw in enumerate(source):
@@ -89,11 +92,12 @@ def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None)
     return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
 
 
-_ENCODER = json.JSONEncoder()  # ASCII output: any terminal or pipe encoding can carry it
+_ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
-def _to_line(value: dict[str, Any]) -> str:
-    return _ENCODER.encode(value) + "\n"
+def _to_line(value: dict[str, Any]) -> bytes:
+    """One JSON line in UTF-8 (JSON's own encoding), names readable as they are written."""
+    return (_ENCODER.encode(value) + "\n").encode("utf-8", "backslashreplace")  # a lone surrogate as JSON's own escape
 
 
 def _parse_date(value: str) -> datetime.date | None:

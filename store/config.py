@@ -61,6 +61,8 @@ class Settings:
     keys: dict[str, str] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)  # [[alert]] entries that are valid
     brief: BriefSettings = field(default_factory=lambda: BriefSettings())
+    # sort = { "track:normandy-format" = "oldest" }: a pane's order when not newest first
+    sort: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # what could not be read, for the UI to show
 
 
@@ -118,6 +120,11 @@ def load_settings(path: Path | None = None) -> Settings:
         settings.pinned = pinned
     else:
         settings.problems.append(f"{path}: pinned must be a list of strings")
+    sort = raw.get("sort", {})
+    if isinstance(sort, dict) and all(isinstance(v, str) for v in sort.values()):
+        settings.sort = dict(sort)
+    else:
+        settings.problems.append(f'{path}: sort must be a table like sort = {{ "party:RUS" = "oldest" }}')
     keys = raw.get("keys", {})
     if isinstance(keys, dict):
         for binding_id, value in keys.items():
@@ -252,10 +259,22 @@ def brief_folder(settings: Settings) -> Path:
 
 
 def save_pins(pinned: list[str] | None, path: Path | None = None) -> None:
-    """Store the pinned set in config.toml, leaving the rest of the file as the user wrote
-    it (comments, keys, layout); None removes the setting. Written atomically (temp file,
-    then rename) so a crash never truncates it. A file that does not parse is left alone:
-    SettingsError says why, and the user's text is never replaced by ours."""
+    """Store the pinned set in config.toml (None removes the setting), see save_setting."""
+    line = None if pinned is None else f"pinned = [{', '.join(map(_toml_string, pinned))}]\n"
+    save_setting("pinned", line, path)
+
+
+def save_sort(sort: dict[str, str], path: Path | None = None) -> None:
+    """Store the panes' orders in config.toml, see save_setting."""
+    pairs = ", ".join(f"{_toml_string(key)} = {_toml_string(value)}" for key, value in sort.items())
+    save_setting("sort", f"sort = {{ {pairs} }}\n" if sort else None, path)
+
+
+def save_setting(name: str, line: str | None, path: Path | None = None) -> None:
+    """Put one top-level setting (`line`, or None to remove it) in config.toml, leaving the
+    rest of the file as the user wrote it (comments, keys, layout). Written atomically
+    (temp file, then rename) so a crash never truncates it. A file that does not parse is
+    left alone: SettingsError says why, and the user's text is never replaced by ours."""
     path = path or config_path()
     try:
         text = path.read_text(encoding="utf-8")
@@ -266,11 +285,10 @@ def save_pins(pinned: list[str] | None, path: Path | None = None) -> None:
     try:
         tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SettingsError(f"{path} has a mistake ({exc}); fix it to keep the pinned panes") from exc
-    line = None if pinned is None else f"pinned = [{', '.join(map(_toml_string, pinned))}]\n"
+        raise SettingsError(f"{path} has a mistake ({exc}); fix it to keep the {name} setting") from exc
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".toml.tmp")
-    tmp.write_text(_with_setting(text, "pinned", line), encoding="utf-8")
+    tmp.write_text(_with_setting(text, name, line), encoding="utf-8")
     os.replace(tmp, path)
 
 

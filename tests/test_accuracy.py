@@ -40,6 +40,7 @@ ISO_ALPHA3 = set(
 # Organisation and non-state ids of exactly three letters, which would otherwise pass for states.
 THREE_LETTER_NON_STATES = {
     "RSF", "ELN", "PIJ", "EMC", "GCC", "OAS", "SCO", "OIC", "IMF", "WFP", "WHO", "COE", "WTO",
+    "SDF", "ICJ", "PKK", "STC", "PUD", "TTP",
 }
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9]{1,11}$")
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -167,3 +168,23 @@ def test_bad_date_is_reported_with_its_line(tmp_path):
     labelled.write_text('{"id": "a", "title": "t", "date": "26/11/2025"}\n')
     with pytest.raises(ValueError, match="other.jsonl:1: date is not YYYY-MM-DD"):
         accuracy.load_items(labelled)
+
+
+def test_the_demo_shows_no_false_tag():
+    """Every tag on the demo's feeds is one its labels allow, and the labels' musts are found:
+    the first screen a new user sees must not show a Gaza plan under Russia-Ukraine talks."""
+    report = accuracy.evaluate(accuracy.demo_items())
+    assert report.items >= 100
+    assert report.counts["parties"].precision == report.counts["tracks"].precision == 1.0, \
+        accuracy.format_errors(report)
+    assert report.counts["parties"].recall >= 0.97 and report.counts["tracks"].recall >= 0.95, \
+        accuracy.format_errors(report)
+
+
+def test_the_2025_26_batches_cover_every_kind_of_error_and_every_track(items):
+    recent = [item for item in items if item.get("batch", "").startswith("2025-26")]
+    assert len(recent) >= 100 and all(item["date"] >= "2025" for item in recent)
+    kinds = {item["batch"].split()[-1] for item in recent}
+    assert kinds == {"places", "acronyms", "generic", "formats", "sides", "tracks"}
+    named = {track for item in recent for track in item["tracks_must"] + item["tracks_ok"]}
+    assert named == contract_tracks()

@@ -126,15 +126,56 @@ OPML = """<?xml version="1.0"?><opml version="2.0"><head><title>mine</title></he
 </body></opml>"""
 
 
-def test_import_flattens_dedups_and_skips_unsafe(tmp_path, db_path):
+def test_import_keeps_folders_dedups_and_skips_unsafe_saying_which(tmp_path, db_path):
     opml = tmp_path / "subs.opml"
     opml.write_text(OPML)
     result = run(db_path, "feeds", "import", str(opml))
     assert result.exit_code == 0, result.output
-    assert "Imported 2 new feeds" in result.output
-    urls = [f["url"] for f in feed_rows.list_feeds(connection.connect(db_path))]
-    assert urls == ["https://a.example.org/rss", "https://b.example.org/rss"]
+    assert "Imported 2 new feeds" in result.output and "(0 already followed, 3 skipped)" in result.output
+    assert "https://a.example.org/rss: listed 2 times; kept the first" in result.output
+    assert "file:///etc/passwd" in result.output and "gopher://" in result.output
+    rows = feed_rows.list_feeds(connection.connect(db_path))
+    assert [(f["url"], f["folder"]) for f in rows] == [
+        ("https://a.example.org/rss", "Europe"), ("https://b.example.org/rss", "Europe/Deeper")
+    ]
     assert "Imported 0 new feeds" in run(db_path, "feeds", "import", str(opml)).output
+
+
+def test_folders_survive_export_and_import(tmp_path, db_path):
+    opml = tmp_path / "subs.opml"
+    opml.write_text(OPML)
+    run(db_path, "feeds", "import", str(opml))
+    run(db_path, "feeds", "add", "--no-check", "https://c.example.org/rss")
+    out = tmp_path / "out.opml"
+    assert "Exported 3 feeds" in run(db_path, "feeds", "export", str(out)).output
+    subs, skipped = read_opml(out.read_bytes())
+    assert [(s.url, s.folder) for s in subs] == [
+        ("https://a.example.org/rss", "Europe"), ("https://b.example.org/rss", "Europe/Deeper"),
+        ("https://c.example.org/rss", None),
+    ] and not skipped
+
+
+def test_one_feed_is_one_feed_and_a_cut_short_file_names_its_line(tmp_path, db_path):
+    whole = tmp_path / "one.opml"
+    whole.write_text(OPML.replace("https://b.example.org/rss", "https://a.example.org/rss"))
+    assert "Imported 1 new feed from" in run(db_path, "feeds", "import", str(whole)).output
+    assert "Exported 1 feed to" in run(db_path, "feeds", "export", str(tmp_path / "o.opml")).output
+    cut = tmp_path / "cut.opml"
+    cut.write_text(OPML[: OPML.index("Wire A again") + 5])
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "feeds", "import", str(cut)])
+    assert result.exit_code == 2
+    assert "not well-formed XML: unclosed token at line 4" in result.output and "cut short" in result.output
+
+
+def test_export_notes_local_files_that_an_import_would_skip(tmp_path, db_path):
+    local = tmp_path / "mine.xml"
+    local.write_text(RSS)
+    run(db_path, "feeds", "add", "--no-check", str(local), "https://c.example.org/rss")
+    result = CliRunner().invoke(cli, ["--db", str(db_path), "feeds", "export"])
+    assert result.exit_code == 0
+    assert f"note: {local.as_uri()} is a local file: importing this list elsewhere skips it" in result.stderr
+    subs, skipped = read_opml(result.stdout.encode())
+    assert [s.url for s in subs] == ["https://c.example.org/rss"] and "local files" in skipped[0]
 
 
 @pytest.mark.parametrize("content", ["", "<opml><body><outline", "not xml at all", "<html><body>hi</body></html>"])
@@ -185,3 +226,13 @@ def test_default_database_is_seeded_once_chosen_database_never(tmp_path, db_path
 def test_db_pointing_at_a_directory_is_a_clear_error(tmp_path):
     result = CliRunner().invoke(cli, ["--db", str(tmp_path), "feeds", "list"])
     assert result.exit_code == 1 and "is a directory" in result.output and "Traceback" not in result.output
+
+
+def test_db_after_the_command_means_the_same_and_an_empty_one_is_refused(tmp_path, db_path):
+    run(db_path, "feeds", "add", "--no-check", "https://example.org/a")
+    after = CliRunner().invoke(cli, ["feeds", "list", "--json", "--db", str(db_path)])
+    assert after.exit_code == 0 and [f["url"] for f in json.loads(after.stdout)] == ["https://example.org/a"]
+    assert not (tmp_path / "data").exists()  # the default database was never made, nor seeded
+    for args in (["--db", "", "feeds", "list"], ["feeds", "list", "--db", ""], ["fetch", "--db", " "]):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2 and "'--db': is empty: give the path of a database file" in result.output

@@ -19,7 +19,7 @@ from feedgen import item, rss, wire
 from negotiation_watch.cli import cli
 from negotiation_watch.store.db import connection, feed_rows, queries
 
-SUMMARY = re.compile(r"^(\d+) feeds ok, (\d+) failed, (\d+) new articles, (\d+) updated in \d+\.\d s$", re.M)
+SUMMARY = re.compile(r"^(\d+) feeds? ok, (\d+) failed, (\d+) new articles?, (\d+) updated in \d+\.\d s$", re.M)
 CLI = [str(Path(sys.executable).parent / "negotiation-watch")]
 
 
@@ -347,3 +347,44 @@ async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_databas
         assert (count, row["etag"] is None, row["last_status"]) in ((30, False, "fetched"), (0, True, None)), row
         stored += count == 30
     assert 1 <= stored < len(ids)
+
+
+def test_ctrl_c_during_a_fetch_says_what_was_kept_and_exits_130(db_path, feeds):
+    """One feed answers at once, the other never in time: Ctrl-C then keeps the first."""
+    release = __import__("threading").Event()
+
+    def stall(request):
+        release.wait(30)
+        return Response(wire(6, 2), content_type="application/rss+xml")
+
+    add(db_path, feeds.serve("/fast.xml", wire(5, 3)))
+    feeds.server.expect_request("/slow.xml").respond_with_handler(stall)
+    add(db_path, feeds.server.url_for("/slow.xml"))
+    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while read(db_path, lambda db: queries.stats(db).articles) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        run.send_signal(signal.SIGINT)
+        out, err = run.communicate(timeout=30)
+    finally:
+        release.set()
+    assert run.returncode == 130, err.decode()
+    assert "interrupted: kept 1 feed fetched, 3 new articles stored" in err.decode()
+    assert "Traceback" not in err.decode()
+    assert read(db_path, lambda db: queries.stats(db).articles) == 3
+
+
+def test_fetch_every_stopped_says_what_it_kept(db_path, feeds):
+    """(The repeat test above checks the exit status; this one the words.)"""
+    add(db_path, feeds.serve("/w.xml", wire(5, 1)))
+    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch", "--every", "1s"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    while not run.stderr.readline().decode().startswith("next fetch in"):
+        pass
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=30)
+    assert run.returncode == 0
+    assert re.search(r"stopped: \d+ feeds? fetched, 1 new article stored", err.decode())
+    assert "1 feed ok, 0 failed, 1 new article, 0 updated" in out.decode()

@@ -6,6 +6,7 @@ attack as that feed's status, store the good feeds, and never read a local file.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import zlib
 
 import pytest
@@ -29,7 +30,12 @@ MAX_RSS_MB = 150
 MAX_RUN_SECONDS = 50
 
 
-def rss(title: str, description: str, doctype: str = "", link: str = "https://wire.example/a") -> bytes:
+_LINKS = itertools.count()
+
+
+def rss(title: str, description: str, doctype: str = "", link: str | None = None) -> bytes:
+    # a link of its own: feeds sharing one would hold one article between them (article_feeds)
+    link = link or f"https://wire.example/a{next(_LINKS)}"
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n{doctype}\n<rss version="2.0"><channel>'
         f"<title>Hostile wire</title><link>https://wire.example/</link>"

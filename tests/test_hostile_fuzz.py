@@ -7,7 +7,7 @@ import datetime
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from negotiation_watch.store.parse.clean import clean_text, html_to_text, one_line
@@ -94,6 +94,7 @@ feeds = st.lists(
 
 @FUZZ
 @given(feeds)
+@example([{"url": "https://a.example/x", "title": "\x1b \ufffe 0"}])  # found by hypothesis
 def test_opml_export_then_import_keeps_every_feed(feeds):
     document = write_opml(feeds)
     if not feeds:
@@ -104,5 +105,8 @@ def test_opml_export_then_import_keeps_every_feed(feeds):
     for feed, sub in zip(feeds, subscriptions):
         host, _, path = feed["url"].removeprefix("https://").partition("/")
         assert sub.url == f"https://{host}/{path}"
-        expected = one_line((feed["title"] or "").replace("\ufffe", "").replace("\uffff", ""))[:300]
+        # cleaned first, then the two non-characters XML cannot carry go: an escape sequence
+        # that a non-character interrupts is no longer a sequence ("\x1b \ufffe 0" -> "0")
+        written = one_line(feed["title"] or "").replace("\ufffe", "").replace("\uffff", "")
+        expected = one_line(written)[:300]
         assert sub.title in (expected or None, one_line(feed["url"]))

@@ -138,8 +138,8 @@ def opml(body: str, doctype: str = "") -> bytes:
     [
         ("empty", b"", "empty"),
         ("blank", b"   \n\n", "empty"),
-        ("not-xml", b"<opml><body><outline xmlUrl='https://a.example/'", "no feeds found"),
-        ("binary", bytes(range(256)) * 40, "not a readable OPML file"),
+        ("not-xml", b"<opml><body><outline xmlUrl='https://a.example/'", "not well-formed XML: unclosed token at line 1"),
+        ("binary", bytes(range(256)) * 40, "not well-formed XML"),
         ("html", b"<html><body>Hello</body></html>", "no feeds found"),
         ("no-feeds", opml('<outline text="folder"/>'), "no feeds found"),
         ("too-many", opml('<outline xmlUrl="https://a.example/x"/>' * 10_001), "more than 10,000 outlines"),

@@ -194,7 +194,7 @@ async def test_feeds_fetched_with_hostile_text_reach_the_dashboard_clean(db_path
         run = run_cli("--db", str(db_path), "fetch")
     finally:
         server.stop()
-    assert run.status == 0 and "1 feeds ok" in run.stdout, run.stderr
+    assert run.status == 0 and "1 feed ok" in run.stdout, run.stderr
     stored = connection.connect(db_path).execute("SELECT title || summary || coalesce(author, '') FROM articles")
     for (text,) in stored:
         assert not FORBIDDEN.search(text), repr(text)

@@ -227,3 +227,61 @@ def test_worker_side_tags_match_and_skip_stored_entries(db, feed_id, taxonomy, d
     ).fetchall()
     other.close()
     assert with_worker_tags == tagged_here and tagged_here
+
+
+def _linked(guid: str, title: str, link: str | None, text: str = "Envoys from Russia and Ukraine met.") -> str:
+    where = f"<link>{link}</link>" if link else ""
+    return (f"<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>{where}"
+            f"<description>{text}</description><pubDate>Tue, 03 Jun 2025 10:00:00 GMT</pubDate></item>")
+
+
+def _feed(db, url: str, taxonomy, *items: str, title: str = "Wire"):
+    feed = feed_rows.add_feed(db, url, title)[0]
+    return feed, ingest(db, feed, parse_feed(rss(*items, title=title), {}, url), taxonomy, now=NOW)
+
+
+def test_the_same_story_from_two_feeds_is_one_article_listing_both(db, taxonomy):
+    source, _ = _feed(db, "http://127.0.0.1:9/source.xml", taxonomy,
+                      _linked("s1", "Russia and Ukraine swap prisoners", "https://news.example.org/swap"),
+                      _linked("tag:wire.example,2025:77", "Iran talks resume", None),
+                      _linked("1", "Local item one", None), title="Source")
+    aggregator, result = _feed(db, "http://127.0.0.1:9/agg.xml", taxonomy,
+                               _linked("agg-9", "Russia, Ukraine swap prisoners (via Source)",
+                                       "https://news.example.org/swap", "Aggregated copy."),
+                               _linked("tag:wire.example,2025:77", "Iran talks resume", None),
+                               _linked("1", "Another feed's item one", None), title="Aggregator")
+    assert result.new == 1  # only the numeric guid, which names nothing beyond its feed
+    rows = queries.latest_articles(db)
+    assert len(rows) == 4
+    swap = next(r for r in rows if r.title == "Russia and Ukraine swap prisoners")
+    assert swap.feed_title == "Source" and swap.also_in == ["Aggregator"]
+    assert next(r for r in rows if r.title == "Iran talks resume").also_in == ["Aggregator"]
+    assert queries.get_article(db, swap.id).also_in == ["Aggregator"]
+    assert [len(queries.search_articles(db, "prisoners"))] == [1]
+    again = ingest(db, aggregator, parse_feed(rss(
+        _linked("agg-9", "Russia, Ukraine swap prisoners (edited)", "https://news.example.org/swap", "Changed."),
+        _linked("tag:wire.example,2025:77", "Iran talks resume", None),
+        _linked("1", "Another feed's item one", None), title="Aggregator"), {}, FEED_URL), taxonomy, now=NOW)
+    assert (again.new, again.updated) == (0, 0)  # the source's own text stays
+    assert queries.get_article(db, swap.id).title == "Russia and Ukraine swap prisoners"
+    counts = {f["title"]: f["article_count"] for f in feed_rows.list_feeds(db)}
+    assert counts == {"Source": 3, "Aggregator": 3}
+
+
+def test_removing_the_first_feed_keeps_what_another_feed_carries(db, taxonomy):
+    source, _ = _feed(db, "http://127.0.0.1:9/source.xml", taxonomy,
+                      _linked("s1", "Russia and Ukraine swap prisoners", "https://news.example.org/swap"),
+                      _linked("s2", "Only in the source", "https://news.example.org/only"), title="Source")
+    aggregator, _ = _feed(db, "http://127.0.0.1:9/agg.xml", taxonomy,
+                          _linked("agg-9", "Copy", "https://news.example.org/swap"), title="Aggregator")
+    swap = next(r for r in queries.latest_articles(db) if r.url == "https://news.example.org/swap")
+    writes.set_read(db, swap.id)
+    tags_before = queries.get_article(db, swap.id).evidence
+    feed_rows.remove_feed(db, source)
+    rows = queries.latest_articles(db)
+    assert [(r.id, r.feed_title, r.also_in, r.is_read) for r in rows] == [(swap.id, "Aggregator", [], True)]
+    assert queries.get_article(db, swap.id).evidence == tags_before
+    again = ingest(db, aggregator, parse_feed(rss(_linked("agg-9", "Copy", "https://news.example.org/swap"),
+                                                  title="Aggregator"), {}, FEED_URL), taxonomy, now=NOW)
+    assert again.new == 0 and len(queries.latest_articles(db)) == 1
+    assert db.execute("SELECT count(*) FROM article_feeds").fetchone()[0] == 0

@@ -11,7 +11,7 @@ import pytest
 TAXONOMY = Path(__file__).resolve().parents[1] / "store" / "taxonomy"
 FILES = {"states.toml": "state", "organisations.toml": "organisation", "nonstate.toml": "nonstate"}
 STRING_FIELDS = ("aliases", "demonyms", "metonyms", "institutions")
-RULE_FIELDS = ("exact", "ambiguous", "not")
+RULE_FIELDS = ("exact", "ambiguous", "not", "context")
 ALLOWED_FIELDS = {"id", "kind", "name", *STRING_FIELDS, *RULE_FIELDS}
 
 # ISO 3166-1 alpha-3 codes of the 193 UN member states.

@@ -13,7 +13,7 @@ TAXONOMY = Path(__file__).resolve().parent.parent / "store" / "taxonomy"
 PARTY_ID = re.compile(r"^[A-Z][A-Z0-9]{1,15}$")
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-OFFICE_FIELDS = {"id", "party", "name", "role", "titles", "shared"}
+OFFICE_FIELDS = {"id", "party", "name", "role", "titles", "shared", "wikidata"}
 PERSON_FIELDS = {"id", "name", "aliases", "exact", "party", "offices"}
 HOLDING_FIELDS = {"office", "start", "end"}
 OPEN_END = date.max
@@ -67,6 +67,7 @@ def test_office_fields_and_ids(offices):
         assert party == office["party"] and SLUG.match(slug), office["id"]
         assert isinstance(office.get("titles", []), list), office["id"]
         assert isinstance(office.get("shared", False), bool), office["id"]
+        assert re.fullmatch(r"Q[1-9][0-9]*", office.get("wikidata", "Q1")), office["id"]
     ids = [office["id"] for office in offices]
     assert len(ids) == len(set(ids))
 

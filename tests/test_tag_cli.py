@@ -73,7 +73,8 @@ def test_jsonl_survives_bad_bytes_blank_lines_and_a_byte_order_mark(env):
         input=raw, capture_output=True, env=env, timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    out = [json.loads(line) for line in done.stdout.decode("ascii").splitlines()]
+    out = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    assert "Türkiye".encode() in done.stdout  # UTF-8, not \u00fc escapes
     assert [o["id"] for o in out] == [1, None, None, 1]
     assert out[1]["error"] == "empty line" and out[2]["error"] == "not UTF-8 text"
     assert {p["id"] for p in out[0]["parties"]} == {"TUR", "UKR"}
@@ -93,3 +94,19 @@ def test_bad_date_option_is_a_usage_error(env):
     done = run_tag(env, "--date", "27/01/2022", "Russia")
     assert done.returncode == 2
     assert "not a date" in done.stderr
+
+
+def test_tag_on_a_terminal_says_it_reads_standard_input(env):
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    done = subprocess.Popen([sys.executable, "-m", "negotiation_watch", "tag"], stdin=slave,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    os.close(slave)
+    os.write(master, "Ankara hosts Türkiye talks\n".encode() + b"\x04")
+    out, err = done.communicate(timeout=60)
+    os.close(master)
+    assert done.returncode == 0
+    assert b"Reading text (the first line is the title) from standard input; end with Ctrl-D" in err
+    assert "Türkiye" in [e["text"] for e in json.loads(out)["parties"][0]["evidence"]]

@@ -48,8 +48,8 @@ async def test_the_demo_dashboard_shows_the_samples_with_activity(tmp_path):
         dashboard = app.screen
         await wait_until(pilot, lambda: bool(dashboard.daily))
         assert sum(dashboard.daily[("track", "gaza-ceasefire-talks")]) == 1
-    # pins chosen in the demo stay in the demo
-    assert demo.settings_path.exists()
+    # pins chosen for the demo are written nowhere: not in the demo's folder, not the user's
+    assert not demo.settings_path.exists()
 
 
 def test_demo_database_is_removed_afterwards(tmp_path, monkeypatch):

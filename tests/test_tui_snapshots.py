@@ -13,6 +13,10 @@ SCREENS = {
     "feeds": ["F"],
     "help": ["question_mark"],
     "timeline": ["h", "j", "enter"],  # the sidebar's first track, the Normandy Format
+    "search": ["slash", *"ceasefire", "enter"],
+    "search-no-matches": ["slash", *"zzyzx", "enter"],
+    "sidebar-filter": ["h", "f", *"ru"],
+    "unread-oldest": ["2", "U", "S"],
 }
 
 

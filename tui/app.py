@@ -25,7 +25,7 @@ from negotiation_watch.store import config
 from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
-from negotiation_watch.tui.data import with_db
+from negotiation_watch.tui.data import source_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.network_run import NetworkRun
@@ -90,6 +90,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         Binding("r", "fetch_now", "Fetch", tooltip="Fetch every feed now", id="app.fetch"),
         Binding("a", "add_feed", "Add feed", id="app.add-feed"),
         Binding("F", "feeds", "Feeds", id="app.feeds"),
+        Binding("C", "mark_everything_read", "Mark all read", tooltip="Mark every stored article read",
+                show=False, id="app.mark-everything-read"),
     ]
 
     # What the fetcher is doing, watched by the status line: (feeds done, feeds due) while a
@@ -113,6 +115,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.settings_path = settings_path
         self.settings = config.load_settings(settings_path)
         self.live = live  # poll the database and fetch on the interval
+        self.read_only = _opens_read_only(self.db_path)  # shown, never written: no fetching, no read marks
         # What screens listen to (subscribe in on_mount; published on the UI thread only)
         self.data_changed_signal: Signal[None] = Signal(self, "data-changed")  # something was written
         self.names_changed_signal: Signal[None] = Signal(self, "names-changed")  # display names loaded
@@ -179,6 +182,63 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             config.save_pins(self.settings.pinned, self.settings_path)
         except (config.SettingsError, OSError) as exc:
             self.notify(f"Pins not saved: {exc}", severity="error", markup=False)
+
+    def sort_order(self, source: Source) -> str:
+        """The order a pane of `source` was last given (newest first until the user picks another)."""
+        order = self.settings.sort.get(source_key(source), "newest")
+        return order if order in queries.ORDERS else "newest"
+
+    def remember_sort(self, source: Source, order: str) -> None:
+        """Keep a pane's order in config.toml (the user asked for it: s)."""
+        key = source_key(source)
+        if order == "newest":
+            self.settings.sort.pop(key, None)
+        else:
+            self.settings.sort[key] = order
+        try:
+            config.save_sort(self.settings.sort, self.settings_path)
+        except (config.SettingsError, OSError) as exc:
+            self.notify(f"Order not saved: {exc}", severity="error", markup=False)
+
+    # ------------------------------------------------------------------ marking read
+
+    def mark_all_read(self, where: str, **scope) -> None:
+        """Ask, with the count, then mark every unread article of `scope` (see
+        queries.unread_count) read; `where` names it in the question ("in Russia")."""
+        self._count_for_marking(where, scope)
+
+    @work(thread=True, group="mark-read", exit_on_error=False)
+    def _count_for_marking(self, where: str, scope: dict) -> None:
+        count = with_db(self.db_path, lambda db: queries.unread_count(db, **scope))
+        self.call_from_thread(self._confirm_marking, where, scope, count)
+
+    def _confirm_marking(self, where: str, scope: dict, count: int) -> None:
+        from rich.text import Text
+
+        from negotiation_watch.tui.screens.confirm import ConfirmScreen
+
+        if not count:
+            self.notify(f"Nothing unread {where}.", markup=False)
+            return
+        question = Text(f"Mark {count:,} unread article{'' if count == 1 else 's'} ")
+        question.append(where, style="bold")  # a Text: feed and search text never read as markup
+        question.append(" read?")
+        self.push_screen(ConfirmScreen(question, yes="Yes, mark read"),
+                         lambda yes: yes and self._mark_read(where, scope))
+
+    @work(thread=True, group="mark-read", exit_on_error=False)
+    def _mark_read(self, where: str, scope: dict) -> None:
+        from negotiation_watch.store.db import writes
+
+        count = with_db(self.db_path, lambda db: writes.mark_all_read(db, **scope))
+        self.call_from_thread(self._marked, where, count)
+
+    def _marked(self, where: str, count: int) -> None:
+        self.notify(f"Marked {count:,} article{'' if count == 1 else 's'} {where} read.", markup=False)
+        self.data_changed_signal.publish(None)  # at once, not at the next poll
+
+    def action_mark_everything_read(self) -> None:
+        self.mark_all_read("in every feed")
 
     @work(thread=True, exit_on_error=False)
     def load_names(self) -> None:
@@ -262,6 +322,35 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
 
         self.push_screen(BriefSavedScreen(path, text, stories))
 
+    def open_link(self, url: str | None) -> None:
+        """Open an article's link in the browser; when nothing can, say so and offer the copy key."""
+        from negotiation_watch.tui.links import link_problem
+
+        problem = link_problem(url)
+        if problem:
+            self.notify(problem, severity="warning", markup=False)
+        else:
+            self._open_link(url)
+
+    @work(thread=True, group="browser", exit_on_error=False)
+    def _open_link(self, url: str) -> None:
+        from negotiation_watch.tui.links import open_in_browser
+
+        problem = open_in_browser(url)  # a browser may take a while to answer: off the UI thread
+        if problem:
+            self.call_from_thread(self.notify, f"{problem}: {url}\nPress c to copy the link instead.",
+                                  title="Not opened", severity="warning", markup=False)
+        else:
+            self.call_from_thread(self.notify, f"Opened {url}", markup=False)
+
+    def copy_link(self, url: str | None) -> None:
+        """Put an article's link on the terminal's clipboard (OSC 52, which most terminals honour)."""
+        if not url:
+            self.notify("This article has no link.", severity="warning")
+            return
+        self.copy_to_clipboard(url)
+        self.notify(f"Copied {url}", markup=False)
+
     def action_help(self) -> None:
         from negotiation_watch.tui.screens.help import HelpScreen
 
@@ -280,6 +369,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def action_add_feed(self) -> None:
         from negotiation_watch.tui.screens.add_feed import AddFeedScreen
 
+        if self.read_only:
+            self.notify("The database is read-only: feeds cannot be added.", severity="warning")
+            return
         self.push_screen(AddFeedScreen(), self._feed_added)
 
     def _feed_added(self, probe) -> None:
@@ -374,6 +466,10 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def start_fetch(self, *, force: bool, quiet: bool = False) -> None:
         """Run the fetch pipeline unless a run is already going (`quiet`: a timer asked, so
         only news or failures are worth a notification)."""
+        if self.read_only:
+            if not quiet:
+                self.notify("The database is read-only: fetching would need to write to it.", severity="warning")
+            return
         if self.fetch_progress is not None:
             if not quiet:
                 self.notify("A fetch is already running.")
@@ -453,6 +549,18 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notify(problem, title="Alerts", severity="warning", markup=False)
 
 
+def _opens_read_only(db_path: Path) -> bool:
+    """Whether the database opens read-only (a file or folder the user cannot write)."""
+    try:
+        db = connection.connect(db_path)
+    except connection.StoreError:
+        return False  # the screens report the error itself when they read
+    try:
+        return connection.is_read_only(db)
+    finally:
+        db.close()
+
+
 def _start_resource_tracker() -> None:
     """Start multiprocessing's resource tracker with the real stderr.
 
@@ -464,8 +572,9 @@ def _start_resource_tracker() -> None:
         resource_tracker.ensure_running()
 
 
-def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
-    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo."""
+def run_dashboard(db_path: Path | str, demo: bool = False, seed: bool = False) -> None:
+    """Open the dashboard on `db_path`, or on a throwaway database of sample feeds with demo;
+    `seed`: the user's default database, which starts with the curated feeds."""
     if demo:
         from negotiation_watch.tui.demo import demo_database
 
@@ -473,8 +582,13 @@ def run_dashboard(db_path: Path | str, demo: bool = False) -> None:
             _demo_settings(demo.settings_path)
             _run(NegotiationWatchApp(demo.db_path, today=demo.today, settings_path=demo.settings_path))
         return
+    from negotiation_watch.store.pipeline.subscribe import seed_defaults
+
     try:
-        connection.connect(db_path).close()
+        db = connection.connect(db_path)
+        if seed and not connection.is_read_only(db):
+            seed_defaults(db)
+        db.close()
     except connection.StoreError as exc:
         raise SystemExit(f"negotiation-watch: {exc}") from exc
     _run(NegotiationWatchApp(db_path))

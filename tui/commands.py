@@ -15,9 +15,10 @@ class ActionsProvider(Provider):
         seen: set[str] = set()
         for key, active in self.screen.active_bindings.items():
             binding = active.binding
-            if not binding.description or not active.enabled or binding.system:
+            # ours only (they have ids): Textual's own, like its scroll keys, are not actions
+            if not binding.id or not binding.description or not active.enabled or binding.system:
                 continue
-            name = binding.description
+            name = binding.tooltip or binding.description  # the help screen's name for it
             if name in seen:
                 continue
             seen.add(name)

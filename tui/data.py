@@ -34,3 +34,45 @@ def parse_pin(text: str) -> tuple[str, str] | None:
     if sep and kind in ("party", "track") and tag_id:
         return kind, tag_id
     return None
+
+
+def source_key(source) -> str:
+    """How a pane's own settings (its order) are keyed: its pin, or "all" for every article."""
+    if source.folder:
+        return f"{FOLDER_PIN}{source.folder}"
+    return pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else "all"
+
+
+SEARCH_PIN = "search:"
+FOLDER_PIN = "folder:"
+
+
+def source_pin(source) -> str:
+    """How a pane is written in `pinned`: "party:RUS", a feed folder "folder:News/Europe",
+    or a saved search with its filter, "search::ceasefire" or
+    "search:track:gaza-ceasefire-talks:hostage deal"."""
+    if source.folder:
+        return f"{FOLDER_PIN}{source.folder}"
+    filter_ = pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else ""
+    return f"{SEARCH_PIN}{filter_}:{source.query}" if source.query else filter_
+
+
+def parse_source_pin(text: str):
+    """The Source a `pinned` entry names, or None when it names none."""
+    from negotiation_watch.tui.widgets.article_list import Source
+
+    if text.startswith(FOLDER_PIN):
+        folder = text.removeprefix(FOLDER_PIN).strip()
+        return Source(folder=folder) if folder else None
+    if not text.startswith(SEARCH_PIN):
+        pin = parse_pin(text)
+        return Source(*pin) if pin else None
+    rest = text.removeprefix(SEARCH_PIN)
+    if rest.startswith(":"):
+        query, kind, tag_id = rest[1:], None, None
+    else:
+        kind, _, rest = rest.partition(":")
+        tag_id, _, query = rest.partition(":")
+        if not parse_pin(f"{kind}:{tag_id}"):
+            return None
+    return Source(kind, tag_id, query.strip()) if query.strip() else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.worker import Worker, WorkerState
 
 from negotiation_watch.store.db.connection import StoreError
+from negotiation_watch.store.db.queries import SearchSyntaxError
 
 
 class ReportsWorkerErrors:
@@ -22,6 +23,6 @@ class ReportsWorkerErrors:
 
 def describe(error: BaseException | None) -> str:
     """The store explains its own errors for the user; anything else is named plainly."""
-    if isinstance(error, StoreError):
+    if isinstance(error, (StoreError, SearchSyntaxError)):
         return str(error)
     return f"{type(error).__name__}: {error}"

@@ -30,10 +30,13 @@ def long_time(value: str | None) -> str:
 
 
 def ago(value: str | None, now: datetime) -> str:
-    """How long ago (or, for a future time, in how long): "5 min ago", "in 12 min"."""
+    """How long ago (or, for a future time, in how long): "5 min ago", "in 12 min"; a time
+    on another day than today shows its date ("27 Jan 14:05"), never "3 d ago" alone."""
     moment = from_iso(value)
     if moment is None:
         return "never"
+    if moment.date() != now.date():
+        return short_time(value, now.date())
     seconds = (now - moment).total_seconds()
     amount = _span(abs(seconds))
     if amount == "now":

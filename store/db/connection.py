@@ -6,12 +6,13 @@ Times are stored as UTC ISO-8601 strings (store/times.py), which sort and compar
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -34,7 +35,8 @@ CREATE TABLE IF NOT EXISTS feeds (
     last_error TEXT,
     consecutive_errors INTEGER NOT NULL DEFAULT 0,
     next_fetch_due TEXT,
-    paused INTEGER NOT NULL DEFAULT 0
+    paused INTEGER NOT NULL DEFAULT 0,
+    folder TEXT
 );
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY,
@@ -65,10 +67,25 @@ CREATE TABLE IF NOT EXISTS tags (
 );
 CREATE INDEX IF NOT EXISTS tags_lookup ON tags (kind, tag_id, article_id);
 CREATE INDEX IF NOT EXISTS tags_article ON tags (article_id);
+-- Declared as sqlite-utils' enable_fts declares it (content=[articles]), which is how
+-- Datasette and sqlite-utils find a table's search index (schema 4).
 CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5 (
-    title, summary, content='articles', content_rowid='id',
+    [title], [summary], content=[articles], content_rowid=[id],
     tokenize='unicode61 remove_diacritics 2'
 );
+-- The other feeds that carry an article (an aggregator and its source: same link or
+-- guid): one article, listed under each feed, instead of a row per feed (schema 4).
+CREATE TABLE IF NOT EXISTS article_feeds (
+    article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    guid TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    PRIMARY KEY (feed_id, guid)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS article_feeds_article ON article_feeds (article_id);
+-- How ingest finds another feed's copy of a new article: by its link or its guid.
+CREATE INDEX IF NOT EXISTS articles_url ON articles (url);
+CREATE INDEX IF NOT EXISTS articles_guid ON articles (guid);
 -- New articles are indexed by index_articles, one statement per batch (schema 3): a
 -- trigger per inserted row cost ingest three times as much.
 CREATE TRIGGER IF NOT EXISTS articles_ad AFTER DELETE ON articles BEGIN
@@ -135,7 +152,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM tags WHERE article_id = old.id;
 END;
--- Each story an [[alert]] fired for, once (schema 4): the claim is the row, made in the
+-- Each story an [[alert]] fired for, once (schema 5): the claim is the row, made in the
 -- transaction that reads the new articles, so two processes never both run the command.
 CREATE TABLE IF NOT EXISTS alert_hits (
     id INTEGER PRIMARY KEY,
@@ -171,6 +188,8 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} is a directory, not a database file: give --db a file path.")
+    if path.exists() and not _writable(path):
+        return _connect_read_only(path)
     if not path.exists():
         if not create:
             raise StoreError(f"{path} does not exist.")
@@ -198,6 +217,45 @@ def connect(path: str | Path, *, create: bool = True) -> sqlite3.Connection:
         db.close()
         raise
     return db
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite could write `path` (and make its -wal and -shm files beside it)."""
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return False
+    return not os.statvfs(path).f_flag & os.ST_RDONLY  # a read-only mount (root ignores permissions)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A file the user may read but not write: opened for reading (list, export, the
+    dashboard) instead of failing. A WAL file whose -shm cannot be made is read as
+    immutable, which SQLite allows when nothing else can be writing it either."""
+    last_error: sqlite3.DatabaseError | None = None
+    for mode in ("mode=ro", "immutable=1"):
+        try:
+            db = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                 isolation_level=None, check_same_thread=False)
+            found = _refuse_foreign_or_newer(db)
+        except sqlite3.DatabaseError as exc:
+            last_error = exc
+            continue
+        except StoreError:
+            db.close()
+            raise
+        if found != SCHEMA_VERSION:
+            db.close()
+            raise StoreError(
+                f"{path} is read-only and was written by an older negotiation-watch (schema {found}); "
+                "it needs upgrading, which means writing: make it writable once, or copy it."
+            )
+        db.execute("PRAGMA query_only = 1")
+        return db
+    raise explain_error(path, last_error)
+
+
+def is_read_only(db: sqlite3.Connection) -> bool:
+    """Whether `db` was opened read-only (connect does so for a file it cannot write)."""
+    return bool(db.execute("PRAGMA query_only").fetchone()[0])
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:
@@ -247,6 +305,11 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     Nothing inside may commit on its own (`with conn:` would: the connection is in
     autocommit mode, so writes outside this context each commit by themselves).
     """
+    if is_read_only(db):
+        raise StoreError(
+            f"{db.execute('PRAGMA database_list').fetchone()[2] or 'the database'} is open read-only "
+            "(the file or its folder cannot be written): nothing was changed."
+        )
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -316,8 +379,29 @@ def _count_tag_totals(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _add_feed_folder(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 keeps a feed's OPML folder."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(feeds)")}
+    if "folder" not in columns:
+        conn.execute("ALTER TABLE feeds ADD COLUMN folder TEXT")
+
+
+def _drop_undetectable_fts(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 4 declares the search index so Datasette finds it: the old declaration
+    (content='articles') goes, the schema script makes the new one, _rebuild_fts fills it."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_fts'").fetchone()
+    if row and "content=[articles]" not in row[0]:
+        conn.execute("DROP TABLE articles_fts")
+
+
+def _rebuild_fts(conn: sqlite3.Connection, found: int) -> None:
+    """Fill a search index that _drop_undetectable_fts made anew from the stored articles."""
+    if found < 4:
+        conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
+
+
 def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
-    """Alerts (schema 4) look at articles stored after the last one they saw: for a file
+    """Alerts (schema 5) look at articles stored after the last one they saw: for a file
     that has never had them, that is every article stored from now on, not its whole past.
     (It applies while the file has no mark, whatever its version: steps compose.)"""
     conn.execute(
@@ -329,8 +413,8 @@ def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
 
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
-BEFORE_SCHEMA = [_drop_row_triggers]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _alerts_start_now]
+BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _alerts_start_now]
 
 
 def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:

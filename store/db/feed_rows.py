@@ -10,16 +10,21 @@ from negotiation_watch.store.db.connection import dict_rows, write_transaction
 from negotiation_watch.store.times import from_iso, to_iso, utc_now
 
 
-def add_feed(db: sqlite3.Connection, url: str, title: str | None = None) -> tuple[int, bool]:
-    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now)."""
+def add_feed(
+    db: sqlite3.Connection, url: str, title: str | None = None, folder: str | None = None
+) -> tuple[int, bool]:
+    """Add a feed by URL; returns (feed id, True if it was new). Fetched at once (due now).
+    A feed already followed gains `folder` if it had none (an imported list's folders)."""
     now = to_iso(utc_now())
     with write_transaction(db) as conn:
         row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
         if row:
+            if folder:
+                conn.execute("UPDATE feeds SET folder = ? WHERE id = ? AND folder IS NULL", (folder, row[0]))
             return row[0], False
         cursor = conn.execute(
-            "INSERT INTO feeds (url, title, added, next_fetch_due) VALUES (?, ?, ?, ?)",
-            (url, title, now, now),
+            "INSERT INTO feeds (url, title, added, next_fetch_due, folder) VALUES (?, ?, ?, ?, ?)",
+            (url, title, now, now, folder),
         )
         return cursor.lastrowid, True
 
@@ -35,8 +40,19 @@ def find_feed(db: sqlite3.Connection, url_or_id: str | int) -> dict | None:
 
 
 def remove_feed(db: sqlite3.Connection, feed_id: int) -> None:
-    """Remove a feed and, through the foreign keys, its articles and their tags."""
+    """Remove a feed and, through the foreign keys, its articles and their tags. An article
+    another feed carries too stays, as that feed's own (read mark and tags kept)."""
     with write_transaction(db) as conn:
+        conn.execute(
+            "UPDATE articles SET (feed_id, guid, content_hash) = (SELECT af.feed_id, af.guid, af.content_hash "
+            "FROM article_feeds af WHERE af.article_id = articles.id ORDER BY af.feed_id LIMIT 1) "
+            "WHERE feed_id = ? AND id IN (SELECT article_id FROM article_feeds)",
+            (feed_id,),
+        )
+        conn.execute(  # the links just turned into ownership
+            "DELETE FROM article_feeds WHERE EXISTS (SELECT 1 FROM articles a WHERE a.id = article_feeds.article_id "
+            "AND a.feed_id = article_feeds.feed_id AND a.guid = article_feeds.guid)"
+        )
         conn.execute("DELETE FROM feeds WHERE id = ?", (feed_id,))
 
 
@@ -68,7 +84,8 @@ def list_feeds(db: sqlite3.Connection) -> list[dict]:
     """Every feed with its `health` and `article_count`, in the order they were added."""
     return dict_rows(
         db,
-        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) "
+        f"SELECT feeds.*, (SELECT count(*) FROM articles WHERE articles.feed_id = feeds.id) + "
+        f"(SELECT count(*) FROM article_feeds WHERE article_feeds.feed_id = feeds.id) "
         f"AS article_count, {HEALTH} AS health FROM feeds ORDER BY feeds.id",
     )
 
@@ -112,6 +129,6 @@ def set_feed_columns(conn: sqlite3.Connection, feed_id: int, columns: dict) -> N
 
 
 FEED_COLUMNS = {
-    "url", "title", "site_url", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
+    "url", "title", "site_url", "folder", "etag", "last_modified", "body_hash", "last_fetch", "last_ok",
     "last_status", "last_error", "consecutive_errors", "next_fetch_due", "paused",
 }

@@ -35,8 +35,9 @@ class IngestResult:
 
 
 def stored_hashes(db: sqlite3.Connection, feed_id: int) -> dict[str, str]:
-    """guid -> content hash of a feed's stored articles: what tagging.parse_and_tag may skip."""
-    return {guid: digest for guid, (_, digest) in _stored_hashes(db, feed_id).items()}
+    """guid -> content hash of a feed's stored articles (its own and those it shares with
+    another feed): what tagging.parse_and_tag may skip."""
+    return {guid: digest for guid, (_, digest, _) in _stored_hashes(db, feed_id).items()}
 
 
 def ingest(
@@ -72,6 +73,9 @@ def ingest(
             known = stored.get(entry.guid)
             if known and known[1] == entry.content_hash:
                 continue
+            if known and not known[2]:  # another feed's article: its own feed keeps the text
+                _relink(conn, feed_id, entry, known[0])
+                continue
             rows = tags.get(entry.guid)
             if rows is None:  # changed between the two reads: tag what is current
                 rows = _tags_for(taxonomy, entry, now)
@@ -82,19 +86,72 @@ def ingest(
             else:
                 new.append((entry, rows))
         if new:
+            new = _link_carried_elsewhere(conn, feed_id, new)
             _insert_articles(conn, feed_id, new, fetched)
             result.new = len(new)
         _update_feed_columns(conn, feed_id, parsed, feed_updates or {})
     return result
 
 
-def _stored_hashes(conn: sqlite3.Connection, feed_id: int) -> dict[str, tuple[int, str]]:
+def _stored_hashes(conn: sqlite3.Connection, feed_id: int) -> dict[str, tuple[int, str, bool]]:
+    """guid -> (article id, content hash, whether the article is this feed's own rather
+    than another feed's that this one carries too)."""
     return {
-        guid: (article_id, digest)
-        for guid, article_id, digest in conn.execute(
-            "SELECT guid, id, content_hash FROM articles WHERE feed_id = ?", (feed_id,)
+        guid: (article_id, digest, bool(own))
+        for guid, article_id, digest, own in conn.execute(
+            "SELECT guid, id, content_hash, 1 FROM articles WHERE feed_id = ? UNION ALL "
+            "SELECT guid, article_id, content_hash, 0 FROM article_feeds WHERE feed_id = ?",
+            (feed_id, feed_id),
         )
     }
+
+
+def _shared_guid(guid: str) -> bool:
+    """Whether a guid names the story beyond its feed (a URL, a tag: or urn: name), so the
+    same guid in two feeds is the same article; "1234" in two feeds is two articles."""
+    return ":" in guid
+
+
+def _link_carried_elsewhere(
+    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]]
+) -> list[tuple[Entry, list[TagRow]]]:
+    """Entries another feed already stored (the same link, or the same global guid: an
+    aggregator and its source) become links to that article in article_feeds, decided
+    here, at ingest, so every pane lists the article once; the rest are returned to insert."""
+    urls = list({entry.url for entry, _ in new if entry.url})
+    guids = list({entry.guid for entry, _ in new if _shared_guid(entry.guid)})
+    if not urls and not guids:
+        return new
+    found: dict[str, int] = {}
+    for column, values in (("url", urls), ("guid", guids)):
+        for start in range(0, len(values), 500):  # SQLite's limit on parameters, with room
+            chunk = values[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for value, article_id in conn.execute(
+                f"SELECT {column}, min(id) FROM articles WHERE {column} IN ({marks}) AND feed_id != ? "
+                f"GROUP BY {column}", (*chunk, feed_id),
+            ):
+                found[f"{column}:{value}"] = article_id
+    if not found:
+        return new
+    rest = []
+    for entry, rows in new:
+        article_id = found.get(f"url:{entry.url}") or found.get(f"guid:{entry.guid}")
+        if article_id is None:
+            rest.append((entry, rows))
+        else:
+            _relink(conn, feed_id, entry, article_id)
+    return rest
+
+
+def _relink(conn: sqlite3.Connection, feed_id: int, entry: Entry, article_id: int) -> None:
+    """Record (or refresh) that `feed_id` carries article `article_id` as `entry`."""
+    conn.execute(
+        "INSERT INTO article_feeds (article_id, feed_id, guid, content_hash) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (feed_id, guid) DO UPDATE SET article_id = excluded.article_id, "
+        "content_hash = excluded.content_hash",
+        (article_id, feed_id, entry.guid, entry.content_hash),
+    )
 
 
 def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -33,6 +35,7 @@ class ArticleRow:
     published: str
     is_read: bool
     tags: list[TagLabel] = field(default_factory=list)
+    also_in: list[str] = field(default_factory=list)  # other feeds carrying it (article_feeds)
 
 
 @dataclass
@@ -43,6 +46,21 @@ class TagCount:
     unread: int
 
 
+# An article from a feed of a folder or its subfolders, as its own or carried (article_feeds).
+_FOLDER_FEEDS = "SELECT id FROM feeds WHERE folder = ? OR substr(folder, 1, length(?) + 1) = ? || '/'"
+_IN_FOLDER = (
+    f"(a.feed_id IN ({_FOLDER_FEEDS}) OR a.id IN (SELECT article_id FROM article_feeds "
+    f"WHERE feed_id IN ({_FOLDER_FEEDS})))"
+)
+
+# How a pane can be sorted: name -> (ORDER BY, the row-value comparison that pages past
+# the last row shown). Newest first is the default; more orders are more entries here.
+ORDERS = {
+    "newest": ("a.published DESC, a.id DESC", "<"),
+    "oldest": ("a.published ASC, a.id ASC", ">"),
+}
+
+
 def latest_articles(
     db: sqlite3.Connection,
     kind: str | None = None,
@@ -50,10 +68,20 @@ def latest_articles(
     *,
     limit: int = 50,
     before: tuple[str, int] | None = None,
+    order: str = "newest",
+    unread_only: bool = False,
+    folder: str = "",
 ) -> list[ArticleRow]:
-    """Newest first, optionally only those tagged kind/tag_id; `before` = (published, id)
-    of the last row shown, for paging without OFFSET."""
+    """Newest first (or another of ORDERS), optionally only those tagged kind/tag_id, only
+    unread ones, only those from the feeds of a folder (and its subfolders); `before` =
+    (published, id) of the last row shown, for paging without OFFSET."""
+    order_by, past = ORDERS[order]
     where, params = [], []
+    if unread_only:
+        where.append("a.is_read = 0")
+    if folder:
+        where.append(_IN_FOLDER)
+        params += [folder] * 6
     if kind and tag_id:
         if _is_frequent(db, kind, tag_id):
             # walk the newest articles and keep the tagged ones: stops after `limit` hits
@@ -63,13 +91,13 @@ def latest_articles(
             where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
         params += [kind, tag_id]
     if before:
-        where.append("(a.published, a.id) < (?, ?)")  # a row value lets SQLite seek in the index
+        where.append(f"(a.published, a.id) {past} (?, ?)")  # a row value lets SQLite seek in the index
         params += [before[0], before[1]]
     sql = (
         "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read "
         "FROM articles a JOIN feeds f ON f.id = a.feed_id "
         + ("WHERE " + " AND ".join(where) + " " if where else "")
-        + "ORDER BY a.published DESC, a.id DESC LIMIT ?"
+        + f"ORDER BY {order_by} LIMIT ?"
     )
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in db.execute(sql, (*params, limit))]
     _attach_tags(db, rows)
@@ -95,25 +123,30 @@ def search_articles(
     tag_id: str | None = None,
     *,
     limit: int = 100,
+    unread_only: bool = False,
 ) -> list[ArticleRow]:
     """Full-text search over titles and summaries, best matches first, newest breaking ties;
     without a party or track filter, the best among the newest RANKED_MATCHES matches.
 
-    The user's words are quoted, so FTS5 syntax in them is never an error.
+    Plain words are quoted (each must appear, as a prefix); a query written in FTS5's own
+    syntax is passed on, and SearchSyntaxError says why FTS5 could not read it.
     """
     match = fts_query(query)
     if not match:
         return []
-    if kind and tag_id:
-        found = db.execute(
-            f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
-            "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
-            "WHERE articles_fts MATCH ? AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?) "
-            "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
-            (match, kind, tag_id, limit),
-        ).fetchall()
-    else:
-        found = _best_of_newest(db, match, limit)
+    unread = " AND a.is_read = 0" if unread_only else ""
+    with explain_search_errors(query):
+        if kind and tag_id or unread_only:
+            tagged = " AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)" if kind and tag_id else ""
+            found = db.execute(
+                f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
+                "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
+                f"WHERE articles_fts MATCH ?{tagged}{unread} "
+                "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
+                (match, *((kind, tag_id) if tagged else ()), limit),
+            ).fetchall()
+        else:
+            found = _best_of_newest(db, match, limit)
     rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
     _attach_tags(db, rows)
     return rows
@@ -146,16 +179,92 @@ def _best_of_newest(db: sqlite3.Connection, match: str, limit: int) -> list[tupl
     return found
 
 
+class SearchSyntaxError(ValueError):
+    """A search written in FTS5's syntax that FTS5 cannot read; the message says why."""
+
+
+# Characters and words that mean the user is writing FTS5's own syntax: a phrase, a group,
+# a column filter (title:x), a prefix, or an operator.
+_FTS_SYNTAX = set('"():*^')
+_FTS_OPERATORS = {"AND", "OR", "NOT", "NEAR"}
+
+
 def fts_query(text: str) -> str:
-    """Turn what a user typed into a safe FTS5 query: every word must appear, as a prefix."""
-    words = [w.replace('"', "") for w in text.split()]
+    """What a user typed as an FTS5 query: plain words each quoted (every one must appear,
+    as a prefix); text in FTS5's own syntax as it is, for FTS5 to read or refuse."""
+    words = text.split()
+    if any(c in _FTS_SYNTAX for c in text) or any(w in _FTS_OPERATORS for w in words):
+        return text.strip()
     return " ".join(f'"{w}"*' for w in words if w)
 
 
+_STORE_TROUBLE = ("locked", "busy", "disk", "readonly", "malformed", "no such table", "unable to open")
+
+
+@contextmanager
+def explain_search_errors(query: str) -> Iterator[None]:
+    """FTS5's complaint about a query as a SearchSyntaxError the user can act on."""
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if any(word in message for word in _STORE_TROUBLE):  # the file's trouble, not the query's
+            raise
+        raise SearchSyntaxError(
+            f"cannot search for {query.strip()}: {message.removeprefix('fts5: ')}. Plain words always work; "
+            'FTS5 syntax needs balanced "quotes" and (brackets), and title: or summary: before a word.'
+        ) from None
+
+
+def search_count(
+    db: sqlite3.Connection, query: str, kind: str | None = None, tag_id: str | None = None,
+    *, unread_only: bool = False,
+) -> int:
+    """How many articles match the search (all of them, not only the ranked ones)."""
+    count = unread_count if unread_only else _count
+    return count(db, kind=kind, tag_id=tag_id, query=query)
+
+
+def scope_where(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, folder: str = "") -> tuple[str, list]:
+    """WHERE conditions on articles `a` for a pane, a search, a feed, a folder or (none)
+    everything: what the counts read and mark_all_read writes."""
+    where, params = ["1"], []
+    if folder:
+        where.append(_IN_FOLDER)
+        params += [folder] * 6
+    if kind and tag_id:
+        where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    if query:
+        match = fts_query(query)
+        where.append("a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?)" if match else "0")
+        params += [match] if match else []
+    if feed_id is not None:
+        where.append("(a.feed_id = ? OR a.id IN (SELECT article_id FROM article_feeds WHERE feed_id = ?))")
+        params += [feed_id, feed_id]
+    return " AND ".join(where), params
+
+
+def _count(db: sqlite3.Connection, **scope) -> int:
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""):
+        return db.execute(f"SELECT count(*) FROM articles a WHERE {where}", params).fetchone()[0]
+
+
+def unread_count(db: sqlite3.Connection, **scope) -> int:
+    """Unread articles in a scope (kind/tag_id, query, feed_id; none: everything)."""
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""):
+        return db.execute(f"SELECT count(*) FROM articles a WHERE a.is_read = 0 AND {where}", params).fetchone()[0]
+
+
+
 def _attach_tags(db: sqlite3.Connection, rows: list[ArticleRow]) -> None:
+    """Each row's parties and tracks, and the other feeds that carry it, in two reads."""
     if not rows:
         return
     by_id = {row.id: row for row in rows}
+    _attach_feeds(db, by_id)
     marks = ",".join("?" * len(by_id))
     for article_id, kind, tag_id in db.execute(
         f"SELECT DISTINCT article_id, kind, tag_id FROM tags WHERE article_id IN ({marks}) "
@@ -163,6 +272,23 @@ def _attach_tags(db: sqlite3.Connection, rows: list[ArticleRow]) -> None:
         tuple(by_id),
     ):
         by_id[article_id].tags.append(TagLabel(kind, tag_id))
+
+
+def _attach_feeds(db: sqlite3.Connection, by_id: dict[int, ArticleRow]) -> None:
+    marks = ",".join("?" * len(by_id))
+    for article_id, name in db.execute(
+        f"SELECT af.article_id, coalesce(f.title, f.url) FROM article_feeds af JOIN feeds f ON f.id = af.feed_id "
+        f"WHERE af.article_id IN ({marks}) ORDER BY af.article_id, f.id",
+        tuple(by_id),
+    ):
+        by_id[article_id].also_in.append(name)
+
+
+def also_in(db: sqlite3.Connection, article_id: int) -> list[str]:
+    """The names of the other feeds that carry an article besides its own."""
+    return [row[0] for row in db.execute(
+        "SELECT coalesce(f.title, f.url) FROM article_feeds af JOIN feeds f ON f.id = af.feed_id "
+        "WHERE af.article_id = ? ORDER BY f.id", (article_id,))]
 
 
 def tag_counts(db: sqlite3.Connection) -> list[TagCount]:
@@ -223,6 +349,7 @@ class ArticleDetail:
     fetched: str
     is_read: bool
     evidence: list[dict]  # {kind, tag_id, field, start, end, text, person}
+    also_in: list[str] = field(default_factory=list)  # other feeds carrying it
 
 
 def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None:
@@ -241,7 +368,7 @@ def get_article(db: sqlite3.Connection, article_id: int) -> ArticleDetail | None
         "ORDER BY kind DESC, tag_id, field DESC, start",
         (article_id,),
     )
-    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence)
+    return ArticleDetail(*row[:8], bool(row[8]), row[9], bool(row[10]), evidence, also_in(db, article_id))
 
 
 @dataclass
@@ -266,4 +393,5 @@ def stats(db: sqlite3.Connection) -> Stats:
         "SELECT count(*), coalesce(sum(1 - is_read), 0) FROM articles"
     ).fetchone()
     return Stats(feeds, ok, failing, paused, articles, unread, last_fetch)
+
 

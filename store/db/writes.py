@@ -30,3 +30,13 @@ def set_read(db: sqlite3.Connection, article_id: int, read: bool = True) -> None
     with write_transaction(db) as conn:
         conn.execute("UPDATE articles SET is_read = ? WHERE id = ?", (int(read), article_id))
 
+
+
+def mark_all_read(db: sqlite3.Connection, **scope) -> int:
+    """Mark every unread article of a scope read (queries.unread_count's scopes: a party or
+    track, a search, a feed, or everything); returns how many changed."""
+    from negotiation_watch.store.db.queries import explain_search_errors, scope_where
+
+    where, params = scope_where(**scope)
+    with explain_search_errors(scope.get("query") or ""), write_transaction(db) as conn:
+        return conn.execute(f"UPDATE articles AS a SET is_read = 1 WHERE a.is_read = 0 AND {where}", params).rowcount

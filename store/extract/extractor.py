@@ -34,13 +34,16 @@ _VENUE_BEFORE = re.compile(
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
 _NEXT_WORD = re.compile(r"\w+")
-# After a capital that opens the text: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -". A
-# dateline says where the report was filed, not who acted.
-_DATELINE_AFTER = re.compile(
-    r"(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?"
+# A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
+# "GENEVA, Switzerland (AP) -". It says where the report was filed, not who acted: the
+# places in it (group "places") are no parties. Matched once per field.
+_DATELINE = re.compile(
+    r"\s*(?P<places>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?)"
     r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
     r"\s*[-\u2013\u2014:]"
 )
+# "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
+_LABEL_AFTER = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)")
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
 # Capitalised words that start sentences or clauses; a name after them is not a surname.
 _FUNCTION_WORDS = frozenset(
@@ -106,6 +109,7 @@ class _Field:
     shouting: bool
     party_hits: list = field(default_factory=list)  # (fs, fe, target)
     track_hits: list = field(default_factory=list)
+    dateline_end: int = -1  # where the places of an opening dateline end, in the text
 
     def span(self, fs: int, fe: int) -> tuple[int, int]:
         """Original start and end of folded [fs, fe)."""
@@ -119,21 +123,26 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
     party_read = [_read_parties(matcher, f, date) for f in fields]
-    party_read = _confirm_doubtful(party_read)
+    party_read = _confirm_doubtful(matcher, fields, party_read)
     party_found = _resolve_shared(party_read, set())
     article_parties = {party for found in party_found for (_, party, _, _, _) in found}
     verdicts: dict[int, bool] = {}  # whole-article rules decide once per article
     plans: dict[str, list] = {}  # and each trigger's rules are sorted out once per article
-    track_found = [_read_tracks(matcher, f, fields, article_parties, date, verdicts, plans) for f in fields]
+    track_found = _named_only([_read_tracks(matcher, f, fields, article_parties, date, verdicts, plans)
+                               for f in fields])
     if party_found is not party_read:  # a shared name may belong to a tagged track's member
-        members = {p for _, found in track_found for (_, _, track) in found for p in matcher.track_members[track]}
+        members = {p for _, found in track_found for hit in found for p in matcher.track_members[hit[2]]}
         party_found = _resolve_shared(party_read, members)
     parties: dict[str, Tag] = {}
     for f, found, (tracks_spans, _) in zip(fields, party_found, track_found):
+        # Most hits lie outside every track span: the spans' bounds say so without a loop.
+        low, high = (min(span[0] for span in tracks_spans), max(span[1] for span in tracks_spans)) \
+            if tracks_spans else (1, 0)
+        plain = f.offsets is None
         for fs, party, person, fe, role in found:
-            if tracks_spans and role.endswith("metonyms") and _inside(fs, fe, tracks_spans):
-                continue  # a capital inside a track's name ("Minsk agreements") is no party
-            start, end = f.span(fs, fe)
+            if low <= fs and fe <= high and _named_in_track(matcher, fs, fe, party, role, tracks_spans):
+                continue  # "Minsk agreements", "the Barbados agreement": a place in a track's name
+            start, end = (fs, fe) if plain else f.span(fs, fe)
             tag = parties.get(party)
             if tag is None:
                 tag = parties[party] = Tag(PARTY, party, matcher.party_names[party])
@@ -142,7 +151,7 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
     tracks: dict[str, Tag] = {}
     for f, (_, found) in zip(fields, track_found):
-        for fs, fe, track in found:
+        for fs, fe, track, _ in found:
             start, end = f.span(fs, fe)
             tag = tracks.get(track)
             if tag is None:
@@ -156,13 +165,17 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
 def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     folded, offsets = fold_text(text)
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
+    dateline = _DATELINE.match(text)
+    if dateline is not None:
+        f.dateline_end = dateline.end("places")
     hits: tuple[list, list] = ([], [])
     plain = offsets is None and not f.shouting
     for end, (keylen, variants, traps) in matcher.automaton.iter(f.spaced):
         fs = end - keylen + 1
         if len(variants) == 1:
             uppers, lowers, target, tail, layer = variants[0]
-            if lowers is None and (not uppers or (plain and _capitals(text, fs, uppers))):
+            if lowers is None and (not uppers or (plain and (text[fs + uppers[0]].isupper() if len(uppers) == 1
+                                                             else _capitals(text, fs, uppers)))):
                 hits[layer].append((fs, end - 1, target, tail, traps))
             elif _case_ok(f, fs, uppers, lowers):
                 hits[layer].append((fs, end - 1, target, tail, traps))
@@ -232,12 +245,19 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
         if kind == NOT:
             continue
         if kind == PARTY:
-            if role.endswith("metonyms") and _is_venue(f, fs, fe):
+            if f.dateline_end > 0 and f.span(fs, fe)[1] <= f.dateline_end and (
+                    role.endswith("metonyms") or role.endswith("aliases")):
+                continue  # the place a report was filed from
+            if role.endswith("metonyms") and _is_venue(matcher, f, fs, fe):
                 continue
             if role[0] == "?" and _looks_like_name(f, fs, fe):
                 if not _title_case(f.text):
                     continue
                 role = "!" + role  # "Jordan Says No": kept only if the article confirms it
+            elif role == "acronym":
+                role = "!acronym"  # "RSF" alone: kept only with its context or another name
+            elif fs < 4 and _is_label(f, fs, fe):
+                role = "!label"  # "Kenya: ..." over a story about Sudan: kept only if confirmed
             if traps and _trapped(traps, f, fs, fe - len(tail)):
                 continue
             found.append((fs, ident, None, fe, role))
@@ -252,12 +272,23 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
     return found
 
 
-def _confirm_doubtful(found_by_field: list[list[tuple]]) -> list[list[tuple]]:
-    """A doubtful title hit stands when the text names the party too, or there is no text."""
-    if len(found_by_field) < 2 or not any(hit[4][0] == "!" for hit in found_by_field[0]):
+def _confirm_doubtful(matcher: Matcher, fields: list[_Field], found_by_field: list[list[tuple]]) -> list[list[tuple]]:
+    """A doubtful hit stands when the article names the party another way; an acronym also
+    when one of its party's context words is there; a label ("Kenya: ...") also when its
+    field names no other party; a name-like title word also when there is no text."""
+    if not any(hit[4][0] == "!" for found in found_by_field for hit in found):
         return found_by_field
     confirmed = {hit[1] for found in found_by_field for hit in found if hit[4][0] != "!"}
-    return [[hit for hit in found if hit[4][0] != "!" or hit[1] in confirmed] for found in found_by_field]
+    for found in found_by_field:
+        for hit in found:
+            if hit[4] == "!acronym" and hit[1] not in confirmed:
+                if any(matcher.party_context[hit[1]].search(f.spaced) for f in fields):
+                    confirmed.add(hit[1])
+    alone = len(fields) < 2
+    return [[hit for hit in found if hit[4][0] != "!" or hit[1] in confirmed
+             or (hit[4] == "!label" and all(other[1] == hit[1] for other in found))
+             or (alone and hit[4] not in ("!acronym", "!label"))]
+            for found in found_by_field]
 
 
 def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> list[list[tuple]]:
@@ -283,16 +314,26 @@ def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
     return f.spaced[previous_end + 1:fs].strip() in ("", "s")
 
 
-def _is_venue(f: _Field, fs: int, fe: int) -> bool:
-    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', a dateline
-    'TEHRAN, Aug. 13 (MNA) -': a place, no party."""
-    start, end = f.span(fs, fe)
-    if not f.text[:start].strip() and _DATELINE_AFTER.match(f.text, end):
-        return True
+def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
+    """'talks in Moscow', 'flew to Beijing', 'from Addis Ababa to Nairobi', 'the Budapest
+    summit', 'the Helsinki Final Act': a place, or a name taken from it, no party. The
+    words around it are the data's ([[venue]]) besides the motion verbs here."""
     spaced = f.spaced
     if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
+    if matcher.venue_before and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(matcher.venue_before):
+        return True
+    if matcher.venue_after and (spaced[fe + 1:fe + 40].lstrip() + " ").startswith(matcher.venue_after):
+        # "Washington-Tehran talks" joins two sides; "the Tehran talks" names a venue.
+        start = f.span(fs, fe)[0]
+        return start == 0 or f.text[start - 1] not in "-\u2010\u2011\u2013\u2014/"
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
+
+
+def _is_label(f: _Field, fs: int, fe: int) -> bool:
+    """The party opens the field as a label: 'Kenya: ...', 'Sudan - ...'."""
+    start, end = f.span(fs, fe)
+    return not f.text[:start].strip() and _LABEL_AFTER.match(f.text, end) is not None
 
 
 def _looks_like_name(f: _Field, fs: int, fe: int) -> bool:
@@ -363,43 +404,57 @@ def _within(date: datetime.date, start: datetime.date | None, end: datetime.date
 def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set[str],
                  date: datetime.date | None, verdicts: dict[int, bool],
                  plans: dict[str, list]) -> tuple[list, list]:
-    """(spans that name a track, [(fs, fe, track)]) for aliases and triggers whose rule fires."""
+    """([(fs, fe, track, by its alias)] spans that name a track, [(fs, fe, track, supporting
+    only)]) for aliases and triggers whose rule fires."""
     spans, found, said = [], [], set()
-    for fs, fe, (kind, ident, _), _tail, _traps in f.track_hits:
+    for fs, fe, (kind, ident, role), _tail, _traps in f.track_hits:
         if kind == TRACK:
-            spans.append((fs, fe))
-            found.append((fs, fe, ident))
+            spans.append((fs, fe, ident, True))
+            found.append((fs, fe, ident, role == "support"))
         elif kind == TRIGGER:
             plan = plans.get(ident)
             if plan is None:
                 plan = plans[ident] = _trigger_plan(matcher.rules.get(ident, ()), fields, parties, date, verdicts)
-            fired = [track for track, placed in plan if placed is None or _words_agree(placed, fields, f, fs, fe)]
+            fired = {}
+            for track, placed, support in plan:
+                if placed is None or _words_agree(placed, fields, f, fs, fe):
+                    fired[track] = fired.get(track, True) and support  # one naming rule is enough
             if fired:
-                spans.append((fs, fe))
                 # One piece of evidence per trigger word: "talks" five times says no more.
-                fresh = [t for t in dict.fromkeys(fired) if (t, ident) not in said]
+                fresh = [t for t in fired if (t, ident) not in said]
                 said.update((t, ident) for t in fresh)
-                found.extend((fs, fe, track) for track in fresh)
+                spans.extend((fs, fe, track, False) for track in fired)
+                found.extend((fs, fe, track, fired[track]) for track in fresh)
     return spans, found
 
 
+def _named_only(track_found: list[tuple[list, list]]) -> list[tuple[list, list]]:
+    """Drop the tracks whose only evidence is supporting ("peace efforts", "package of
+    measures"): a generic phrase backs a track that something else names, never makes one."""
+    if not any(hit[3] for _, found in track_found for hit in found):
+        return track_found
+    named = {hit[2] for _, found in track_found for hit in found if not hit[3]}
+    return [([span for span in spans if span[2] in named], [hit for hit in found if hit[2] in named])
+            for spans, found in track_found]
+
+
 def _trigger_plan(rules: list[CompiledRule], fields: list[_Field], parties: set[str],
-                  date: datetime.date | None, verdicts: dict[int, bool]) -> list[tuple[str, CompiledRule | None]]:
-    """What a trigger's rules say in this article, in their order: (track, None) for a rule
-    that fires wherever the trigger stands, (track, rule) for one that looks near each hit.
-    Rules that cannot fire in this article are left out."""
+                  date: datetime.date | None, verdicts: dict[int, bool]) -> list[tuple[str, CompiledRule | None, bool]]:
+    """What a trigger's rules say in this article, in their order: (track, None, support)
+    for a rule that fires wherever the trigger stands, (track, rule, support) for one that
+    looks near each hit. Rules that cannot fire in this article are left out."""
     plan = []
     for rule in rules:
         if not _applies(rule, parties, date):
             continue
         if rule.window:
-            plan.append((rule.track, rule))
+            plan.append((rule.track, rule, rule.support))
             continue
         verdict = verdicts.get(id(rule))
         if verdict is None:
             verdict = verdicts[id(rule)] = _words_agree(rule, fields, None, 0, 0)
         if verdict:
-            plan.append((rule.track, None))
+            plan.append((rule.track, None, rule.support))
     return plan
 
 
@@ -427,5 +482,11 @@ def _near(words: re.Pattern, window: int, f: _Field | None, fs: int, fe: int, fi
     return words.search(f.spaced, max(0, fs - window), fe + 2 + window) is not None
 
 
-def _inside(fs: int, fe: int, spans: list[tuple[int, int]]) -> bool:
-    return any(s <= fs and fe <= e for s, e in spans)
+def _named_in_track(matcher: Matcher, fs: int, fe: int, party: str, role: str, spans: list[tuple]) -> bool:
+    """A party string inside a track's evidence names the track, not the party, when it is
+    a capital or seat ("Minsk agreements"), or a party outside the track inside its alias
+    ("Barbados agreement": the venue of Venezuela's talks)."""
+    for s, e, track, alias in spans:
+        if s <= fs and fe <= e and (role.endswith("metonyms") or (alias and party not in matcher.track_members[track])):
+            return True
+    return False

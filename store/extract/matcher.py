@@ -35,6 +35,7 @@ class CompiledRule:
     not_party: frozenset[str]
     after: datetime.date | None
     before: datetime.date | None
+    support: bool = False
 
 
 @dataclass
@@ -57,6 +58,9 @@ class Matcher:
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    party_context: dict[str, re.Pattern] = field(default_factory=dict)  # party -> words confirming its acronyms
+    venue_before: tuple[str, ...] = ()  # folded words before a seat, each with its space before: " w"
+    venue_after: tuple[str, ...] = ()  # folded words after a seat, each with its space after: "w "
 
 
 def matcher_for(taxonomy: Taxonomy) -> Matcher:
@@ -74,7 +78,7 @@ def matcher_for(taxonomy: Taxonomy) -> Matcher:
 
 def build_matcher(taxonomy: Taxonomy) -> Matcher:
     """Every string the taxonomy knows, folded, in one automaton keyed ' phrase '."""
-    patterns = _Patterns(taxonomy.suppressed)
+    patterns = _Patterns(taxonomy.suppressed, taxonomy.spellings)
     _add_parties(patterns, taxonomy)
     _add_offices(patterns, taxonomy)
     for person in taxonomy.people.values():
@@ -86,6 +90,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
     for track in taxonomy.tracks.values():
         for alias in track.aliases:  # not the display name: "Coalition of the willing" needs its rule
             patterns.add(alias, (TRACK, track.id, "alias"))
+        for phrase in track.support:
+            patterns.add(phrase, (TRACK, track.id, "support"))
         for rule in track.rules:
             compiled = _compile_rule(track.id, rule)
             for trigger in rule.trigger:
@@ -112,17 +118,46 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             for p in taxonomy.people.values()
         },
         rules=rules,
+        party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
+        venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
+        venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
     )
 
 
 class _Patterns:
     """Folded key -> [(capital positions, lower-case positions or None, target, final dots, layer)]."""
 
-    def __init__(self, suppressed: set[str]) -> None:
+    def __init__(self, suppressed: set[str], spellings: list[list[str]] = ()) -> None:
         self.suppressed = {fold_pattern(s)[0] for s in suppressed}
         self.variants: dict[str, list] = {}
+        # Each group's spellings as whole words ("ceasefire|cease-fire|cease fire"), any case.
+        self.spellings = [(_any_word(group), group) for group in spellings]
+        self.any_spelling = _any_word([v for group in spellings for v in group]) if spellings else None
+        self.group_of = {v.lower(): index for index, group in enumerate(spellings) for v in group}
 
-    def add(self, surface: str, target: tuple[str, str, str], exact: bool = False) -> str | None:
+    def add(self, surface: str, target: tuple[str, str, str], exact: bool = False, respell: bool = True) -> str | None:
+        """Add the surface and, unless exact, its other spellings ("cease-fire" for
+        "ceasefire"); returns the surface's own key, or None when it is suppressed."""
+        key = self._add_one(surface, target, exact)
+        if key is not None and respell and not exact:
+            for other in self._respelt(surface):
+                self._add_one(other, target, exact)
+        return key
+
+    def _respelt(self, surface: str) -> list[str]:
+        """The surface with each spelling group's other variants, in every combination."""
+        if self.any_spelling is None:
+            return []
+        found = {self.group_of[m.group(0).lower()] for m in self.any_spelling.finditer(surface)}
+        if not found:
+            return []  # most strings hold no variant: one search says so
+        forms = [surface]
+        for pattern, group in (self.spellings[index] for index in sorted(found)):
+            forms += [pattern.sub(variant, form) for form in list(forms) if pattern.search(form)
+                      for variant in group]
+        return [form for form in dict.fromkeys(forms) if form != surface]
+
+    def _add_one(self, surface: str, target: tuple[str, str, str], exact: bool) -> str | None:
         key, uppers, kept = fold_pattern(surface)
         if not key or key in self.suppressed:
             return None
@@ -136,20 +171,29 @@ class _Patterns:
         return key
 
 
+def _any_word(words: list[str]) -> re.Pattern:
+    """Any of the words as a whole word, in any case."""
+    alternatives = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + alternatives + r")(?!\w)", re.IGNORECASE)
+
+
 def _add_parties(patterns: _Patterns, taxonomy: Taxonomy) -> None:
     for party in taxonomy.parties.values():
         # "?" marks an ambiguous string: the matcher applies its trap rules to it.
         ambiguous = set(party.ambiguous)
+        # A party with context words has acronyms that need them ("RSF", "M23", "ELN").
+        acronyms = set(party.exact) if party.context else set()
         listed = set()
         for role in PARTY_ROLES:
             for surface in getattr(party, role):
                 listed.add(surface)
-                patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
+                if surface not in acronyms:
+                    patterns.add(surface, (PARTY, party.id, f"?{role}" if surface in ambiguous else role))
         for surface in [party.name, *party.ambiguous]:
-            if surface not in listed:
+            if surface not in listed and surface not in acronyms:
                 patterns.add(surface, (PARTY, party.id, "?aliases" if surface in ambiguous else "aliases"))
         for surface in party.exact:
-            patterns.add(surface, (PARTY, party.id, "exact"), exact=True)
+            patterns.add(surface, (PARTY, party.id, "acronym" if surface in acronyms else "exact"), exact=True)
         for surface in party.not_:
             patterns.add(surface, (NOT, party.id, "not"))
 
@@ -167,10 +211,10 @@ def _add_offices(patterns: _Patterns, taxonomy: Taxonomy) -> None:
         owners = [_bare(n) for n in [party.name, *party.aliases] if n not in party.ambiguous] + seats
         for role in roles:
             for name in names + seats:
-                patterns.add(f"{name} {role}", target)
+                patterns.add(f"{name} {role}", target, respell=False)  # role variants list the spellings
             for owner in owners:
                 for form in ("{o}'s {r}", "{r} of {o}", "{r} of the {o}", "{r} for {o}", "{r} for the {o}"):
-                    patterns.add(form.format(o=owner, r=role), target)
+                    patterns.add(form.format(o=owner, r=role), target, respell=False)
 
 
 def _bare(name: str) -> str:
@@ -201,6 +245,7 @@ def _compile_rule(track: str, rule: Rule) -> CompiledRule:
         not_party=frozenset(rule.not_party),
         after=rule.after,
         before=rule.before,
+        support=rule.support,
     )
 
 

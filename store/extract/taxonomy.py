@@ -17,23 +17,27 @@ from negotiation_watch.store.extract.cache import cache_file, read_pickle, write
 
 BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "2"
+MATCHER_VERSION = "3"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
-EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices"}
+EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "support", "context"}
 
 STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
     "party": {
         "id": STR, "kind": STR, "name": STR, "aliases": STRS, "demonyms": STRS,
         "metonyms": STRS, "institutions": STRS, "exact": STRS, "ambiguous": STRS, "not": STRS,
+        "context": STRS,
     },
-    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL},
+    "office": {"id": STR, "party": STR, "name": STR, "role": STR, "titles": STRS, "shared": BOOL,
+               "wikidata": STR},
     "person": {"id": STR, "name": STR, "aliases": STRS, "exact": STRS, "party": STR, "offices": OFFICES},
-    "track": {"id": STR, "name": STR, "aliases": STRS, "members": STRS, "rule": RULES},
+    "track": {"id": STR, "name": STR, "aliases": STRS, "support": STRS, "members": STRS, "rule": RULES},
     "trap": {"aliases": STRS, "near": STRS, "next": STRS, "prev": STRS, "window": INT},
     "role": {"name": STR, "variants": STRS},
+    "venue": {"before": STRS, "after": STRS},
+    "spelling": {"variants": STRS},
 }
 REQUIRED = {
     "party": ("id", "kind", "name"),
@@ -42,11 +46,13 @@ REQUIRED = {
     "track": ("id", "name"),
     "trap": ("aliases",),
     "role": ("name", "variants"),
+    "venue": (),
+    "spelling": ("variants",),
 }
 TENURE_SCHEMA = {"office": STR, "start": DATE, "end": DATE}
 RULE_SCHEMA = {
     "trigger": STRS, "near": STRS, "unless": STRS, "window": INT, "parties": STRS, "any_party": STRS,
-    "not_party": STRS, "after": DATE, "before": DATE,
+    "not_party": STRS, "after": DATE, "before": DATE, "support": BOOL,
 }
 SUPPRESS_SCHEMA = {"aliases": STRS}
 KEYED_TABLES = ("party", "office", "person", "track")
@@ -64,6 +70,9 @@ class Party:
     exact: list[str] = field(default_factory=list)
     ambiguous: list[str] = field(default_factory=list)
     not_: list[str] = field(default_factory=list)
+    # Words that confirm the party's acronyms (`exact`): without one of them, or another
+    # name of the party, in the article, an acronym alone ("RSF", "M23") names nothing.
+    context: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -74,6 +83,7 @@ class Office:
     role: str
     titles: list[str] = field(default_factory=list)
     shared: bool = False  # several holders at once: a title names the party, not a person
+    wikidata: str = ""  # the Wikidata position ("Q11696") `knowledge update` asks about
 
 
 @dataclass
@@ -106,6 +116,7 @@ class Rule:
     not_party: list[str] = field(default_factory=list)  # none of these
     after: datetime.date | None = None
     before: datetime.date | None = None
+    support: bool = False  # its evidence supports a track named otherwise, never creates one
 
 
 @dataclass
@@ -113,6 +124,9 @@ class Track:
     id: str
     name: str
     aliases: list[str] = field(default_factory=list)
+    # Generic phrases ("package of measures", "20-point plan"): evidence for the track only
+    # when other evidence in the article names it.
+    support: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
     rules: list[Rule] = field(default_factory=list)
 
@@ -136,6 +150,9 @@ class Taxonomy:
     tracks: dict[str, Track] = field(default_factory=dict)
     traps: list[Trap] = field(default_factory=list)
     roles: dict[str, list[str]] = field(default_factory=dict)  # role -> variant spellings
+    venue_before: list[str] = field(default_factory=list)  # words before a seat that make it a venue
+    venue_after: list[str] = field(default_factory=list)  # words after a seat: a venue or document name
+    spellings: list[list[str]] = field(default_factory=list)  # groups of spellings of one word
     suppressed: set[str] = field(default_factory=set)
     problems: list[str] = field(default_factory=list)
     version: str = ""
@@ -209,6 +226,8 @@ class _Loader:
         self.versions: dict[tuple[str, str], list[tuple[dict, str]]] = {}
         self.traps: list[dict] = []
         self.roles: dict[str, list[str]] = {}
+        self.venue: dict[str, list[str]] = {"before": [], "after": []}
+        self.spellings: list[list[str]] = []
         self.suppressed: list[str] = []
         self.problems: list[str] = []
 
@@ -265,6 +284,13 @@ class _Loader:
         if table == "role":
             self.roles[entry["name"]] = entry["variants"]
             return
+        if table == "spelling":
+            self.spellings.append(entry["variants"])
+            return
+        if table == "venue":
+            for side in ("before", "after"):
+                self.venue[side] += [w for w in entry.get(side, []) if w not in self.venue[side]]
+            return
         known = self.entries[table].get(entry["id"])
         merged = _merge(known, entry) if known else entry
         self.entries[table][entry["id"]] = merged
@@ -284,8 +310,10 @@ class _Loader:
                     del raw[table][entry_id]
         tax.traps = [Trap(**entry) for entry in self.traps]
         tax.roles = dict(self.roles)
+        tax.venue_before, tax.venue_after = list(self.venue["before"]), list(self.venue["after"])
+        tax.spellings = [list(group) for group in self.spellings]
         tax.suppressed = set(self.suppressed)
-        tax.version = _version(raw, self.traps, self.roles, sorted(tax.suppressed))
+        tax.version = _version(raw, self.traps, self.roles, self.venue, self.spellings, sorted(tax.suppressed))
         return tax
 
     def _complete(self, table: str, entry: dict, where: str) -> bool:
@@ -438,7 +466,12 @@ def _merge(known: dict, override: dict) -> dict:
     """Listed fields replace the known ones, except the extended lists, which grow."""
     merged = dict(known)
     for name, value in override.items():
-        if name in EXTENDED_FIELDS and name in merged:
+        if name == "offices" and name in merged:
+            # Terms listed for an office replace the known terms of that office (a later
+            # end date, a corrected start), so no stale open term stays beside them.
+            listed = {tenure["office"] for tenure in value}
+            merged[name] = [t for t in merged[name] if t["office"] not in listed] + value
+        elif name in EXTENDED_FIELDS and name in merged:
             merged[name] = merged[name] + [v for v in value if v not in merged[name]]
         else:
             merged[name] = value

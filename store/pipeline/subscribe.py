@@ -48,8 +48,10 @@ def default_feeds() -> list[dict]:
 
 
 def seed_defaults(db: sqlite3.Connection) -> int:
-    """Add the default feeds once per database; removed ones never come back. Returns how many."""
-    if connection.get_meta(db, DEFAULTS_SEEDED):
+    """Add the default feeds once to a database that never had feeds; removed ones never
+    come back. Returns how many. Whoever opens the default database first (the dashboard,
+    any command) calls it, so a database made by one is seeded for all."""
+    if connection.get_meta(db, DEFAULTS_SEEDED) or db.execute("SELECT 1 FROM feeds LIMIT 1").fetchone():
         return 0
     added = 0
     for feed in default_feeds():

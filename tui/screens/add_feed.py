@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from urllib.parse import urlparse
 
 from rich.text import Text
 from textual import on, work
@@ -15,29 +14,22 @@ from textual.widgets import Button, Input, Static
 from textual.worker import get_current_worker
 
 from negotiation_watch.store.db import connection, feed_rows
+from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.network_run import NetworkRun
 from negotiation_watch.tui.widgets.clean_input import CleanInput
 
-SCHEMES = ("http", "https", "file")
-
-
 def url_problem(url: str) -> str | None:
-    """Why `url` cannot be a feed address, or None when it looks usable."""
+    """Why `url` cannot be a feed address, or None when it looks usable: the CLI's own
+    check (store.fetch.urls.feed_url), so the dialog takes what `feeds add` takes, local
+    paths included."""
     if not url:
-        return "Type the address of a feed or of a web page that links to one."
-    if any(c.isspace() for c in url):
-        return "A feed address cannot contain spaces."
+        return "Type the address of a feed or of a web page that links to one, or a feed file's path."
     try:
-        parts = urlparse(url)
-        parts.hostname  # noqa: B018 - a broken IPv6 bracket raises here or above
-    except ValueError as exc:
-        return f"The address is not valid ({exc})."
-    if parts.scheme not in SCHEMES:
-        return f"Use an http:// or https:// address (got {parts.scheme or 'no scheme'}:)."
-    if parts.scheme != "file" and not parts.hostname:
-        return "The address has no host name."
+        feed_url(url)
+    except InvalidURL as exc:
+        return f"Cannot use this: {exc}."
     return None
 
 
@@ -52,7 +44,8 @@ class AddFeedScreen(ReportsWorkerErrors, ModalScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
-            yield Static("Add a feed: paste its address (a web page that links to a feed works too).",
+            yield Static("Add a feed: paste its address (a web page that links to a feed works too) "
+                         "or a feed file's path.",
                          classes="question")
             yield CleanInput(placeholder="https://example.org/feed.xml", id="url")
             yield Static("", id="result")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlparse
-
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -12,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from negotiation_watch.store.db import queries, writes
+from negotiation_watch.store.db import connection, queries, writes
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.evidence import SUMMARY_FIELDS, highlight, spans_for, tag_lines
@@ -23,7 +21,7 @@ from negotiation_watch.tui.widgets.key_bar import KeyBar
 def load_article(db, article_id: int) -> queries.ArticleDetail | None:
     """The article with its evidence, marked read on the way (opening it is reading it)."""
     article = queries.get_article(db, article_id)
-    if article is not None and not article.is_read:
+    if article is not None and not article.is_read and not connection.is_read_only(db):
         writes.set_read(db, article.id, True)
         article.is_read = True
     return article
@@ -35,6 +33,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="article-screen.back"),
         Binding("o", "open_link", "Open in browser", id="article-screen.open-link"),
+        Binding("c", "copy_link", "Copy link", id="article-screen.copy-link"),
         Binding("u", "toggle_read", "Read/unread", id="article-screen.toggle-read"),
         Binding("e", "export_brief", "Brief", tooltip="Export this story's brief", id="article-screen.export-brief"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="article-screen.down"),
@@ -90,6 +89,9 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
     def _meta(self, article: queries.ArticleDetail) -> Text:
         text = Text()
         text.append_text(plain(article.feed_title, style="bold"))
+        if article.also_in:
+            text.append(" · also in ")
+            text.append_text(plain(", ".join(article.also_in)))
         text.append(f" · published {long_time(article.published)}")
         if article.date_estimated:
             text.append(" (estimated)")
@@ -102,16 +104,10 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         self.query_one("#article", VerticalScroll).scroll_relative(y=step, animate=False)
 
     def action_open_link(self) -> None:
-        url = self.article.url if self.article else None
-        if not url:
-            self.notify("This article has no link.", severity="warning")
-        elif urlparse(url).scheme not in ("http", "https"):
-            # a feed decides its links: never hand the browser javascript:, file: and the like
-            self.notify(f"Not opening a {urlparse(url).scheme or 'relative'} link: {url}", severity="warning",
-                        markup=False)
-        else:
-            self.app.open_url(url)
-            self.notify(f"Opened {url}", markup=False)
+        self.app.open_link(self.article.url if self.article else None)
+
+    def action_copy_link(self) -> None:
+        self.app.copy_link(self.article.url if self.article else None)
 
     def action_export_brief(self) -> None:
         from negotiation_watch.store.briefs.chronology import Subject

@@ -19,16 +19,17 @@ class ConfirmScreen(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
 
-    def __init__(self, question: Text) -> None:
+    def __init__(self, question: Text, yes: str = "Yes, remove") -> None:
         super().__init__()
         self.question = question
+        self.yes = yes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static(self.question, classes="question")
             with Horizontal(id="buttons"):
                 yield Button("No", id="no")
-                yield Button("Yes, remove", variant="error", id="yes")
+                yield Button(self.yes, variant="error", id="yes")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

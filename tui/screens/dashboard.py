@@ -7,16 +7,17 @@ from math import ceil
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Grid, Horizontal
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Input
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from negotiation_watch.store.db import queries
-from negotiation_watch.tui.data import parse_pin, pin_key, with_db
+from negotiation_watch.tui.data import parse_source_pin, source_pin, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
+from negotiation_watch.tui.widgets.clean_input import CleanInput
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 from negotiation_watch.tui.widgets.sidebar import Sidebar
 from negotiation_watch.tui.widgets.status_line import StatusLine
@@ -42,10 +43,14 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         Binding("shift+tab", "app.focus_previous", "Previous pane", show=False, id="dashboard.previous-pane"),
         Binding("left,h", "move(-1)", "Pane left", show=False, priority=True, id="dashboard.left"),
         Binding("right,l", "move(1)", "Pane right", show=False, priority=True, id="dashboard.right"),
+        Binding("n", "next_unread", "Next unread", tooltip="Next unread article, across the panes",
+                show=False, id="dashboard.next-unread"),
         Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
                 id="dashboard.pin"),
         Binding("e", "export_brief", "Brief", tooltip="Export the brief of this pane or the party/track under the cursor",
                 id="dashboard.export-brief"),
+        Binding("escape", "clear_filter", "Clear filter", tooltip="Clear the sidebar's filter", show=False,
+                id="dashboard.clear-filter"),
         *_jump_bindings(),
     ]
 
@@ -54,17 +59,25 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.counts: list[queries.TagCount] | None = None
         self._first_run = False
         self.daily: dict[tuple[str, str], list[int]] = {}
-        self.pinned: list[tuple[str, str]] = []
+        self.pinned: list[Source] = []  # the panes: parties, tracks and saved searches
+        self.stats: queries.Stats | None = None
+        self._panes_shown = False
 
     def compose(self) -> ComposeResult:
+        if self.app.read_only:
+            yield Static(f"Read-only: {self.app.db_path} cannot be written. Reading only: no fetching, "
+                         "and read marks are not kept.", id="read-only", markup=False)
         with Horizontal(id="main"):
-            yield Sidebar(id="sidebar")
+            with Vertical(id="side"):  # the sidebar's filter field is mounted above it when asked for
+                yield Sidebar(id="sidebar")
             yield Grid(id="panes")
         yield StatusLine(id="status")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.query_one(Sidebar).border_title = "Tracks & parties"
+        sidebar = self.query_one(Sidebar)
+        sidebar.border_title = "Tracks & parties"
+        sidebar.border_subtitle = "articles  unread●"  # what the two counts on each line are
         self.pinned = self._configured_pins()
         # defaults come once the counts say what is active, and only if the user never chose
         self._first_run = self.app.settings.pinned is None
@@ -77,8 +90,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     # ------------------------------------------------------------------ data
 
-    def _configured_pins(self) -> list[tuple[str, str]]:
-        pins = [parse_pin(text) for text in self.app.settings.pinned or []]
+    def _configured_pins(self) -> list[Source]:
+        pins = [parse_source_pin(text) for text in self.app.settings.pinned or []]
         return list(dict.fromkeys(pin for pin in pins if pin))
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
@@ -91,19 +104,22 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _show_overview(self, counts, daily, stats) -> None:
         self.daily = daily
+        self.stats = stats
         self._show_stats(stats)
         self._show_counts(counts)
+        for hint in self.query("#panes > .hint").results(Static):
+            hint.update(self._hint())
 
     def _show_counts(self, counts: list[queries.TagCount]) -> None:
         self.counts = counts
         self.app.tag_counts = counts  # the search screen's filter list reuses them
         self.app.counts_changed_signal.publish(None)
         if self._first_run:
-            # pin the most active and keep them, so panes do not reshuffle as counts change
-            self.pinned = default_pins(counts)
+            # pin the most active for this session, so panes do not reshuffle as counts
+            # change; config.toml is written only when the user pins or unpins
+            self.pinned = [Source(kind, tag_id) for kind, tag_id in default_pins(counts)]
             if self.pinned:
                 self._first_run = False
-                self._save_pins()
             self._show_panes()
         self._refresh_sidebar()
         self._refresh_titles()
@@ -113,7 +129,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     def _refresh_sidebar(self) -> None:
         if self.counts is not None:
-            self.query_one(Sidebar).show(self.counts, self.daily, set(self.pinned))
+            tags = {(pin.kind, pin.tag_id) for pin in self.pinned if pin.kind and not pin.query}
+            self.query_one(Sidebar).show(self.counts, self.daily, tags)
 
     def data_changed(self, _: None = None) -> None:
         """Something was written: refresh the counts and every pane."""
@@ -139,7 +156,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def _show_panes(self) -> None:
         """Make the grid hold exactly one pane per pinned party or track, in pinned order."""
         grid = self.query_one("#panes", Grid)
-        wanted = [Source(kind, tag_id) for kind, tag_id in self.pinned]
+        wanted = list(self.pinned)
         existing = {pane.source: pane for pane in self.panes}
         for source, pane in existing.items():
             if source not in wanted:
@@ -148,22 +165,33 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         grid.query_children(".hint").remove()
         # pins are only ever appended or removed, so kept panes are already in order
         added = [
-            ArticleList(self.app.db_path, source, self.app.today, load_on_mount=False, classes="pane")
+            ArticleList(self.app.db_path, source, self.app.today, load_on_mount=False,
+                        order=self.app.sort_order(source), classes="pane")
             for source in wanted if source not in existing
         ]
         if added:
             grid.mount(*added)
             self._load_first_pages(added)
         if not wanted:
-            hint = (
-                "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
-                if self.counts else "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
-            )
-            grid.mount(Static(hint, classes="hint"))
+            grid.mount(Static(self._hint(), classes="hint"))
         self._layout_grid(len(wanted))
         self._refresh_titles()
-        if wanted and (self.focused is None or self.focused not in self.panes):
+        # the first panes shown take focus; after that it stays where the user put it
+        if wanted and (self.focused is None or not self._panes_shown):
+            self._panes_shown = True
             self.call_after_refresh(self.action_jump, 1)
+
+    def _hint(self) -> str:
+        """What an empty grid tells the user to do next."""
+        if self.counts:
+            return "Nothing pinned.\nPick a party or track in the sidebar (h, then j/k) and press p."
+        if self.stats and self.stats.feeds and not self.stats.articles:
+            feeds = f"{self.stats.feeds} feed{'' if self.stats.feeds == 1 else 's'}"
+            if self.stats.feeds_failing:
+                return f"No articles yet: {self.stats.feeds_failing} of your {feeds} could not be fetched.\n" \
+                       "F shows why; r tries again."
+            return f"No articles yet: your {feeds} have not been fetched.\nPress r to fetch them now, F to see them."
+        return "No articles yet.\nPress a to add a feed, r to fetch, F to see your feeds."
 
     @work(thread=True, group="first-pages", exit_on_error=False)
     def _load_first_pages(self, panes: list[ArticleList]) -> None:
@@ -186,13 +214,14 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def _refresh_titles(self) -> None:
         unread = {(c.kind, c.tag_id): c.unread for c in self.counts or []}
         for number, pane in enumerate(self.panes, 1):
-            key = (pane.source.kind, pane.source.tag_id)
-            pane.border_title = f"{number} {display_name(*key)}"
-            count = unread.get(key)
-            pane.border_subtitle = f"{count} unread" if count else ""
+            source = pane.source
+            pane.border_title = f"{number} {source.title}"
+            count = None if source.query else unread.get((source.kind, source.tag_id))
+            notes = [f"{count} unread"] if count else []
+            pane.border_subtitle = " · ".join(notes + ([pane.view_note] if pane.view_note else []))
 
     def _save_pins(self) -> None:
-        self.app.settings.pinned = [pin_key(kind, tag_id) for kind, tag_id in self.pinned]
+        self.app.settings.pinned = [source_pin(pin) for pin in self.pinned]
         self.app.save_pins()
 
     # ------------------------------------------------------------------ actions
@@ -204,17 +233,20 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             entry = focused.current
             if entry is None or entry.heading:
                 return
-            key = (entry.kind, entry.tag_id)
+            key = Source(entry.kind, entry.tag_id)
         elif isinstance(focused, ArticleList):
-            key = (focused.source.kind, focused.source.tag_id)
+            key = focused.source
         else:
             return
         if key in self.pinned:
+            index = self.pinned.index(key)
             self.pinned.remove(key)
-            self.notify(f"Unpinned {display_name(*key)}", markup=False)
+            self.notify(f"Unpinned {key.title}", markup=False)
+            if isinstance(focused, ArticleList):  # its neighbour takes its place, or the sidebar
+                self._focus_after_unpin(index)
         else:
-            self.pinned.append(key)
-            self.notify(f"Pinned {display_name(*key)}", markup=False)
+            self.pin(key)
+            return
         self._save_pins()
         self._show_panes()
         self._refresh_sidebar()
@@ -226,10 +258,47 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         focused = self.focused
         if isinstance(focused, Sidebar) and focused.current is not None and not focused.current.heading:
             self.app.export_brief(Subject(focused.current.kind, focused.current.tag_id))
-        elif isinstance(focused, ArticleList):
-            self.app.export_brief(Subject(focused.source.kind, focused.source.tag_id))
+        elif isinstance(focused, ArticleList):  # a party's, a track's or a pinned search's pane
+            source = focused.source
+            self.app.export_brief(Subject(source.kind, source.tag_id, source.query))
         else:
             self.notify("Move to a pane, or to a party or track in the sidebar, then press e.", severity="warning")
+
+    def pin(self, source: Source) -> None:
+        """Add a pane for `source` (a party, a track, or a search the search screen saves)."""
+        if source in self.pinned:
+            self.notify(f"{source.title} is already pane {self.pinned.index(source) + 1}", markup=False)
+            return
+        self.pinned.append(source)
+        self._first_run = False  # the user chose: automatic pins no longer replace theirs
+        self.notify(f"Pinned {source.title}", markup=False)
+        self._save_pins()
+        self._show_panes()
+        self._refresh_sidebar()
+
+    def _focus_after_unpin(self, index: int) -> None:
+        """Focus the pane that moves into an unpinned pane's place (or the one before it),
+        the sidebar when none is left: never the first pane by default."""
+        others = [pane for pane in self.panes if pane is not self.focused]
+        self.set_focus(others[min(index, len(others) - 1)] if others else self.query_one(Sidebar))
+
+    def action_next_unread(self) -> None:
+        """The next unread row after the cursor: in this pane, then the panes after it,
+        then round to the panes before (rows already loaded; a pane pages in as you go)."""
+        panes = self.panes
+        if not panes:
+            return
+        start = panes.index(self.focused) if self.focused in panes else 0
+        order = panes[start:] + panes[:start] + [panes[start]]
+        for turn, pane in enumerate(order):
+            after = pane.cursor if turn == 0 and self.focused is pane else -1
+            rows = range(after + 1, len(pane.rows)) if turn < len(order) - 1 else range(0, max(0, pane.cursor))
+            found = next((i for i in rows if not pane.rows[i].is_read), None)
+            if found is not None:
+                self.set_focus(pane)
+                pane.cursor = found
+                return
+        self.notify("No unread articles in the panes.")
 
     def action_jump(self, number: int) -> None:
         panes = self.panes
@@ -258,6 +327,36 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Open)
     def open_article(self, event: ArticleList.Open) -> None:
         self.app.open_article(event.article_id)
+
+    @on(Sidebar.FilterAsked)
+    def ask_filter(self) -> None:
+        """The filter field, made on demand: a hidden one could take the focus at start."""
+        fields = self.query("#sidebar-filter").results(Input)
+        field = next(fields, None)
+        if field is None:
+            field = CleanInput(placeholder="filter: type a name", id="sidebar-filter")
+            self.query_one("#side").mount(field, before=0)
+        self.set_focus(field)  # at once: the letters typed right after must land in it
+
+    @on(Input.Changed, "#sidebar-filter")
+    def filter_sidebar(self, event: Input.Changed) -> None:
+        self.query_one(Sidebar).set_filter(event.value)
+
+    @on(Input.Submitted, "#sidebar-filter")
+    def filter_done(self) -> None:
+        """Enter: back to the list, the filter kept and the cursor on its first match."""
+        self.set_focus(self.query_one(Sidebar))
+
+    def action_clear_filter(self) -> None:
+        field = next(self.query("#sidebar-filter").results(Input), None)
+        if field is not None:
+            field.remove()
+            self.query_one(Sidebar).set_filter("")
+            self.set_focus(self.query_one(Sidebar))
+
+    @on(ArticleList.ViewChanged)
+    def view_changed(self) -> None:
+        self._refresh_titles()
 
     @on(Sidebar.Open)
     def open_tag(self, event: Sidebar.Open) -> None:

@@ -28,8 +28,16 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         Binding("d,delete", "remove", "Remove", id="feeds.remove"),
         Binding("space", "pause", "Pause/resume", id="feeds.pause"),
         Binding("r", "refetch", "Refetch feed", id="feeds.refetch"),
+        Binding("p", "pin_folder", "Pin folder", tooltip="Pin this feed's folder as a dashboard pane",
+                show=False, id="feeds.pin-folder"),
+        Binding("A", "mark_read", "Mark feed read", tooltip="Mark every article of this feed read",
+                show=False, id="feeds.mark-read"),
         Binding("j", "move(1)", "Down", show=False, id="feeds.down"),
         Binding("k", "move(-1)", "Up", show=False, id="feeds.up"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="feeds.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="feeds.page-down"),
+        Binding("home,g", "first", "First feed", show=False, id="feeds.first"),
+        Binding("end,G", "last", "Last feed", show=False, id="feeds.last"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -89,6 +97,9 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         detail = Text()
         detail.append("URL  ", style="bold")
         detail.append(safe(feed["url"]))
+        if feed["folder"]:
+            detail.append("  Folder  ", style="bold")
+            detail.append(safe(feed["folder"]))
         if feed["last_error"]:
             detail.append("\nError  ", style="bold red")
             detail.append(safe(feed["last_error"]))
@@ -105,6 +116,17 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         table = self.query_one(DataTable)
         table.action_cursor_down() if step > 0 else table.action_cursor_up()
 
+    def action_page(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.action_page_down() if step > 0 else table.action_page_up()
+
+    def action_first(self) -> None:
+        self.query_one(DataTable).move_cursor(row=0)
+
+    def action_last(self) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.row_count - 1)
+
     def action_remove(self) -> None:
         feed = self.current
         if feed is None:
@@ -113,6 +135,23 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         question.append(safe(feed["title"] or feed["url"]), style="bold")
         question.append(f" and its {feed['article_count']:,} stored articles?")
         self.app.push_screen(ConfirmScreen(question), lambda yes: yes and self._write(feed_rows.remove_feed, feed["id"]))
+
+    def action_pin_folder(self) -> None:
+        from negotiation_watch.tui.screens.dashboard import DashboardScreen
+        from negotiation_watch.tui.widgets.article_list import Source
+
+        feed = self.current
+        if feed is None:
+            return
+        if not feed["folder"]:
+            self.notify("This feed is in no folder (folders come from an imported OPML file).")
+            return
+        next(s for s in self.app.screen_stack if isinstance(s, DashboardScreen)).pin(Source(folder=feed["folder"]))
+
+    def action_mark_read(self) -> None:
+        feed = self.current
+        if feed is not None:
+            self.app.mark_all_read(f"in {safe(feed['title'] or feed['url'])}", feed_id=feed["id"])
 
     def action_pause(self) -> None:
         feed = self.current

@@ -41,7 +41,23 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Feeds", FeedsScreen.BINDINGS),
         ("Add feed", AddFeedScreen.BINDINGS),
         ("Questions", ConfirmScreen.BINDINGS),
+        ("Help", HelpScreen.BINDINGS),
     ]
+
+
+# The sections whose keys are live at the same moment (the app's, a screen's, the focused
+# widget's and the classes it inherits from): a key given twice within one of these
+# reaches only one of its bindings.
+TOGETHER = [
+    ("Everywhere", "Dashboard", "Lists (panes, sidebar, results)", "Panes and results"),
+    ("Everywhere", "Dashboard", "Lists (panes, sidebar, results)", "Sidebar"),
+    ("Everywhere", "Search", "Lists (panes, sidebar, results)", "Panes and results"),
+    ("Everywhere", "Article"),
+    ("Everywhere", "Feeds"),
+    ("Everywhere", "Add feed"),
+    ("Everywhere", "Questions"),
+    ("Everywhere", "Help"),
+]
 
 
 def binding_ids() -> set[str]:
@@ -50,13 +66,14 @@ def binding_ids() -> set[str]:
 
 
 def key_clashes(keymap: dict[str, str]) -> list[str]:
-    """Keys that `keymap` gives two bindings of one place, or a binding that applies
-    everywhere and one of a place (where the place's would win): one line each."""
-    everywhere, *places = binding_sections()
+    """Keys that `keymap` gives two bindings live at the same moment (TOGETHER: a list's
+    own and the pane's, the app's and a screen's), where only one of them can win: one
+    line each, for clashes that involve a binding the user gave new keys."""
+    sections = dict(binding_sections())
     lines = []
-    for _, bindings in places:
+    for names in TOGETHER:
         owners: dict[str, list[str]] = {}
-        for binding in [*everywhere[1], *bindings]:
+        for binding in [binding for name in names for binding in sections[name]]:
             for key in _key_list(binding, keymap):
                 owners.setdefault(key, []).append(binding.id or binding.action)
         for key, ids in owners.items():
@@ -106,6 +123,10 @@ class HelpScreen(Screen):
         Binding("escape,question_mark", "app.pop_screen", "Back", id="help.back"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="help.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="help.page-up"),
+        Binding("pagedown,space", "page(1)", "Page down", show=False, id="help.page-down"),
+        Binding("home,g", "top", "Top", show=False, id="help.first"),
+        Binding("end,G", "bottom", "Bottom", show=False, id="help.last"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -115,3 +136,13 @@ class HelpScreen(Screen):
 
     def action_scroll(self, step: int) -> None:
         self.query_one("#help", VerticalScroll).scroll_relative(y=step, animate=False)
+
+    def action_page(self, step: int) -> None:
+        view = self.query_one("#help", VerticalScroll)
+        view.scroll_relative(y=step * max(1, view.size.height - 1), animate=False)
+
+    def action_top(self) -> None:
+        self.query_one("#help", VerticalScroll).scroll_home(animate=False)
+
+    def action_bottom(self) -> None:
+        self.query_one("#help", VerticalScroll).scroll_end(animate=False)

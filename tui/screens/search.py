@@ -7,7 +7,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Input, Select
+from rich.text import Text
+from textual.widgets import Input, Select, Static
 
 from negotiation_watch.tui.data import parse_pin, pin_key
 from negotiation_watch.tui.errors import ReportsWorkerErrors
@@ -28,6 +29,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         Binding("down", "focus_results", "To results", show=False, id="search.results"),
         Binding("e", "export_brief", "Brief", tooltip="Export the brief of these results (from the results list)",
                 id="search.export-brief"),
+        Binding("ctrl+s", "pin_search", "Pin search", tooltip="Pin this search, with its filter, as a pane",
+                id="search.pin"),
     ]
 
     def __init__(self) -> None:
@@ -41,7 +44,9 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         with Horizontal(id="search-bar"):
             yield CleanInput(self.source.query, placeholder="Search titles and summaries…", id="query")
             yield Select([], prompt="Any party/track", id="filter")
-        yield ArticleList(self.app.db_path, self.source, self.app.today, id="results")
+        yield Static("", id="search-note")
+        yield ArticleList(self.app.db_path, self.source, self.app.today, order=self.app.sort_order(self.source),
+                          id="results")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -94,14 +99,34 @@ class SearchScreen(ReportsWorkerErrors, Screen):
                 select.value = pin_key(self.source.kind, self.source.tag_id)
 
     def _set_title(self) -> None:
-        self.query_one(ArticleList).border_title = self.source.title
+        results = self.query_one(ArticleList)
+        results.border_title = self.source.title
+        count = ""
+        if self.source.query and results.loaded and results.total is not None:
+            count = f"{results.total:,} match{'' if results.total == 1 else 'es'}"
+        results.border_subtitle = " · ".join(part for part in (count, results.view_note) if part)
+        self._set_note(results)
+
+    def _set_note(self, results: ArticleList) -> None:
+        """A line above the results when there is nothing to list: why, and what to try."""
+        note = self.query_one("#search-note", Static)
+        text = None
+        if results.problem:
+            text = Text(results.problem, style="bold red")
+        elif self.source.query and results.loaded and not results.rows:
+            text = Text("No matches for ")
+            text.append(self.source.query, style="bold")  # the user's words, never markup
+            text.append(" — fewer words, or no party/track filter, find more."
+                        if self.source.kind or len(self.source.query.split()) > 1 else ".")
+        note.update(text or "")
+        note.display = text is not None
 
     def _show(self, source: Source) -> None:
         """Point the results at a new query or filter and load its first page."""
         if source == self.source:
             return
         self.source = source
-        self.query_one(ArticleList).show(source)
+        self.query_one(ArticleList).show(source, self.app.sort_order(source))
         self._set_title()
 
     @on(Input.Changed, "#query")
@@ -124,8 +149,13 @@ class SearchScreen(ReportsWorkerErrors, Screen):
             # the query's start, and the results would come a frame later.
             self._focus_results_when_loaded = True
 
+    @on(ArticleList.ViewChanged, "#results")
+    def _view_changed(self) -> None:
+        self._set_title()
+
     @on(ArticleList.Loaded, "#results")
     def _results_loaded(self) -> None:
+        self._set_title()
         if self._focus_results_when_loaded:
             self._focus_results_when_loaded = False
             self.set_focus(self.query_one(ArticleList))
@@ -153,6 +183,16 @@ class SearchScreen(ReportsWorkerErrors, Screen):
             self.notify("Type a search or pick a party or track first.", severity="warning")
             return
         self.app.export_brief(Subject(source.kind, source.tag_id, source.query))
+
+    def action_pin_search(self) -> None:
+        """Keep this search (query and party/track filter) as a dashboard pane, live like the others."""
+        from negotiation_watch.tui.screens.dashboard import DashboardScreen
+
+        self._search_now()
+        if not self.source.query:
+            self.notify("Type a search first; a party or track alone is pinned from the sidebar with p.")
+            return
+        next(s for s in self.app.screen_stack if isinstance(s, DashboardScreen)).pin(self.source)
 
     def action_focus_query(self) -> None:
         self.set_focus(self.query_one("#query", Input))

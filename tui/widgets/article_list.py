@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -31,10 +32,15 @@ class Source:
     kind: str | None = None
     tag_id: str | None = None
     query: str = ""
+    folder: str = ""  # only the articles of this feed folder's feeds (an OPML folder)
 
     @property
     def title(self) -> str:
-        name = display_name(self.kind, self.tag_id) if self.kind and self.tag_id else "All articles"
+        if self.folder:
+            return f"Folder {self.folder}"
+        if not (self.kind and self.tag_id):
+            return f"“{self.query}”" if self.query else "All articles"
+        name = display_name(self.kind, self.tag_id)
         return f"“{self.query}” in {name}" if self.query else name
 
 
@@ -51,16 +57,26 @@ class ArticleList(CursorList[ArticleRow]):
     ArticleList > .article-list--party { color: $text-accent; }
     ArticleList > .article-list--track { color: $text-secondary; }
     ArticleList > .article-list--meta { color: $text-muted; }
+    ArticleList > .article-list--match { text-style: bold underline; color: $text-warning; }
     """
 
     COMPONENT_CLASSES = CursorList.COMPONENT_CLASSES | {
         "article-list--new", "article-list--unread", "article-list--read", "article-list--marker",
-        "article-list--party", "article-list--track", "article-list--meta",
+        "article-list--party", "article-list--track", "article-list--meta", "article-list--match",
     }
 
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="Open the article", id="article.open"),
         Binding("u", "toggle_read", "Read", tooltip="Mark read or unread", id="article.toggle-read"),
+        Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser", show=False,
+                id="article.open-link"),
+        Binding("c", "copy_link", "Copy link", tooltip="Copy the article's link", show=False, id="article.copy-link"),
+        Binding("A", "mark_all_read", "Mark all read", tooltip="Mark every article of this pane or search read",
+                show=False, id="article.mark-all-read"),
+        Binding("U", "toggle_unread_only", "Unread only", tooltip="Show only unread articles, or all again",
+                show=False, id="article.unread-only"),
+        Binding("S", "cycle_order", "Sort", tooltip="Sort newest or oldest first (kept for this pane)",
+                show=False, id="article.sort"),
     ]
 
     class Open(Message):
@@ -69,6 +85,17 @@ class ArticleList(CursorList[ArticleRow]):
         def __init__(self, article_id: int) -> None:
             super().__init__()
             self.article_id = article_id
+
+    class ViewChanged(Message):
+        """The list's order or unread-only filter changed: its owner retitles it."""
+
+        def __init__(self, article_list: "ArticleList") -> None:
+            super().__init__()
+            self.article_list = article_list
+
+        @property
+        def control(self) -> "ArticleList":
+            return self.article_list
 
     class Loaded(Message):
         """A query finished and the rows are on screen."""
@@ -88,12 +115,17 @@ class ArticleList(CursorList[ArticleRow]):
         today: Callable[[], date],
         *,
         load_on_mount: bool = True,
+        order: str = "newest",
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.db_path = db_path
         self.source = source
+        self.order = order  # one of queries.ORDERS; a search keeps its ranking
+        self.unread_only = False
+        self.total: int | None = None  # a search's matches in all
+        self.problem: str | None = None  # why the search could not run
         self.today = today
         self.load_on_mount = load_on_mount  # False: the owner hands in the first page (show_first_page)
         self.loaded = False  # the first page arrived
@@ -120,11 +152,12 @@ class ArticleList(CursorList[ArticleRow]):
         """Show rows that first_page read."""
         self._replace(rows, len(rows) < PAGE)
 
-    def show(self, source: Source) -> None:
-        """Switch to another source. Its first page replaces the rows on screen when it
-        arrives: emptying the list first cost a frame of its own, and a layout pass as the
-        scrollbar went and came back."""
+    def show(self, source: Source, order: str | None = None) -> None:
+        """Switch to another source (and order). Its first page replaces the rows on screen
+        when it arrives: emptying the list first cost a frame of its own, and a layout pass
+        as the scrollbar went and came back."""
         self.source = source
+        self.order = order or self.order
         self.loaded = False
         self.new_ids.clear()
         self.workers.cancel_group(self, "more")  # an older page of the old source
@@ -136,9 +169,23 @@ class ArticleList(CursorList[ArticleRow]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, limit: int) -> None:
-        rows = with_db(self.db_path, self._query, limit, None)
+        try:
+            rows, total = with_db(self.db_path, self._query_and_count, limit)
+        except queries.SearchSyntaxError as exc:  # the user's FTS5 syntax: said where they typed it
+            rows, total, self.problem = [], 0, str(exc)
+        else:
+            self.problem = None
         if not get_current_worker().is_cancelled:
+            self.total = total
             self.app.call_from_thread(self._replace, rows, len(rows) < limit)
+
+    def _query_and_count(self, db, limit: int) -> tuple[list[ArticleRow], int | None]:
+        """The rows, and for a search how many articles match in all (its result count)."""
+        rows = self._query(db, limit, None)
+        source = self.source
+        if not source.query:
+            return rows, None
+        return rows, queries.search_count(db, source.query, source.kind, source.tag_id, unread_only=self.unread_only)
 
     @work(thread=True, exclusive=True, group="more", exit_on_error=False)
     def _load_more(self, before: tuple[str, int]) -> None:
@@ -150,12 +197,13 @@ class ArticleList(CursorList[ArticleRow]):
         kind, tag_id, query = self.source.kind, self.source.tag_id, self.source.query
         if query:
             # search ranks by relevance, so it pages by asking for more rather than `before`
-            return queries.search_articles(db, query, kind, tag_id, limit=limit)
-        return queries.latest_articles(db, kind, tag_id, limit=limit, before=before)
+            return queries.search_articles(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only)
+        return queries.latest_articles(db, kind, tag_id, limit=limit, before=before, order=self.order,
+                                       unread_only=self.unread_only, folder=self.source.folder)
 
     def _replace(self, rows: list[ArticleRow], exhausted: bool) -> None:
         known = {row.id for row in self.rows}
-        if self.loaded and not self.source.query:
+        if self.loaded and not self.source.query and self.order == "newest":
             top = self.rows[0] if self.rows else None
             fresh = {row.id for row in rows if row.id not in known and (top is None or _newer(row, top))}
             if fresh:
@@ -197,10 +245,12 @@ class ArticleList(CursorList[ArticleRow]):
         title.append("  " if row.is_read else "● ", style=style("article-list--marker"))
         state = "article-list--read" if row.is_read else "article-list--unread"
         title.append_text(plain(row.title, style=style(state)))
+        if self.source.query:
+            mark_terms(title, search_terms(self.source.query), style("article-list--match"))
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
-        source = plain(row.feed_title, style=style("article-list--meta"))
+        source = plain(" + ".join([row.feed_title, *row.also_in]), style=style("article-list--meta"))
         source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
         meta.append_text(source)
         for label in row.tags:
@@ -220,6 +270,52 @@ class ArticleList(CursorList[ArticleRow]):
         if self.current is not None:
             self.post_message(self.Open(self.current.id))
 
+    def action_open_link(self) -> None:
+        if self.current is not None:
+            self.app.open_link(self.current.url)
+
+    def action_copy_link(self) -> None:
+        if self.current is not None:
+            self.app.copy_link(self.current.url)
+
+    @property
+    def view_note(self) -> str:
+        """What the owner adds to the title when the view is not the default one."""
+        notes = [] if self.order == "newest" or self.source.query else [f"{self.order} first"]
+        return " · ".join(notes + (["unread only"] if self.unread_only else []))
+
+    def action_mark_all_read(self) -> None:
+        source = self.source
+        if source.folder:
+            self.app.mark_all_read(f"in folder {source.folder}", folder=source.folder)
+            return
+        where = f"matching “{source.query}”" if source.query else "in every feed"
+        if source.kind and source.tag_id:
+            where = f"{where} in {display_name(source.kind, source.tag_id)}" if source.query else \
+                f"in {display_name(source.kind, source.tag_id)}"
+        self.app.mark_all_read(where, kind=source.kind, tag_id=source.tag_id, query=source.query)
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        self._changed_view()
+
+    def action_cycle_order(self) -> None:
+        if self.source.query:
+            self.notify("Search results are ranked best first; sorting is for party and track panes.")
+            return
+        names = list(queries.ORDERS)
+        self.order = names[(names.index(self.order) + 1) % len(names)]
+        self.app.remember_sort(self.source, self.order)
+        self._changed_view()
+
+    def _changed_view(self) -> None:
+        """Start again from the top of the new view, and let the owner retitle."""
+        self.loaded = False
+        self.new_ids.clear()
+        self.workers.cancel_group(self, "more")
+        self._load(PAGE)
+        self.post_message(self.ViewChanged(self))
+
     def action_toggle_read(self) -> None:
         row = self.current
         if row is None:
@@ -238,6 +334,21 @@ class ArticleList(CursorList[ArticleRow]):
             if row.id == article_id and not row.is_read:
                 row.is_read = True
                 self.refresh_row(index)
+
+
+def search_terms(query: str) -> list[str]:
+    """The words of a search, without FTS5's operators and punctuation: what rows highlight."""
+    words = re.findall(r"\w+", query.replace("title:", " ").replace("summary:", " "))
+    return [w for w in words if w not in ("AND", "OR", "NOT", "NEAR")]
+
+
+def mark_terms(text: Text, terms: list[str], style) -> None:
+    """Style every word of `text` that starts with one of `terms` (as FTS5 matched them)."""
+    if not terms:
+        return
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, terms)) + r")\w*", re.IGNORECASE)
+    for found in pattern.finditer(text.plain):
+        text.stylize(style, found.start(), found.end())
 
 
 def _newer(row: ArticleRow, than: ArticleRow) -> bool:

@@ -44,8 +44,15 @@ class Sidebar(CursorList[Entry]):
         "sidebar--heading", "sidebar--count", "sidebar--unread", "sidebar--pin",
     }
 
-    BINDINGS = [Binding("enter", "open", "Timeline", tooltip="This party's or track's timeline: 90 days, day by day",
-                        id="sidebar.open")]
+    BINDINGS = [
+        Binding("enter", "open", "Timeline", tooltip="This party's or track's timeline: 90 days, day by day",
+                id="sidebar.open"),
+        Binding("f", "filter", "Filter", tooltip="Type to filter the parties and tracks by name", show=False,
+                id="sidebar.filter"),
+    ]
+
+    class FilterAsked(Message):
+        """The user wants to type a filter (the screen owns the field they type in)."""
 
     class Open(Message):
         """Show the timeline of a party or track."""
@@ -56,6 +63,8 @@ class Sidebar(CursorList[Entry]):
             self.tag_id = tag_id
 
     count_widths = (1, 1)
+    filter_text = ""  # only entries whose name or id holds this (any case) are listed
+    _shown: tuple = ((), {}, set())  # what show() was last given, to filter again without a query
 
     def row_key(self, entry: Entry):
         return (entry.kind, entry.tag_id, entry.heading)
@@ -68,9 +77,12 @@ class Sidebar(CursorList[Entry]):
         return not entry.heading
 
     def show(self, counts, daily: dict[tuple[str, str], list[int]], pinned: set[tuple[str, str]]) -> None:
-        """Fill from store.tag_counts rows, daily counts per (kind, id) and the pinned set."""
+        """Fill from store.tag_counts rows, daily counts per (kind, id) and the pinned set;
+        most articles first, equal counts by name."""
+        self._shown = (counts, daily, pinned)
         current = self.current
         entries: list[Entry] = []
+        wanted = self.filter_text.casefold()
         for kind, heading in (("track", "Tracks"), ("party", "Parties")):
             section = [
                 # once the sparklines are in, a party quiet all month gets a flat line
@@ -78,17 +90,29 @@ class Sidebar(CursorList[Entry]):
                       daily.get((c.kind, c.tag_id), [0] * SPARK_DAYS) if daily else [],
                       (c.kind, c.tag_id) in pinned)
                 for c in counts
-                if c.kind == kind
+                if c.kind == kind and (not wanted or wanted in f"{display_name(c.kind, c.tag_id)} {c.tag_id}".casefold())
             ]
+            section.sort(key=lambda e: (-e.articles, display_name(e.kind, e.tag_id).casefold()))
             if section:
                 entries.append(Entry(kind, heading=heading))
                 entries.extend(section)
+        if wanted and not entries:
+            entries.append(Entry("", heading="Nothing matches"))
         # counts line up in columns just wide enough for the largest figures
         self.count_widths = (
             len(str(max((c.articles for c in counts), default=0))),
             len(str(max((c.unread or 0 for c in counts), default=0))),
         )
         self.set_rows(entries, keep_key=self.row_key(current) if current else None)
+
+    def set_filter(self, text: str) -> None:
+        """List only the entries matching `text`, the cursor on the first of them."""
+        self.filter_text = text.strip()
+        self.show(*self._shown)
+        self.cursor = self._nearest_selectable(0)
+
+    def action_filter(self) -> None:
+        self.post_message(self.FilterAsked())
 
     def row_lines(self, entry: Entry, width: int, selected: bool) -> list[Text]:
         style = self.style
