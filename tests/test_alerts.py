@@ -199,7 +199,7 @@ def test_failing_commands_are_recorded_and_the_fetch_goes_on(db_path, server, tm
     add_feed(db_path, serve(server, "/wire.xml", story("a", NORMANDY, "France and Germany.")))
     result = CliRunner().invoke(cli, ["--db", str(db_path), "fetch"], catch_exceptions=False)
     assert result.exit_code == 0
-    assert "1 feeds ok, 0 failed, 1 new articles" in result.output
+    assert "1 feed ok, 0 failed, 1 new article," in result.output
     db = connection.connect(db_path)
     try:
         recorded = dict(db.execute("SELECT alert, command_status || ' | ' || coalesce(command_error, '') FROM alert_hits"))
