@@ -5,8 +5,12 @@ script), serves them on loopback addresses with ETag/Last-Modified support, and 
   - a cold `negotiation-watch fetch` into an empty database, then a warm one with nothing
     changed (`fetch --all`, so every feed is asked again and answers 304);
   - `newsboat -x reload` (reload-threads 16) over the same URLs, cold and warm.
+  - a second cold `negotiation-watch fetch` into another empty database with story
+    grouping left out (store/db/story_rows.group replaced by a no-op for that process
+    only), so the cost of stories is measured against the same build in the same run.
 Prints wall seconds, items per second, peak memory and the ratios against the targets:
-cold ours/newsboat < 1.0 (goal 0.5), warm ours/newsboat <= 0.1, peak memory < 150 MB.
+cold ours/newsboat < 1.0 (goal 0.5), warm ours/newsboat <= 0.1, peak memory < 150 MB,
+cold with stories / without <= 1.15.
 
 Run: .venv/bin/python bench/ingest.py [--feeds 200] [--items 50] [--hosts 20] [--rounds 1]
 newsboat is the reference: `apt-get install newsboat` (Debian) if it is missing.
@@ -35,7 +39,13 @@ from xml.sax.saxutils import escape
 
 from bytecode import compile_project
 
-TARGET_COLD, GOAL_COLD, TARGET_WARM, TARGET_MB = 1.0, 0.5, 0.1, 150
+TARGET_COLD, GOAL_COLD, TARGET_WARM, TARGET_MB, TARGET_STORIES = 1.0, 0.5, 0.1, 150, 1.15
+# The CLI with story grouping replaced by a no-op: the reference for what stories cost.
+WITHOUT_STORIES = (
+    "import sys; from negotiation_watch.store.db import story_rows; "
+    "story_rows.group = lambda conn, article_ids: None; "
+    "from negotiation_watch.cli import main; sys.argv[0] = 'negotiation-watch'; main()"
+)
 
 PARTIES = [
     "Russia", "Ukraine", "Iran", "Israel", "Hamas", "Qatar", "Egypt", "the United States",
@@ -284,8 +294,16 @@ def ours(work: Path, urls: list[str]) -> dict:
     warm = timed(command + ["--all"], env)
     if stats(db).articles != articles:
         sys.exit("the warm fetch stored articles twice")
+    stories = db.execute("SELECT count(*) FROM stories").fetchone()[0]
     db.close()
-    return {"cold": cold, "warm": warm, "articles": articles}
+    plain_path = work / "ours-without-stories.db"
+    plain_db = connect(plain_path)
+    for url in urls:
+        add_feed(plain_db, url)
+    plain_db.close()
+    print("negotiation-watch fetch, cold, story grouping left out:")
+    plain = timed([sys.executable, "-c", WITHOUT_STORIES, "--db", str(plain_path), "fetch"], env)
+    return {"cold": cold, "warm": warm, "articles": articles, "stories": stories, "plain": plain}
 
 
 def newsboat(work: Path, urls: list[str]) -> dict | None:
@@ -318,6 +336,11 @@ def report(ours_: dict, ref: dict | None, items: int) -> None:
     print(f"\n{items} items, {ours_['articles']} stored; load average {load} on {os.cpu_count()} cores")
     print(line("negotiation-watch cold", ours_["cold"]))
     print(line("negotiation-watch warm", ours_["warm"]))
+    print(line("cold without stories", ours_["plain"]))
+    with_stories = ours_["cold"].seconds / ours_["plain"].seconds
+    print(f"\ncold with stories / without {with_stories:.2f} ({ours_['stories']} stories from "
+          f"{ours_['articles']} articles; target <= {TARGET_STORIES}): {_verdict(with_stories <= TARGET_STORIES)}; "
+          f"cpu {ours_['cold'].cpu / ours_['plain'].cpu:.2f}")
     if ref:
         print(line("newsboat cold", ref["cold"]))
         print(line("newsboat warm", ref["warm"]))
@@ -355,7 +378,7 @@ def main() -> None:
     print(f"{args.feeds} feeds x {args.items} items, {size / 1e6:.1f} MB of RSS on {args.hosts} loopback addresses")
     try:
         with tempfile.TemporaryDirectory(prefix="nw-bench-") as tmp:
-            ratios = []
+            ratios, story_ratios = [], []
             for round_ in range(1, args.rounds + 1):
                 if args.rounds > 1:
                     print(f"\n--- round {round_} of {args.rounds}")
@@ -364,10 +387,15 @@ def main() -> None:
                 ours_ = ours(work, urls)
                 ref = newsboat(work, urls)
                 report(ours_, ref, args.feeds * args.items)
+                story_ratios.append(ours_["cold"].seconds / ours_["plain"].seconds)
                 if ref:
                     ratios.append((ours_["cold"].seconds / ref["cold"].seconds, ours_["warm"].seconds / ref["warm"].seconds))
             if len(ratios) > 1:
                 report_rounds(ratios)
+            if len(story_ratios) > 1:
+                median = statistics.median(story_ratios)
+                print(f"cold with stories / without median {median:.2f}  (rounds "
+                      f"{', '.join(f'{r:.2f}' for r in story_ratios)}): {_verdict(median <= TARGET_STORIES)}")
     finally:
         server.close()
 

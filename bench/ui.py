@@ -51,7 +51,10 @@ def main() -> None:
     if args.child:
         asyncio.run(child(Path(args.child), args.rounds))
         return
-    db_path = HERE / "out" / f"ui-{args.articles}.db"
+    sys.path.insert(0, str(HERE))
+    import ui_data
+
+    db_path = HERE / "out" / f"ui-{args.articles}-v{ui_data.VERSION}.db"
     ensure_database(db_path, args.articles)
     query_report(db_path)
     compile_project()
@@ -69,7 +72,6 @@ def main() -> None:
 def ensure_database(db_path: Path, articles: int) -> None:
     if db_path.exists():
         return
-    sys.path.insert(0, str(HERE))
     import ui_data
 
     db_path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,6 +82,12 @@ def ensure_database(db_path: Path, articles: int) -> None:
     ui_data.build(partial, articles)
     os.replace(partial, db_path)
     print(f"generated {articles:,} articles in {time.perf_counter() - started:.1f} s -> {db_path}")
+    from negotiation_watch.store.db import connection
+
+    db = connection.connect(db_path)
+    stories, biggest = db.execute("SELECT count(*), max(articles) FROM stories").fetchone()
+    db.close()
+    print(f"  in {stories:,} stories (the biggest of {biggest} articles)")
 
 
 def query_report(db_path: Path) -> None:
@@ -90,24 +98,26 @@ def query_report(db_path: Path) -> None:
     db = connection.connect(db_path)
     counts = queries.tag_counts(db)
     common, rare = counts[0], counts[-1]
-    newest = queries.latest_articles(db, limit=1)[0]
+    newest = queries.latest_stories(db, limit=1)[0]
     end = times.from_iso(newest.published).date()
-    page = queries.latest_articles(db, common.kind, common.tag_id, limit=60)
+    page = queries.latest_stories(db, common.kind, common.tag_id, limit=60)
+    biggest = db.execute("SELECT id FROM stories ORDER BY articles DESC LIMIT 1").fetchone()[0]
     calls = [
         ("tag_counts", lambda: queries.tag_counts(db)),
         ("stats", lambda: queries.stats(db)),
-        (f"latest_articles {common.tag_id} ({common.articles:,} articles)",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60)),
-        (f"latest_articles {common.tag_id}, next page",
-         lambda: queries.latest_articles(db, common.kind, common.tag_id, limit=60,
-                                       before=(page[-1].published, page[-1].id))),
-        (f"latest_articles {rare.tag_id} ({rare.articles:,} articles)",
-         lambda: queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)),
+        (f"latest_stories {common.tag_id} ({common.stories:,} stories)",
+         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60)),
+        (f"latest_stories {common.tag_id}, next page",
+         lambda: queries.latest_stories(db, common.kind, common.tag_id, limit=60,
+                                        before=(page[-1].published, page[-1].id))),
+        (f"latest_stories {rare.tag_id} ({rare.stories:,} stories)",
+         lambda: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)),
         ("daily_counts_all (30 days)", lambda: queries.daily_counts_all(db, end=end)),
-        ("search_articles 'ceasefire'", lambda: queries.search_articles(db, "ceasefire")),
-        (f"search_articles 'ceasefire' in {common.tag_id}",
-         lambda: queries.search_articles(db, "ceasefire", common.kind, common.tag_id)),
-        ("get_article", lambda: queries.get_article(db, page[0].id)),
+        ("search_stories 'ceasefire'", lambda: queries.search_stories(db, "ceasefire")),
+        (f"search_stories 'ceasefire' in {common.tag_id}",
+         lambda: queries.search_stories(db, "ceasefire", common.kind, common.tag_id)),
+        ("get_story (the biggest)", lambda: queries.get_story(db, biggest)),
+        ("get_article", lambda: queries.get_article(db, page[0].lead_id)),
     ]
     print("\nstore reads on the benchmark database (best of 3):")
     for name, call in calls:
@@ -117,10 +127,10 @@ def query_report(db_path: Path) -> None:
     traced = []
     db.set_trace_callback(traced.append)
     queries.tag_counts(db)
-    queries.latest_articles(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
-    queries.latest_articles(db, rare.kind, rare.tag_id, limit=60)
+    queries.latest_stories(db, common.kind, common.tag_id, limit=60, before=(page[-1].published, page[-1].id))
+    queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)
     queries.daily_counts_all(db, end=end)
-    queries.search_articles(db, "ceasefire", common.kind, common.tag_id)
+    queries.search_stories(db, "ceasefire", common.kind, common.tag_id)
     db.set_trace_callback(None)
     for sql in dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")):
         print("  " + " ".join(sql.split())[:150])
@@ -192,11 +202,12 @@ async def child(db_path: Path, rounds: int) -> None:
     from negotiation_watch.tui.screens.article import ArticleScreen
     from negotiation_watch.tui.screens.dashboard import DashboardScreen
     from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
 
     # the sparklines end on the newest article's day, as in the demo (the data is not today's)
     db = connection.connect(db_path)
-    today = times.from_iso(queries.latest_articles(db, limit=1)[0].published).date()
+    today = times.from_iso(queries.latest_stories(db, limit=1)[0].published).date()
     db.close()
     app = NegotiationWatchApp(db_path, today=today, live=False)
     frames = FrameWatch(app)
@@ -217,7 +228,7 @@ async def child(db_path: Path, rounds: int) -> None:
         await frames.wait()
         print("ready", flush=True)
         keys: dict[str, list[float]] = {"pane switch (1-6, tab)": [], "cursor down (j)": [],
-                                        "open article (enter)": [], "back (escape)": [],
+                                        "open story or article (enter)": [], "back (escape)": [],
                                         "open search (/)": [], "search (enter)": []}
         cpu: dict[str, list[float]] = {name: [] for name in keys}
 
@@ -240,8 +251,10 @@ async def child(db_path: Path, rounds: int) -> None:
             pane = app.focused
             before = pane.cursor
             await measure("cursor down (j)", "j", lambda p=pane, b=before: p.cursor == b + 1)
-            await measure("open article (enter)", "enter",
-                          lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None)
+            # a story of several articles opens the story screen, a lone article the article
+            await measure("open story or article (enter)", "enter",
+                          lambda: isinstance(app.screen, ArticleScreen) and app.screen.article is not None
+                          or isinstance(app.screen, StoryScreen) and app.screen.story is not None)
             await measure("back (escape)", "escape", lambda: isinstance(app.screen, DashboardScreen))
             await measure("open search (/)", "slash", lambda: isinstance(app.screen, SearchScreen))
             words = SEARCHES[n % len(SEARCHES)]

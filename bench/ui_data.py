@@ -3,6 +3,8 @@
 Articles spread over two years (denser recently), from 60 feeds, each tagged with 3-6
 parties and tracks drawn from a skewed (Zipf-like) distribution over the real taxonomy
 identifiers, so a few parties and tracks are very common and most are rare, as in news.
+Events are told by one to four feeds within hours, each report in partly its own words,
+and grouped into stories by store's own judgement as they are written (story_rows.group).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store.db import connection, feed_rows, story_rows, writes
 from negotiation_watch.store import times
 
 NEWEST = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
 DAYS = 730
 FEEDS = 60
 BATCH = 5_000
+VERSION = 2  # of what build() writes: 2 has events told by several feeds, and stories
 
 WORDS = ("envoys talks ceasefire summit ministers delegation agreement sanctions prisoners "
          "mediators framework round proposal guarantees corridor monitors settlement").split()
@@ -45,25 +48,45 @@ def build(path: Path, articles: int = 100_000, seed: int = 7) -> None:
             feed_id, _ = feed_rows.add_feed(db, f"http://127.0.0.1:9/bench-{n}.xml", f"Bench Wire {n}")
             feed_rows.set_feed_paused(db, feed_id, True)  # never fetched: the bench measures reading
             feed_ids.append(feed_id)
+        event = None
         for start in range(0, articles, BATCH):
             with connection.write_transaction(db) as conn:
                 first_id = writes.next_article_id(conn)
                 for n in range(start, min(start + BATCH, articles)):
-                    _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights)
-                writes.index_articles(conn, first_id, writes.next_article_id(conn) - 1)  # the batch at once
+                    if event is None or event.reports_left == 0:
+                        event = _Event(rng, n, parties, party_weights, tracks, track_weights)
+                    _insert(conn, rng, n, feed_ids, event)
+                last_id = writes.next_article_id(conn) - 1
+                writes.index_articles(conn, first_id, last_id)  # the batch at once
+                story_rows.group(conn, list(range(first_id, last_id + 1)))
         db.execute("ANALYZE")
     finally:
         db.close()
 
 
-def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weights) -> None:
-    age_days = DAYS * rng.random() ** 2  # denser towards NEWEST
-    published = times.to_iso(NEWEST - timedelta(days=age_days))
-    chosen_parties = set(rng.choices(parties, party_weights, k=rng.randint(2, 4)))
-    chosen_tracks = set(rng.choices(tracks, track_weights, k=rng.randint(1, 2)))
-    words = " ".join(rng.choices(WORDS, k=6))
-    title = f"{' and '.join(sorted(chosen_parties))} {words} {n}"
-    summary = f"Story {n}: {words}. " * 3
+class _Event:
+    """One event: when, who and what, its own words, and how many feeds still report it."""
+
+    def __init__(self, rng, n, parties, party_weights, tracks, track_weights) -> None:
+        age_days = DAYS * rng.random() ** 2  # denser towards NEWEST
+        self.when = NEWEST - timedelta(days=age_days)
+        self.parties = set(rng.choices(parties, party_weights, k=rng.randint(2, 4)))
+        self.tracks = set(rng.choices(tracks, track_weights, k=rng.randint(1, 2)))
+        self.words = [f"{rng.choice(PLACES)}{rng.randrange(1000)}" for _ in range(3)]  # its names and places
+        self.number = n
+        self.reports_left = rng.choice((1, 1, 2, 3, 4))
+
+
+PLACES = ("Ardel", "Brevik", "Corvan", "Dunmar", "Elsig", "Farrow", "Galen", "Harlow", "Istra", "Jorvik")
+
+
+def _insert(conn, rng, n, feed_ids, event: _Event) -> None:
+    event.reports_left -= 1
+    published = times.to_iso(event.when + timedelta(minutes=rng.randint(0, 300)))
+    words = " ".join(rng.choices(WORDS, k=4))
+    names = " ".join(event.words)
+    title = f"{' and '.join(sorted(event.parties))} {words} {names}"
+    summary = f"Story {event.number}: {names} {words}. " * 3
     cursor = conn.execute(
         "INSERT INTO articles (feed_id, guid, url, title, summary, published, fetched, content_hash, is_read)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -71,8 +94,8 @@ def _insert(conn, rng, n, feed_ids, parties, party_weights, tracks, track_weight
          f"h{n}", int(rng.random() < 0.7)),
     )
     article_id = cursor.lastrowid
-    rows = [(article_id, "party", p, "title", 0, len(p), p, None) for p in chosen_parties]
-    rows += [(article_id, "track", t, "text", 0, len(t), t, None) for t in chosen_tracks]
+    rows = [(article_id, "party", p, "title", 0, len(p), p, None) for p in event.parties]
+    rows += [(article_id, "track", t, "text", 0, len(t), t, None) for t in event.tracks]
     conn.executemany(
         'INSERT INTO tags (article_id, kind, tag_id, field, start, "end", text, person)'
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",

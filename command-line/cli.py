@@ -1,4 +1,4 @@
-"""The command line: the dashboard by default, and the brief, fetch, feeds, tag, retag and knowledge commands."""
+"""The command line: the dashboard by default, and the brief, fetch, feeds, tag, retag, knowledge and stories commands."""
 
 from __future__ import annotations
 
@@ -113,9 +113,10 @@ def _register_commands() -> None:
     from negotiation_watch.fetch_command import fetch
     from negotiation_watch.knowledge_command import knowledge
     from negotiation_watch.retag_command import retag
+    from negotiation_watch.stories_command import stories
     from negotiation_watch.tag_command import tag
 
-    for command in (brief, feeds, fetch, knowledge, retag, tag):
+    for command in (brief, feeds, fetch, knowledge, retag, stories, tag):
         cli.add_command(command)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from negotiation_watch.cli import CliContext, UserError, db_option, pass_context, plural
+from negotiation_watch.live_line import LiveLine
 
 
 @click.group()
@@ -27,38 +28,79 @@ def add(obj: CliContext, urls: tuple[str, ...], no_check: bool) -> None:
 
     Each URL is fetched once first; an HTML page is resolved to its feed through its
     <link rel="alternate"> tags. A URL already followed is reported, not added twice.
+    Results are printed as they come, with a progress line on a terminal.
     """
-    from negotiation_watch.store.pipeline.subscribe import SubscribeResult, check_feed, store_checked
+    from negotiation_watch.store.pipeline.subscribe import SubscribeResult
     from negotiation_watch.store.fetch.urls import InvalidURL, feed_url
 
-    if no_check:
-        results = []
-        for text in urls:
-            try:
-                results.append(SubscribeResult(requested=text, url=feed_url(text)))
-            except InvalidURL as exc:
-                results.append(SubscribeResult(requested=text, error=str(exc)))
-    else:
-        async def check_all():
-            return await asyncio.gather(*(check_feed(text) for text in urls))
-
-        results = asyncio.run(check_all())
     db = obj.open_db(write=True)
-    failed = 0
-    for result in results:
-        store_checked(db, result)
-        if result.error:
-            failed += 1
-            click.echo(f"error   {printable(result.requested)}: {printable(result.error)}", err=True)
-        elif not result.created:
-            click.echo(f"exists  {printable(result.url)} (feed {result.feed_id}, already followed)")
+    with _AddReport(len(urls)) as report:
+        if no_check:
+            for text in urls:
+                try:
+                    report.stored(db, SubscribeResult(requested=text, url=feed_url(text)))
+                except InvalidURL as exc:
+                    report.stored(db, SubscribeResult(requested=text, error=str(exc)))
         else:
+            _check_and_store(db, urls, {}, report)
+    if report.failed:
+        raise UserError(f"{report.failed:,} of {report.total:,} URLs could not be added")
+
+
+def _check_and_store(db, urls, given: dict, report: "_AddReport") -> None:
+    """Fetch every URL once within `fetch`'s limits, storing and reporting each as it is
+    checked: memory stays flat however long the list, and Ctrl-C keeps what was added.
+    `given` (OPML subscriptions by URL as given) supplies titles that win over the
+    feeds' own, and folders."""
+    from negotiation_watch.store.config import load_settings
+    from negotiation_watch.store.fetch.fetcher import FetchLimits
+    from negotiation_watch.store.pipeline.subscribe import check_feeds
+
+    limits = FetchLimits(concurrency=load_settings().concurrency)
+
+    async def run() -> None:
+        async for result in check_feeds(urls, limits):
+            subscription = given.get(result.requested)
+            if subscription is not None:
+                result.title = subscription.title or result.title
+                result.folder = subscription.folder
+            report.stored(db, result)
+
+    asyncio.run(run())
+
+
+class _AddReport:
+    """Stores each checked URL and prints what became of it at once, under a progress line."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = self.added = self.failed = 0
+        self.line = LiveLine()
+
+    def __enter__(self) -> "_AddReport":
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.line.clear()  # Ctrl-C included: what was stored stays, and the terminal is left tidy
+
+    def stored(self, db, result) -> None:
+        from negotiation_watch.store.pipeline.subscribe import store_checked
+
+        store_checked(db, result)
+        self.done += 1
+        if result.error:
+            self.failed += 1
+            self.line.echo(f"error   {printable(result.requested)}: {printable(result.error)}", err=True)
+        elif not result.created:
+            self.line.echo(f"exists  {printable(result.url)} (feed {result.feed_id}, already followed)")
+        else:
+            self.added += 1
             detail = ""
             if result.title or result.item_count is not None:
                 detail = f" - {printable(result.title or 'untitled')} ({plural(result.item_count or 0, 'item')})"
-            click.echo(f"added   {printable(result.url)}{detail}")
-    if failed:
-        raise UserError(f"{failed} of {len(results)} URLs could not be added")
+            self.line.echo(f"added   {printable(result.url)}{detail}")
+        failed = f", {self.failed:,} failed" if self.failed else ""
+        self.line.show(f"checked {self.done:,} of {self.total:,}{failed}")
 
 
 @feeds.command(name="list")
@@ -107,9 +149,10 @@ def remove(obj: CliContext, feed: str) -> None:
 
 @feeds.command(name="import")
 @click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--check", is_flag=True, help="Fetch each feed once first, as `feeds add` does; store only those that work.")
 @db_option
 @pass_context
-def import_(obj: CliContext, file: Path) -> None:
+def import_(obj: CliContext, file: Path, check: bool) -> None:
     """Import feeds from an OPML file (folders kept, duplicates skipped and named)."""
     from negotiation_watch.store.db import feed_rows
     from negotiation_watch.store.parse.opml import OPMLError, read_opml
@@ -123,12 +166,20 @@ def import_(obj: CliContext, file: Path) -> None:
     except OPMLError as exc:
         raise UserError(f"{file}: {exc}") from exc
     db = obj.open_db(write=True)
-    added = sum(feed_rows.add_feed(db, sub.url, sub.title, sub.folder)[1] for sub in subscriptions)
     for reason in skipped:
         click.echo(f"skipped {printable(reason)}", err=True)
+    if check:
+        with _AddReport(len(subscriptions)) as report:
+            given = {sub.url: sub for sub in subscriptions}
+            _check_and_store(db, list(given), given, report)
+        added, failed = report.added, report.failed
+    else:
+        added = sum(feed_rows.add_feed(db, sub.url, sub.title, sub.folder)[1] for sub in subscriptions)
+        failed = 0
+    failures = f", {failed} failed the check" if failed else ""
     click.echo(
         f"Imported {plural(added, 'new feed')} from {file} "
-        f"({len(subscriptions) - added} already followed, {len(skipped)} skipped)."
+        f"({len(subscriptions) - added - failed} already followed, {len(skipped)} skipped{failures})."
     )
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 
 import click
 
 from negotiation_watch.cli import db_option, pass_context, plural
+from negotiation_watch.live_line import LiveLine
 
 INTERRUPTED = 130  # what a shell reports for a command stopped by Ctrl-C (128 + SIGINT)
 
@@ -138,10 +138,9 @@ class _Progress:
     """A live line on stderr when it is a terminal; silence when piped, except failures."""
 
     def __init__(self) -> None:
-        self.live = sys.stderr.isatty()
+        self.line = LiveLine()
         self.done = self.new = self.failed = 0
         self.total_done = self.total_new = 0  # over every run of --every: what Ctrl-C reports
-        self.shown = False
 
     def start_run(self) -> None:
         self.done = self.new = self.failed = 0
@@ -155,9 +154,9 @@ class _Progress:
         self.total_new += done.new
         if done.error:
             self.failed += 1
-            self.clear()
+            self.line.clear()
             click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
-        self._show(f"fetched {plural(self.done, 'feed')}, {plural(self.new, 'new article')}, {self.failed} failed")
+        self.line.show(f"fetched {plural(self.done, 'feed')}, {plural(self.new, 'new article')}, {self.failed} failed")
 
     def alerted(self, hit) -> None:
         """An alert fired: a line on stdout (cron mails it), and on stderr if its command failed."""
@@ -171,14 +170,7 @@ class _Progress:
             click.echo(f"alert {one_line(hit.alert)}: its command failed ({hit.status}){detail}", err=True)
 
     def retagged(self, done: int, total: int) -> None:
-        self._show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")
-
-    def _show(self, line: str) -> None:
-        if self.live:
-            click.echo(f"\r\x1b[2K{line}", err=True, nl=False)
-            self.shown = True
+        self.line.show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")
 
     def clear(self) -> None:
-        if self.shown:
-            click.echo("\r\x1b[2K", err=True, nl=False)
-            self.shown = False
+        self.line.clear()

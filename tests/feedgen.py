@@ -24,3 +24,21 @@ def wire(feed: int, count: int) -> bytes:
         for n in range(count)
     ]
     return rss(*stories, title=f"Wire {feed}")
+
+
+def grain_ship_outlets(date: str) -> dict[str, tuple[str, str]]:
+    """One event told by three outlets, each in its own words: path -> (feed title, <item>)."""
+    return {
+        "/harbour.xml": ("Harbour Wire", item(
+            "h1", "First grain ship leaves Odesa under Black Sea deal",
+            "The Razoni left Odesa with 26,000 tonnes of maize for Lebanon, the first ship Russia and Ukraine "
+            "let out under the Black Sea Grain Initiative.", date)),
+        "/capital.xml": ("Capital Daily", item(
+            "c1", "Razoni sets sail from Odesa with Ukrainian maize",
+            "The bulk carrier Razoni sailed from Odesa for Tripoli in Lebanon with 26,000 tonnes of corn, "
+            "Ukraine said; Russia agreed to the voyage under the grain deal.", date)),
+        "/gulf.xml": ("Gulf Monitor", item(
+            "g1", "Razoni heads for inspection on its way to Lebanon",
+            "The Razoni, the first grain ship out of Odesa, will be inspected by a team from Russia, Ukraine, "
+            "Turkey and the UN before it sails on to Lebanon with its maize.", date)),
+    }

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from negotiation_watch.store.db import connection, feed_rows, queries, writes
+from negotiation_watch.store.db import connection, feed_rows, queries, story_rows, writes
 
 
 def _article(conn, feed_id, guid, title, published, summary="", read=0):
@@ -137,9 +137,12 @@ def test_tag_counts_daily_counts_and_read_state(db_path):
         _tag(conn, a1, "party", "RUS")
         _tag(conn, a1, "party", "RUS", start=5)  # two evidence spans, one article
         _tag(conn, a2, "party", "RUS")
+        story_rows.group(conn, [a1, a2])
     writes.set_read(db, a1)
     counts = {(c.kind, c.tag_id): c for c in queries.tag_counts(db)}
-    assert (counts["party", "RUS"].articles, counts["party", "RUS"].unread) == (2, 1)
+    # unread counts stories: "one" and "two" are two stories, one of them read
+    rus = counts["party", "RUS"]
+    assert (rus.articles, rus.unread, rus.stories, rus.unread_stories) == (2, 1, 2, 1)
     assert queries.daily_counts(db, "party", "RUS", days=4, end=date(2025, 8, 4)) == [1, 0, 1, 0]
     detail = queries.get_article(db, a1)
     assert detail.is_read and len(detail.evidence) == 2

@@ -552,7 +552,7 @@ async def test_probe_a_feed(httpserver):
         rss(7, "Ceasefire Desk"), content_type="application/rss+xml"
     )
     probe = await probe_feed(httpserver.url_for("/feed"))
-    assert probe == type(probe)(httpserver.url_for("/feed"), "Ceasefire Desk", 7, None)
+    assert probe == type(probe)(httpserver.url_for("/feed"), httpserver.url_for("/feed"), "Ceasefire Desk", 7, None)
 
 
 async def test_probe_follows_autodiscovery_with_a_relative_link(httpserver):
@@ -632,10 +632,10 @@ async def test_probe_a_local_path_gives_a_file_url(tmp_path):
     path = tmp_path / "saved.xml"
     path.write_bytes(rss(2, "Archive"))
     probe = await probe_feed(str(path))
-    assert probe == type(probe)(path.as_uri(), "Archive", 2, None)
+    assert probe == type(probe)(str(path), path.as_uri(), "Archive", 2, None)
 
 
 async def test_probe_something_that_is_no_feed(httpserver):
     httpserver.expect_request("/data").respond_with_data('{"not": "a feed"}', content_type="application/json")
     probe = await probe_feed(httpserver.url_for("/data"))
-    assert probe.error and probe.error.startswith("not an RSS or Atom feed")
+    assert probe.error and probe.error.startswith("not an RSS, Atom or RDF feed")

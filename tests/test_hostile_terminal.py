@@ -21,6 +21,7 @@ from negotiation_watch.tui.screens.add_feed import AddFeedScreen
 from negotiation_watch.tui.screens.article import ArticleScreen
 from negotiation_watch.tui.screens.feeds import FeedsScreen
 from negotiation_watch.tui.screens.search import SearchScreen
+from negotiation_watch.tui.screens.story import StoryScreen
 
 import tui_fixture
 from hostile_support import CLI, HostileServer, body_handler, run_cli
@@ -58,7 +59,8 @@ def hostile_db(path) -> None:
         for n, title in enumerate(texts):
             article = tui_fixture.insert_article(
                 db, feed_id, f"h{n}", title, f"Russia said {title} and Ukraine agreed.",
-                tui_fixture.NOW - timedelta(minutes=n + 1), [("party", "RUS", "text", "Russia", None)],
+                # days apart: each a story of its own, so each is one row that opens its article
+                tui_fixture.NOW - timedelta(days=5 * n, minutes=1), [("party", "RUS", "text", "Russia", None)],
             )
             db.execute("UPDATE articles SET author = ? WHERE id = ?", ("Author \x1b[5m[blink]A[/]\x9b", article))
     finally:
@@ -143,6 +145,27 @@ async def test_markup_in_an_article_shows_literally(hostile):
         text = assert_screen_is_safe(app)
         assert "[@click=app.quit]CLICK[/]" in text
         assert "[blink]A[/]" in text  # the author line, literally
+
+
+async def test_a_story_of_hostile_reports_is_harmless(hostile):
+    """Two outlets' hostile reports of one event: one row, and a story screen drawing both safely."""
+    db = connection.connect(hostile)
+    try:
+        feed_id, _ = feed_rows.add_feed(db, "http://127.0.0.1:9/second.xml", "Second \x1b]0;PWNED-2\x07[bold]S[/bold]")
+        title = PAYLOADS["markup-click"]
+        tui_fixture.insert_article(db, feed_id, "s1", title, f"Russia said {PAYLOADS['markup-click']} and Ukraine agreed.",
+                                   tui_fixture.NOW - timedelta(days=5 * list(PAYLOADS).index("markup-click"), minutes=2),
+                                   [("party", "RUS", "text", "Russia", None)])
+    finally:
+        db.close()
+    app = make_app(hostile)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("1", *["j"] * list(PAYLOADS).index("markup-click"), "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, StoryScreen)
+        text = assert_screen_is_safe(app)
+        assert "[@click=app.quit]CLICK[/]" in text and "[bold]S[/bold]" in text
 
 
 async def test_feeds_screen_and_search_are_harmless(hostile):

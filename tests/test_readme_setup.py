@@ -82,6 +82,9 @@ def dashboard_screen(command: str, cwd: Path, env: dict, *, wait: float) -> str:
                 except OSError:
                     break
         finished, status = os.waitpid(pid, os.WNOHANG)
+        while not finished and time.monotonic() < end:  # the terminal closes a moment before the process is done
+            time.sleep(0.05)
+            finished, status = os.waitpid(pid, os.WNOHANG)
         assert finished, "the dashboard did not quit on q"
         assert os.waitstatus_to_exitcode(status) == 0
     finally:
@@ -134,3 +137,20 @@ def test_the_dashboard_from_the_checkout_root_with_this_install(tmp_path):
     command = f"{sys.executable} -m negotiation_watch --demo"
     screen = dashboard_screen(command, ROOT, user_env(home), wait=60)
     assert_demo_shown(screen)
+
+
+def test_the_dashboard_on_a_new_default_database_starts_with_the_curated_feeds(tmp_path):
+    """A new user's first `negotiation-watch`: the README promises the curated list, as
+    `feeds list` would have made it. Every request goes to a refused loopback proxy, so
+    the fetch that follows never leaves the machine."""
+    from negotiation_watch.store.db import connection, feed_rows
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**user_env(home), "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9",
+           "ALL_PROXY": "http://127.0.0.1:9", "NO_PROXY": ""}
+    screen = dashboard_screen(f"{sys.executable} -m negotiation_watch", tmp_path, env, wait=30)
+    assert "Tracks & parties" in screen, screen
+    database = home / ".local/share/negotiation-watch/negotiation-watch.db"
+    feeds = feed_rows.list_feeds(connection.connect(database))
+    assert len(feeds) >= 15 and all(feed["url"].startswith(("http://", "https://")) for feed in feeds)

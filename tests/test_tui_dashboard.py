@@ -46,7 +46,7 @@ async def test_sidebar_lists_tracks_then_parties_with_counts_and_activity(fixtur
         entries = [e for e in sidebar.rows if not e.heading]
         assert [e.kind for e in entries] == sorted((e.kind for e in entries), key=lambda k: k != "track")
         rus = next(e for e in entries if e.tag_id == "RUS")
-        assert (rus.articles, rus.unread) == (3, 3)
+        assert (rus.stories, rus.unread) == (3, 3)  # stories, and unread ones
         # the frozen clock's day is the last bucket: two RUS articles today, one the day before
         assert rus.daily[-2:] == [1, 2] and sum(rus.daily) == 3
         lines = widget_lines(sidebar)
@@ -207,8 +207,9 @@ async def test_a_pane_pages_in_older_articles_when_scrolled_to_the_end(db_path):
     db = connection.connect(db_path)
     feed_id, _ = feed_rows.add_feed(db, "https://many.example.org/feed.xml", "Many")
     for n in range(PAGE * 2 + 10):
+        # days apart, so each is a story of its own
         tui_fixture.insert_article(db, feed_id, f"m{n}", f"Story {n}", "Russia again.",
-                                   tui_fixture.NOW - timedelta(minutes=n), [("party", "RUS", "text", "Russia", None)])
+                                   tui_fixture.NOW - timedelta(days=5 * n), [("party", "RUS", "text", "Russia", None)])
     app = make_app(db_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)

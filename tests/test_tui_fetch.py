@@ -2,6 +2,8 @@
 
 import asyncio
 import threading
+from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from textual.widgets import Input
@@ -16,13 +18,13 @@ from feedgen import item, rss
 from hostile_support import HostileServer, body_handler
 from tui_helpers import dashboard, make_app, panes, titles, wait_until
 
-DATE = "Mon, 02 Mar 2026 14:30:00 GMT"  # half an hour before the frozen clock
-
-
 def normandy_feed(count: int = 2) -> bytes:
+    """Items five days apart (and after the fixture's own Normandy news), so that each is a
+    story of its own rather than one event told again."""
     return rss(
         *[item(f"n{n}", f"Normandy Format envoys agree on prisoner list {n}",
-               "Advisers from France and Germany met their Russian and Ukrainian counterparts.", DATE)
+               "Advisers from France and Germany met their Russian and Ukrainian counterparts.",
+               format_datetime(tui_fixture.NOW + timedelta(days=5 * (n + 1)), usegmt=True))
           for n in range(count)],
         title="Loopback Wire",
     )

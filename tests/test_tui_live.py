@@ -21,7 +21,8 @@ db = connection.connect({db!r})
 for n in range(3):
     tui_fixture.insert_article(
         db, 1, f"live-{{n}}", f"Breaking: Normandy Format call number {{n}}", "Russia and Ukraine talked.",
-        tui_fixture.NOW + timedelta(minutes=n), [("track", "normandy-format", "title", "Normandy Format", None)])
+        # days apart: three stories, not one told three times
+        tui_fixture.NOW + timedelta(days=5 * (n + 1)), [("track", "normandy-format", "title", "Normandy Format", None)])
 """
 
 
@@ -45,4 +46,4 @@ async def test_articles_written_by_another_process_appear_within_seconds(fixture
         # the new ones stand out until the highlight fades
         assert {row.id for row in normandy.rows[:3]} == normandy.new_ids
         sidebar = app.screen.query_one(Sidebar)
-        await wait_until(pilot, lambda: next(e for e in sidebar.rows if e.tag_id == "normandy-format").articles == 5)
+        await wait_until(pilot, lambda: next(e for e in sidebar.rows if e.tag_id == "normandy-format").stories == 5)

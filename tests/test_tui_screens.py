@@ -4,7 +4,7 @@ import io
 
 import pytest
 from rich.console import Console
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 
 from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.tui.evidence import highlight, spans_for
@@ -15,9 +15,10 @@ from negotiation_watch.tui.screens.feeds import FeedsScreen
 from negotiation_watch.tui.screens.help import HelpScreen, binding_sections
 from negotiation_watch.tui.screens.search import SearchScreen
 from negotiation_watch.tui.widgets.article_list import ArticleList
+from negotiation_watch.tui.widgets.feed_list import FeedList
 
 import tui_fixture
-from tui_helpers import dashboard, make_app, panes, settle, titles
+from tui_helpers import dashboard, make_app, panes, settle, titles, widget_lines
 
 
 @pytest.fixture
@@ -228,14 +229,15 @@ async def test_feeds_screen_shows_health_and_pauses_and_removes(fixture_db):
         await pilot.press("F")
         await settle(pilot)
         assert isinstance(app.screen, FeedsScreen)
-        table = app.screen.query_one(DataTable)
-        assert table.row_count == 2
-        assert [str(c) for c in table.get_row_at(0)[:4]] == ["Wire News", "fetched", "5 min ago", "4"]
+        feed_list = app.screen.query_one(FeedList)
+        assert len(feed_list.rows) == 2
+        first = widget_lines(feed_list)[0].split()
+        assert first == ["Wire", "News", "127.0.0.1:9/wire.xml", "fetched", "4", "in", "10", "min"]
         await pilot.press("space")
         await settle(pilot)
         db = connection.connect(fixture_db)
         assert feed_rows.find_feed(db, 1)["paused"] == 1
-        assert str(table.get_row_at(0)[1]) == "paused"
+        assert widget_lines(feed_list)[0].split()[3:] == ["paused", "4", "paused"]
         await pilot.press("space")
         await settle(pilot)
         assert feed_rows.find_feed(db, 1)["paused"] == 0
@@ -248,7 +250,7 @@ async def test_feeds_screen_shows_health_and_pauses_and_removes(fixture_db):
         await pilot.press("d", "y")
         await settle(pilot)
         assert [f["title"] for f in feed_rows.list_feeds(db)] == ["Wire News"]
-        assert table.row_count == 1
+        assert len(feed_list.rows) == 1
         await pilot.press("escape")
         await settle(pilot)
         # the dashboard followed: the Daily feed's articles are gone from the panes

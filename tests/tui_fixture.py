@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from negotiation_watch.store.db import connection, feed_rows, writes
+from negotiation_watch.store.db import connection, feed_rows, story_rows, writes
 from negotiation_watch.store import times
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=timezone.utc)
@@ -72,7 +72,7 @@ def build(path) -> None:
 
 
 def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=False) -> int:
-    """One article and its tags in one transaction, offsets computed from the matched text."""
+    """One article, its tags and its story in one transaction, offsets computed from the matched text."""
     with connection.write_transaction(db) as conn:
         cursor = conn.execute(
             "INSERT INTO articles (feed_id, guid, url, title, summary, published, fetched, content_hash, is_read)"
@@ -90,7 +90,27 @@ def insert_article(db, feed_id, guid, title, summary, published, tags, *, read=F
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (article_id, kind, tag_id, field, start, start + len(text), text, person),
             )
+        story_rows.group(conn, [article_id])
     return article_id
+
+
+# Another outlet's report of the Gaza article above: with it, that event is one story of two.
+SECOND_REPORT = ("Wire", 6, "Mediators urge Israel and Hamas to accept phased Gaza ceasefire",
+                 "Qatar and Egypt urged Israel and Hamas to accept a phased ceasefire, mediators in Doha said.",
+                 [("track", "gaza-ceasefire-talks", "title", "Gaza ceasefire", None),
+                  ("party", "QAT", "text", "Qatar", None), ("party", "EGY", "text", "Egypt", None),
+                  ("party", "ISR", "title", "Israel", None), ("party", "HAMAS", "title", "Hamas", None)])
+
+
+def add_second_report(path) -> None:
+    """Store SECOND_REPORT in a database that build() made."""
+    db = connection.connect(path)
+    try:
+        feed, hours, title, summary, tags = SECOND_REPORT
+        feed_id = feed_rows.find_feed(db, f"http://127.0.0.1:9/{feed.lower()}.xml")["id"]
+        insert_article(db, feed_id, "guid-second", title, summary, NOW - timedelta(hours=hours), tags)
+    finally:
+        db.close()
 
 
 def pause_fixture_feeds(path) -> None:

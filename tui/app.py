@@ -27,6 +27,7 @@ from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui.data import source_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
+from negotiation_watch.tui.format import safe, shorten_middle
 from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.network_run import NetworkRun
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
@@ -36,6 +37,7 @@ POLL_SECONDS = 1.5
 REFRESH_DELAY = 1.0  # changes arriving within a second are shown together (a re-count costs ~0.3 s at 100k)
 STARTUP_FETCH_DELAY = 1.0
 MAX_ALERT_NOTES = 3  # more hits at once make one notification
+FAILURES_SHOWN = 3  # a notification each for a run's first failing feeds; a thousand would bury the screen
 
 
 class DataChanged(Message):
@@ -121,7 +123,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.names_changed_signal: Signal[None] = Signal(self, "names-changed")  # display names loaded
         self.counts_changed_signal: Signal[None] = Signal(self, "counts-changed")  # app.tag_counts renewed
         self.article_read_signal: Signal[int] = Signal(self, "article-read")  # an article was opened
+        self.story_read_signal: Signal[int] = Signal(self, "story-read")  # a story was opened, all of it read
         self._quiet_fetch = False
+        self._failures_shown = 0  # feeds of this fetch run that failed so far
         self._refresh_timer = None
         self.tag_counts: list[queries.TagCount] = []  # the latest counts the dashboard loaded
         self._stop_polling = threading.Event()
@@ -272,6 +276,31 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.install_screen(ArticleScreen(), "article")
         screen = self.get_screen("article")
         screen.show(article_id, article)
+        if self.screen is not screen:
+            self.push_screen(screen)
+
+    def open_story(self, story: queries.StoryRow) -> None:
+        """A story of one article opens the article; a bigger one the story screen."""
+        if story.articles <= 1:
+            self.open_article(story.lead_id)
+        else:
+            self._open_story(story.id)
+
+    @work(thread=True, exclusive=True, group="open-article", exit_on_error=False)
+    def _open_story(self, story_id: int) -> None:
+        """Load the story (marking it read) first, then show it, as open_article does."""
+        from negotiation_watch.tui.screens.story import load_story
+
+        story = with_db(self.db_path, load_story, story_id)
+        self.call_from_thread(self._show_story, story_id, story)
+
+    def _show_story(self, story_id: int, story) -> None:
+        from negotiation_watch.tui.screens.story import StoryScreen
+
+        if not self.is_screen_installed("story"):
+            self.install_screen(StoryScreen(), "story")
+        screen = self.get_screen("story")
+        screen.show(story_id, story)
         if self.screen is not screen:
             self.push_screen(screen)
 
@@ -475,6 +504,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
                 self.notify("A fetch is already running.")
             return
         self._quiet_fetch = quiet
+        self._failures_shown = 0
         self.fetch_progress = (0, 0)
         self._fetch(force)
 
@@ -514,8 +544,10 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         done, total = self.fetch_progress or (0, 0)
         self._set_progress(done + 1, max(total, done + 1))
         if message.done.error:
-            self.notify(f"{message.done.url}: {message.done.error}", title="Feed failed",
-                        severity="warning", markup=False)
+            self._failures_shown += 1
+            if self._failures_shown <= FAILURES_SHOWN:  # the rest are in the run's summary and on F
+                where, why = shorten_middle(safe(message.done.url), 60), shorten_middle(safe(message.done.error), 160)
+                self.notify(f"{where}: {why}", title="Feed failed", severity="warning", markup=False)
         if message.done.new or message.done.updated:
             self.notice_change()
 
@@ -542,7 +574,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         if summary is not None and not (self._quiet_fetch and not summary.new_articles and not summary.feeds_failed):
             self.notify(
                 f"{summary.new_articles} new articles from {summary.feeds_ok} feeds"
-                + (f"; {summary.feeds_failed} failed" if summary.feeds_failed else ""),
+                + (f"; {summary.feeds_failed} failed (F shows them)" if summary.feeds_failed else ""),
                 title="Fetch finished", markup=False,
             )
         for problem in summary.alert_problems if summary is not None else ():

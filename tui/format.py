@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from rich.cells import cell_len
 from rich.text import Text
 
 from negotiation_watch.store.times import from_iso
@@ -52,6 +53,33 @@ def _span(seconds: float) -> str:
     if seconds < 86400:
         return f"{round(seconds / 3600)} h"
     return f"{round(seconds / 86400)} d"
+
+
+def shorten_middle(text: str, width: int) -> str:
+    """`text` in at most `width` cells, cut in the middle: an address keeps its scheme and
+    host at the start and, with a little more room, its file name at the end."""
+    if cell_len(text) <= width:
+        return text
+    if width <= 1:
+        return "…" if width == 1 else ""
+    room = width - 1
+    head = _fit(text, room * 2 // 5)
+    return f"{head}…{keep_end(text, room - cell_len(head))}"
+
+
+def keep_end(text: str, width: int) -> str:
+    """The longest end of `text` within `width` cells."""
+    return _fit(text[::-1], width)[::-1]
+
+
+def _fit(text: str, width: int) -> str:
+    """The longest start of `text` within `width` cells (wide characters count two)."""
+    used = 0
+    for index, char in enumerate(text):
+        used += cell_len(char)
+        if used > width:
+            return text[:index]
+    return text
 
 
 def sparkline(counts: list[int], width: int) -> Text:

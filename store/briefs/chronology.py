@@ -1,9 +1,9 @@
 """The chronology behind a brief: what was stored about a subject, oldest first, an
 entry per story with its outlets, parties, tracks and interactions.
 
-Until articles are grouped into stories, each article is a story of its own: an entry
-is keyed by its story (`story_key`) and holds a list of sources, so grouping means
-changing the key, and interactions fill a list every entry already has.
+Articles are grouped by the story they belong to (`articles.story_id`): a story's entry
+lists every one of its articles in the period, the subject's and the others from the
+same event, under the story's headline; an article without a story stands alone.
 """
 
 from __future__ import annotations
@@ -136,19 +136,20 @@ def read_brief(
 ) -> Brief:
     """The subject's stories from `since` to `until` (whole UTC days, both included),
     oldest first; with `limit`, only the newest `limit` articles are read."""
-    rows = _articles(db, subject, since, until, limit)
+    rows = _with_story_mates(db, _articles(db, subject, since, until, limit), since, until)
+    headlines = _headlines(db, {row[5] for row in rows if row[5] is not None})
     tags = _tags(db, [row[0] for row in rows])
     named = _Namer(names)
     outlets: dict[str, str] = {}  # cleaned once per feed, not once per article
     entries: dict[str, Entry] = {}
-    for article_id, outlet, title, url, published in rows:
+    for article_id, outlet, title, url, published, story_id in rows:
         outlet = outlets.get(outlet) or outlets.setdefault(outlet, one_line(outlet or ""))
         source = Source(article_id, outlet, one_line(title or ""), url, published)
         for kind, tag_id in tags.get(article_id, ()):
             (source.parties if kind == "party" else source.tracks).append(named(kind, tag_id))
         source.parties.sort(key=_by_name)
         source.tracks.sort(key=_by_name)
-        _add_source(entries, story_key(article_id), source)
+        _add_source(entries, story_key(article_id, story_id), source, headlines.get(story_id))
     generated = times.to_iso(now or times.utc_now())
     truncated = limit is not None and len(rows) >= limit
     stories = list(entries.values())
@@ -174,16 +175,18 @@ def _by_name(named: Named) -> str:
     return named.name.lower()  # as a reader looks for them
 
 
-def story_key(article_id: int) -> str:
-    """What an entry and an alert count as one story: for now, each article alone."""
-    return f"article:{article_id}"
+def story_key(article_id: int, story_id: int | None) -> str:
+    """What an entry and an alert count as one story: "story:7", or "article:12" for an
+    article not grouped (yet)."""
+    return f"story:{story_id}" if story_id is not None else f"article:{article_id}"
 
 
-def _add_source(entries: dict[str, Entry], key: str, source: Source) -> None:
+def _add_source(entries: dict[str, Entry], key: str, source: Source, headline: str | None) -> None:
     """Put an article into its story's entry, whose parties and tracks are its sources' together."""
     entry = entries.get(key)
     if entry is None:
-        entries[key] = Entry(key, source.published, source.title, [source], source.parties, source.tracks)
+        title = one_line(headline) if headline else source.title
+        entries[key] = Entry(key, source.published, title, [source], source.parties, source.tracks)
         return
     entry.sources.append(source)
     for name in ("parties", "tracks"):
@@ -194,9 +197,9 @@ def _add_source(entries: dict[str, Entry], key: str, source: Source) -> None:
 
 def _articles(db, subject: Subject, since: date | None, until: date | None, limit: int | None) -> list[tuple]:
     where, params = [], []
-    if subject.article_id is not None:
-        where.append("a.id = ?")
-        params.append(subject.article_id)
+    if subject.article_id is not None:  # the article's story, or the article alone
+        where.append("(a.id = ? OR a.story_id = (SELECT story_id FROM articles WHERE id = ?))")
+        params += [subject.article_id, subject.article_id]
     if subject.kind and subject.tag_id:
         where.append("a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)")
         params += [subject.kind, subject.tag_id]
@@ -214,14 +217,49 @@ def _articles(db, subject: Subject, since: date | None, until: date | None, limi
         params.append((until + timedelta(days=1)).isoformat())
     order = "DESC" if limit else "ASC"
     sql = (
-        "SELECT a.id, coalesce(f.title, f.url), a.title, a.url, a.published "
-        "FROM articles a JOIN feeds f ON f.id = a.feed_id "
+        f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id "
         + ("WHERE " + " AND ".join(where) + " " if where else "")
         + f"ORDER BY a.published {order}, a.id {order}"
         + (" LIMIT ?" if limit else "")
     )
     rows = db.execute(sql, (*params, limit) if limit else params).fetchall()
     return rows[::-1] if limit else rows
+
+
+_ARTICLE_COLUMNS = "a.id, coalesce(f.title, f.url), a.title, a.url, a.published, a.story_id"
+
+
+def _with_story_mates(db, rows: list[tuple], since: date | None, until: date | None) -> list[tuple]:
+    """`rows` and the other articles of their stories in the same period, oldest first:
+    a story's entry names every outlet that carried it."""
+    have = {row[0] for row in rows}
+    story_ids = sorted({row[5] for row in rows if row[5] is not None})
+    extra = []
+    for start in range(0, len(story_ids), ID_CHUNK):
+        chunk = story_ids[start:start + ID_CHUNK]
+        where, params = [f"a.story_id IN ({','.join('?' * len(chunk))})"], list(chunk)
+        if since:
+            where.append("a.published >= ?")
+            params.append(since.isoformat())
+        if until:
+            where.append("a.published < ?")
+            params.append((until + timedelta(days=1)).isoformat())
+        extra += [row for row in db.execute(
+            f"SELECT {_ARTICLE_COLUMNS} FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE {' AND '.join(where)}",
+            params) if row[0] not in have]
+    if not extra:
+        return rows
+    return sorted(rows + extra, key=lambda row: (row[4], row[0]))
+
+
+def _headlines(db, story_ids: set[int]) -> dict[int, str]:
+    """Each story's headline (its newest article's title)."""
+    ids, found = sorted(story_ids), {}
+    for start in range(0, len(ids), ID_CHUNK):
+        chunk = ids[start:start + ID_CHUNK]
+        found.update(db.execute(
+            f"SELECT id, title FROM stories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
 
 
 def _tags(db, article_ids: list[int]) -> dict[int, list[tuple[str, str]]]:

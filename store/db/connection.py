@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -51,6 +51,7 @@ CREATE TABLE IF NOT EXISTS articles (
     fetched TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     is_read INTEGER NOT NULL DEFAULT 0,
+    story_id INTEGER,
     UNIQUE (feed_id, guid)
 );
 CREATE INDEX IF NOT EXISTS articles_published ON articles (published DESC, id DESC);
@@ -152,7 +153,7 @@ END;
 CREATE TRIGGER IF NOT EXISTS articles_bd BEFORE DELETE ON articles BEGIN
     DELETE FROM tags WHERE article_id = old.id;
 END;
--- Each story an [[alert]] fired for, once (schema 5): the claim is the row, made in the
+-- Each story an [[alert]] fired for, once (schema 6): the claim is the row, made in the
 -- transaction that reads the new articles, so two processes never both run the command.
 CREATE TABLE IF NOT EXISTS alert_hits (
     id INTEGER PRIMARY KEY,
@@ -171,6 +172,85 @@ WHEN old.is_read != new.is_read
 BEGIN
     UPDATE tag_totals SET unread = unread + (CASE WHEN new.is_read THEN -1 ELSE 1 END)
         WHERE (kind, tag_id) IN (SELECT DISTINCT kind, tag_id FROM tags WHERE article_id = new.id);
+    UPDATE stories SET unread = unread + (CASE WHEN new.is_read THEN -1 ELSE 1 END) WHERE id = new.story_id;
+END;
+-- Stories (schema 5): the articles of one event, grouped as they arrive by
+-- store/extract/stories.py; ingest keeps these tables (store/db/story_rows.py). A story's
+-- title and lead_id are its newest article's; unread counts its unread articles.
+CREATE TABLE IF NOT EXISTS stories (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    lead_id INTEGER,
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    articles INTEGER NOT NULL DEFAULT 0,
+    outlets INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen DESC, id DESC);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
+-- whether a story already has an outlet, without reading a big story's every article
+CREATE INDEX IF NOT EXISTS articles_story_feed ON articles (story_id, feed_id);
+-- The union of a story's articles' parties and tracks.
+CREATE TABLE IF NOT EXISTS story_tags (
+    kind TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    story_id INTEGER NOT NULL,
+    PRIMARY KEY (kind, tag_id, story_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_tags_story ON story_tags (story_id);
+-- Stories and unread stories per party and track, kept by triggers (the sidebar's counts).
+CREATE TABLE IF NOT EXISTS story_totals (
+    kind TEXT NOT NULL,
+    tag_id TEXT NOT NULL,
+    stories INTEGER NOT NULL DEFAULT 0,
+    unread INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, tag_id)
+) WITHOUT ROWID;
+-- The index a new article's candidate stories are found by: hashed names and headline
+-- words (stories.word_key), each with the time of the newest article that carried it.
+CREATE TABLE IF NOT EXISTS story_keys (
+    key INTEGER NOT NULL,
+    story_id INTEGER NOT NULL,
+    seen TEXT NOT NULL,
+    PRIMARY KEY (key, story_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS story_keys_seen ON story_keys (key, seen);
+CREATE TRIGGER IF NOT EXISTS story_tags_ai AFTER INSERT ON story_tags BEGIN
+    INSERT INTO story_totals (kind, tag_id, stories, unread)
+        VALUES (new.kind, new.tag_id, 1, coalesce((SELECT unread > 0 FROM stories WHERE id = new.story_id), 0))
+        ON CONFLICT (kind, tag_id) DO UPDATE SET stories = stories + 1, unread = unread + excluded.unread;
+END;
+CREATE TRIGGER IF NOT EXISTS story_tags_ad AFTER DELETE ON story_tags BEGIN
+    UPDATE story_totals SET stories = stories - 1,
+        unread = unread - coalesce((SELECT unread > 0 FROM stories WHERE id = old.story_id), 0)
+        WHERE kind = old.kind AND tag_id = old.tag_id;
+END;
+CREATE TRIGGER IF NOT EXISTS stories_unread AFTER UPDATE OF unread ON stories
+WHEN (old.unread > 0) != (new.unread > 0)
+BEGIN
+    UPDATE story_totals SET unread = unread + (CASE WHEN new.unread > 0 THEN 1 ELSE -1 END)
+        WHERE (kind, tag_id) IN (SELECT kind, tag_id FROM story_tags WHERE story_id = new.id);
+END;
+-- A story's tags go first, while the story still says whether it was unread.
+CREATE TRIGGER IF NOT EXISTS stories_bd BEFORE DELETE ON stories BEGIN
+    DELETE FROM story_tags WHERE story_id = old.id;
+END;
+-- An article deleted with its feed leaves its story; the story goes with its last article.
+CREATE TRIGGER IF NOT EXISTS articles_story_ad AFTER DELETE ON articles
+WHEN old.story_id IS NOT NULL
+BEGIN
+    UPDATE stories SET articles = articles - 1, unread = unread - (1 - old.is_read),
+        outlets = (SELECT count(DISTINCT feed_id) FROM articles WHERE story_id = old.story_id),
+        first_seen = coalesce((SELECT min(published) FROM articles WHERE story_id = old.story_id), first_seen),
+        last_seen = coalesce((SELECT max(published) FROM articles WHERE story_id = old.story_id), last_seen)
+        WHERE id = old.story_id;
+    UPDATE stories SET (lead_id, title) = (SELECT id, title FROM articles WHERE story_id = old.story_id
+        ORDER BY published DESC, id DESC LIMIT 1) WHERE id = old.story_id AND lead_id = old.id AND articles > 0;
+    DELETE FROM story_tags WHERE story_id = old.story_id AND NOT EXISTS (SELECT 1 FROM articles a
+        JOIN tags t ON t.article_id = a.id WHERE a.story_id = old.story_id AND t.kind = story_tags.kind
+        AND t.tag_id = story_tags.tag_id);
+    DELETE FROM stories WHERE id = old.story_id AND articles <= 0;
 END;
 """
 
@@ -400,8 +480,33 @@ def _rebuild_fts(conn: sqlite3.Connection, found: int) -> None:
         conn.execute("INSERT INTO articles_fts (articles_fts) VALUES ('rebuild')")
 
 
+def _add_story_column(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 5 gives each article its story; the schema's index on story_id needs the
+    column, and the read trigger, recreated by the script, now counts unread stories too."""
+    if found < 5:
+        conn.execute("DROP TRIGGER IF EXISTS articles_read")
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(articles)")}
+    if "story_id" not in columns:
+        conn.execute("ALTER TABLE articles ADD COLUMN story_id INTEGER")
+
+
+def _story_per_article(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 5: every stored article starts as a story of its own, so panes show them all
+    at once; the next fetch or retag groups them (ingest.needs_retag sees no stories version)."""
+    if found < 5:
+        conn.execute(
+            "INSERT INTO stories (id, title, lead_id, first_seen, last_seen, articles, outlets, unread) "
+            "SELECT id, title, id, published, published, 1, 1, 1 - is_read FROM articles WHERE story_id IS NULL"
+        )
+        conn.execute("UPDATE articles SET story_id = id WHERE story_id IS NULL")
+        conn.execute(
+            "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) SELECT DISTINCT t.kind, t.tag_id, a.story_id "
+            "FROM tags t JOIN articles a ON a.id = t.article_id"
+        )
+
+
 def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
-    """Alerts (schema 5) look at articles stored after the last one they saw: for a file
+    """Alerts (schema 6) look at articles stored after the last one they saw: for a file
     that has never had them, that is every article stored from now on, not its whole past.
     (It applies while the file has no mark, whatever its version: steps compose.)"""
     conn.execute(
@@ -413,8 +518,8 @@ def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
 
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
-BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts]
-AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _alerts_start_now]
+BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column]
+AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _alerts_start_now]
 
 
 def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:

@@ -8,6 +8,7 @@ twice and never keep tags computed from text that has since changed.
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,8 +18,9 @@ from typing import TYPE_CHECKING
 from negotiation_watch.store.db import connection, feed_rows, writes
 from negotiation_watch.store import times
 
-# store.tagging (the parser and extractor) loads on first use, so a run where every feed
-# is unchanged never imports feedparser or the matcher.
+# store.tagging (the parser and extractor) and story_rows (the similarity library) load on
+# first use, so a run where every feed is unchanged never imports feedparser, the matcher
+# or rapidfuzz.
 if TYPE_CHECKING:
     import threading
 
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from negotiation_watch.store.pipeline.tagging import TagRow
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
+STORIES_VERSION_KEY = "stories_version"
 RETAG_BATCH = 500
 
 @dataclass
@@ -49,6 +52,7 @@ def ingest(
     now: datetime | None = None,
     feed_updates: dict | None = None,
     tags: dict[str, list[TagRow]] | None = None,
+    features: dict | None = None,
 ) -> IngestResult:
     """Insert new entries, update changed ones in place (re-tagged), leave the rest, and
     set the feed's title, site link and `feed_updates` columns, all in one transaction.
@@ -56,11 +60,13 @@ def ingest(
     Entries without a date are dated `now` (the first time they are seen), marked estimated.
     Passing the fetch's validators as `feed_updates` means a crash before the commit
     loses them too, so the next run fetches the feed again instead of skipping it.
-    `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid.
+    `tags` are rows already made with this taxonomy (tagging.parse_and_tag), by guid, and
+    `features` what the stories' judgement reads of those entries, made with them.
     """
     now = now or times.utc_now()
     fetched = times.to_iso(now)
     stored = _stored_hashes(db, feed_id)
+    features = {guid: found for guid, found in (features or {}).items() if guid in (tags or {})}
     tags = dict(tags or {})
     for entry in parsed.entries:
         if entry.guid not in tags and stored.get(entry.guid, (None, None))[1] != entry.content_hash:
@@ -79,15 +85,17 @@ def ingest(
             rows = tags.get(entry.guid)
             if rows is None:  # changed between the two reads: tag what is current
                 rows = _tags_for(taxonomy, entry, now)
+                features.pop(entry.guid, None)
             if known:
                 _update_article(conn, known[0], entry)
                 _replace_tags(conn, known[0], rows)
+                _judge_again(conn, known[0])
                 result.updated += 1
             else:
                 new.append((entry, rows))
         if new:
             new = _link_carried_elsewhere(conn, feed_id, new)
-            _insert_articles(conn, feed_id, new, fetched)
+            _insert_articles(conn, feed_id, new, fetched, features)
             result.new = len(new)
         _update_feed_columns(conn, feed_id, parsed, feed_updates or {})
     return result
@@ -161,9 +169,9 @@ def _tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
 
 
 def _insert_articles(
-    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]], fetched: str
+    conn: sqlite3.Connection, feed_id: int, new: list[tuple[Entry, list[TagRow]]], fetched: str, features: dict
 ) -> None:
-    """A feed's new articles, their tags and their search index entries, each in one
+    """A feed's new articles, their tags, search index entries and stories, each in one
     batch: ids are given here (the caller holds the write lock) so the tags can name them."""
     first_id = writes.next_article_id(conn)
     conn.executemany(
@@ -180,6 +188,21 @@ def _insert_articles(
     )
     _insert_tags(conn, [(article_id, *row) for article_id, (_, rows) in enumerate(new, first_id) for row in rows])
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
+    from negotiation_watch.store.db import story_rows
+
+    known = {
+        article_id: dataclasses.replace(features[entry.guid], outlet=feed_id)
+        for article_id, (entry, _) in enumerate(new, first_id) if entry.guid in features
+    }
+    story_rows.group(conn, list(range(first_id, first_id + len(new))), known)
+
+
+def _judge_again(conn: sqlite3.Connection, article_id: int) -> None:
+    """New text may tell of another event: the article leaves its story and is judged afresh."""
+    from negotiation_watch.store.db import story_rows
+
+    story_rows.detach(conn, article_id)
+    story_rows.group(conn, [article_id])
 
 
 def _update_article(conn: sqlite3.Connection, article_id: int, entry: Entry) -> None:
@@ -238,8 +261,14 @@ def _keep_own_url(conn: sqlite3.Connection, feed_id: int, updates: dict) -> dict
 
 
 def needs_retag(db: sqlite3.Connection, taxonomy) -> bool:
-    """True when the stored tags came from another taxonomy than this one."""
-    return connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+    """True when the stored tags came from another taxonomy than this one, or the stories
+    from another judgement (or none: a file from before stories)."""
+    from negotiation_watch.store.extract import stories
+
+    return (
+        connection.get_meta(db, TAXONOMY_VERSION_KEY) != taxonomy.version
+        or connection.get_meta(db, STORIES_VERSION_KEY) != stories.VERSION
+    )
 
 
 def retag_all(
@@ -248,8 +277,9 @@ def retag_all(
     progress: Callable[[int, int], None] | None = None,
     stop: threading.Event | None = None,
 ) -> int:
-    """Re-tag every stored article with `taxonomy`, RETAG_BATCH at a time (one transaction
-    each, so readers and fetchers get their turn); returns how many were re-tagged.
+    """Re-tag every stored article with `taxonomy` and judge its story again, RETAG_BATCH
+    at a time (one transaction each, so readers and fetchers get their turn), in the order
+    they were stored, as they arrived; returns how many were re-tagged.
 
     When `stop` is set it returns after the batch in hand, the taxonomy not recorded as
     applied, so the next run re-tags again (minutes at a million articles: quitting must
@@ -267,6 +297,7 @@ def retag_all(
         if not batch:
             break
         last_id = batch[-1][0]
+        from negotiation_watch.store.db import story_rows
         from negotiation_watch.store.pipeline.tagging import tag_rows
 
         tagged = {
@@ -274,12 +305,20 @@ def retag_all(
             for article_id, title, summary, published, digest in batch
         }
         with connection.write_transaction(db) as conn:
-            for article_id, digest in _still_current(conn, tagged):
+            if not done:
+                story_rows.start_rejudging(conn)
+            current = [article_id for article_id, _ in _still_current(conn, tagged)]
+            for article_id in current:
                 _replace_tags(conn, article_id, tagged[article_id][1])
+                story_rows.detach(conn, article_id)
+            story_rows.group(conn, current)
         done += len(batch)
         if progress:
             progress(min(done, total), max(total, done))
     connection.set_meta(db, TAXONOMY_VERSION_KEY, taxonomy.version)
+    from negotiation_watch.store.extract import stories
+
+    connection.set_meta(db, STORIES_VERSION_KEY, stories.VERSION)
     return done
 
 

@@ -1,4 +1,9 @@
-"""The reads the dashboard and the CLI make: panes, search, counts, one article, stats."""
+"""The reads the dashboard and the CLI make: panes, search, counts, one article, stats.
+
+Panes and search list stories (StoryRow: one row per event, however many outlets reported
+it; latest_stories, search_stories); a story's articles are ArticleRows (get_story).
+tag_counts gives unread stories per party and track beside unread articles.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +44,31 @@ class ArticleRow:
 
 
 @dataclass
+class StoryRow:
+    """One line of a pane or of search results: a story, enough to draw it without
+    another query. `published` is its newest article's time, `lead_id` that article (the
+    one opened directly when it is the story's only one), `feed_title` its outlet."""
+
+    id: int
+    title: str
+    published: str
+    lead_id: int
+    feed_title: str
+    articles: int
+    outlets: int
+    is_read: bool  # every article of it read
+    url: str | None = None  # its newest article's link
+    tags: list[TagLabel] = field(default_factory=list)  # the union of its articles' tags
+
+
+@dataclass
 class TagCount:
     kind: str
     tag_id: str
     articles: int
-    unread: int
+    unread: int  # unread articles
+    stories: int = 0
+    unread_stories: int = 0  # what the sidebar and the panes' titles show
 
 
 # An article from a feed of a folder or its subfolders, as its own or carried (article_feeds).
@@ -131,6 +156,15 @@ def search_articles(
     Plain words are quoted (each must appear, as a prefix); a query written in FTS5's own
     syntax is passed on, and SearchSyntaxError says why FTS5 could not read it.
     """
+    found = _ranked_matches(db, query, kind, tag_id, limit, unread_only)
+    rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
+    _attach_tags(db, rows)
+    return rows
+
+
+def _ranked_matches(db: sqlite3.Connection, query: str, kind: str | None, tag_id: str | None,
+                    limit: int, unread_only: bool = False) -> list[tuple]:
+    """Matching articles' rows (_RESULT_COLUMNS), best first."""
     match = fts_query(query)
     if not match:
         return []
@@ -138,21 +172,38 @@ def search_articles(
     with explain_search_errors(query):
         if kind and tag_id or unread_only:
             tagged = " AND a.id IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)" if kind and tag_id else ""
-            found = db.execute(
+            return db.execute(
                 f"SELECT {_RESULT_COLUMNS} FROM articles_fts "
                 "JOIN articles a ON a.id = articles_fts.rowid JOIN feeds f ON f.id = a.feed_id "
                 f"WHERE articles_fts MATCH ?{tagged}{unread} "
                 "ORDER BY articles_fts.rank, a.published DESC LIMIT ?",
                 (match, *((kind, tag_id) if tagged else ()), limit),
             ).fetchall()
-        else:
-            found = _best_of_newest(db, match, limit)
-    rows = [ArticleRow(*row[:6], bool(row[6])) for row in found]
-    _attach_tags(db, rows)
-    return rows
+        return _best_of_newest(db, match, limit)
 
 
-_RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read"
+def search_stories(
+    db: sqlite3.Connection,
+    query: str,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 100,
+    unread_only: bool = False,
+) -> list[StoryRow]:
+    """search_articles, one row per story: a story ranks as its best-matching article.
+
+    Asks for a few times `limit` articles, since several may belong to one story.
+    """
+    found = _ranked_matches(db, query, kind, tag_id, limit * STORY_SEARCH_FACTOR, unread_only)
+    story_ids = list(dict.fromkeys(row[7] for row in found if row[7] is not None))[:limit]
+    return stories_by_id(db, story_ids)
+
+
+STORY_SEARCH_FACTOR = 3
+
+
+_RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id"
 
 
 def _best_of_newest(db: sqlite3.Connection, match: str, limit: int) -> list[tuple]:
@@ -292,14 +343,181 @@ def also_in(db: sqlite3.Connection, article_id: int) -> list[str]:
 
 
 def tag_counts(db: sqlite3.Connection) -> list[TagCount]:
-    """Articles and unread articles per party and per track, most articles first."""
+    """Articles, unread articles, stories and unread stories per party and per track, most
+    articles first."""
     return [
         TagCount(*row)
         for row in db.execute(
-            "SELECT kind, tag_id, articles, unread FROM tag_totals WHERE articles > 0 "
-            "ORDER BY articles DESC, kind, tag_id"
+            "SELECT t.kind, t.tag_id, t.articles, t.unread, coalesce(s.stories, 0), coalesce(s.unread, 0) "
+            "FROM tag_totals t LEFT JOIN story_totals s ON s.kind = t.kind AND s.tag_id = t.tag_id "
+            "WHERE t.articles > 0 ORDER BY t.articles DESC, t.kind, t.tag_id"
         )
     ]
+
+
+# --------------------------------------------------------------------------- stories
+
+_STORY_COLUMNS = (
+    "s.id, s.title, s.last_seen, s.lead_id, coalesce(f.title, f.url, ''), s.articles, s.outlets, s.unread = 0, a.url"
+)
+_STORY_FROM = "stories s LEFT JOIN articles a ON a.id = s.lead_id LEFT JOIN feeds f ON f.id = a.feed_id"
+# ORDERS for stories: by their newest article's time.
+STORY_ORDERS = {"newest": ("s.last_seen DESC, s.id DESC", "<"), "oldest": ("s.last_seen ASC, s.id ASC", ">")}
+FREQUENT_TAG_STORIES = 2500  # as FREQUENT_TAG_ROWS: where walking the newest stories and sorting the tagged ones cost the same
+
+
+def latest_stories(
+    db: sqlite3.Connection,
+    kind: str | None = None,
+    tag_id: str | None = None,
+    *,
+    limit: int = 50,
+    before: tuple[str, int] | None = None,
+    order: str = "newest",
+    unread_only: bool = False,
+    folder: str = "",
+) -> list[StoryRow]:
+    """Stories newest first by their newest article (or oldest first: ORDERS), optionally
+    only those tagged kind/tag_id, only unread ones, only those with an article from a
+    folder's feeds; `before` = (published, id) of the last row shown, for paging."""
+    order_by, past = STORY_ORDERS[order]
+    where, params = [], []
+    if unread_only:
+        where.append("s.unread > 0")
+    if folder:
+        where.append(f"s.id IN (SELECT a.story_id FROM articles a WHERE {_IN_FOLDER})")
+        params += [folder] * 6
+    if kind and tag_id:
+        total = db.execute(
+            "SELECT stories FROM story_totals WHERE kind = ? AND tag_id = ?", (kind, tag_id)
+        ).fetchone()
+        if total and total[0] > FREQUENT_TAG_STORIES:
+            where.append("EXISTS (SELECT 1 FROM story_tags t WHERE t.kind = ? AND t.tag_id = ? AND t.story_id = s.id)")
+        else:
+            where.append("s.id IN (SELECT story_id FROM story_tags WHERE kind = ? AND tag_id = ?)")
+        params += [kind, tag_id]
+    if before:
+        where.append(f"(s.last_seen, s.id) {past} (?, ?)")
+        params += [before[0], before[1]]
+    sql = (
+        f"SELECT {_STORY_COLUMNS} FROM {_STORY_FROM} "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + f"ORDER BY {order_by} LIMIT ?"
+    )
+    rows = [_story_row(row) for row in db.execute(sql, (*params, limit))]
+    _attach_story_tags(db, rows)
+    return rows
+
+
+def stories_by_id(db: sqlite3.Connection, story_ids: list[int]) -> list[StoryRow]:
+    """The stories with these ids, in that order (ids no longer stored are left out)."""
+    if not story_ids:
+        return []
+    marks = ",".join("?" * len(story_ids))
+    found = {
+        row[0]: _story_row(row)
+        for row in db.execute(f"SELECT {_STORY_COLUMNS} FROM {_STORY_FROM} WHERE s.id IN ({marks})",
+                                   tuple(story_ids))
+    }
+    rows = [found[story_id] for story_id in story_ids if story_id in found]
+    _attach_story_tags(db, rows)
+    return rows
+
+
+def _story_row(row: tuple) -> StoryRow:
+    return StoryRow(*row[:7], bool(row[7]), row[8])
+
+
+def _attach_story_tags(db: sqlite3.Connection, rows: list[StoryRow]) -> None:
+    if not rows:
+        return
+    by_id = {row.id: row for row in rows}
+    marks = ",".join("?" * len(by_id))
+    for story_id, kind, tag_id in db.execute(
+        f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) "
+        "ORDER BY story_id, kind DESC, tag_id",
+        tuple(by_id),
+    ):
+        by_id[story_id].tags.append(TagLabel(kind, tag_id))
+
+
+@dataclass
+class StoryDetail:
+    """A story with every article of it, newest first, for the story screen and the CLI."""
+
+    id: int
+    title: str
+    first_seen: str
+    last_seen: str
+    outlets: int
+    unread: int
+    tags: list[TagLabel]
+    articles: list[ArticleRow]
+
+
+def get_story(db: sqlite3.Connection, story_id: int) -> StoryDetail | None:
+    row = db.execute(
+        "SELECT id, title, first_seen, last_seen, outlets, unread FROM stories WHERE id = ?", (story_id,)
+    ).fetchone()
+    if not row:
+        return None
+    return _story_details(db, [row])[0]
+
+
+def _story_details(db: sqlite3.Connection, rows: list[tuple]) -> list[StoryDetail]:
+    """StoryDetails for stories rows (id, title, first_seen, last_seen, outlets, unread)."""
+    if not rows:
+        return []
+    details = {row[0]: StoryDetail(*row, [], []) for row in rows}
+    marks = ",".join("?" * len(details))
+    for story_id, kind, tag_id in db.execute(
+        f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) ORDER BY kind DESC, tag_id",
+        tuple(details),
+    ):
+        details[story_id].tags.append(TagLabel(kind, tag_id))
+    members = []
+    for row in db.execute(
+        "SELECT a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id "
+        f"FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.story_id IN ({marks}) "
+        "ORDER BY a.published DESC, a.id DESC",
+        tuple(details),
+    ):
+        article = ArticleRow(*row[:6], bool(row[6]))
+        details[row[7]].articles.append(article)
+        members.append(article)
+    _attach_tags(db, members)
+    return list(details.values())
+
+
+def list_stories(
+    db: sqlite3.Connection,
+    *,
+    track: str | None = None,
+    party: str | None = None,
+    since: str | None = None,
+    limit: int | None = None,
+) -> list[StoryDetail]:
+    """Stories newest first with all their articles, optionally only those tagged with a
+    track and/or a party, whose newest article is at `since` (UTC ISO) or later."""
+    where, params = [], []
+    for kind, tag_id in (("track", track), ("party", party)):
+        if tag_id:
+            where.append("id IN (SELECT story_id FROM story_tags WHERE kind = ? AND tag_id = ?)")
+            params += [kind, tag_id]
+    if since:
+        where.append("last_seen >= ?")
+        params.append(since)
+    sql = (
+        "SELECT id, title, first_seen, last_seen, outlets, unread FROM stories "
+        + ("WHERE " + " AND ".join(where) + " " if where else "")
+        + "ORDER BY last_seen DESC, id DESC"
+        + (" LIMIT ?" if limit else "")
+    )
+    rows = db.execute(sql, (*params, limit) if limit else tuple(params)).fetchall()
+    details = []
+    for start in range(0, len(rows), 500):  # SQLite's limit on parameters
+        details += _story_details(db, rows[start:start + 500])
+    return details
 
 
 def daily_counts(

@@ -32,6 +32,14 @@ def set_read(db: sqlite3.Connection, article_id: int, read: bool = True) -> None
 
 
 
+def set_story_read(db: sqlite3.Connection, story_id: int, read: bool = True) -> None:
+    """Mark every article of a story read (reading the story is reading them) or unread."""
+    with write_transaction(db) as conn:
+        conn.execute(
+            "UPDATE articles SET is_read = ? WHERE story_id = ? AND is_read != ?", (int(read), story_id, int(read))
+        )
+
+
 def mark_all_read(db: sqlite3.Connection, **scope) -> int:
     """Mark every unread article of a scope read (queries.unread_count's scopes: a party or
     track, a search, a feed, or everything); returns how many changed."""

@@ -119,17 +119,36 @@ def prepare(headers: dict, url: str) -> tuple[dict, str]:
 
 def parsed_feed(result, base: str) -> ParsedFeed:
     """What to keep of a reader's result (feedparser's, or store.fastfeed's in its shape)."""
-    bozo_message = _bozo_message(result)
-    if not result["entries"] and not result.get("version"):
-        raise ParseError(f"not an RSS, Atom or RDF feed ({bozo_message or 'no feed elements found'})")
-    feed = result["feed"]
+    bozo_message = _require_feed(result)
     return ParsedFeed(
-        title=_cap(one_line(_text_of(feed.get("title", ""), feed.get("title_detail"))), MAX_FEED_TITLE)
-        or None,
-        site_url=_web_url(feed.get("link"), base),
+        title=_feed_title(result["feed"]),
+        site_url=_web_url(result["feed"].get("link"), base),
         entries=_unique(_entry(raw, base) for raw in result["entries"]),
         bozo_message=bozo_message,
     )
+
+
+def title_and_count(body: bytes, headers: dict, url: str) -> tuple[str | None, int]:
+    """What checking a new address needs: the feed's title and its number of items, read
+    as parse_feed reads them but without cleaning every entry (2,000 feeds are checked
+    in seconds, not minutes); ParseError when the body is no feed."""
+    _check_markup(body)
+    headers, _base = prepare(headers, url)
+    result = read_simple_feed(body, headers) or read_with_feedparser(body, headers)
+    _require_feed(result)
+    return _feed_title(result["feed"]), len(result["entries"])
+
+
+def _require_feed(result) -> str | None:
+    """The reader's complaint about a feed that still parsed; ParseError for no feed at all."""
+    bozo_message = _bozo_message(result)
+    if not result["entries"] and not result.get("version"):
+        raise ParseError(f"not an RSS, Atom or RDF feed ({bozo_message or 'no feed elements found'})")
+    return bozo_message
+
+
+def _feed_title(feed) -> str | None:
+    return _cap(one_line(_text_of(feed.get("title", ""), feed.get("title_detail"))), MAX_FEED_TITLE) or None
 
 
 def _check_markup(body: bytes) -> None:

@@ -131,10 +131,10 @@ def _matching(conn: sqlite3.Connection, alert: Alert, ids: set[int], seen: int, 
 
 def _claim(conn: sqlite3.Connection, alert: Alert, article_id: int, matched: str, names: Names) -> AlertHit | None:
     """Record the hit unless this alert already fired for the story; the hit, or None."""
-    outlet, title, url, published = conn.execute(
-        "SELECT coalesce(f.title, f.url), a.title, a.url, a.published FROM articles a "
+    outlet, title, url, published, story_id = conn.execute(
+        "SELECT coalesce(f.title, f.url), a.title, a.url, a.published, a.story_id FROM articles a "
         "JOIN feeds f ON f.id = a.feed_id WHERE a.id = ?", (article_id,)).fetchone()
-    story = story_key(article_id)
+    story = story_key(article_id, story_id)
     cursor = conn.execute(
         "INSERT OR IGNORE INTO alert_hits (alert, story, article_id, title, url, matched) VALUES (?, ?, ?, ?, ?, ?)",
         (alert.name, story, article_id, one_line(title), url, matched))

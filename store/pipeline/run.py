@@ -241,7 +241,8 @@ class _Run:
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
-            result = ingest(self.db, feed["id"], tagged.parsed, taxonomy, feed_updates=outcome.feed_updates, tags=tagged.tags)
+            result = ingest(self.db, feed["id"], tagged.parsed, taxonomy, feed_updates=outcome.feed_updates,
+                            tags=tagged.tags, features=tagged.features)
         except sqlite3.OperationalError as exc:
             if any(words in str(exc) for words in _DISK_TROUBLE):
                 raise connection.explain_error(self.db_path, exc) from exc

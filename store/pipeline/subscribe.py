@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import tomllib
+from collections.abc import AsyncIterator, Iterable
+from contextlib import aclosing
 from dataclasses import dataclass
 from importlib import resources
 
 from negotiation_watch.store.db import connection, feed_rows
 from negotiation_watch.store import times
-from negotiation_watch.store.fetch.fetcher import FetchLimits, probe_feed
+from negotiation_watch.store.fetch.fetcher import FetchLimits, probe_many
 
 DEFAULTS_SEEDED = "default_feeds_seeded"
 
@@ -25,19 +27,25 @@ class SubscribeResult:
     item_count: int | None = None
     created: bool = False
     error: str | None = None
+    folder: str | None = None  # an OPML file's folder for it
 
 
-async def check_feed(text: str, limits: FetchLimits | None = None) -> SubscribeResult:
-    """Validate a URL and fetch it once (following HTML autodiscovery) without storing it."""
-    probe = await probe_feed(text, limits)
-    return SubscribeResult(text, probe.url, None, probe.title, probe.item_count, False, probe.error)
+async def check_feeds(texts: Iterable[str], limits: FetchLimits | None = None) -> AsyncIterator[SubscribeResult]:
+    """Validate URLs and fetch each once (following HTML autodiscovery) without storing
+    them; yields each result as it is known, so a caller stores and reports as they come.
+
+    However long the list, the checks share one client and `fetch`'s limits, and only
+    `concurrency` of them are under way at a time (fetcher.probe_many)."""
+    async with aclosing(probe_many(texts, limits)) as probes:
+        async for probe in probes:
+            yield SubscribeResult(probe.requested, probe.url, None, probe.title, probe.item_count, False, probe.error)
 
 
 def store_checked(db: sqlite3.Connection, result: SubscribeResult) -> SubscribeResult:
-    """Add a feed that `check_feed` approved; a URL already stored is reported, not doubled."""
+    """Add a feed that `check_feeds` approved; a URL already stored is reported, not doubled."""
     if result.error or not result.url:
         return result
-    result.feed_id, result.created = feed_rows.add_feed(db, result.url, result.title)
+    result.feed_id, result.created = feed_rows.add_feed(db, result.url, result.title, result.folder)
     return result
 
 

@@ -1,8 +1,8 @@
 """The CPU half of ingesting, free of the database: parse a body, tag its new entries.
 
-The pipeline's worker processes run this module, which imports only the parser and the
-extractor (no httpx, no database), so they start quickly and stay small; store.ingest
-writes what they return.
+The pipeline's worker processes run this module, which imports only the parser, the
+extractor and the stories' judgement (no httpx, no database), so they start quickly and
+stay small; store.ingest writes what they return.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ import select
 import signal
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from negotiation_watch.store.extract import stories
 from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.parse.feed import Entry, ParsedFeed, parse_feed
 
@@ -36,20 +37,29 @@ def tags_for(taxonomy, entry: Entry, now: datetime) -> list[TagRow]:
     return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
 
 
+def story_features(entry: Entry, rows: list[TagRow], now: datetime) -> stories.Features:
+    """What the stories' judgement reads of an entry (made here, beside its tags, so the
+    process that stores it has less to do)."""
+    return stories.features(entry.title, entry.summary, entry.published or now, [(r[0], r[1]) for r in rows],
+                            [r[5] for r in rows])
+
+
 @dataclass
 class TaggedFeed:
-    """A parsed feed plus the tag rows of its new or changed entries (by guid)."""
+    """A parsed feed plus the tag rows and story features of its new or changed entries (by guid)."""
 
     parsed: ParsedFeed
     tags: dict[str, list[TagRow]]
+    features: dict[str, stories.Features] = field(default_factory=dict)
 
 
 def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy, *, now: datetime) -> TaggedFeed:
     """Parse a body and tag the entries whose text is not stored yet (`known`: guid ->
     stored content hash)."""
     parsed = parse_feed(body, headers, url)
-    tags = {e.guid: tags_for(taxonomy, e, now) for e in parsed.entries if known.get(e.guid) != e.content_hash}
-    return TaggedFeed(parsed, tags)
+    fresh = [e for e in parsed.entries if known.get(e.guid) != e.content_hash]
+    tags = {e.guid: tags_for(taxonomy, e, now) for e in fresh}
+    return TaggedFeed(parsed, tags, {e.guid: story_features(e, tags[e.guid], now) for e in fresh})
 
 
 _worker_taxonomy = None  # set in each worker process by init_worker

@@ -87,6 +87,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.app.data_changed_signal.subscribe(self, self.data_changed)
         self.app.names_changed_signal.subscribe(self, self.names_changed)
         self.app.article_read_signal.subscribe(self, self.article_read)
+        self.app.story_read_signal.subscribe(self, self.story_read)
 
     # ------------------------------------------------------------------ data
 
@@ -212,7 +213,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         grid.styles.grid_size_rows = max(1, ceil(count / columns))
 
     def _refresh_titles(self) -> None:
-        unread = {(c.kind, c.tag_id): c.unread for c in self.counts or []}
+        unread = {(c.kind, c.tag_id): c.unread_stories for c in self.counts or []}
         for number, pane in enumerate(self.panes, 1):
             source = pane.source
             pane.border_title = f"{number} {source.title}"
@@ -325,8 +326,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     # ------------------------------------------------------------------ messages
 
     @on(ArticleList.Open)
-    def open_article(self, event: ArticleList.Open) -> None:
-        self.app.open_article(event.article_id)
+    def open_story(self, event: ArticleList.Open) -> None:
+        self.app.open_story(event.story)
 
     @on(Sidebar.FilterAsked)
     def ask_filter(self) -> None:
@@ -368,6 +369,10 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def article_read(self, article_id: int) -> None:
         for pane in self.panes:
             pane.mark_read(article_id)
+
+    def story_read(self, story_id: int) -> None:
+        for pane in self.panes:
+            pane.mark_story_read(story_id)
 
 
 def _overview(db, today) -> tuple:

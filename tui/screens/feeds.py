@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from negotiation_watch.store.db import feed_rows
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
-from negotiation_watch.tui.format import ago, plain, safe
+from negotiation_watch.tui.format import ago, long_time, safe
 from negotiation_watch.tui.screens.confirm import ConfirmScreen
+from negotiation_watch.tui.widgets.feed_list import FeedHeader, FeedList, next_due, status_cell
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
-COLUMNS = ("Feed", "Status", "Last fetch", "Articles", "Next due", "Error")
-ERROR_WIDTH = 40  # the full error is under the table
-
-
 class FeedsScreen(ReportsWorkerErrors, Screen):
-    """A small table (one row per feed) refreshed whenever the store changes."""
+    """One line per feed (title, address, health, articles, next due, error), the
+    selected feed in full below; refreshed whenever the store changes."""
 
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="feeds.back"),
@@ -41,15 +40,14 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield DataTable(id="feeds", cursor_type="row", zebra_stripes=True)
+        feed_list = FeedList(id="feeds")
+        yield FeedHeader(feed_list, id="feeds-header")
+        yield feed_list
         yield Static(id="feed-detail")
         yield KeyBar()
 
     def on_mount(self) -> None:
-        self.feeds: dict[int, dict] = {}
-        table = self.query_one(DataTable)
-        for column in COLUMNS:
-            table.add_column(column, key=column)
+        self.query_one("#feed-detail", Static).border_title = "Feed"
         self.load()
         self.app.data_changed_signal.subscribe(self, self.data_changed)
 
@@ -59,53 +57,23 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         self.app.call_from_thread(self._show, feeds)
 
     def _show(self, feeds: list[dict]) -> None:
-        table = self.query_one(DataTable)
-        current = self.current
-        now = self.app.clock()
-        self.feeds = {feed["id"]: feed for feed in feeds}
-        with self.app.batch_update():
-            table.clear()
-            for feed in feeds:
-                table.add_row(
-                    plain(feed["title"] or feed["url"]),
-                    _status(feed),
-                    ago(feed["last_fetch"], now),
-                    Text(f"{feed['article_count']:,}", justify="right"),
-                    "paused" if feed["paused"] else ago(feed["next_fetch_due"], now),
-                    _short_error(feed["last_error"]),
-                    key=str(feed["id"]),
-                )
-            if current is not None and current["id"] in self.feeds:
-                table.move_cursor(row=table.get_row_index(str(current["id"])))
+        feed_list = self.query_one(FeedList)
+        current = feed_list.current
+        feed_list.show(feeds, current["id"] if current else None)
+        self.query_one(FeedHeader).refresh()  # an error column may have come or gone
         if not feeds:
             self.query_one("#feed-detail", Static).update("No feeds yet: press a to add one.")
         self._show_detail()
 
     @property
     def current(self) -> dict | None:
-        table = self.query_one(DataTable)
-        if not table.row_count:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return self.feeds.get(int(key))
+        return self.query_one(FeedList).current
 
-    @on(DataTable.RowHighlighted)
+    @on(FeedList.Highlighted)
     def _show_detail(self) -> None:
         feed = self.current
-        if feed is None:
-            return
-        detail = Text()
-        detail.append("URL  ", style="bold")
-        detail.append(safe(feed["url"]))
-        if feed["folder"]:
-            detail.append("  Folder  ", style="bold")
-            detail.append(safe(feed["folder"]))
-        if feed["last_error"]:
-            detail.append("\nError  ", style="bold red")
-            detail.append(safe(feed["last_error"]))
-        if feed["last_ok"]:
-            detail.append(f"\nLast success  {ago(feed['last_ok'], self.app.clock())}")
-        self.query_one("#feed-detail", Static).update(detail)
+        if feed is not None:
+            self.query_one("#feed-detail", Static).update(detail(feed, self.app.clock()))
 
     def data_changed(self, _: None = None) -> None:
         self.load()
@@ -113,19 +81,18 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
     # ------------------------------------------------------------------ actions
 
     def action_move(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        table.action_cursor_down() if step > 0 else table.action_cursor_up()
+        feed_list = self.query_one(FeedList)
+        feed_list.action_cursor_down() if step > 0 else feed_list.action_cursor_up()
 
     def action_page(self, step: int) -> None:
-        table = self.query_one(DataTable)
-        table.action_page_down() if step > 0 else table.action_page_up()
+        feed_list = self.query_one(FeedList)
+        feed_list.action_page_down() if step > 0 else feed_list.action_page_up()
 
     def action_first(self) -> None:
-        self.query_one(DataTable).move_cursor(row=0)
+        self.query_one(FeedList).action_first()
 
     def action_last(self) -> None:
-        table = self.query_one(DataTable)
-        table.move_cursor(row=table.row_count - 1)
+        self.query_one(FeedList).action_last()
 
     def action_remove(self) -> None:
         feed = self.current
@@ -174,17 +141,21 @@ class FeedsScreen(ReportsWorkerErrors, Screen):
         self.app.call_from_thread(self.app.start_fetch, force=False)
 
 
-def _status(feed: dict) -> Text:
-    """The feed's health word (a list_feeds row); a healthy feed shows how its last fetch went."""
-    health = feed["health"]
-    if health == "failing":
-        return Text(f"failing ×{feed['consecutive_errors']}", style="bold red")
-    if health == "ok":
-        return Text(safe(feed["last_status"] or "ok"), style="green")
-    return Text(health, style="yellow" if health == "paused" else "cyan")
-
-
-def _short_error(error: str | None) -> Text:
-    text = Text(safe(error), style="red", no_wrap=True)
-    text.truncate(ERROR_WIDTH, overflow="ellipsis")
-    return text
+def detail(feed: dict, now) -> Table:
+    """Everything about one feed, each value whole: a long address or error wraps under itself."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")  # an address has no spaces to wrap at
+    grid.add_row("Title", Text(safe(feed["title"]) or "(none yet: it comes with the first fetch)"))
+    grid.add_row("Address", Text(safe(feed["url"])))
+    if feed["folder"]:
+        grid.add_row("Folder", Text(safe(feed["folder"])))
+    health = status_cell(feed, now, 0)
+    health.append(f" · last fetch {ago(feed['last_fetch'], now)} · last success {ago(feed['last_ok'], now)}",
+                  style="")
+    grid.add_row("Status", health)
+    due = next_due(feed, now) + ("" if feed["paused"] else f" ({long_time(feed['next_fetch_due'])})")
+    grid.add_row("Articles", Text(f"{feed['article_count']:,} stored · next fetch {due}"))
+    if feed["last_error"]:
+        grid.add_row(Text("Last error", style="bold red"), Text(safe(feed["last_error"]), style="red"))
+    return grid

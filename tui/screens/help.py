@@ -22,10 +22,12 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.feeds import FeedsScreen
     from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
     from negotiation_watch.tui.screens.search import SearchScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
     from negotiation_watch.tui.screens.timeline import TimelineScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
     from negotiation_watch.tui.widgets.sidebar import Sidebar
+    from negotiation_watch.tui.widgets.story_articles import StoryArticles
 
     return [
         ("Everywhere", [*NegotiationWatchApp.BINDINGS,
@@ -34,6 +36,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Lists (panes, sidebar, results)", CursorList.BINDINGS),
         ("Panes and results", ArticleList.BINDINGS),
         ("Sidebar", Sidebar.BINDINGS),
+        ("Story", [*StoryScreen.BINDINGS, *StoryArticles.BINDINGS]),
         ("Article", ArticleScreen.BINDINGS),
         ("Search", SearchScreen.BINDINGS),
         ("Timeline", TimelineScreen.BINDINGS),
@@ -96,24 +99,45 @@ def _keys(binding: Binding, keymap: dict[str, str]) -> str:
     return " ".join(names.get(key, key) for key in _key_list(binding, keymap))
 
 
-def help_text(keymap: dict[str, str] | None = None) -> Text:
+KEY_COLUMN = 16
+
+
+def help_text(keymap: dict[str, str] | None = None, width: int | None = None, console=None) -> Text:
     """Each place's keys under its heading (as `keymap`, the [keys] settings, has them);
-    a binding's tooltip is its longer explanation, and its name is what [keys] uses."""
+    a binding's tooltip is its longer explanation, and its name is what [keys] uses.
+    Given a `width` (and the console to measure with), a long explanation wraps under
+    itself, so the keys stay a clean column at 80 (plain Text: a table per section made
+    help take half as long again to open)."""
     keymap = keymap or {}
     text = Text()
     for where, bindings in binding_sections():
         text.append(f"{where}\n", style="bold underline")
         for binding in bindings:
             if binding.key_display == "1-9" or not binding.action.startswith("jump("):
-                text.append(f"  {_keys(binding, keymap):<16}", style="bold cyan")
-                text.append(f"{binding.tooltip or binding.description}")
+                explained = Text(binding.tooltip or binding.description)
                 if binding.id:
                     # the nine jumps share one line: their names run jump-1 to jump-9
                     name = binding.id.replace("-1", "-1…9") if binding.key_display == "1-9" else binding.id
-                    text.append(f"  {name}", style="dim")
+                    explained.append(f"  {name}", style="dim")
+                text.append(f"  {_keys(binding, keymap):<{KEY_COLUMN}}", style="bold cyan")
+                if width is not None:
+                    explained = Text("\n" + " " * (KEY_COLUMN + 2)).join(
+                        explained.wrap(console, max(20, width - KEY_COLUMN - 2)))
+                text.append_text(explained)
                 text.append("\n")
         text.append("\n")
     return text
+
+
+class HelpText(Static):
+    """The help, wrapped for the width it has."""
+
+    _width = 0
+
+    def on_resize(self) -> None:
+        if self.size.width != self._width:  # a new height alone changes nothing
+            self._width = self.size.width
+            self.update(help_text(self.app.settings.keys, self._width, self.app.console))
 
 
 class HelpScreen(Screen):
@@ -131,7 +155,7 @@ class HelpScreen(Screen):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
-            yield Static(help_text(self.app.settings.keys))
+            yield HelpText()
         yield KeyBar()
 
     def action_scroll(self, step: int) -> None:

@@ -54,7 +54,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         for signal, callback in ((app.data_changed_signal, self.data_changed),
                                  (app.names_changed_signal, self.names_changed),
                                  (app.counts_changed_signal, self.counts_changed),
-                                 (app.article_read_signal, self.article_read)):
+                                 (app.article_read_signal, self.article_read),
+                                 (app.story_read_signal, self.story_read)):
             signal.subscribe(self, lambda data, callback=callback: self._if_open(callback, data))
 
     def _if_open(self, callback, data) -> None:
@@ -172,7 +173,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
 
     @on(ArticleList.Open)
     def _open(self, event: ArticleList.Open) -> None:
-        self.app.open_article(event.article_id)
+        self.app.open_story(event.story)
 
     def action_export_brief(self) -> None:
         """The brief of the search (within its party or track), or of the party's or track's list."""
@@ -214,3 +215,6 @@ class SearchScreen(ReportsWorkerErrors, Screen):
 
     def article_read(self, article_id: int) -> None:
         self.query_one(ArticleList).mark_read(article_id)
+
+    def story_read(self, story_id: int) -> None:
+        self.query_one(ArticleList).mark_story_read(story_id)

@@ -1,4 +1,10 @@
-"""A pane of articles: newest first, a page at a time, new arrivals briefly highlighted."""
+"""A pane of stories: newest first, a page at a time, new arrivals briefly highlighted.
+
+Each row is a story (store.queries.StoryRow): one event however many outlets reported it,
+drawn with its newest title, time, outlet, "+N outlets" and the union of its tags. Read
+marks, opening, sorting, unread-only and paging all work on stories; a story of one
+article opens that article; o and c use the story's newest article's link.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +21,7 @@ from textual.message import Message
 from textual.worker import get_current_worker
 
 from negotiation_watch.store.db import queries, writes
-from negotiation_watch.store.db.queries import ArticleRow
+from negotiation_watch.store.db.queries import StoryRow
 from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import plain, short_time
 from negotiation_watch.tui.names import display_name, short_label
@@ -44,8 +50,8 @@ class Source:
         return f"“{self.query}” in {name}" if self.query else name
 
 
-class ArticleList(CursorList[ArticleRow]):
-    """Two lines per article: the title, then time, source and the other tags."""
+class ArticleList(CursorList[StoryRow]):
+    """Two lines per story: the title, then time, outlet, other outlets and the other tags."""
 
     DEFAULT_CSS = """
     ArticleList > .cursor-list--cursor { background: $block-cursor-background; }
@@ -58,33 +64,35 @@ class ArticleList(CursorList[ArticleRow]):
     ArticleList > .article-list--track { color: $text-secondary; }
     ArticleList > .article-list--meta { color: $text-muted; }
     ArticleList > .article-list--match { text-style: bold underline; color: $text-warning; }
+    ArticleList > .article-list--outlets { color: $text-warning; }
     """
 
     COMPONENT_CLASSES = CursorList.COMPONENT_CLASSES | {
         "article-list--new", "article-list--unread", "article-list--read", "article-list--marker",
         "article-list--party", "article-list--track", "article-list--meta", "article-list--match",
+        "article-list--outlets",
     }
 
     BINDINGS = [
-        Binding("enter", "open", "Open", tooltip="Open the article", id="article.open"),
-        Binding("u", "toggle_read", "Read", tooltip="Mark read or unread", id="article.toggle-read"),
+        Binding("enter", "open", "Open", tooltip="Open the story (or its only article)", id="article.open"),
+        Binding("u", "toggle_read", "Read", tooltip="Mark the story read or unread", id="article.toggle-read"),
         Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser", show=False,
                 id="article.open-link"),
         Binding("c", "copy_link", "Copy link", tooltip="Copy the article's link", show=False, id="article.copy-link"),
         Binding("A", "mark_all_read", "Mark all read", tooltip="Mark every article of this pane or search read",
                 show=False, id="article.mark-all-read"),
-        Binding("U", "toggle_unread_only", "Unread only", tooltip="Show only unread articles, or all again",
+        Binding("U", "toggle_unread_only", "Unread only", tooltip="Show only unread stories, or all again",
                 show=False, id="article.unread-only"),
         Binding("S", "cycle_order", "Sort", tooltip="Sort newest or oldest first (kept for this pane)",
                 show=False, id="article.sort"),
     ]
 
     class Open(Message):
-        """The user asked to read an article."""
+        """The user asked to read a story."""
 
-        def __init__(self, article_id: int) -> None:
+        def __init__(self, story: StoryRow) -> None:
             super().__init__()
-            self.article_id = article_id
+            self.story = story
 
     class ViewChanged(Message):
         """The list's order or unread-only filter changed: its owner retitles it."""
@@ -132,11 +140,12 @@ class ArticleList(CursorList[ArticleRow]):
         self.exhausted = False  # no older rows left to page in
         self.new_ids: set[int] = set()
 
-    def row_key(self, row: ArticleRow) -> int:
+    def row_key(self, row: StoryRow) -> int:
         return row.id
 
-    def row_signature(self, row: ArticleRow):
-        return row.id, row.is_read, row.id in self.new_ids
+    def row_signature(self, row: StoryRow):
+        # a story that gained an article keeps its id but not its look
+        return row.id, row.is_read, row.id in self.new_ids, row.title, row.outlets, len(row.tags)
 
     # ------------------------------------------------------------------ loading
 
@@ -144,11 +153,11 @@ class ArticleList(CursorList[ArticleRow]):
         if self.load_on_mount:
             self.reload()
 
-    def first_page(self, db) -> list[ArticleRow]:
+    def first_page(self, db) -> list[StoryRow]:
         """The rows this list opens with (from a worker thread, on the caller's connection)."""
         return self._query(db, PAGE, None)
 
-    def show_first_page(self, rows: list[ArticleRow]) -> None:
+    def show_first_page(self, rows: list[StoryRow]) -> None:
         """Show rows that first_page read."""
         self._replace(rows, len(rows) < PAGE)
 
@@ -179,7 +188,7 @@ class ArticleList(CursorList[ArticleRow]):
             self.total = total
             self.app.call_from_thread(self._replace, rows, len(rows) < limit)
 
-    def _query_and_count(self, db, limit: int) -> tuple[list[ArticleRow], int | None]:
+    def _query_and_count(self, db, limit: int) -> tuple[list[StoryRow], int | None]:
         """The rows, and for a search how many articles match in all (its result count)."""
         rows = self._query(db, limit, None)
         source = self.source
@@ -193,19 +202,19 @@ class ArticleList(CursorList[ArticleRow]):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._append, rows, len(rows) < PAGE)
 
-    def _query(self, db, limit: int, before: tuple[str, int] | None) -> list[ArticleRow]:
+    def _query(self, db, limit: int, before: tuple[str, int] | None) -> list[StoryRow]:
         kind, tag_id, query = self.source.kind, self.source.tag_id, self.source.query
         if query:
             # search ranks by relevance, so it pages by asking for more rather than `before`
-            return queries.search_articles(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only)
-        return queries.latest_articles(db, kind, tag_id, limit=limit, before=before, order=self.order,
-                                       unread_only=self.unread_only, folder=self.source.folder)
+            return queries.search_stories(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only)
+        return queries.latest_stories(db, kind, tag_id, limit=limit, before=before, order=self.order,
+                                      unread_only=self.unread_only, folder=self.source.folder)
 
-    def _replace(self, rows: list[ArticleRow], exhausted: bool) -> None:
-        known = {row.id for row in self.rows}
+    def _replace(self, rows: list[StoryRow], exhausted: bool) -> None:
         if self.loaded and not self.source.query and self.order == "newest":
+            # newer than the top row: a new story, or one that gained an article
             top = self.rows[0] if self.rows else None
-            fresh = {row.id for row in rows if row.id not in known and (top is None or _newer(row, top))}
+            fresh = {row.id for row in rows if top is None or _newer(row, top)}
             if fresh:
                 self.new_ids |= fresh
                 self.set_timer(HIGHLIGHT_SECONDS, lambda: self._fade(fresh))
@@ -215,7 +224,7 @@ class ArticleList(CursorList[ArticleRow]):
         self.loaded = True
         self.post_message(self.Loaded(self))
 
-    def _append(self, rows: list[ArticleRow], exhausted: bool) -> None:
+    def _append(self, rows: list[StoryRow], exhausted: bool) -> None:
         known = {row.id for row in self.rows}
         self.exhausted = exhausted
         added = [row for row in rows if row.id not in known]
@@ -239,7 +248,7 @@ class ArticleList(CursorList[ArticleRow]):
 
     # ------------------------------------------------------------------ drawing
 
-    def row_lines(self, row: ArticleRow, width: int, selected: bool) -> list[Text]:
+    def row_lines(self, row: StoryRow, width: int, selected: bool) -> list[Text]:
         style = self.style
         title = Text()
         title.append("  " if row.is_read else "● ", style=style("article-list--marker"))
@@ -250,9 +259,12 @@ class ArticleList(CursorList[ArticleRow]):
         meta = Text("  ")
         meta.append(short_time(row.published, self.today()), style=style("article-list--meta"))
         meta.append(" ")
-        source = plain(" + ".join([row.feed_title, *row.also_in]), style=style("article-list--meta"))
-        source.truncate(max(10, width // 3), overflow="ellipsis")  # leave room for the tags
+        source = plain(row.feed_title, style=style("article-list--meta"))
+        others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
+        # leave room for the other outlets, which must show, and the tags
+        source.truncate(max(10 - len(others) // 4, width // 3 - len(others) // 2), overflow="ellipsis")
         meta.append_text(source)
+        meta.append(others, style=style("article-list--outlets"))
         for label in row.tags:
             if label.kind == self.source.kind and label.tag_id == self.source.tag_id:
                 continue
@@ -268,7 +280,7 @@ class ArticleList(CursorList[ArticleRow]):
 
     def action_open(self) -> None:
         if self.current is not None:
-            self.post_message(self.Open(self.current.id))
+            self.post_message(self.Open(self.current))
 
     def action_open_link(self) -> None:
         if self.current is not None:
@@ -325,13 +337,21 @@ class ArticleList(CursorList[ArticleRow]):
         self._save_read(row.id, row.is_read)
 
     @work(thread=True, group="write", exit_on_error=False)
-    def _save_read(self, article_id: int, read: bool) -> None:
-        with_db(self.db_path, writes.set_read, article_id, read)
+    def _save_read(self, story_id: int, read: bool) -> None:
+        with_db(self.db_path, writes.set_story_read, story_id, read)
 
     def mark_read(self, article_id: int) -> None:
-        """Show an article as read (the article screen already stored it)."""
+        """Show the story of one article as read when the article was its only one (the
+        article screen already stored it; a bigger story is read on the story screen)."""
         for index, row in enumerate(self.rows):
-            if row.id == article_id and not row.is_read:
+            if row.lead_id == article_id and row.articles == 1 and not row.is_read:
+                row.is_read = True
+                self.refresh_row(index)
+
+    def mark_story_read(self, story_id: int) -> None:
+        """Show a story as read (the story screen already stored it)."""
+        for index, row in enumerate(self.rows):
+            if row.id == story_id and not row.is_read:
                 row.is_read = True
                 self.refresh_row(index)
 
@@ -351,5 +371,5 @@ def mark_terms(text: Text, terms: list[str], style) -> None:
         text.stylize(style, found.start(), found.end())
 
 
-def _newer(row: ArticleRow, than: ArticleRow) -> bool:
+def _newer(row: StoryRow, than: StoryRow) -> bool:
     return (row.published, row.id) > (than.published, than.id)

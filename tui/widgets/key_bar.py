@@ -15,6 +15,7 @@ class KeyBar(Widget):
     """Redrawn whenever the screen's active bindings change (focus moved, screen pushed)."""
 
     _text = Text()
+    _keys: list[tuple[str, str, bool, bool]] = []
 
     DEFAULT_CSS = """
     KeyBar { dock: bottom; height: 1; background: $panel; color: $text; }
@@ -32,20 +33,54 @@ class KeyBar(Widget):
             self._draw()
 
     def _draw(self) -> None:
-        text = Text(no_wrap=True, overflow="ellipsis")
+        keys: list[tuple[str, str, bool, bool]] = []  # (key, description, enabled, app-wide)
         seen: set[str] = set()
         for active in self.screen.active_bindings.values():
             binding = active.binding
             if not binding.show or binding.action in seen:
                 continue
             seen.add(binding.action)
-            key = binding.key_display or self.app.get_key_display(binding)
-            text.append(f" {key} ", style="bold reverse" if active.enabled else "dim reverse")
-            text.append(f" {binding.description}  ", style="" if active.enabled else "dim")
-        text.append(" ^p ", style="bold reverse")
-        text.append(" palette")
-        self._text = text
+            keys.append((binding.key_display or self.app.get_key_display(binding), binding.description,
+                         active.enabled, active.node is self.app))
+        self._keys = keys
+        self._text = _fitted(keys, self.size.width)
         self.refresh()  # same size every time: no layout pass needed
+
+    def on_resize(self) -> None:
+        self._text = _fitted(self._keys, self.size.width)
+        self.refresh()
 
     def render(self) -> Text:
         return self._text
+
+
+KEPT = ("?", "^p")  # help and the palette lead to every other key: the last to go when narrow
+
+
+def _fitted(keys: list[tuple[str, str, bool, bool]], width: int) -> Text:
+    """The keys as roomily as `width` allows: spaced out, then closer together, then
+    without some: the app-wide ones first, then this screen's from the end (help and the
+    palette always stay)."""
+    keys = [*keys, ("^p", "palette", True, True)]
+    for gap in (2, 1, 0):  # with no gap the reversed keys still mark where each starts
+        text = _bar(keys, gap)
+        if text.cell_len <= width or width <= 0:
+            return text
+    while text.cell_len > width:
+        droppable = [index for index, key in enumerate(keys) if key[0] not in KEPT]
+        if not droppable:
+            break
+        app_wide = [index for index in droppable if keys[index][3]]
+        keys.pop((app_wide or droppable)[-1])
+        text = _bar(keys, 0)
+    return text
+
+
+def _bar(keys: list[tuple[str, str, bool, bool]], gap: int) -> Text:
+    text = Text(no_wrap=True, overflow="ellipsis")
+    for number, (key, description, enabled, _app_wide) in enumerate(keys):
+        if number:
+            text.append(" " * gap)
+        text.append(f" {key} ", style="bold reverse" if enabled else "dim reverse")
+        text.append(f" {description}", style="" if enabled else "dim")
+    return text

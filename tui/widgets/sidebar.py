@@ -1,4 +1,4 @@
-"""The sidebar: every track and party with its article and unread counts and 30-day activity."""
+"""The sidebar: every track and party with its story and unread story counts and 30-day activity."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ class Entry:
 
     kind: str
     tag_id: str = ""
-    articles: int = 0
-    unread: int = 0
+    stories: int = 0
+    unread: int = 0  # unread stories
     daily: list[int] = field(default_factory=list)
     pinned: bool = False
     heading: str = ""
@@ -70,7 +70,7 @@ class Sidebar(CursorList[Entry]):
         return (entry.kind, entry.tag_id, entry.heading)
 
     def row_signature(self, entry: Entry):
-        return (*self.row_key(entry), entry.articles, entry.unread, entry.pinned, tuple(entry.daily),
+        return (*self.row_key(entry), entry.stories, entry.unread, entry.pinned, tuple(entry.daily),
                 self.count_widths)
 
     def row_selectable(self, entry: Entry) -> bool:
@@ -78,7 +78,7 @@ class Sidebar(CursorList[Entry]):
 
     def show(self, counts, daily: dict[tuple[str, str], list[int]], pinned: set[tuple[str, str]]) -> None:
         """Fill from store.tag_counts rows, daily counts per (kind, id) and the pinned set;
-        most articles first, equal counts by name."""
+        most stories first, equal counts by name."""
         self._shown = (counts, daily, pinned)
         current = self.current
         entries: list[Entry] = []
@@ -86,13 +86,13 @@ class Sidebar(CursorList[Entry]):
         for kind, heading in (("track", "Tracks"), ("party", "Parties")):
             section = [
                 # once the sparklines are in, a party quiet all month gets a flat line
-                Entry(c.kind, c.tag_id, c.articles, c.unread or 0,
+                Entry(c.kind, c.tag_id, c.stories, c.unread_stories,
                       daily.get((c.kind, c.tag_id), [0] * SPARK_DAYS) if daily else [],
                       (c.kind, c.tag_id) in pinned)
                 for c in counts
                 if c.kind == kind and (not wanted or wanted in f"{display_name(c.kind, c.tag_id)} {c.tag_id}".casefold())
             ]
-            section.sort(key=lambda e: (-e.articles, display_name(e.kind, e.tag_id).casefold()))
+            section.sort(key=lambda e: (-e.stories, display_name(e.kind, e.tag_id).casefold()))
             if section:
                 entries.append(Entry(kind, heading=heading))
                 entries.extend(section)
@@ -100,8 +100,8 @@ class Sidebar(CursorList[Entry]):
             entries.append(Entry("", heading="Nothing matches"))
         # counts line up in columns just wide enough for the largest figures
         self.count_widths = (
-            len(str(max((c.articles for c in counts), default=0))),
-            len(str(max((c.unread or 0 for c in counts), default=0))),
+            len(str(max((c.stories for c in counts), default=0))),
+            len(str(max((c.unread_stories for c in counts), default=0))),
         )
         self.set_rows(entries, keep_key=self.row_key(current) if current else None)
 
@@ -118,9 +118,9 @@ class Sidebar(CursorList[Entry]):
         style = self.style
         if entry.heading:
             return [Text(entry.heading.upper(), style=style("sidebar--heading")), Text("─" * width, style="dim")]
-        articles_width, unread_width = self.count_widths
+        stories_width, unread_width = self.count_widths
         counts = Text()
-        counts.append(f" {entry.articles:>{articles_width}}", style=style("sidebar--count"))
+        counts.append(f" {entry.stories:>{stories_width}}", style=style("sidebar--count"))
         unread = f" {entry.unread:>{unread_width}}●" if entry.unread else " " * (unread_width + 2)
         counts.append(unread, style=style("sidebar--unread"))
         name_width = max(1, width - 2 - counts.cell_len)

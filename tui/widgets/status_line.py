@@ -35,20 +35,23 @@ class StatusLine(Static):
         self.update(self._text(now))
 
     def _text(self, now: datetime) -> Text:
-        text = Text()
+        """Activity, last fetch, feed health, articles; the last fetch goes first when the
+        line would not fit (at 80 columns during a fetch of a thousand feeds)."""
+        parts = []
         activity = self.app.activity()
         if activity:
-            text.append(activity, style="bold yellow")
-            text.append(" · ")
+            parts.append(Text(activity, style="bold yellow"))
         stats = self.stats
         if stats is None:
-            text.append("loading…")
-            return text
-        text.append(f"last fetch {ago(stats.last_fetch, now)} · ")
-        text.append(f"feeds {stats.feeds_ok} ok")
+            return Text(" · ").join([*parts, Text("loading…")])
+        last_fetch = Text(f"last fetch {ago(stats.last_fetch, now)}")
+        feeds = Text(f"feeds {stats.feeds_ok} ok")
         if stats.feeds_failing:
-            text.append(f", {stats.feeds_failing} failing", style="bold red")
+            feeds.append(f", {stats.feeds_failing} failing", style="bold red")
         if stats.feeds_paused:
-            text.append(f", {stats.feeds_paused} paused")
-        text.append(f" · {stats.articles:,} articles ({stats.unread:,} unread)")
-        return text
+            feeds.append(f", {stats.feeds_paused} paused")
+        articles = Text(f"{stats.articles:,} articles ({stats.unread:,} unread)")
+        line = Text(" · ").join([*parts, last_fetch, feeds, articles])
+        if line.cell_len > self.content_region.width > 0:
+            line = Text(" · ").join([*parts, feeds, articles])
+        return line

@@ -1,0 +1,135 @@
+"""Story grouping on the development set: B-cubed precision and recall, and the mistakes.
+
+bench/stories-devset.jsonl holds news items written for this project, each labelled with
+the event ("story") it reports: several outlets on one meeting, rewrites, follow-ups the
+next day, the same wire copy under a new headline, an outlet's updated version, and the
+hard cases beside them (the same parties in the same week at another event, digests of
+several events, background pieces that only mention one).
+
+Each outlet becomes a feed and is stored through the real ingest, one feed after
+another as a fetch stores them, so stories form incrementally as in use. The outlets
+are taken in several orders (the grouping must not depend on which feed comes first);
+the figures are the mean and the worst over the orders.
+
+Run: .venv/bin/python bench/stories.py [--orders 6] [--show]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEVSET = HERE / "stories-devset.jsonl"
+TARGET = 0.90
+
+
+def load(path: Path = DEVSET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def group(items: list[dict], order_seed: int, taxonomy) -> dict[str, int]:
+    """Store the items outlet by outlet (in an order drawn from `order_seed`) into a new
+    database; returns each item's story id as stored."""
+    from negotiation_watch.store import times
+    from negotiation_watch.store.db import connection, feed_rows
+    from negotiation_watch.store.db.ingest import ingest
+    from negotiation_watch.store.parse.feed import Entry, ParsedFeed, content_hash
+
+    by_outlet: dict[str, list[dict]] = defaultdict(list)
+    for item in items:
+        by_outlet[item["outlet"]].append(item)
+    outlets = sorted(by_outlet)
+    random.Random(order_seed).shuffle(outlets)
+    with tempfile.TemporaryDirectory() as folder:
+        db = connection.connect(Path(folder) / "stories.db")
+        try:
+            for outlet in outlets:
+                feed_id, _ = feed_rows.add_feed(db, f"https://{outlet.lower().replace(' ', '-')}.example/feed")
+                entries = [
+                    Entry(item["id"], None, item["title"], item["text"], None, times.from_iso(item["published"]),
+                          content_hash(item["title"], item["text"], None))
+                    for item in sorted(by_outlet[outlet], key=lambda i: i["published"], reverse=True)
+                ]
+                ingest(db, feed_id, ParsedFeed(outlet, None, entries), taxonomy)
+            return dict(db.execute("SELECT guid, story_id FROM articles"))
+        finally:
+            db.close()
+
+
+def b_cubed(truth: dict[str, str], found: dict[str, int]) -> tuple[float, float]:
+    """B-cubed precision and recall: for each item, the share of its found story that
+    truly belongs with it, and the share of its true story that was found with it."""
+    true_members: dict[str, set[str]] = defaultdict(set)
+    found_members: dict[int, set[str]] = defaultdict(set)
+    for item, label in truth.items():
+        true_members[label].add(item)
+        found_members[found[item]].add(item)
+    precision = recall = 0.0
+    for item, label in truth.items():
+        together = true_members[label] & found_members[found[item]]
+        precision += len(together) / len(found_members[found[item]])
+        recall += len(together) / len(true_members[label])
+    return precision / len(truth), recall / len(truth)
+
+
+def mistakes(items: list[dict], found: dict[str, int]) -> list[str]:
+    """Lines naming each found story that mixes events, and each event split in two."""
+    by_id = {item["id"]: item for item in items}
+    lines = []
+    found_members: dict[int, list[str]] = defaultdict(list)
+    true_members: dict[str, set[int]] = defaultdict(set)
+    for item_id, story_id in found.items():
+        found_members[story_id].append(item_id)
+        true_members[by_id[item_id]["story"]].add(story_id)
+    for members in found_members.values():
+        labels = sorted({by_id[m]["story"] for m in members})
+        if len(labels) > 1:
+            lines.append("merged: " + " + ".join(labels))
+    for label, story_ids in sorted(true_members.items()):
+        if len(story_ids) > 1:
+            lines.append(f"split:  {label} into {len(story_ids)} stories")
+    return lines
+
+
+def evaluate(orders: int = 6, show: bool = False) -> tuple[float, float, float, float]:
+    """Mean precision, mean recall, worst precision, worst recall over `orders` outlet orders."""
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
+
+    items = load()
+    taxonomy = default_taxonomy()
+    truth = {item["id"]: item["story"] for item in items}
+    scores = []
+    for seed in range(orders):
+        found = group(items, seed, taxonomy)
+        scores.append(b_cubed(truth, found))
+        if show:
+            for line in mistakes(items, found):
+                print(f"  order {seed}: {line}")
+    precisions, recalls = [p for p, _ in scores], [r for _, r in scores]
+    return statistics.mean(precisions), statistics.mean(recalls), min(precisions), min(recalls)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--orders", type=int, default=6, help="outlet orders to try")
+    parser.add_argument("--show", action="store_true", help="name the merged and split events")
+    args = parser.parse_args()
+    items = load()
+    stories = {item["story"] for item in items}
+    tracks = {item["track"] for item in items}
+    print(f"{len(items)} articles from {len({i['outlet'] for i in items})} outlets in {len(stories)} stories, "
+          f"{len(tracks)} tracks; {args.orders} outlet orders")
+    precision, recall, worst_p, worst_r = evaluate(args.orders, args.show)
+    ok = precision >= TARGET and recall >= TARGET
+    print(f"B-cubed precision {precision:.3f} (worst order {worst_p:.3f}), recall {recall:.3f} "
+          f"(worst order {worst_r:.3f}); target both >= {TARGET}: {'met' if ok else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,276 @@
+"""Story rows: an article joins the story it reports or starts one, inside the caller's
+write transaction. Whoever stores articles calls `group` once their tags are stored
+(ingest does for new and changed articles, retag for every article, in the order they
+arrived), as it calls writes.index_articles.
+
+The judgement is store/extract/stories.py; this module finds its candidates through the
+story_keys index (a few newest stories per key, within the time window), so the work for
+one article is bounded whatever the number stored, and writes the verdict.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from dataclasses import dataclass
+
+from negotiation_watch.store import times
+from negotiation_watch.store.extract import stories
+from negotiation_watch.store.extract.stories import Features
+
+STORIES_PER_KEY = 16  # newest stories looked at for one index key
+CANDIDATES = 8  # stories compared with the article, those sharing most keys
+CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
+_cache: dict[tuple[int, str], Features] = {}
+
+
+@dataclass
+class _Tags:
+    """An article's tags as the judgement reads them."""
+
+    pairs: list[tuple[str, str]]  # (kind, tag_id), repeats allowed
+    texts: list[str]  # the words its parties and tracks were found by
+
+
+def _tags_of(conn: sqlite3.Connection, article_ids: list[int]) -> dict[int, _Tags]:
+    marks = ",".join("?" * len(article_ids))
+    found: dict[int, _Tags] = {}
+    for article_id, kind, tag_id, text in conn.execute(
+        f"SELECT article_id, kind, tag_id, text FROM tags WHERE article_id IN ({marks})", article_ids
+    ):
+        tags = found.setdefault(article_id, _Tags([], []))
+        tags.pairs.append((kind, tag_id))
+        tags.texts.append(text)
+    return found
+
+
+@dataclass
+class _Arrival:
+    """An article stored (story_id still empty) and waiting for its story."""
+
+    id: int
+    feed_id: int
+    title: str
+    summary: str
+    published: str
+    is_read: bool
+    content_hash: str
+    tags: _Tags
+
+
+def group(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Features] | None = None) -> None:
+    """Put stored articles without a story (their tags stored) each in the story it
+    reports, oldest first, so a story grows in the order of events. `known`: features
+    already made for some of them (by the parser's worker processes), by article id."""
+    known = known or {}
+    arrivals = []
+    for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
+        arrivals += _arrivals(conn, article_ids[start:start + 500], known)
+    keys = _NewKeys()
+    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
+        _assign(conn, arrival, known.get(arrival.id), keys)
+    conn.executemany(
+        "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
+        "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
+        keys.rows(),
+    )
+
+
+class _NewKeys(dict):
+    """Index keys of the batch in hand, key -> {story_id: newest time}, written together at
+    its end; the batch's later articles find its new stories here meanwhile."""
+
+    def add(self, found: Features, story_id: int, seen: str) -> None:
+        for key in found.keys:
+            stories_seen = self.setdefault(key, {})
+            if stories_seen.get(story_id, "") < seen:
+                stories_seen[story_id] = seen
+
+    def rows(self) -> list[tuple[int, int, str]]:
+        return [(key, story_id, seen) for key, stories_seen in self.items() for story_id, seen in stories_seen.items()]
+
+    def shared(self, found: Features, low: str, high: str) -> Counter:
+        """How many of the article's keys each story of the batch shares, within the window."""
+        return Counter(
+            story_id for key in found.keys for story_id, seen in self.get(key, {}).items() if low <= seen <= high
+        )
+
+
+def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Features]) -> list[_Arrival]:
+    """The articles as stored; the text and tags only of those whose features are not known."""
+    marks = ",".join("?" * len(article_ids))
+    unknown = [article_id for article_id in article_ids if article_id not in known]
+    tags = _tags_of(conn, unknown) if unknown else {}
+    return [
+        _Arrival(article_id, feed_id, title, lede or "", published, bool(is_read), digest,
+                 tags.get(article_id, _Tags([], [])))
+        for article_id, feed_id, title, lede, published, is_read, digest in conn.execute(
+            f"SELECT id, feed_id, title, CASE WHEN id IN ({','.join(map(str, unknown)) or 'NULL'}) "
+            f"THEN substr(summary, 1, {stories.LEDE_CHARS}) END, published, is_read, "
+            f"content_hash FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
+            article_ids,
+        )
+    ]
+
+
+def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None, keys: _NewKeys) -> int:
+    """Put the article in the story it reports (or a new one); returns the story's id."""
+    if found is None:
+        found = _features(article)
+    else:
+        _remember((article.id, article.content_hash), found)
+    story_id = stories.best_story(found, _members(conn, _candidates(conn, found, keys)))
+    if story_id is None:
+        story_id = _start(conn, article)
+    else:
+        _join(conn, story_id, article)
+    keys.add(found, story_id, article.published)
+    return story_id
+
+
+def detach(conn: sqlite3.Connection, article_id: int) -> None:
+    """Take an article out of its story (before it is judged again); an emptied story goes."""
+    row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
+    if row is None or row[0] is None:
+        return
+    conn.execute("UPDATE articles SET story_id = NULL WHERE id = ?", (article_id,))
+    _refresh(conn, row[0])
+
+
+def start_rejudging(conn: sqlite3.Connection) -> None:
+    """Before every article is judged again: the index forgets every story, so each
+    article is compared only with stories already re-formed in this pass."""
+    conn.execute("DELETE FROM story_keys")
+    _cache.clear()  # the tags in them may be from the old taxonomy
+
+
+def _features(article: _Arrival) -> Features:
+    found = stories.features(article.title, article.summary, times.from_iso(article.published),
+                             article.tags.pairs, article.tags.texts, article.feed_id)
+    _remember((article.id, article.content_hash), found)
+    return found
+
+
+def _remember(key: tuple[int, str], found: Features) -> None:
+    if len(_cache) >= CACHE_SIZE:
+        _cache.clear()  # cheap to rebuild: a fetch run touches a few thousand recent stories
+    _cache[key] = found
+
+
+def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys) -> list[int]:
+    """Recent stories sharing the article's index keys (stored, or new in this batch),
+    those sharing most first."""
+    if not article.keys:
+        return []
+    reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
+    low, high = times.to_iso(article.when - reach), times.to_iso(article.when + reach)
+    one = (
+        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ? AND seen BETWEEN ? AND ? "
+        "ORDER BY seen DESC LIMIT ?)"
+    )
+    sql = " UNION ALL ".join([one] * len(article.keys))
+    params = [value for key in article.keys for value in (key, low, high, STORIES_PER_KEY)]
+    shared = Counter(row[0] for row in conn.execute(sql, params))
+    for story_id, count in new_keys.shared(article, low, high).items():
+        shared[story_id] = max(shared[story_id], count)  # a stored story may have gained keys here
+    return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
+
+
+def _members(conn: sqlite3.Connection, story_ids: list[int]) -> dict[int, list[Features]]:
+    """The newest few articles' features of each candidate story (newest first)."""
+    if not story_ids:
+        return {}
+    one = (
+        "SELECT * FROM (SELECT id, story_id, content_hash FROM articles WHERE story_id = ? "
+        "ORDER BY published DESC LIMIT ?)"
+    )
+    rows = conn.execute(
+        " UNION ALL ".join([one] * len(story_ids)),
+        [value for story_id in story_ids for value in (story_id, stories.MEMBERS_COMPARED)],
+    ).fetchall()
+    _load_missing(conn, [(article_id, digest) for article_id, _, digest in rows if (article_id, digest) not in _cache])
+    members: dict[int, list[Features]] = {}
+    for article_id, story_id, digest in rows:
+        found = _cache.get((article_id, digest))
+        if found is not None:
+            members.setdefault(story_id, []).append(found)
+    return members
+
+
+def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None:
+    """Features of stored articles not in the cache, read in two queries."""
+    if not keys:
+        return
+    marks = ",".join("?" * len(keys))
+    ids = [article_id for article_id, _ in keys]
+    tags = _tags_of(conn, ids)
+    for article_id, title, lede, published, digest, feed_id in conn.execute(
+        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash, feed_id "
+        f"FROM articles WHERE id IN ({marks})",
+        ids,
+    ):
+        own = tags.get(article_id, _Tags([], []))
+        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id)
+        _remember((article_id, digest), found)
+
+
+def _start(conn: sqlite3.Connection, article: _Arrival) -> int:
+    story_id = conn.execute(
+        "INSERT INTO stories (title, lead_id, first_seen, last_seen, articles, outlets, unread) "
+        "VALUES (?, ?, ?, ?, 1, 1, ?)",
+        (article.title, article.id, article.published, article.published, int(not article.is_read)),
+    ).lastrowid
+    _link(conn, story_id, article)
+    return story_id
+
+
+def _join(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
+    """Add the article to a story: its counts first (story_tags' triggers read unread),
+    then its tags; the newest article's title becomes the story's."""
+    conn.execute(
+        "UPDATE stories SET articles = articles + 1, unread = unread + :unread, "
+        "outlets = outlets + NOT EXISTS (SELECT 1 FROM articles WHERE story_id = :story AND feed_id = :feed), "
+        "first_seen = min(first_seen, :at), last_seen = max(last_seen, :at), "
+        "title = CASE WHEN :at >= last_seen THEN :title ELSE title END, "
+        "lead_id = CASE WHEN :at >= last_seen THEN :article ELSE lead_id END WHERE id = :story",
+        {"story": story_id, "feed": article.feed_id, "at": article.published, "title": article.title,
+         "article": article.id, "unread": int(not article.is_read)},
+    )
+    _link(conn, story_id, article)
+
+
+def _link(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
+    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
+    conn.execute(
+        "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) "
+        "SELECT DISTINCT kind, tag_id, ? FROM tags WHERE article_id = ?",
+        (story_id, article.id),
+    )
+
+
+def _refresh(conn: sqlite3.Connection, story_id: int) -> None:
+    """Count a story again from its articles after one left; delete it when none is left."""
+    count, outlets, unread, first, last = conn.execute(
+        "SELECT count(*), count(DISTINCT feed_id), coalesce(sum(1 - is_read), 0), min(published), "
+        "max(published) FROM articles WHERE story_id = ?",
+        (story_id,),
+    ).fetchone()
+    conn.execute(  # unread first, so the counts per tag hear of it
+        "UPDATE stories SET articles = ?, outlets = ?, unread = ?, first_seen = coalesce(?, first_seen), "
+        "last_seen = coalesce(?, last_seen) WHERE id = ?",
+        (count, outlets, unread, first, last, story_id),
+    )
+    if not count:
+        conn.execute("DELETE FROM stories WHERE id = ?", (story_id,))
+        return
+    conn.execute(
+        "UPDATE stories SET (lead_id, title) = (SELECT id, title FROM articles WHERE story_id = ?1 "
+        "ORDER BY published DESC, id DESC LIMIT 1) WHERE id = ?1",
+        (story_id,),
+    )
+    conn.execute(
+        "DELETE FROM story_tags WHERE story_id = ?1 AND NOT EXISTS (SELECT 1 FROM articles a "
+        "JOIN tags t ON t.article_id = a.id WHERE a.story_id = ?1 AND t.kind = story_tags.kind "
+        "AND t.tag_id = story_tags.tag_id)",
+        (story_id,),
+    )

@@ -1,0 +1,197 @@
+"""Stories: which articles report the same event, judged one article at a time as it arrives.
+
+Pure: an article's title, summary, time and tags go in; `features` makes what the
+judgement needs, `best_story` picks the matching story among candidates or none.
+store/db/ingest.py finds the candidates (recent stories sharing an index key, bounded) and
+writes the verdict, so the cost of one article never depends on how many are stored.
+
+Text is folded as the extractor folds it (store/extract/fold.py); the similarity of two
+word lists is rapidfuzz's (a normalised Indel similarity, which for two sorted lists of
+distinct words is their Dice coefficient).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from rapidfuzz.distance import Indel
+
+from negotiation_watch.store.extract.fold import fold_text
+
+# Changed whenever the judgement changes: stored stories are then formed again (retag).
+VERSION = "1"
+# A follow-up joins a story whose newest article is at most this much older (or newer:
+# feeds arrive in any order).
+WINDOW = timedelta(days=3)
+# Within this, time says nothing; beyond it, the bar rises towards WINDOW.
+SAME_NEWS_CYCLE = timedelta(hours=36)
+LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
+MAX_KEYS = 8  # index keys per article
+THRESHOLD = 0.16  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
+MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
+
+# Words that say nothing about which event a text reports.
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers him his how i if in into is it its itself just
+    me more most my no nor not now of off on once only or other our out over own same she should
+    so some such than that the their them then there these they this those through to too under
+    until up very was we were what when where which while who whom why will with would you your
+    s t says said say saying told tells according amid after while during new also one two
+    year years week weeks day days time today yesterday tomorrow monday tuesday wednesday
+    thursday friday saturday sunday""".split()
+)
+# Words every diplomacy story uses: kept for the text's similarity, but too common to
+# find candidates by or to count as a name.
+COMMON = frozenset(
+    """talks talk meeting meet meets met round session summit official officials minister
+    ministers foreign president prime government governments leader leaders delegation
+    delegations envoy envoys diplomat diplomats diplomatic spokesman spokeswoman spokesperson
+    statement statements agreement deal negotiations negotiators negotiator sides side
+    country countries state states people reporters news report reports update updated
+    breaking analysis live latest brief briefing morning evening first last next""".split()
+)
+# A headline's kicker ("Explainer: ...", "Morning brief: ...") that marks a piece about
+# several events or about the background, never one event's report: it stands alone.
+KICKERS = frozenset(
+    """explainer explained analysis opinion comment commentary editorial column factbox
+    timeline briefing brief digest roundup round-up newsletter podcast week weekend ahead
+    morning evening q&a interview profile""".split()
+)
+_KICKER = re.compile(r"^\s*([^:]{1,40}):")
+# A word after a space that follows no sentence's end: where a capital means a name.
+_INNER_WORD = re.compile(r"(?<=[^.!?:;\s]) +([^\W\d_][\w'’-]*)")
+TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises them all by custom
+
+
+@dataclass(frozen=True)
+class Features:
+    """What the judgement knows of one article."""
+
+    # distinct words as sorted word_keys: rapidfuzz compares numbers faster than strings,
+    # and features made in the parser's worker processes meet those made in the main one
+    words: tuple[int, ...]  # content words of the title and lede
+    names: tuple[int, ...]  # names, places and numbers among them
+    title_words: tuple[int, ...]  # content words of the title
+    keys: tuple[int, ...]  # the index keys: names and title words, the most telling first
+    parties: frozenset[str]
+    tracks: frozenset[str]
+    when: datetime
+    outlet: int | None = None  # the feed it came from
+    standalone: bool = False  # a digest, explainer or analysis: a story of its own
+
+
+def features(
+    title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = (), tag_texts: Iterable[str] = (),
+    outlet: int | None = None,
+) -> Features:
+    """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed;
+    `tag_texts` the words its parties and tracks were found by ("Kremlin", "Normandy
+    Format"): they name who negotiates what, which the tags compare already, not which
+    event it was, so they do not count as names."""
+    tags = set(tags)
+    title_words, title_names = _words(title, headline=True)
+    lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
+    capitalised = title_names | lede_names
+    tag_words = {word for text in set(tag_texts) for word in _folded_words(text)}
+    names = capitalised - tag_words
+    words = title_words | lede_words
+    # candidates are found by names (the event's own first, then a party's or track's),
+    # then the headline's words; longer words tell more
+    ranked = sorted(names, key=_telling) + sorted(capitalised & tag_words, key=_telling)
+    ranked += sorted(title_words - capitalised - COMMON, key=_telling)
+    keys = tuple(word_key(w) for w in ranked[:MAX_KEYS])
+    return Features(
+        _sorted_keys(words), _sorted_keys(names), _sorted_keys(title_words), keys,
+        frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
+        _standalone(title),
+    )
+
+
+def _standalone(title: str) -> bool:
+    """Whether a headline's kicker says the piece is a digest, explainer or the like."""
+    kicker = _KICKER.match(title)
+    return bool(kicker) and not KICKERS.isdisjoint(kicker.group(1).lower().split())
+
+
+@functools.lru_cache(maxsize=4096)
+def _folded_words(text: str) -> tuple[str, ...]:
+    """A party's or track's evidence, folded into words (the same few names recur all day)."""
+    return tuple(fold_text(text)[0].split())
+
+
+def _telling(word: str) -> tuple[int, str]:
+    """Longer words first (they tell more), then alphabetical, so every process picks the same keys."""
+    return -len(word), word
+
+
+def word_key(word: str) -> int:
+    """A folded word as a number: stable across processes (unlike hash()), so it keys the index."""
+    return zlib.crc32(word.encode())
+
+
+def _sorted_keys(words: set[str]) -> tuple[int, ...]:
+    return tuple(sorted({word_key(w) for w in words}))
+
+
+def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
+    """Content words of a text, folded, and those that look like names or numbers.
+
+    A capital means a name only where it is not there by custom: a sentence's first word
+    is not a name, nor is any word of a headline written in title case.
+    """
+    words = {w for w in fold_text(text)[0].split() if w not in STOPWORDS and (len(w) >= 3 or w.isdigit())}
+    capitalised = [m for m in _INNER_WORD.findall(text) if m[0].isupper()]
+    if headline and len(capitalised) >= TITLE_CASE * len(text.split()[1:]) > 1:
+        capitalised = []
+    names = {w for part in capitalised for w in fold_text(part)[0].split()[:1] if w in words and w not in COMMON}
+    return words, names | {w for w in words if w.isdigit()}
+
+
+def similarity(a: Features, b: Features) -> float:
+    """How likely two articles report the same event, 0 to 1.
+
+    The text's words, its names and numbers (who, where, which date), and the headline
+    each count; tracks that do not meet, one outlet twice, and time apart lower it.
+    """
+    text = Indel.normalized_similarity(a.words, b.words)
+    names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
+    title = Indel.normalized_similarity(a.title_words, b.title_words)
+    score = 0.62 * text + 0.29 * names + 0.09 * title
+    if a.tracks and b.tracks and not a.tracks & b.tracks:
+        score *= 0.4  # two different negotiations
+    if a.outlet is not None and a.outlet == b.outlet:
+        score *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
+    return score * _time_factor(abs(a.when - b.when))
+
+
+def _time_factor(gap: timedelta) -> float:
+    """1 within a news cycle, falling to 0.4 at the window's edge, 0 beyond it."""
+    if gap <= SAME_NEWS_CYCLE:
+        return 1.0
+    if gap > WINDOW + SAME_NEWS_CYCLE:
+        return 0.0
+    return 1.0 - 0.6 * (gap - SAME_NEWS_CYCLE) / WINDOW
+
+
+def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
+    """The candidate story (id -> its newest members' features) the article belongs to,
+    or None when none scores THRESHOLD: the article then starts a story of its own, as a
+    digest or explainer always does (and nothing joins one)."""
+    if article.standalone:
+        return None
+    best, best_score = None, THRESHOLD
+    reach = WINDOW + SAME_NEWS_CYCLE
+    for story_id, members in candidates.items():
+        near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach and not m.standalone]
+        score = max((similarity(article, m) for m in near), default=0.0)
+        if score >= best_score:
+            best, best_score = story_id, score
+    return best
