@@ -39,7 +39,7 @@ def stored_title(db_path, guid: str) -> str:
         db.close()
 
 # (guid, date, title, text, link): four days, two feeds, the hostile one among them; the
-# Normandy Format stories are distinct events (days apart, other words), one story each
+# two outlets' Normandy Format prospects pieces (w1, d1) are grouped as one story
 WIRE = [
     ("w1", "Mon, 10 Feb 2025 09:30:00 GMT", "Normandy Format advisers meet in Berlin",
      "Advisers from France, Germany, Russia and Ukraine met.", "https://wire.example/w1"),
@@ -93,21 +93,15 @@ def test_markdown_is_a_chronology_newest_day_last(fed_db):
     text = brief(fed_db, "--track", "normandy-format")
     lines = text.splitlines()
     assert lines[0] == "# Brief: Normandy Format"
-    assert lines[2].startswith("*3 stories from 3 articles in 2 outlets · 10 Feb 2025 to 14 Feb 2025 (UTC) · made by")
+    assert lines[2].startswith("*2 stories from 3 articles in 2 outlets · 10 Feb 2025 to 12 Feb 2025 (UTC) · made by")
     days = [line for line in lines if line.startswith("## ")]
-    assert days == ["## Monday 10 February 2025", "## Wednesday 12 February 2025", "## Friday 14 February 2025"]
+    assert days == ["## Monday 10 February 2025", "## Wednesday 12 February 2025"]
     first = lines.index(days[0])
-    assert lines[first + 2:first + 6] == [
-        "- **09:30** Normandy Format advisers meet in Berlin",
-        "  - Sources: [Wire \\[x\\](http\\://evil.example) \\<b\\>](<https://wire.example/w1>)",
-        "  - Parties: France, Germany, Russia, Ukraine",
-        "  - Tracks: Normandy Format",
-    ]
-    last = lines.index(days[2])
-    assert lines[last + 2:last + 6] == [
-        "- **12:00** EU ministers discuss Normandy Format prospects",
-        "  - Sources: [Daily News](<https://daily.example/d1>)",
-        "  - Parties: European Union, France, Germany",
+    assert lines[first + 2:first + 6] == [  # one story, two outlets, under its newest headline, from its first time
+        "- **09:30** EU ministers discuss Normandy Format prospects",
+        "  - Sources: [Wire \\[x\\](http\\://evil.example) \\<b\\>](<https://wire.example/w1>), "
+        "[Daily News](<https://daily.example/d1>)",
+        "  - Parties: European Union, France, Germany, Russia, Ukraine",
         "  - Tracks: Normandy Format",
     ]
     # the Gaza story is not about the track
@@ -140,7 +134,7 @@ def test_csv_has_one_row_per_article_with_stable_columns(fed_db):
     assert [row["title"] for row in table] == ["Gaza ceasefire talks resume in Cairo"]
     gaza = table[0]
     assert gaza["published"] == "2025-02-12T08:00:00Z" and gaza["day"] == "2025-02-12"
-    assert gaza["story"] == f"article:{gaza['article_id']}" and gaza["headline"] == gaza["title"]
+    assert gaza["story"].startswith("story:") and gaza["headline"] == gaza["title"]
     assert gaza["outlet"] == "Wire [x](http://evil.example) <b>" and gaza["url"] == ""  # the parser keeps no javascript: link
     assert gaza["parties"] == "EGY; HAMAS; ISR; QAT" and gaza["party_names"] == "Egypt; Hamas; Israel; Qatar"
     assert gaza["tracks"] == "gaza-ceasefire-talks" and gaza["track_names"] == "Gaza ceasefire talks"
@@ -155,15 +149,16 @@ def test_json_holds_every_field(fed_db):
         "since": None, "until": "2025-02-11", "truncated": False,
     }
     assert document["generated"].endswith("Z")
-    assert [entry["headline"] for entry in document["entries"]] == ["Normandy Format advisers meet in Berlin"]
+    # the story's headline is its newest article's, here one after --until
+    assert [entry["headline"] for entry in document["entries"]] == ["EU ministers discuss Normandy Format prospects"]
     first = document["entries"][0]
-    assert first["story"].startswith("article:") and first["published"] == "2025-02-10T09:30:00Z"
+    assert first["story"].startswith("story:") and first["published"] == "2025-02-10T09:30:00Z"
     assert first["day"] == "2025-02-10"
     assert first["parties"] == [{"id": "FRA", "name": "France"}, {"id": "DEU", "name": "Germany"},
                                 {"id": "RUS", "name": "Russia"}, {"id": "UKR", "name": "Ukraine"}]
     assert first["tracks"] == [{"id": "normandy-format", "name": "Normandy Format"}]
     assert first["sources"] == [{
-        "article_id": int(first["story"].split(":")[1]), "outlet": "Wire [x](http://evil.example) <b>",
+        "article_id": first["sources"][0]["article_id"], "outlet": "Wire [x](http://evil.example) <b>",
         "title": "Normandy Format advisers meet in Berlin", "url": "https://wire.example/w1",
         "published": "2025-02-10T09:30:00Z", "parties": ["FRA", "DEU", "RUS", "UKR"], "tracks": ["normandy-format"],
     }]
@@ -197,7 +192,8 @@ def test_the_newest_are_kept_when_a_limit_cuts(fed_db):
         cut = read_brief(db, Subject("track", "normandy-format"), names=lambda k, t: t, limit=2)
     finally:
         db.close()
-    assert cut.truncated and [e.day for e in cut.entries] == ["2025-02-12", "2025-02-14"]
+    # the newest two articles, and the story one of them belongs to, from its first article on
+    assert cut.truncated and [e.day for e in cut.entries] == ["2025-02-10", "2025-02-12"]
     assert "older stories left out" in render.markdown(cut)
 
 
