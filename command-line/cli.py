@@ -1,4 +1,4 @@
-"""The command line: the dashboard by default, and the fetch, feeds, tag, retag, knowledge and stories commands."""
+"""The command line: the dashboard by default, and the brief, fetch, feeds, tag, retag, knowledge and stories commands."""
 
 from __future__ import annotations
 
@@ -108,6 +108,7 @@ def main() -> None:
 
 def _register_commands() -> None:
     """Each command lives in its own module; the group learns of them here."""
+    from negotiation_watch.brief_command import brief
     from negotiation_watch.compact_command import compact
     from negotiation_watch.feeds_command import feeds
     from negotiation_watch.fetch_command import fetch
@@ -116,7 +117,7 @@ def _register_commands() -> None:
     from negotiation_watch.stories_command import stories
     from negotiation_watch.tag_command import tag
 
-    for command in (compact, feeds, fetch, knowledge, retag, stories, tag):
+    for command in (brief, compact, feeds, fetch, knowledge, retag, stories, tag):
         cli.add_command(command)
 
 

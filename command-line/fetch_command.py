@@ -37,13 +37,16 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         except ValueError as exc:
             raise click.BadParameter(str(exc), param_hint="--every") from None
     limits = FetchLimits(concurrency=concurrency or settings.concurrency, interval=interval)
+    alerts = settings.alerts
+    if alerts:
+        _warn_about_alerts(alerts)
     ctx.open_db(write=True).close()  # a clear message for a bad file; a new default database gets its feeds
     progress = _Progress()
     try:
         if every is None:
-            _fetch_once(ctx.db_path, limits, fetch_all, progress)
+            _fetch_once(ctx.db_path, limits, fetch_all, progress, alerts)
         else:
-            _fetch_forever(ctx.db_path, limits, fetch_all, interval, progress)
+            _fetch_forever(ctx.db_path, limits, fetch_all, interval, progress, alerts)
     except StoreError as exc:  # the file went bad during the run
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -57,7 +60,17 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
         raise SystemExit(INTERRUPTED) from None
 
 
-def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress) -> None:
+def _warn_about_alerts(alerts) -> None:
+    """Alerts that name an id no taxonomy entry has would never fire: say so up front."""
+    from negotiation_watch.store.pipeline.alerts import unknown_ids
+    from negotiation_watch.tui.names import load_names, names_of
+
+    load_names()
+    for problem in unknown_ids(alerts, names_of):
+        click.echo(f"warning: {problem}", err=True)
+
+
+def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress, alerts) -> None:
     from negotiation_watch.store.pipeline.run import run_fetch
 
     progress.start_run()
@@ -68,6 +81,8 @@ def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress) -> None:
             force=fetch_all,
             on_feed_done=progress.feed_done,
             on_retag_progress=progress.retagged,
+            alerts=alerts,
+            on_alert=progress.alerted,
         )
     )
     progress.clear()
@@ -75,6 +90,8 @@ def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress) -> None:
         click.echo(f"warning: taxonomy: {problem}", err=True)
     if summary.retag_note:
         click.echo(f"note: {summary.retag_note}", err=True)
+    for problem in summary.alert_problems:
+        click.echo(f"warning: alerts: {problem}", err=True)
     click.echo(
         f"{plural(summary.feeds_ok, 'feed')} ok, {summary.feeds_failed} failed, "
         f"{plural(summary.new_articles, 'new article')}, {summary.updated} updated in {summary.seconds:.1f} s"
@@ -99,7 +116,7 @@ def _why_nothing(db_path) -> str:
     return "no feed is due yet (--all fetches them anyway)"
 
 
-def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _Progress) -> None:
+def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _Progress, alerts) -> None:
     """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
     it cleanly between or during runs (a feed being stored is committed or not at all)."""
     from negotiation_watch.store.db.connection import connect
@@ -107,7 +124,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _P
     from negotiation_watch.store.times import utc_now
 
     while True:
-        _fetch_once(db_path, limits, fetch_all, progress)
+        _fetch_once(db_path, limits, fetch_all, progress, alerts)
         db = connect(db_path)
         try:
             due = next_due_time(db)
@@ -142,6 +159,17 @@ class _Progress:
             self.line.clear()
             click.echo(f"failed: {one_line(done.url)}: {one_line(done.error)}", err=True)
         self.line.show(f"fetched {plural(self.done, 'feed')}, {plural(self.new, 'new article')}, {self.failed} failed")
+
+    def alerted(self, hit) -> None:
+        """An alert fired: a line on stdout (cron mails it), and on stderr if its command failed."""
+        from negotiation_watch.store.parse.clean import one_line
+
+        self.clear()
+        link = f" <{one_line(hit.url)}>" if hit.url else ""
+        click.echo(f"alert {one_line(hit.alert)}: {hit.title}{link}")
+        if hit.status not in (None, "ok"):
+            detail = f": {hit.error}" if hit.error else ""
+            click.echo(f"alert {one_line(hit.alert)}: its command failed ({hit.status}){detail}", err=True)
 
     def retagged(self, done: int, total: int) -> None:
         self.line.show(f"re-tagging stored articles for the new taxonomy: {done}/{total}")

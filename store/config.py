@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,9 +59,39 @@ class Settings:
     pinned: list[str] | None = None
     # [keys] in config.toml: binding id (shown on the help screen) -> keys, "ctrl+q" or "j,down"
     keys: dict[str, str] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)  # [[alert]] entries that are valid
+    brief: BriefSettings = field(default_factory=lambda: BriefSettings())
     # sort = { "track:normandy-format" = "oldest" }: a pane's order when not newest first
     sort: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)  # what could not be read, for the UI to show
+
+
+ALERT_PLACEHOLDERS = ("title", "link", "tracks", "parties", "outlet", "published", "alert", "story")
+ALERT_TIMEOUT = 10  # seconds a command may take unless its entry says otherwise
+MAX_ALERT_TIMEOUT = 300
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An [[alert]] entry: a story matches when it has every condition given (any of the
+    tracks, any of the parties, all the search words); `command` then runs once for it."""
+
+    name: str
+    tracks: tuple[str, ...] = ()
+    parties: tuple[str, ...] = ()
+    search: str = ""
+    command: tuple[str, ...] = ()
+    timeout: int = ALERT_TIMEOUT
+    bell: bool = False
+
+
+@dataclass
+class BriefSettings:
+    """[brief]: how the dashboard's e key writes a brief."""
+
+    format: str = "md"
+    folder: Path | None = None  # None: the documents folder, or the data folder without one
+    days: int = 90  # how far back a pane's or a search's brief goes; 0: everything stored
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -102,7 +134,128 @@ def load_settings(path: Path | None = None) -> Settings:
                 settings.problems.append(f'{path}: [keys] "{binding_id}" must be a key like "ctrl+q" or "j,down"')
     else:
         settings.problems.append(f"{path}: keys must be a table: [keys] then lines like \"app.quit\" = \"ctrl+q\"")
+    settings.alerts = _read_alerts(raw.get("alert", []), path, settings.problems)
+    settings.brief = _read_brief(raw.get("brief", {}), path, settings.problems)
     return settings
+
+
+_ALERT_KEYS = {"name", "track", "party", "search", "command", "timeout", "bell"}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")  # {title} in a command's argument; other braces stay as typed
+
+
+def _read_alerts(entries, path: Path, problems: list[str]) -> list[Alert]:
+    """The valid [[alert]] entries; each bad one is reported with its number and why."""
+    if not isinstance(entries, list):
+        problems.append(f"{path}: alert must be written as [[alert]] tables")
+        return []
+    alerts, names = [], set()
+    for number, entry in enumerate(entries, 1):
+        try:
+            alert = _alert(entry, number)
+        except ValueError as exc:
+            problems.append(f"{path}: [[alert]] number {number}: {exc}; it is ignored")
+            continue
+        if alert.name in names:
+            problems.append(f"{path}: [[alert]] number {number}: another alert is already called "
+                            f"{alert.name!r}; it is ignored")
+            continue
+        names.add(alert.name)
+        alerts.append(alert)
+    return alerts
+
+
+def _alert(entry, number: int) -> Alert:
+    if not isinstance(entry, dict):
+        raise ValueError("not a table")
+    unknown = sorted(set(entry) - _ALERT_KEYS)
+    if unknown:
+        raise ValueError(f"unknown setting {unknown[0]!r} (an alert has {', '.join(sorted(_ALERT_KEYS))})")
+    tracks, parties = _id_list(entry, "track"), _id_list(entry, "party")
+    search = entry.get("search", "")
+    if not isinstance(search, str):
+        raise ValueError('search must be words in quotes, like search = "ceasefire proposal"')
+    search = " ".join(search.split())
+    if search and not re.search(r"\w", search):
+        raise ValueError("search needs at least one word to look for")
+    if not (tracks or parties or search):
+        raise ValueError("it needs a track, a party or search words to match")
+    command = entry.get("command", [])
+    if isinstance(command, str):
+        raise ValueError('command must be a list of arguments, like command = ["notify-send", "{title}"] '
+                         "(it runs without a shell)")
+    if not isinstance(command, list) or not all(isinstance(arg, str) for arg in command) or (
+            command and not command[0].strip()):
+        raise ValueError('command must be a list of arguments, like command = ["notify-send", "{title}"]')
+    for arg in command:
+        for placeholder in PLACEHOLDER.findall(arg):
+            if placeholder not in ALERT_PLACEHOLDERS:
+                raise ValueError(f"command: no placeholder is called {{{placeholder}}} "
+                                 f"(there are {', '.join('{' + p + '}' for p in ALERT_PLACEHOLDERS)})")
+    timeout = entry.get("timeout", ALERT_TIMEOUT)
+    if not isinstance(timeout, int) or isinstance(timeout, bool) or not 1 <= timeout <= MAX_ALERT_TIMEOUT:
+        raise ValueError(f"timeout must be a whole number of seconds from 1 to {MAX_ALERT_TIMEOUT}")
+    bell = entry.get("bell", False)
+    if not isinstance(bell, bool):
+        raise ValueError("bell must be true or false")
+    name = entry.get("name")
+    if name is not None and (not isinstance(name, str) or not name.strip()):
+        raise ValueError("name must be a word or two in quotes")
+    name = name.strip() if name else _alert_name(tracks, parties, search)
+    return Alert(name, tracks, parties, search, tuple(command), timeout, bell)
+
+
+def _id_list(entry: dict, key: str) -> tuple[str, ...]:
+    """A track or party setting: one id, or a list of them (any of which matches)."""
+    value = entry.get(key, [])
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not all(isinstance(v, str) and v.strip() for v in values):
+        example = "RUS" if key == "party" else "normandy-format"
+        raise ValueError(f'{key} must be an id or a list of ids, like {key} = "{example}"')
+    return tuple(v.strip() for v in values)
+
+
+def _alert_name(tracks: tuple[str, ...], parties: tuple[str, ...], search: str) -> str:
+    """A name for an alert that has none: what it watches, which stays the same across
+    restarts (so the stories it already fired for are known)."""
+    parts = [*tracks, *parties] + ([f"“{search}”"] if search else [])
+    label = " + ".join(parts)
+    if len(label) <= 60:
+        return label
+    return label[:50] + "… " + hashlib.sha1(label.encode()).hexdigest()[:8]
+
+
+def _read_brief(table, path: Path, problems: list[str]) -> BriefSettings:
+    brief = BriefSettings()
+    if not isinstance(table, dict):
+        problems.append(f"{path}: brief must be a table: [brief] then format = \"md\"")
+        return brief
+    fmt = table.get("format", brief.format)
+    if fmt in ("md", "csv", "json"):
+        brief.format = fmt
+    else:
+        problems.append(f'{path}: [brief] format must be "md", "csv" or "json"')
+    folder = table.get("folder")
+    if isinstance(folder, str) and folder.strip():
+        brief.folder = Path(folder.strip()).expanduser()
+    elif folder is not None:
+        problems.append(f"{path}: [brief] folder must be a folder path in quotes")
+    days = table.get("days", brief.days)
+    if isinstance(days, int) and not isinstance(days, bool) and 0 <= days <= 36_600:
+        brief.days = days
+    else:
+        problems.append(f"{path}: [brief] days must be a whole number of days (0: everything stored)")
+    return brief
+
+
+def brief_folder(settings: Settings) -> Path:
+    """Where the dashboard writes briefs: [brief] folder, else the user's documents
+    folder (negotiation-watch/ in it), else the data folder's briefs/."""
+    if settings.brief.folder is not None:
+        return settings.brief.folder
+    documents = Path(platformdirs.user_documents_dir())
+    if documents.is_dir() and documents != Path.home():
+        return documents / APP_NAME
+    return data_dir() / "briefs"
 
 
 def save_pins(pinned: list[str] | None, path: Path | None = None) -> None:

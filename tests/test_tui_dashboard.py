@@ -166,6 +166,7 @@ async def test_p_pins_from_the_sidebar_and_unpins_a_pane_and_saves_it(fixture_db
 
 
 async def test_enter_on_the_sidebar_shows_that_party(fixture_db):
+    """Enter opens the party's timeline; s there lists its articles."""
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -174,13 +175,16 @@ async def test_enter_on_the_sidebar_shows_that_party(fixture_db):
         sidebar.cursor = next(i for i, e in enumerate(sidebar.rows) if e.tag_id == "UKR")
         await pilot.press("enter")
         await settle(pilot)
+        assert type(app.screen).__name__ == "TimelineScreen" and app.screen.tag_id == "UKR"
+        await pilot.press("s")
+        await settle(pilot)
         results = app.screen.query_one("#results", ArticleList)
         assert results.source.tag_id == "UKR"
         assert titles(results) == [
             "Normandy Format advisers meet in Berlin",
             "Ukraine and Russia exchange prisoners after talks in Istanbul",
         ]
-        await pilot.press("escape")
+        await pilot.press("escape", "escape")
         assert app.screen is dashboard(app)
 
 

@@ -15,6 +15,7 @@ SCREENS = {
     "article": ["2", "enter"],
     "feeds": ["F"],
     "help": ["question_mark"],
+    "timeline": ["h", "j", "enter"],  # the sidebar's first track, the Normandy Format
     "search": ["slash", *"ceasefire", "enter"],
     "search-no-matches": ["slash", *"zzyzx", "enter"],
     "sidebar-filter": ["h", "f", *"ru"],

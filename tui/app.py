@@ -9,7 +9,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from multiprocessing import resource_tracker
 from pathlib import Path
 
@@ -38,6 +38,7 @@ POLL_SECONDS = 1.5
 RETAG_POLL_SECONDS = 0.5
 REFRESH_DELAY = 1.0  # changes arriving within a second are shown together (a re-count costs ~0.3 s at 100k)
 STARTUP_FETCH_DELAY = 1.0
+MAX_ALERT_NOTES = 3  # more hits at once make one notification
 FAILURES_SHOWN = 3  # a notification each for a run's first failing feeds; a thousand would bury the screen
 
 
@@ -68,6 +69,14 @@ class FetchEnded(Message):
     def __init__(self, summary) -> None:
         super().__init__()
         self.summary = summary
+
+
+class AlertCommandDone(Message):
+    """An alert's command finished during this dashboard's fetch (posted from the fetch thread)."""
+
+    def __init__(self, hit) -> None:
+        super().__init__()
+        self.hit = hit
 
 
 class NegotiationWatchApp(ReportsWorkerErrors, App):
@@ -130,6 +139,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self._applying_taxonomy = threading.Lock()
         self._told_unknown_taxonomy = False
         self.exit_signal: int | None = None  # set by tui/terminal.py when a signal ends the app
+        self._alerts_seen: int | None = None  # the last alert hit shown; None until read
 
     def _handle_exception(self, error: Exception) -> None:
         """Once a signal has asked the app to end, an error from a screen half put together
@@ -157,10 +167,13 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         self.call_after_refresh(gc.freeze)
         if not self._names_cached:
             self.load_names()
+        else:
+            self._check_alert_ids()
         for problem in self.settings.problems:
             self.notify(problem, title="Settings", severity="warning", markup=False)
         if self.settings.keys:
             self.call_after_refresh(self._check_keymap)
+        self.check_alerts()  # the first read only notes where alerts stand: old ones are not news
         if self.live:
             self.watch_database()
             self.call_after_refresh(self.apply_taxonomy)
@@ -254,6 +267,15 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
     def load_names(self) -> None:
         load_names()
         self.call_from_thread(self.names_changed_signal.publish, None)
+        self.call_from_thread(self._check_alert_ids)
+
+    def _check_alert_ids(self) -> None:
+        """[[alert]] entries naming a track or party the taxonomy lacks would never fire."""
+        from negotiation_watch.store.pipeline.alerts import unknown_ids
+        from negotiation_watch.tui.names import names_of
+
+        for problem in unknown_ids(self.settings.alerts, names_of):
+            self.notify(problem, title="Settings", severity="warning", markup=False)
 
     # ------------------------------------------------------------------ screens
 
@@ -312,6 +334,42 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         if self.screen is not screen:
             screen.prepare(source)
             self.push_screen(screen)
+
+    def open_timeline(self, kind: str, tag_id: str) -> None:
+        """A party's or track's timeline, made afresh (it reads 90 days when it opens)."""
+        from negotiation_watch.tui.screens.timeline import TimelineScreen
+
+        self.push_screen(TimelineScreen(kind, tag_id))
+
+    def export_brief(self, subject, *, since: date | None = None) -> None:
+        """Write the subject's brief where [brief] in config.toml says (since `since`, or
+        [brief] days back), then say where it went and offer to copy it."""
+        if since is None and self.settings.brief.days and subject.article_id is None:
+            since = self.today() - timedelta(days=self.settings.brief.days - 1)
+        self._write_brief(subject, since)
+
+    @work(thread=True, group="brief", exit_on_error=False)
+    def _write_brief(self, subject, since: date | None) -> None:
+        from negotiation_watch.store.briefs import files
+        from negotiation_watch.store.briefs.chronology import read_brief
+        from negotiation_watch.store.briefs.render import render
+        from negotiation_watch.tui.names import display_name
+
+        brief = with_db(self.db_path, read_brief, subject, names=display_name, since=since, now=self.clock())
+        text = render(brief, self.settings.brief.format)
+        try:
+            path = files.save_new(config.brief_folder(self.settings), subject.slug(), self.settings.brief.format,
+                                  text, self.clock())
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"The brief could not be written: {exc}", severity="error",
+                                  markup=False)
+            return
+        self.call_from_thread(self._brief_written, path, text, len(brief.entries))
+
+    def _brief_written(self, path: Path, text: str, stories: int) -> None:
+        from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
+
+        self.push_screen(BriefSavedScreen(path, text, stories))
 
     def open_link(self, url: str | None) -> None:
         """Open an article's link in the browser; when nothing can, say so and offer the copy key."""
@@ -463,6 +521,48 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             self.notice_change()
             return
         self.data_changed_signal.publish(None)
+        self.check_alerts()
+
+    # ------------------------------------------------------------------ alerts
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def check_alerts(self) -> None:
+        """Alert hits recorded since the last look, by this dashboard's fetch or any other."""
+        from negotiation_watch.store.pipeline import alerts
+
+        if self._alerts_seen is None:
+            self._alerts_seen = with_db(self.db_path, alerts.latest_hit_id)
+            return
+        hits = with_db(self.db_path, alerts.hits_after, self._alerts_seen)
+        if hits:
+            self._alerts_seen = hits[-1].id
+            self.call_from_thread(self._show_alerts, hits)
+
+    def _show_alerts(self, hits) -> None:
+        """A notification per hit (one for the lot when many came at once), and the bell
+        if any of their alerts asks for it."""
+        from negotiation_watch.tui.format import safe
+
+        if len(hits) <= MAX_ALERT_NOTES:
+            for hit in hits:
+                self.notify(safe(hit.title), title=f"Alert: {safe(hit.alert)}", markup=False, timeout=10)
+        else:
+            watched = ", ".join(dict.fromkeys(safe(hit.alert) for hit in hits))
+            self.notify(f"{len(hits)} new stories: {safe(hits[-1].title)}, …", title=f"Alerts: {watched}",
+                        markup=False, timeout=10)
+        ringing = {alert.name for alert in self.settings.alerts if alert.bell}
+        if any(hit.alert in ringing for hit in hits):
+            self.bell()
+
+    @on(AlertCommandDone)
+    def _alert_command_done(self, message: AlertCommandDone) -> None:
+        from negotiation_watch.tui.format import safe
+
+        hit = message.hit
+        if hit.status not in (None, "ok"):
+            detail = f": {safe(hit.error)}" if hit.error else ""
+            self.notify(f"its command failed ({hit.status}){detail}", title=f"Alert: {safe(hit.alert)}",
+                        severity="warning", markup=False)
 
     def action_fetch_now(self) -> None:
         self.start_fetch(force=True)
@@ -502,7 +602,9 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
             summary = self._fetching.run(
                 run_fetch(self.db_path, limits=limits, force=force,
                           on_feed_done=lambda done: self.post_message(FeedFinished(done)),
-                          retag=False)  # apply_taxonomy does that, in a process of its own
+                          retag=False,  # apply_taxonomy does that, in a process of its own
+                          alerts=self.settings.alerts,
+                          on_alert=lambda hit: self.post_message(AlertCommandDone(hit)))
             )
         except asyncio.CancelledError:
             pass  # the app is closing; feeds not stored yet are fetched again next time
@@ -551,6 +653,8 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
                 + (f"; {summary.feeds_failed} failed (F shows them)" if summary.feeds_failed else ""),
                 title="Fetch finished", markup=False,
             )
+        for problem in summary.alert_problems if summary is not None else ():
+            self.notify(problem, title="Alerts", severity="warning", markup=False)
 
 
 def _opens_read_only(db_path: Path) -> bool:

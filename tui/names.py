@@ -96,3 +96,8 @@ def _write_cache(fingerprint: list, names: dict[tuple[str, str], str]) -> None:
         os.replace(temporary, path)
     except OSError:
         pass  # a cache that cannot be written only costs speed next time
+
+
+def names_of(kind: str) -> dict[str, str]:
+    """Every known id of a kind ("party", "track") with its name: what a command line may be given."""
+    return {tag_id: name for (known_kind, tag_id), name in _names.items() if known_kind == kind}

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -242,6 +242,20 @@ BEGIN
         FROM interactions WHERE article_id = new.id
         ON CONFLICT (day, action, source, target, mutual, track) DO UPDATE SET articles = articles + 1;
 END;
+-- Each story an [[alert]] fired for, once (schema 8): the claim is the row, made in the
+-- transaction that reads the new articles, so two processes never both run the command.
+CREATE TABLE IF NOT EXISTS alert_hits (
+    id INTEGER PRIMARY KEY,
+    alert TEXT NOT NULL,
+    story TEXT NOT NULL,
+    article_id INTEGER REFERENCES articles(id) ON DELETE SET NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    matched TEXT NOT NULL,
+    command_status TEXT,
+    command_error TEXT,
+    UNIQUE (alert, story)
+);
 CREATE TRIGGER IF NOT EXISTS articles_read AFTER UPDATE OF is_read ON articles
 WHEN old.is_read != new.is_read
 BEGIN
@@ -631,10 +645,22 @@ def _retag_for_interactions(conn: sqlite3.Connection, found: int) -> None:
         conn.execute("UPDATE meta SET value = 'before-interactions' WHERE key = 'taxonomy_version'")
 
 
+def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
+    """Alerts (schema 8) look at articles stored after the last one they saw: for a file
+    that has never had them, that is every article stored from now on, not its whole past.
+    (It applies while the file has no mark, whatever its version: steps compose.)"""
+    conn.execute(
+        "INSERT OR IGNORE INTO meta (key, value) SELECT ?, coalesce(max(id), 0) FROM articles",
+        (ALERTS_SEEN_KEY,),
+    )
+
+
+ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
+
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column]
 AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles,
-                _retag_for_interactions]
+                _retag_for_interactions, _alerts_start_now]
 
 
 def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:

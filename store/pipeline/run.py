@@ -21,7 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from negotiation_watch.store.config import Alert
 from negotiation_watch.store.db import connection, feed_rows, queries
+from negotiation_watch.store.pipeline import alerts
+from negotiation_watch.store.pipeline.alerts import AlertHit
 from negotiation_watch.store import times
 from negotiation_watch.store.parse.clean import one_line
 from negotiation_watch.store.fetch.fetcher import (
@@ -58,6 +61,7 @@ class FetchSummary:
     seconds: float = 0.0
     taxonomy_problems: list[str] = field(default_factory=list)  # when this run loaded the taxonomy
     retag_note: str | None = None  # why stored articles were not re-tagged, for the user
+    alert_problems: list[str] = field(default_factory=list)  # matching or recording went wrong
 
 
 @dataclass
@@ -82,6 +86,8 @@ async def run_fetch(
     taxonomy=None,
     on_retag_progress: Callable[[int, int], None] | None = None,
     retag: bool = True,
+    alerts: list[Alert] | None = None,
+    on_alert: Callable[[AlertHit], None] | None = None,
 ) -> FetchSummary:
     """Fetch every due feed (every unpaused one with `force`) and store what is new.
 
@@ -97,6 +103,10 @@ async def run_fetch(
     thread: handing each to a writer thread cost more (GIL hand-overs with the fetching)
     than it saved. Only re-tagging, which can take minutes, runs in a thread, on its own
     connection.
+
+    After each feed with new articles, `alerts` are matched (store/pipeline/alerts.py);
+    their commands run beside the fetch, and `on_alert` hears of each hit once its
+    command (if any) is done. The run ends when they have.
     """
     started = time.monotonic()
     limits = limits or FetchLimits()
@@ -109,7 +119,7 @@ async def run_fetch(
             parser.start_server()
         by_id = {feed["id"]: feed for feed in feeds}
         tagging = _Tagging(Path(db_path), taxonomy, on_retag_progress, summary, retag)
-        run = _Run(db, Path(db_path), tagging, parser, summary, on_feed_done)
+        run = _Run(db, Path(db_path), tagging, parser, summary, on_feed_done, alerts or [], on_alert)
         jobs: list[asyncio.Future] = []
         try:
             async with contextlib.aclosing(fetch_many(feeds, limits)) as outcomes:
@@ -117,9 +127,10 @@ async def run_fetch(
                     jobs.append(asyncio.ensure_future(run.finish(outcome, by_id[outcome.feed_id])))
                     await _room_for_more(jobs)
             await asyncio.gather(*jobs)
+            await asyncio.gather(*run.alert_jobs)
             await tagging.finish()
         finally:
-            await _stop(jobs)
+            await _stop(jobs + run.alert_jobs)
             await tagging.close()
     finally:
         parser.shutdown()
@@ -225,6 +236,9 @@ class _Run:
     parser: _ParserPool
     summary: FetchSummary
     on_feed_done: Callable[[FeedDone], None] | None
+    alerts: list[Alert] = field(default_factory=list)
+    on_alert: Callable[[AlertHit], None] | None = None
+    alert_jobs: list[asyncio.Future] = field(default_factory=list)
 
     async def finish(self, outcome: FetchOutcome, feed: dict) -> None:
         """Parse and store one fetched feed, or just record how its fetch went."""
@@ -243,6 +257,8 @@ class _Run:
         except Exception as exc:  # recording the fetch itself failed (database trouble)
             error, status = f"could not record this fetch: {_describe(exc)}", "error"
         self.count(status, result)
+        if result.new and self.alerts:
+            self.check_alerts()
         if self.on_feed_done:
             self.on_feed_done(FeedDone(feed["id"], feed["url"], title, status, error, result.new, result.updated))
 
@@ -270,6 +286,29 @@ class _Run:
             raise _FeedFailed(f"could not store this feed: {_describe(exc)}") from exc
         return result, tagged.parsed.title or feed.get("title")
 
+    def check_alerts(self) -> None:
+        """Claim the alerts' hits among what is newly stored and run their commands beside
+        the fetch; trouble here goes into the summary, never stops the run."""
+        names = _names(self.tagging.taxonomy)
+        try:
+            claimed = alerts.claim_hits(self.db, self.alerts, names=names)
+        except sqlite3.Error as exc:
+            self.summary.alert_problems.append(f"could not match alerts: {_describe(exc)}")
+            return
+        for alert, hit in claimed:
+            self.alert_jobs.append(asyncio.ensure_future(self.fire(alert, hit)))
+
+    async def fire(self, alert: Alert, hit: AlertHit) -> None:
+        """Run the alert's command (if it has one), record how it went, tell on_alert."""
+        if alert.command:
+            hit.status, hit.error = await alerts.run_command(alert, hit)
+            try:
+                alerts.record_result(self.db, hit)
+            except sqlite3.Error as exc:
+                self.summary.alert_problems.append(f"could not record how an alert's command went: {_describe(exc)}")
+        if self.on_alert:
+            self.on_alert(hit)
+
     def record_failure(self, outcome: FetchOutcome, feed: dict, message: str) -> None:
         """Mark the feed failed; if even that cannot be written, the summary still says so."""
         try:
@@ -288,6 +327,13 @@ class _Run:
 
 class _FeedFailed(Exception):
     """This feed failed (the message is for the user); the run goes on."""
+
+
+def _names(taxonomy):
+    """Display names from the run's taxonomy, for what alert commands are told."""
+    names = {("party", p.id): p.name for p in taxonomy.parties.values()} if taxonomy else {}
+    names.update({("track", t.id): t.name for t in taxonomy.tracks.values()} if taxonomy else {})
+    return lambda kind, tag_id: names.get((kind, tag_id), tag_id)
 
 
 def _describe(exc: Exception) -> str:

@@ -43,6 +43,7 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
         Binding("o", "open_link", "Open in browser", id="article-screen.open-link"),
         Binding("c", "copy_link", "Copy link", id="article-screen.copy-link"),
         Binding("u", "toggle_read", "Read/unread", id="article-screen.toggle-read"),
+        Binding("e", "export_brief", "Brief", tooltip="Export this story's brief", id="article-screen.export-brief"),
         Binding("j,down", "scroll(1)", "Scroll down", show=False, id="article-screen.down"),
         Binding("k,up", "scroll(-1)", "Scroll up", show=False, id="article-screen.up"),
     ]
@@ -132,6 +133,12 @@ class ArticleScreen(ReportsWorkerErrors, Screen):
 
     def action_copy_link(self) -> None:
         self.app.copy_link(self.article.url if self.article else None)
+
+    def action_export_brief(self) -> None:
+        from negotiation_watch.store.briefs.chronology import Subject
+
+        if self.article is not None:
+            self.app.export_brief(Subject(article_id=self.article.id))
 
     def action_toggle_read(self) -> None:
         if self.article is None:

@@ -48,6 +48,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
                 show=False, id="dashboard.next-unread"),
         Binding("p", "pin", "Pin", tooltip="Pin or unpin the party/track under the cursor, or this pane",
                 id="dashboard.pin"),
+        Binding("e", "export_brief", "Brief", tooltip="Export the brief of this pane or the party/track under the cursor",
+                id="dashboard.export-brief"),
         Binding("escape", "clear_filter", "Clear filter", tooltip="Clear the sidebar's filter", show=False,
                 id="dashboard.clear-filter"),
         *_jump_bindings(),
@@ -254,6 +256,19 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self._show_panes()
         self._refresh_sidebar()
 
+    def action_export_brief(self) -> None:
+        """The brief of the focused pane, or of the sidebar's party or track."""
+        from negotiation_watch.store.briefs.chronology import Subject
+
+        focused = self.focused
+        if isinstance(focused, Sidebar) and focused.current is not None and not focused.current.heading:
+            self.app.export_brief(Subject(focused.current.kind, focused.current.tag_id))
+        elif isinstance(focused, ArticleList):  # a party's, a track's or a pinned search's pane
+            source = focused.source
+            self.app.export_brief(Subject(source.kind, source.tag_id, source.query))
+        else:
+            self.notify("Move to a pane, or to a party or track in the sidebar, then press e.", severity="warning")
+
     def pin(self, source: Source) -> None:
         """Add a pane for `source` (a party, a track, or a search the search screen saves)."""
         if source in self.pinned:
@@ -350,11 +365,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
 
     @on(Sidebar.Open)
     def open_tag(self, event: Sidebar.Open) -> None:
-        key = Source(event.kind, event.tag_id)
-        if key in self.pinned:
-            self.action_jump(self.pinned.index(key) + 1)
-        else:
-            self.app.open_list(Source(event.kind, event.tag_id))
+        self.app.open_timeline(event.kind, event.tag_id)
 
     def on_resize(self) -> None:
         self._layout_grid(len(self.pinned))

@@ -22,8 +22,10 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.feeds import FeedsScreen
     from negotiation_watch.tui.screens.interactions import CellArticlesScreen
     from negotiation_watch.tui.screens.matrix import MatrixScreen
+    from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
     from negotiation_watch.tui.screens.search import SearchScreen
     from negotiation_watch.tui.screens.story import StoryScreen
+    from negotiation_watch.tui.screens.timeline import TimelineScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
     from negotiation_watch.tui.widgets.interaction_list import InteractionList
@@ -43,6 +45,8 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Search", SearchScreen.BINDINGS),
         ("Who talks to whom (w)", [*MatrixScreen.BINDINGS, *MatrixGrid.BINDINGS]),
         ("Articles behind a cell", [*CellArticlesScreen.BINDINGS, *InteractionList.BINDINGS]),
+        ("Timeline", TimelineScreen.BINDINGS),
+        ("Brief written", BriefSavedScreen.BINDINGS),
         ("Feeds", FeedsScreen.BINDINGS),
         ("Add feed", AddFeedScreen.BINDINGS),
         ("Questions", ConfirmScreen.BINDINGS),

@@ -27,6 +27,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         Binding("escape", "app.pop_screen", "Back", id="search.back"),
         Binding("ctrl+f", "focus_query", "Edit search", id="search.focus-query"),
         Binding("down", "focus_results", "To results", show=False, id="search.results"),
+        Binding("e", "export_brief", "Brief", tooltip="Export the brief of these results (from the results list)",
+                id="search.export-brief"),
         Binding("ctrl+s", "pin_search", "Pin search", tooltip="Pin this search, with its filter, as a pane",
                 id="search.pin"),
     ]
@@ -172,6 +174,16 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Open)
     def _open(self, event: ArticleList.Open) -> None:
         self.app.open_story(event.story)
+
+    def action_export_brief(self) -> None:
+        """The brief of the search (within its party or track), or of the party's or track's list."""
+        from negotiation_watch.store.briefs.chronology import Subject
+
+        source = self.source
+        if not source.query and not source.kind:
+            self.notify("Type a search or pick a party or track first.", severity="warning")
+            return
+        self.app.export_brief(Subject(source.kind, source.tag_id, source.query))
 
     def action_pin_search(self) -> None:
         """Keep this search (query and party/track filter) as a dashboard pane, live like the others."""

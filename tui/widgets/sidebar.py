@@ -45,7 +45,8 @@ class Sidebar(CursorList[Entry]):
     }
 
     BINDINGS = [
-        Binding("enter", "open", "Show", tooltip="Show this party's or track's articles", id="sidebar.open"),
+        Binding("enter", "open", "Timeline", tooltip="This party's or track's timeline: 90 days, day by day",
+                id="sidebar.open"),
         Binding("f", "filter", "Filter", tooltip="Type to filter the parties and tracks by name", show=False,
                 id="sidebar.filter"),
     ]
@@ -54,7 +55,7 @@ class Sidebar(CursorList[Entry]):
         """The user wants to type a filter (the screen owns the field they type in)."""
 
     class Open(Message):
-        """Show the articles of a party or track."""
+        """Show the timeline of a party or track."""
 
         def __init__(self, kind: str, tag_id: str) -> None:
             super().__init__()
