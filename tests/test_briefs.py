@@ -138,7 +138,11 @@ def test_csv_has_one_row_per_article_with_stable_columns(fed_db):
     assert gaza["outlet"] == "Wire [x](http://evil.example) <b>" and gaza["url"] == ""  # the parser keeps no javascript: link
     assert gaza["parties"] == "EGY; HAMAS; ISR; QAT" and gaza["party_names"] == "Egypt; Hamas; Israel; Qatar"
     assert gaza["tracks"] == "gaza-ceasefire-talks" and gaza["track_names"] == "Gaza ceasefire talks"
-    assert gaza["interactions"] == ""
+    # the mediators as the source of `mediate`, each side a target, with the sentence
+    assert gaza["interactions"].split("; ") == [
+        f"{mediator} mediated with {side}: “Egypt and Qatar mediate between Israel and Hamas.”"
+        for mediator in ("Egypt", "Qatar") for side in ("Hamas", "Israel")
+    ]
 
 
 def test_json_holds_every_field(fed_db):
@@ -162,7 +166,12 @@ def test_json_holds_every_field(fed_db):
         "title": "Normandy Format advisers meet in Berlin", "url": "https://wire.example/w1",
         "published": "2025-02-10T09:30:00Z", "parties": ["FRA", "DEU", "RUS", "UKR"], "tracks": ["normandy-format"],
     }]
-    assert first["interactions"] == []
+    # the advisers' meeting, each pair once (meet is symmetric), with its sentence
+    met = {frozenset((i["source"], i["target"])) for i in first["interactions"]}
+    assert {i["action"] for i in first["interactions"]} == {"meet"} and all(i["mutual"] for i in first["interactions"])
+    assert met == {frozenset(pair) for pair in [("France", "Germany"), ("France", "Russia"), ("France", "Ukraine"),
+                                                ("Germany", "Russia"), ("Germany", "Ukraine"), ("Russia", "Ukraine")]}
+    assert {i["evidence"] for i in first["interactions"]} == {"Advisers from France, Germany, Russia and Ukraine met."}
 
 
 def test_output_file_and_mistakes(fed_db, tmp_path):

@@ -68,17 +68,19 @@ class Source:
     published: str
     parties: list[Named] = field(default_factory=list)
     tracks: list[Named] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Interaction:
-    """Who did what to whom, with the words it was read from (filled once interactions are stored)."""
+    """Who did what to whom (display names), with the words it was read from."""
 
     action: str
     source: str
     target: str | None
     track: str | None
     evidence: str
+    mutual: bool = False
 
 
 @dataclass
@@ -139,6 +141,7 @@ def read_brief(
     rows = _with_story_mates(db, _articles(db, subject, since, until, limit), since, until)
     headlines = _headlines(db, {row[5] for row in rows if row[5] is not None})
     tags = _tags(db, [row[0] for row in rows])
+    stated = _interactions(db, [row[0] for row in rows])
     named = _Namer(names)
     outlets: dict[str, str] = {}  # cleaned once per feed, not once per article
     entries: dict[str, Entry] = {}
@@ -147,6 +150,11 @@ def read_brief(
         source = Source(article_id, outlet, one_line(title or ""), url, published)
         for kind, tag_id in tags.get(article_id, ()):
             (source.parties if kind == "party" else source.tracks).append(named(kind, tag_id))
+        source.interactions = [
+            Interaction(action, named("party", who).name, named("party", whom).name,
+                        named("track", track).name if track else None, one_line(text), bool(mutual))
+            for action, who, whom, mutual, track, text in stated.get(article_id, ())
+        ]
         source.parties.sort(key=_by_name)
         source.tracks.sort(key=_by_name)
         _add_source(entries, story_key(article_id, story_id), source, headlines.get(story_id))
@@ -186,9 +194,11 @@ def _add_source(entries: dict[str, Entry], key: str, source: Source, headline: s
     entry = entries.get(key)
     if entry is None:
         title = one_line(headline) if headline else source.title
-        entries[key] = Entry(key, source.published, title, [source], source.parties, source.tracks)
+        entries[key] = Entry(key, source.published, title, [source], source.parties, source.tracks,
+                             list(dict.fromkeys(source.interactions)))
         return
     entry.sources.append(source)
+    entry.interactions.extend(i for i in source.interactions if i not in entry.interactions)
     for name in ("parties", "tracks"):
         mine, theirs = getattr(entry, name), getattr(source, name)
         if theirs is not mine and any(named not in mine for named in theirs):
@@ -259,6 +269,19 @@ def _headlines(db, story_ids: set[int]) -> dict[int, str]:
         chunk = ids[start:start + ID_CHUNK]
         found.update(db.execute(
             f"SELECT id, title FROM stories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _interactions(db, article_ids: list[int]) -> dict[int, list[tuple]]:
+    """Each article's interactions: (action, source, target, mutual, track, text)."""
+    found: dict[int, list[tuple]] = {}
+    for start in range(0, len(article_ids), ID_CHUNK):
+        chunk = article_ids[start:start + ID_CHUNK]
+        for article_id, *rest in db.execute(
+            "SELECT article_id, action, source, target, mutual, track, text FROM interactions "
+            f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY article_id, field DESC, start", chunk
+        ):
+            found.setdefault(article_id, []).append(tuple(rest))
     return found
 
 

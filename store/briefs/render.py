@@ -128,8 +128,17 @@ def _escaped_name(named: Named) -> str:
     return escape_markdown(named.name)
 
 
+_PAST = {"meet": "met", "propose": "proposed to", "agree": "agreed with", "reject": "rejected",
+         "demand": "made demands of", "threaten": "threatened", "mediate": "mediated with", "accuse": "accused"}
+
+
 def _interaction_line(interaction: Interaction) -> str:
-    who = " ".join(filter(None, (interaction.source, interaction.action, interaction.target)))
+    """"France met Russia: “…”": who did what to whom, and the words that say so."""
+    verb = _PAST.get(interaction.action, interaction.action)
+    if interaction.mutual:
+        who = f"{interaction.source} and {interaction.target} {verb.split()[0]}"
+    else:
+        who = " ".join(filter(None, (interaction.source, verb, interaction.target)))
     return f"{who}: “{interaction.evidence}”" if interaction.evidence else who
 
 
@@ -168,8 +177,8 @@ def csv_text(brief: Brief) -> str:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for entry in brief.entries:
-        interactions = "; ".join(_interaction_line(i) for i in entry.interactions)
         for source in entry.sources:
+            interactions = "; ".join(_interaction_line(i) for i in source.interactions)
             writer.writerow([_cell(value) for value in (
                 source.published, source.published[:10], entry.story, source.article_id, entry.headline,
                 source.title, source.outlet, source.url or "",
@@ -222,7 +231,8 @@ def _json_entry(entry: Entry) -> dict:
             for s in entry.sources
         ],
         "interactions": [
-            {"action": i.action, "source": i.source, "target": i.target, "track": i.track, "evidence": i.evidence}
+            {"action": i.action, "source": i.source, "target": i.target, "mutual": i.mutual, "track": i.track,
+             "evidence": i.evidence}
             for i in entry.interactions
         ],
     }
