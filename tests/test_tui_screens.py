@@ -300,7 +300,8 @@ async def test_keys_from_the_settings_replace_the_defaults_everywhere_they_show(
         encoding="utf-8",
     )
     app = make_app(fixture_db)
-    async with app.run_test(size=(120, 40)) as pilot:
+    # wide enough for every key the dashboard's bar has (narrower, it drops app-wide ones)
+    async with app.run_test(size=(170, 40)) as pilot:
         await settle(pilot)
         bar = "".join(widget_lines(app.screen.query_one(KeyBar)))
         assert " s  Search" in bar and " /  Search" not in bar
