@@ -543,11 +543,7 @@ def migrate(db: sqlite3.Connection) -> None:
             conn.execute(statement)
         for step in AFTER_SCHEMA if found else ():
             step(conn, found)
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (str(SCHEMA_VERSION),),
-        )
+        put_meta(conn, "schema_version", str(SCHEMA_VERSION))
 
 
 def _drop_row_triggers(conn: sqlite3.Connection, found: int) -> None:
@@ -712,11 +708,15 @@ def get_meta(db: sqlite3.Connection, key: str) -> str | None:
 
 def set_meta(db: sqlite3.Connection, key: str, value: str) -> None:
     with write_transaction(db) as conn:
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        put_meta(conn, key, value)
+
+
+def put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """set_meta inside a transaction the caller already holds."""
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, value),
+    )
 
 
 def data_version(db: sqlite3.Connection) -> int:

@@ -289,8 +289,8 @@ def _applied(conn: sqlite3.Connection, taxonomy) -> bool:
     from negotiation_watch.store.extract import stories
 
     return (
-        _meta(conn, TAXONOMY_VERSION_KEY) == taxonomy.version
-        and _meta(conn, STORIES_VERSION_KEY) == stories.VERSION
+        connection.get_meta(conn, TAXONOMY_VERSION_KEY) == taxonomy.version
+        and connection.get_meta(conn, STORIES_VERSION_KEY) == stories.VERSION
     )
 
 
@@ -318,7 +318,7 @@ def taxonomy_state(db: sqlite3.Connection, taxonomy) -> str:
     re-tagging that is the user's call, not something a fetch starts unannounced)."""
     if _applied(db, taxonomy) and retag_job(db) is None:
         return "current"
-    if _meta(db, TAXONOMY_VERSION_KEY) is None and retag_job(db) is None and _article_count(db):
+    if connection.get_meta(db, TAXONOMY_VERSION_KEY) is None and retag_job(db) is None and _article_count(db):
         return "unknown"
     return "changed"
 
@@ -370,7 +370,7 @@ def retag_all(
         rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
         tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
         with connection.write_transaction(db) as conn:
-            stored = _meta(conn, RETAG_JOB_KEY)
+            stored = connection.get_meta(conn, RETAG_JOB_KEY)
             if stored != json.dumps(asdict(job)):  # another process (a second dashboard, `fetch`) works on it too
                 if stored is None or json.loads(stored)["version"] != job.version:
                     return done  # it finished, or a newer taxonomy's job replaced it
@@ -403,7 +403,7 @@ def _begin_or_resume(db: sqlite3.Connection, taxonomy, force: bool) -> RetagJob 
     """The job to run for `taxonomy`: the stored one if it applies this taxonomy, else a
     new one over every stored article (None when the tags already come from it)."""
     with connection.write_transaction(db) as conn:
-        stored = _meta(conn, RETAG_JOB_KEY)
+        stored = connection.get_meta(conn, RETAG_JOB_KEY)
         if stored and json.loads(stored)["version"] == taxonomy.version and not force:
             return RetagJob(**json.loads(stored))
         if _applied(conn, taxonomy) and not stored and not force:
@@ -419,25 +419,12 @@ def _finish(db: sqlite3.Connection, job: RetagJob) -> None:
 
     with connection.write_transaction(db) as conn:
         conn.execute("DELETE FROM meta WHERE key = ?", (RETAG_JOB_KEY,))
-        _put_meta(conn, TAXONOMY_VERSION_KEY, job.version)
-        _put_meta(conn, STORIES_VERSION_KEY, stories.VERSION)
+        connection.put_meta(conn, TAXONOMY_VERSION_KEY, job.version)
+        connection.put_meta(conn, STORIES_VERSION_KEY, stories.VERSION)
 
 
 def _save_job(conn: sqlite3.Connection, job: RetagJob) -> None:
-    _put_meta(conn, RETAG_JOB_KEY, json.dumps(asdict(job)))
-
-
-def _meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
-
-
-def _put_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    """connection.set_meta inside the caller's transaction."""
-    conn.execute(
-        "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        (key, value),
-    )
+    connection.put_meta(conn, RETAG_JOB_KEY, json.dumps(asdict(job)))
 
 
 def _changed_tags(conn: sqlite3.Connection, tagged: dict[int, list[TagRow]]) -> dict[int, list[TagRow]]:

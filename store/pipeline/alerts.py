@@ -87,7 +87,7 @@ def claim_hits(
     cutoff = times.to_iso((now or times.utc_now()) - MAX_AGE)
     claimed = []
     with connection.write_transaction(db) as conn:
-        seen = int(_meta(conn) or 0)
+        seen = int(connection.get_meta(conn, connection.ALERTS_SEEN_KEY) or 0)
         newest = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
         if newest <= seen:
             return []
@@ -99,16 +99,8 @@ def claim_hits(
                 hit = _claim(conn, alert, article_id, matched, names)
                 if hit is not None:
                     claimed.append((alert, hit))
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (connection.ALERTS_SEEN_KEY, str(newest)),
-        )
+        connection.put_meta(conn, connection.ALERTS_SEEN_KEY, str(newest))
     return claimed
-
-
-def _meta(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (connection.ALERTS_SEEN_KEY,)).fetchone()
-    return row[0] if row else None
 
 
 def _matching(conn: sqlite3.Connection, alert: Alert, ids: set[int], seen: int, newest: int) -> set[int]:
