@@ -43,7 +43,7 @@ TARGET_COLD, GOAL_COLD, TARGET_WARM, TARGET_MB, TARGET_STORIES = 1.0, 0.5, 0.1, 
 # The CLI with story grouping replaced by a no-op: the reference for what stories cost.
 WITHOUT_STORIES = (
     "import sys; from negotiation_watch.store.db import story_rows; "
-    "story_rows.group = lambda conn, article_ids: None; "
+    "story_rows.group = lambda *args, **kwargs: None; "
     "from negotiation_watch.cli import main; sys.argv[0] = 'negotiation-watch'; main()"
 )
 
