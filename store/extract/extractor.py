@@ -436,7 +436,9 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
         elif kind == TRIGGER:
             plan = plans.get(ident)
             if plan is None:
-                plan = plans[ident] = _trigger_plan(matcher.rules.get(ident, ()), fields, parties, date, verdicts)
+                rules = matcher.rules.get(ident)
+                plan = plans[ident] = _trigger_plan(rules.possible(parties) if rules else [], fields, parties,
+                                                    date, verdicts)
             fired = {}
             for track, placed, support in plan:
                 if placed is None or _words_agree(placed, fields, f, fs, fe):

@@ -40,6 +40,35 @@ class CompiledRule:
 
 
 @dataclass
+class TriggerRules:
+    """One trigger's rules, indexed by the parties they need: "talks" has eighteen, and an
+    article naming two parties reads only the few those parties can satisfy."""
+
+    free: tuple[tuple[int, CompiledRule], ...]  # (place in the data's order, rule) needing no party
+    by_party: dict[str, tuple[tuple[int, CompiledRule], ...]]
+
+    @classmethod
+    def of(cls, rules: list[CompiledRule]) -> TriggerRules:
+        free, by_party = [], {}
+        for place, rule in enumerate(rules):
+            # A rule needing all of several parties is found through one of them; one
+            # needing any of several, through each.
+            keys = [min(rule.parties)] if rule.parties else sorted(rule.any_party)
+            if not keys:
+                free.append((place, rule))
+            for party in keys:
+                by_party.setdefault(party, []).append((place, rule))
+        return cls(tuple(free), {party: tuple(found) for party, found in by_party.items()})
+
+    def possible(self, parties: set[str]) -> list[CompiledRule]:
+        """The rules these parties may satisfy, in the data's order (which decides evidence order)."""
+        found = dict(self.free)
+        for party in parties:
+            found.update(self.by_party.get(party, ()))
+        return [found[place] for place in sorted(found)] if len(found) > 1 else list(found.values())
+
+
+@dataclass
 class CompiledTrap:
     near: re.Pattern | None
     next: tuple[str, ...]  # folded words that may follow, each with its space after: "w "
@@ -58,7 +87,7 @@ class Matcher:
     office_holders: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
     person_party: dict[str, str]
     person_terms: dict[str, list[tuple[datetime.date | None, datetime.date | None, str]]]
-    rules: dict[str, list[CompiledRule]] = field(default_factory=dict)  # trigger key -> rules
+    rules: dict[str, TriggerRules] = field(default_factory=dict)  # trigger key -> its rules
     party_context: dict[str, re.Pattern] = field(default_factory=dict)  # party -> words confirming its acronyms
     venue_before: tuple[str, ...] = ()  # folded words before a seat, each with its space before: " w"
     venue_after: tuple[str, ...] = ()  # folded words after a seat, each with its space after: "w "
@@ -119,7 +148,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
             p.id: [(t.start, t.end, taxonomy.offices[t.office].party) for t in p.offices]
             for p in taxonomy.people.values()
         },
-        rules=rules,
+        rules={key: TriggerRules.of(found) for key, found in rules.items()},
         party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
         venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
         venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
