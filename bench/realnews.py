@@ -2,9 +2,10 @@
 
 Each line of realnews-labels.jsonl names one entry by file (a feed in feed-corpus/real/)
 and guid (feedparser's entry id, or its link when it has none) and gives parties_must,
-parties_ok, tracks_must and tracks_ok. The entry's title and summary are read from the
+parties_ok, tracks_must and tracks_ok, and interactions_must and interactions_ok
+([action, source, target] triples among the labelled parties: must = stated, ok = implied). The entry's title and summary are read from the
 corpus file in place, never stored in this repository (the text is the publishers').
-Scored with bench/accuracy.py's scorer, so the figures compare with the dev set's.
+Scored with bench/accuracy.py's scorers, so the figures compare with the dev sets'.
 
     python bench/realnews.py [--corpus DIR] [--labels FILE] [--errors]
 """
@@ -27,7 +28,7 @@ LABELS = BENCH / "realnews-labels.jsonl"
 # The shared folder sits beside the repository; its corpus is read in place.
 CORPUS = BENCH.parents[1] / "shared" / "feed-corpus" / "real"
 KEYS = ("file", "guid")
-LABEL_FIELDS = ("parties_must", "parties_ok", "tracks_must", "tracks_ok")
+LABEL_FIELDS = ("parties_must", "parties_ok", "tracks_must", "tracks_ok", "interactions_must", "interactions_ok")
 # Tags that end a line or a block, so the words on either side stay apart in plain text.
 BLOCK_TAGS = {
     "address", "article", "blockquote", "br", "dd", "div", "dl", "dt", "figcaption",
@@ -168,11 +169,16 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError as error:
         print(f"the extractor is not installed in this environment: {error}", file=sys.stderr)
         return 2
+    interactions = accuracy.evaluate_interactions(items)
     print(f"real-news entries: {len(items)}, about a party or track: {relevant(items)}")
     print(accuracy.format_summary(report))
+    print(accuracy.format_interaction_summary(interactions))
     if args.errors and report.errors:
         print()
         print(accuracy.format_errors(report))
+    if args.errors and interactions.errors:
+        print()
+        print(accuracy.format_interaction_errors(interactions))
     return 0
 
 

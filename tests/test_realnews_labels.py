@@ -25,7 +25,8 @@ ENGLISH_FEEDS = {
     "aljazeera_all", "bbc_world", "bbc_frontpage", "guardian_us", "mehrnews_en",
     "npr_news", "nyt_homepage", "nyt_world", "japantimes_latest",
 }
-FIELDS = {"file", "guid", "parties_must", "parties_ok", "tracks_must", "tracks_ok"}
+FIELDS = {"file", "guid", "parties_must", "parties_ok", "tracks_must", "tracks_ok",
+          "interactions_must", "interactions_ok"}
 
 
 def load_realnews_module():
@@ -50,7 +51,25 @@ def feed_prefix(name: str) -> str:
     return realnews.FILE_DATE.split(name)[0].rstrip("_")
 
 
+def interaction_label_problems(record: dict, actions: set[str]) -> list[str]:
+    """An interaction label is [action, source, target]: a known action between two
+    different parties that the record labels, never both must and ok."""
+    problems = []
+    parties = set(record["parties_must"]) | set(record["parties_ok"])
+    must, ok = ({tuple(t) for t in record[f"interactions_{k}"]} for k in ("must", "ok"))
+    if must & ok:
+        problems.append(f"interactions in both must and ok: {must & ok}")
+    for triple in record["interactions_must"] + record["interactions_ok"]:
+        if len(triple) != 3 or triple[0] not in actions or triple[1] == triple[2] \
+                or not {triple[1], triple[2]} <= parties:
+            problems.append(f"interaction {triple!r}: needs a known action between two labelled parties")
+    return problems
+
+
 def test_labels_hold_keys_and_valid_ids_only(labels):
+    from negotiation_watch.store.extract.taxonomy import load_taxonomy
+
+    actions = set(load_taxonomy().actions)
     tracks = contract_tracks()
     assert len(tracks) == 29, "the contract's track table could not be read"
     problems = []
@@ -67,6 +86,7 @@ def test_labels_hold_keys_and_valid_ids_only(labels):
             if len(set(must)) != len(must) or len(set(ok)) != len(ok):
                 problems.append(f"{where}: repeated {kind} label")
             problems.extend(f"{where}: unknown {kind} id {i!r}" for i in must + ok if not valid(i))
+        problems.extend(f"{where}: {problem}" for problem in interaction_label_problems(record, actions))
     repeated = [key for key, n in Counter((r["file"], r["guid"]) for r in labels).items() if n > 1]
     if repeated:
         problems.append(f"labelled twice: {repeated}")
