@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import importlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -81,7 +82,29 @@ def db_option(command):
                         help=DB_HELP)(command)
 
 
-@click.group(invoke_without_command=True)
+class _Commands(click.Group):
+    """The group whose commands are imported only when asked for: `fetch` need not load
+    the brief writer, the Wikidata client or the feeds editor (a twentieth of a fetch
+    with nothing new went on those imports)."""
+
+    # command name -> its module in this package (each module defines the command by that name)
+    MODULES = {
+        "brief": "brief_command", "compact": "compact_command", "feeds": "feeds_command",
+        "fetch": "fetch_command", "knowledge": "knowledge_command", "retag": "retag_command",
+        "stories": "stories_command", "tag": "tag_command",
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.MODULES)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = self.MODULES.get(name)
+        if module is None:
+            return None
+        return getattr(importlib.import_module(f"negotiation_watch.{module}"), name)
+
+
+@click.group(cls=_Commands, invoke_without_command=True)
 @click.option("--db", "db_path", type=str, envvar=DB_ENV, callback=_db_path, help=DB_HELP)
 @click.option("--demo", is_flag=True, help="Open the dashboard on a throwaway database of bundled sample feeds.")
 @click.version_option(__version__, prog_name="negotiation-watch")
@@ -105,20 +128,3 @@ def main() -> None:
         # objects are skipped by it; finalizers and exit handlers run as usual.
         gc.freeze()
 
-
-def _register_commands() -> None:
-    """Each command lives in its own module; the group learns of them here."""
-    from negotiation_watch.brief_command import brief
-    from negotiation_watch.compact_command import compact
-    from negotiation_watch.feeds_command import feeds
-    from negotiation_watch.fetch_command import fetch
-    from negotiation_watch.knowledge_command import knowledge
-    from negotiation_watch.retag_command import retag
-    from negotiation_watch.stories_command import stories
-    from negotiation_watch.tag_command import tag
-
-    for command in (brief, compact, feeds, fetch, knowledge, retag, stories, tag):
-        cli.add_command(command)
-
-
-_register_commands()
