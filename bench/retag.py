@@ -45,7 +45,10 @@ def main() -> None:
         def run(copy: Path, tagger=None) -> float:
             db = connection.connect(copy)
             with connection.write_transaction(db) as conn:  # a job over the first articles only
-                ingest._save_job(conn, ingest.RetagJob(taxonomy.version, 0, args.articles, 0, args.articles))
+                # a taxonomy edit: the stories' judgement is the same, so only articles whose
+                # tags change are judged again
+                ingest._save_job(conn, ingest.RetagJob(taxonomy.version, 0, args.articles, 0, args.articles,
+                                                       stories=False))
             started = time.perf_counter()
             done = ingest.retag_all(db, taxonomy, tagger=tagger)
             seconds = time.perf_counter() - started

@@ -3,6 +3,7 @@ on real SQLite files with the real extractor."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import datetime, timedelta, timezone
 
@@ -10,9 +11,9 @@ import pytest
 from feedgen import item, rss
 
 from negotiation_watch.store.db import connection, feed_rows, queries, story_rows, writes
-from negotiation_watch.store.db.ingest import STORIES_VERSION_KEY, ingest, needs_retag, retag_all
+from negotiation_watch.store.db.ingest import RETAG_JOB_KEY, STORIES_VERSION_KEY, ingest, needs_retag, retag_all
 from negotiation_watch.store.extract import stories
-from negotiation_watch.store.extract.taxonomy import default_taxonomy
+from negotiation_watch.store.extract.taxonomy import default_taxonomy, load_taxonomy
 from negotiation_watch.store.parse.feed import parse_feed
 
 NOW = datetime(2022, 1, 12, 9, 0, tzinfo=timezone.utc)
@@ -116,6 +117,61 @@ def test_retag_judges_every_story_again_and_records_the_judgement(db, taxonomy):
     assert story_of(db, "g-wire") == story_of(db, "g-daily") == story_of(db, "g-post") != 99
     assert db.execute("SELECT count(*) FROM stories").fetchone()[0] == 1
     assert _story_counts(db) == _story_recounts(db)
+
+
+def _story_writes(db, action):
+    """Run `action`, returning the ids of the articles it took out of their stories and the
+    ids whose interactions it rewrote (read from SQLite's own statement trace)."""
+    detached, rewritten = [], []
+
+    def seen(statement: str) -> None:
+        if statement.startswith("UPDATE articles SET story_id = NULL WHERE id = "):
+            detached.append(int(statement.rsplit(" ", 1)[1]))
+        elif statement.startswith("DELETE FROM interactions WHERE article_id IN ("):
+            rewritten.extend(int(i) for i in statement.split("(", 1)[1].rstrip(")").split(","))
+        elif statement.startswith("DELETE FROM story_keys"):
+            detached.append("every story")
+
+    db.set_trace_callback(seen)
+    try:
+        action()
+    finally:
+        db.set_trace_callback(None)
+    return detached, rewritten
+
+
+def test_a_taxonomy_change_judges_again_only_the_articles_whose_tags_it_changes(db, taxonomy, tmp_path):
+    for outlet, body in GENEVA_ITEMS.items():
+        store(db, taxonomy, outlet, body)
+    store(db, taxonomy, "council", COUNCIL)
+    retag_all(db, taxonomy)  # tags and judgement recorded as current
+    stories_before = {guid: story_of(db, guid) for guid in ("g-wire", "g-daily", "g-post", "nrc")}
+    user = tmp_path / "taxonomy.d"
+    user.mkdir()
+    (user / "arms.toml").write_text(
+        '[[party]]\nid = "ARMS"\nkind = "nonstate"\nname = "Arms Control Desk"\naliases = ["arms control"]\n')
+    extended = load_taxonomy(user)
+    council = db.execute("SELECT id FROM articles WHERE guid = 'nrc'").fetchone()[0]
+    detached, rewritten = _story_writes(db, lambda: retag_all(db, extended))
+    assert detached == [council]  # the one article the new party names, not every story
+    assert set(rewritten) <= {council}
+    assert {guid: story_of(db, guid) for guid in stories_before} == stories_before
+    assert _story_counts(db) == _story_recounts(db)
+    assert not needs_retag(db, extended)
+
+
+def test_a_new_judgement_forms_every_story_again_and_so_does_a_job_stored_before_that_choice(db, taxonomy):
+    for outlet, body in GENEVA_ITEMS.items():
+        store(db, taxonomy, outlet, body)
+    retag_all(db, taxonomy)
+    connection.set_meta(db, STORIES_VERSION_KEY, "0")  # as after an upgrade that changed the judgement
+    detached, _ = _story_writes(db, lambda: retag_all(db, taxonomy))
+    assert detached[0] == "every story" and len(detached) == 4
+    job = {"version": taxonomy.version, "after_id": 0, "until_id": 10, "done": 0, "total": 3}  # no "stories"
+    connection.set_meta(db, RETAG_JOB_KEY, json.dumps(job))
+    detached, _ = _story_writes(db, lambda: retag_all(db, taxonomy))
+    assert detached[0] == "every story"
+    assert story_of(db, "g-wire") == story_of(db, "g-daily") == story_of(db, "g-post")
 
 
 def test_removing_a_feed_takes_its_articles_out_of_their_stories(db, taxonomy):

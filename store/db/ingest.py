@@ -304,6 +304,10 @@ class RetagJob:
     until_id: int  # the newest article when it began: later ones were tagged with `version` when stored
     done: int
     total: int
+    # Every story formed anew (the judgement itself changed, or forced); otherwise only
+    # the articles whose tags changed are judged again. Jobs stored before this field
+    # re-formed every story, as they still do.
+    stories: bool = True
 
 
 def retag_job(db: sqlite3.Connection) -> RetagJob | None:
@@ -370,27 +374,31 @@ def retag_all(
         rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
         tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
         with connection.write_transaction(db) as conn:
-            stored = connection.get_meta(conn, RETAG_JOB_KEY)
-            if stored != json.dumps(asdict(job)):  # another process (a second dashboard, `fetch`) works on it too
-                if stored is None or json.loads(stored)["version"] != job.version:
+            stored = retag_job(conn)
+            if stored != job:  # another process (a second dashboard, `fetch`) works on it too
+                if stored is None or stored.version != job.version:
                     return done  # it finished, or a newer taxonomy's job replaced it
-                job = RetagJob(**json.loads(stored))
+                job = stored
                 continue  # go on from where that one got to
-            if job.after_id == 0:  # the job's first batch: stories are formed anew from here
+            if job.after_id == 0 and job.stories:  # the job's first batch: stories are formed anew from here
                 story_rows.start_rejudging(conn)
             current = [aid for aid, _ in _still_current(conn, tagged)]
             changed = _changed_tags(conn, {aid: tagged[aid][1] for aid in current})
             if changed:
                 conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
                 _insert_tags(conn, [(aid, *row) for aid, rows in changed.items() for row in rows])
-            if current:  # the actions read may change with the taxonomy even where the tags do not
-                conn.execute(f"DELETE FROM interactions WHERE article_id IN ({','.join('?' * len(current))})",
-                             tuple(current))
-                _insert_interactions(conn, [(aid, *row) for aid in current
-                                            for row in getattr(tagged[aid][1], "interactions", ())])
-            for article_id in current:  # every story is judged again, tags changed or not
+            # The actions read may change with the taxonomy even where the tags do not.
+            acting = _changed_interactions(conn, {aid: getattr(tagged[aid][1], "interactions", []) for aid in current})
+            if acting:
+                conn.execute(f"DELETE FROM interactions WHERE article_id IN ({','.join('?' * len(acting))})",
+                             tuple(acting))
+                _insert_interactions(conn, [(aid, *row) for aid, rows in acting.items() for row in rows])
+            # A story is judged by its articles' words, times and tags: with the judgement
+            # unchanged, only an article whose tags changed can belong elsewhere now.
+            judged = current if job.stories else [aid for aid in current if aid in changed]
+            for article_id in judged:
                 story_rows.detach(conn, article_id)
-            story_rows.group(conn, current)
+            story_rows.group(conn, judged)
             job.after_id, job.done = batch[-1][0], job.done + len(batch)
             _save_job(conn, job)
         done += len(batch)
@@ -408,8 +416,11 @@ def _begin_or_resume(db: sqlite3.Connection, taxonomy, force: bool) -> RetagJob 
             return RetagJob(**json.loads(stored))
         if _applied(conn, taxonomy) and not stored and not force:
             return None
+        from negotiation_watch.store.extract import stories
+
         until = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
-        job = RetagJob(taxonomy.version, 0, until, 0, _article_count(conn))
+        every_story = force or connection.get_meta(conn, STORIES_VERSION_KEY) != stories.VERSION
+        job = RetagJob(taxonomy.version, 0, until, 0, _article_count(conn), every_story)
         _save_job(conn, job)
         return job
 
@@ -441,6 +452,22 @@ def _changed_tags(conn: sqlite3.Connection, tagged: dict[int, list[TagRow]]) -> 
     ):
         stored[aid].append(tuple(row))
     return {aid: rows for aid, rows in tagged.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
+
+
+def _changed_interactions(conn: sqlite3.Connection, found: dict[int, list[tuple]]) -> dict[int, list[tuple]]:
+    """Those of `found` (article id -> its new interaction rows) that differ from the
+    stored rows: rewriting the same rows for every article was a re-tag's second cost."""
+    if not found:
+        return {}
+    stored: dict[int, list[tuple]] = {aid: [] for aid in found}
+    marks = ",".join("?" * len(found))
+    for aid, *row in conn.execute(
+        f'SELECT article_id, action, source, target, mutual, track, field, start, "end", text, signal_start, '
+        f"signal_end FROM interactions WHERE article_id IN ({marks})",
+        tuple(found),
+    ):
+        stored[aid].append(tuple(row))
+    return {aid: rows for aid, rows in found.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
 
 
 def _still_current(conn: sqlite3.Connection, tagged: dict) -> list[tuple[int, str]]:
