@@ -103,11 +103,18 @@ class CompiledActions:
     between: frozenset[str]
     unless: dict[str, re.Pattern]
     cues: dict[str, re.Pattern | None]
+    cue_words: dict[str, frozenset[str]]  # the cues of one word, by kind: one token is looked up
 
     def cue(self, kind: str, words: str) -> bool:
         """Whether folded `words` (" w w ") hold a cue of that kind."""
         pattern = self.cues.get(kind)
         return pattern is not None and pattern.search(words) is not None
+
+    def cue_word(self, kind: str, word: str) -> bool:
+        """Whether one token is a cue of that kind, as `cue` reads it ("it's" is "it s")."""
+        if "'" in word or "’" in word:
+            return self.cue(kind, _spaced([word]))
+        return word in self.cue_words.get(kind, ())
 
 
 def compile_actions(taxonomy) -> CompiledActions:
@@ -129,6 +136,8 @@ def compile_actions(taxonomy) -> CompiledActions:
         between=frozenset(a.id for a in taxonomy.actions.values() if a.between),
         unless={a.id: _words_re(a.unless) for a in taxonomy.actions.values() if a.unless},
         cues={kind: _words_re(words) for kind, words in taxonomy.cues.items()},
+        cue_words={kind: frozenset(w for w in map(fold_words, words) if w and " " not in w)
+                   for kind, words in taxonomy.cues.items()},
     )
 
 
@@ -183,7 +192,8 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
     parties = sorted(parties)
     starts = [p[0] for p in parties]
     ends = {p[1] for p in parties}
-    forms = [f for f in forms if _worth_reading(text, f, parties, starts, ends)]
+    ids = [p[2] for p in parties]
+    forms = [f for f in forms if _worth_reading(text, f, ids, starts, ends)]
     if not forms:
         return []
     bounds = _sentence_bounds(text)
@@ -206,7 +216,7 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         if target_group is not None:
             objects[index] = (target_group, sources)
         track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
-        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track, _same_side(sentence)))
+        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track))
     return _unique(found)
 
 
@@ -228,13 +238,13 @@ def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_For
     return kept
 
 
-def _worth_reading(text: str, form: _Form, parties, starts: list[int], ends: set[int]) -> bool:
+def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], ends: set[int]) -> bool:
     """A cheap first look: two parties near the form, and for a noun the words it needs."""
     if form.noun and not (text.startswith((" between", " with"), form.end)
                           or any(form.start - gap in ends for gap in (0, 1, 3))):
         return False
-    near = parties[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
-    return len({p[2] for p in near}) >= 2
+    near = ids[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
+    return len(set(near)) >= 2
 
 
 def _sentence_bounds(text: str) -> list[int]:
@@ -364,6 +374,8 @@ class _Reader:
 
     def _hearsay(self, position: int) -> bool:
         """The form sits in a clause after "claims that", "denied that": not stated as fact."""
+        if self.low is not None and self.low.find("that", self.sentence.start, position) < 0:
+            return False  # no "that" in the letters, so none among the tokens
         words = _words(self.text, self.low, self.sentence.start, position)
         if "that" not in words:
             return False
@@ -389,12 +401,12 @@ class _Reader:
         """The tokens from the start of the form's clause to `position` (or the last few
         dozen words: a clause that starts further back says nothing about the form)."""
         words = _words(self.text, self.low, max(self.sentence.start, position - CLAUSE_REACH), position)
-        clause = self.compiled.cues.get("clause")
+        clause = self.compiled.cue_words.get("clause", ())  # a token has no apostrophe a cue has
         for index in range(len(words) - 1, -1, -1):
             word = words[index]
             if word in (",", ";", ":", "(", ")", "—", "–") and index != len(words) - 1:
                 return words[index + 1:]
-            if clause is not None and clause.search(f" {word} "):
+            if word in clause:
                 return words[index + 1:]
         return words
 
@@ -416,7 +428,7 @@ class _Reader:
         for index in range(len(candidates) - 1, -1, -1):
             group = candidates[index]
             words = _words(self.text, self.low, group.end, position)
-            if words and self.compiled.cue("pronoun", _spaced(words[:1])):
+            if words and self.compiled.cue_word("pronoun", words[0]):
                 # "Hamas tells Egypt and Qatar it accepts ...": the speaker, not the addressee
                 speaker = candidates[index - 1] if index else None
                 between = _words(self.text, self.low, speaker.end, group.start) if speaker else []
@@ -433,7 +445,7 @@ class _Reader:
     def _bystander(self, group: _Group) -> bool:
         """People of a state, not the state: "Polish farmers", "Russian and Ukrainian athletes"."""
         after = _words(self.text, self.low, group.end, group.end + 24)[:1]
-        return bool(after) and self.compiled.cue("bystander", _spaced(after))
+        return bool(after) and self.compiled.cue_word("bystander", after[0])
 
     def _attached(self, group: _Group) -> bool:
         """The group is a preposition's object ("the US envoy to Ukraine")."""
@@ -448,23 +460,17 @@ class _Reader:
             return False
         if not left and "," in words:
             return False
-        clause = self.compiled.cues.get("clause")
-        if clause is not None and clause.search(_spaced(words)):
-            return False
-        return True
+        return not (words and self.compiled.cue("clause", _spaced(words)))
 
     def _reported(self, words: list[str]) -> bool:
         """Speaker, a reporting verb, then only "that", a pronoun and auxiliaries."""
-        report = self.compiled.cues.get("report")
-        if report is None:
-            return False
         for index in range(len(words) - 1, -1, -1):
-            if report.search(_spaced(words[index:index + 1])):
+            if self.compiled.cue_word("report", words[index]):
                 head, tail = words[:index], words[index + 1:]
                 if len(head) > 4 or any(w in _STOPS or w == "," for w in head):
                     return False
                 rest = [w for w in tail if w not in _AUXILIARIES]
-                if rest and not self.compiled.cue("pronoun", _spaced(rest[:1])):
+                if rest and not self.compiled.cue_word("pronoun", rest[0]):
                     return False
                 return len(rest) <= 1 or all(w in _AUXILIARIES for w in rest[1:])
         return False
@@ -610,7 +616,7 @@ def _same_side(sentence: _Sentence) -> set[frozenset[str]]:
 
 def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
           sources: tuple[str, ...], targets: tuple[str, ...], track: str | None,
-          one_side: set[frozenset[str]]) -> list[Interaction]:
+          ) -> list[Interaction]:
     """One interaction per source; a symmetric action with no target pairs up its subjects
     (but not two names of one side: "Afghanistan's Taliban government")."""
     symmetric = form.action in compiled.symmetric
@@ -625,6 +631,7 @@ def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence,
     if not targets:
         if not symmetric:
             return []
+        one_side = _same_side(sentence)
         for index, source in enumerate(sources[:-1]):
             partners = tuple(p for p in sources[index + 1:] if frozenset({source, p}) not in one_side)
             if partners:
