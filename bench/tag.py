@@ -1,5 +1,6 @@
 """Extractor speed and memory: library call, the `tag --jsonl` CLI, matcher build, a re baseline;
-and the library again without the interaction finder, as a reference run in the same process.
+and the library again without the interaction finder, as a reference run in the same process,
+on these items and on bench/ingest.py's longer ones (~900 chars).
 
 Run: .venv/bin/python bench/tag.py [N]   (default 10,000 generated news items, ~600 chars)
 """
@@ -107,6 +108,27 @@ def tag_all(tax: Taxonomy, items: list[dict], dates: list) -> tuple[int, int]:
     return found, interactions
 
 
+def ingest_entries(feeds: int = 200, per_feed: int = 50) -> list:
+    """bench/ingest.py's generated entries (~900 chars each), parsed as an ingest parses them."""
+    import ingest  # bench/ingest.py, beside this file
+
+    from negotiation_watch.store.parse.feed import parse_feed
+
+    return [e for f in range(feeds) for e in parse_feed(ingest.make_feed(f, per_feed), {}, "http://bench/").entries]
+
+
+def per_article_cpu(runs: dict[str, Taxonomy], entries: list, date: datetime.date) -> dict[str, float]:
+    """CPU seconds an article for each taxonomy over `entries`, each run twice alternating, best kept."""
+    best = {name: float("inf") for name in runs}
+    for _ in range(2):
+        for name, taxonomy in runs.items():
+            cpu = time.process_time()
+            for entry in entries:
+                extract(taxonomy, entry.title, entry.summary, date)
+            best[name] = min(best[name], (time.process_time() - cpu) / len(entries))
+    return best
+
+
 def timed(fn) -> tuple[float, object]:
     start = time.perf_counter()
     value = fn()
@@ -136,6 +158,8 @@ def main() -> None:
                 runs[name].append((time.process_time() - cpu, wall))
         lib_cpu, lib_s = min(runs["with"])
         ref_cpu = min(runs["without"])[0]
+        entries = ingest_entries()
+        ingest_cpu = per_article_cpu({"without": before, "with": tax}, entries, datetime.date(2026, 11, 20))
         lib_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the re baseline
         chars = sum(len(i["title"]) + len(i["text"]) for i in items)
         pattern = re.compile(
@@ -158,6 +182,10 @@ def main() -> None:
     print(f"  beside it, the same run without the interaction finder (the extractor before it): "
           f"{count / ref_cpu:,.0f} articles/s of CPU time; the finder costs "
           f"{(lib_cpu - ref_cpu) / count * 1e6:.0f} µs an article ({lib_cpu / ref_cpu - 1:+.0%})")
+    print(f"  on bench/ingest.py's {len(entries):,} items (mean "
+          f"{sum(len(e.title) + len(e.summary) for e in entries) / len(entries):.0f} chars): "
+          f"{ingest_cpu['with'] * 1e6:.0f} µs an article of CPU time, {ingest_cpu['without'] * 1e6:.0f} µs "
+          f"without the finder; the finder costs {(ingest_cpu['with'] - ingest_cpu['without']) * 1e6:.0f} µs")
     print(f"CLI tag --jsonl (subprocess): {count / jsonl_s:,.0f} articles/s with start-up ({jsonl_s:.2f} s, "
           f"{lines} lines); start-up alone {startup_s:.2f} s, "
           f"so {count / (jsonl_s - startup_s):,.0f} articles/s after it; "

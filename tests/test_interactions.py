@@ -190,3 +190,17 @@ def test_bad_action_entries_are_reported_with_file_line_and_reason(tmp_path):
         f"{user}:13: action 'snub': unknown field 'colour'",
     ]
     assert "meet" in tax.actions and "hug" not in tax.actions
+
+
+def test_each_other_needs_no_party_after_the_verb(tax):
+    # a one-sided verb with nothing after it is skipped early, but not before "each other"
+    assert said(tax, "Russia and Ukraine accused each other of shelling the plant") == {
+        ("accuse", "RUS", ("UKR",)), ("accuse", "UKR", ("RUS",))}
+
+
+def test_sentences_end_at_full_stops_and_line_breaks_but_not_initials(tax):
+    assert said(tax, "The U.S. rejected the Iranian offer") == {("reject", "USA", ("IRN",))}
+    assert said(tax, "Russia accused. Ukraine of nothing") == set()
+    found = extract(tax, "Turkey hosted Russia.\nUkraine met Poland on Monday", "", D2025).interactions
+    assert [(i.source, i.targets, i.start, i.end) for i in found] == [
+        ("TUR", ("RUS",), 0, 21), ("UKR", ("POL",), 22, 50)]

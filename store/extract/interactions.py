@@ -55,9 +55,9 @@ _COORDINATION = frozenset(", and then but also later yet".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|'s|’s|[^\sa-z0-9]")
 # A sentence ends at . ! ? and spaces, but not after an initial ("U.S.", "J.") or a title
 # or month shortened with a full stop ("Mr.", "Gen.", "Aug."); and at a line break.
-# (One character class first lets the regex engine skip ahead; a match without spaces after
-# it, "3.5" or "U.S", is no end.)
-_SENTENCE_END = re.compile(r"[.!?\n][.!?]*[\"'”’)\]]*\s*")
+# A full stop needs spaces after it ("3.5" and "U.S" are no end); a line break does not.
+# (One character class first lets the regex engine skip ahead to the next candidate.)
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=\n)[.!?]*[\"'”’)\]]*\s*|(?<!\n)[.!?]*[\"'”’)\]]*\s+)")
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st gen col lt sen rep gov prof jan feb mar apr aug sep sept oct nov dec no vs"
     " jr sr maj capt adm sgt cmdr amb pres".split()
@@ -98,16 +98,23 @@ class Interaction(NamedTuple):
 class CompiledActions:
     """The taxonomy's actions as one automaton of forms, plus the cue words as patterns."""
 
-    automaton: ahocorasick.Automaton | None  # " form " -> (key length, action, is a noun)
+    automaton: ahocorasick.Automaton | None  # " form " -> (key length, action, is a noun, has a space)
     symmetric: frozenset[str]
     between: frozenset[str]
     unless: dict[str, re.Pattern]
     cues: dict[str, re.Pattern | None]
+    cue_words: dict[str, frozenset[str]]  # the cues of one word, by kind: one token is looked up
 
     def cue(self, kind: str, words: str) -> bool:
         """Whether folded `words` (" w w ") hold a cue of that kind."""
         pattern = self.cues.get(kind)
         return pattern is not None and pattern.search(words) is not None
+
+    def cue_word(self, kind: str, word: str) -> bool:
+        """Whether one token is a cue of that kind, as `cue` reads it ("it's" is "it s")."""
+        if "'" in word or "’" in word:
+            return self.cue(kind, _spaced([word]))
+        return word in self.cue_words.get(kind, ())
 
 
 def compile_actions(taxonomy) -> CompiledActions:
@@ -119,7 +126,7 @@ def compile_actions(taxonomy) -> CompiledActions:
             for form in forms:
                 key = fold_words(form)
                 if key and key not in automaton:
-                    automaton.add_word(f" {key} ", (len(key) + 2, action.id, noun))
+                    automaton.add_word(f" {key} ", (len(key) + 2, action.id, noun, " " in key))
                     added += 1
     if added:
         automaton.make_automaton()
@@ -129,6 +136,8 @@ def compile_actions(taxonomy) -> CompiledActions:
         between=frozenset(a.id for a in taxonomy.actions.values() if a.between),
         unless={a.id: _words_re(a.unless) for a in taxonomy.actions.values() if a.unless},
         cues={kind: _words_re(words) for kind, words in taxonomy.cues.items()},
+        cue_words={kind: frozenset(w for w in map(fold_words, words) if w and " " not in w)
+                   for kind, words in taxonomy.cues.items()},
     )
 
 
@@ -183,10 +192,12 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
     parties = sorted(parties)
     starts = [p[0] for p in parties]
     ends = {p[1] for p in parties}
-    forms = [f for f in forms if _worth_reading(text, f, parties, starts, ends)]
+    ids = [p[2] for p in parties]
+    forms = [f for f in forms if _worth_reading(text, f, ids, starts, ends)]
     if not forms:
         return []
     bounds = _sentence_bounds(text)
+    low = _lowered(text)
     sentences: dict[int, _Sentence] = {}
     found: list[Interaction] = []
     objects: dict[int, tuple[_Group, tuple[str, ...]]] = {}  # form index -> (its target group, its sources)
@@ -194,10 +205,10 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         number = bisect.bisect_right(bounds, form.start) - 1
         sentence = sentences.get(number)
         if sentence is None:
-            sentence = sentences[number] = _sentence(text, bounds, number, parties, starts, tracks)
+            sentence = sentences[number] = _sentence(text, low, bounds, number, parties, starts, tracks)
         if not sentence.pairs:
             continue  # fewer than two parties: nothing between parties to read
-        reader = _Reader(compiled, text, sentence, form, forms)
+        reader = _Reader(compiled, text, low, sentence, form, forms)
         pairs = reader.read_noun() if form.noun else reader.read_verb(objects.get(index - 1))
         if pairs is None:
             continue
@@ -205,42 +216,42 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
         if target_group is not None:
             objects[index] = (target_group, sources)
         track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
-        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track, _same_side(sentence)))
+        found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track))
     return _unique(found)
 
 
 def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_Form]:
     """Form hits in `text` order, the longest where several overlap, none across a full stop."""
     hits = []
-    for end, (keylen, action, noun) in compiled.automaton.iter(spaced):
-        fs = end - keylen + 2  # past the leading space
-        start, stop = span(fs - 1, end - 1)
-        if _FULL_STOP.search(text, start, stop) is None:
-            hits.append(_Form(start, stop, action, noun))
-    hits.sort(key=lambda f: (f.start, -f.end))
+    for end, (keylen, action, noun, words) in compiled.automaton.iter(spaced):
+        start, stop = span(end - keylen + 1, end - 1)
+        # a full stop folds to a space: only a form of several words can hold one
+        if not words or _FULL_STOP.search(text, start, stop) is None:
+            hits.append((start, -stop, action, noun))
+    hits.sort()  # by start, the longest first (two hits never share both ends)
     kept: list[_Form] = []
-    for hit in hits:
-        if not kept or hit.start >= kept[-1].end:
-            kept.append(hit)
+    reach = -1
+    for start, stop, action, noun in hits:
+        if start >= reach:
+            reach = -stop
+            kept.append(_Form(start, reach, action, noun))
     return kept
 
 
-def _worth_reading(text: str, form: _Form, parties, starts: list[int], ends: set[int]) -> bool:
+def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], ends: set[int]) -> bool:
     """A cheap first look: two parties near the form, and for a noun the words it needs."""
     if form.noun and not (text.startswith((" between", " with"), form.end)
                           or any(form.start - gap in ends for gap in (0, 1, 3))):
         return False
-    near = parties[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
-    return len({p[2] for p in near}) >= 2
+    near = ids[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
+    return len(set(near)) >= 2
 
 
 def _sentence_bounds(text: str) -> list[int]:
     """Start offsets of the field's sentences (0 first)."""
     starts = [0]
     for match in _SENTENCE_END.finditer(text):
-        stop, after = match.start(), match.end()
-        if text[stop] != "\n" and not text[after - 1].isspace():
-            continue
+        stop = match.start()
         if text[stop] == ".":
             word = text[text.rfind(" ", 0, stop) + 1:stop]
             if len(word) <= 1 or "." in word or word.lower() in _ABBREVIATIONS:
@@ -250,7 +261,8 @@ def _sentence_bounds(text: str) -> list[int]:
     return starts
 
 
-def _sentence(text: str, bounds: list[int], number: int, parties, starts: list[int], tracks) -> _Sentence:
+def _sentence(text: str, low: str | None, bounds: list[int], number: int, parties, starts: list[int],
+              tracks) -> _Sentence:
     """Sentence `number` with its party groups; `parties` sorted, `starts` their offsets."""
     start = bounds[number]
     end = bounds[number + 1] if number + 1 < len(bounds) else len(text)
@@ -259,10 +271,10 @@ def _sentence(text: str, bounds: list[int], number: int, parties, starts: list[i
     inside = [p for p in parties[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)] if p[1] <= end]
     if len({p[2] for p in inside}) < 2:
         return _Sentence(start, end, [], [], False)
-    return _Sentence(start, end, _groups(text, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
+    return _Sentence(start, end, _groups(text, low, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
 
 
-def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
+def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]]) -> list[_Group]:
     """Join neighbouring mentions into groups; mentions inside one another merge."""
     groups: list[_Group] = []
     for start, end, party in parties:
@@ -273,7 +285,7 @@ def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
                 sides = last.sides[:-1] + (last.sides[-1] | {party},)
                 groups[-1] = _Group(last.start, max(end, last.end), members, last.joined, sides)
                 continue
-            words = _tokens(text[last.end:start])
+            words = _words(text, low, last.end, start)
             if all(w in _JOINERS for w in words):
                 conjoined = any(w in _CONJUNCTIONS for w in words)
                 joined = last.joined or (party not in last.members and conjoined)
@@ -286,8 +298,17 @@ def _groups(text: str, parties: list[tuple[int, int, str]]) -> list[_Group]:
     return groups
 
 
-def _tokens(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+def _words(text: str, low: str | None, start: int, end: int) -> list[str]:
+    """The tokens of text[start:end], lower case, read in `low`, the lowered field, unless
+    lowering moved its offsets (a letter like "İ" lowers to two)."""
+    if low is None:
+        return _TOKEN.findall(text[start:end].lower())
+    return _TOKEN.findall(low, start, end)
+
+
+def _lowered(text: str) -> str | None:
+    low = text.lower()
+    return low if len(low) == len(text) else None
 
 
 def _spaced(words: list[str]) -> str:
@@ -299,15 +320,19 @@ def _spaced(words: list[str]) -> str:
 class _Reader:
     """Reads one form's source and targets in its sentence."""
 
-    def __init__(self, compiled: CompiledActions, text: str, sentence: _Sentence, form: _Form,
+    def __init__(self, compiled: CompiledActions, text: str, low: str | None, sentence: _Sentence, form: _Form,
                  forms: list[_Form]) -> None:
-        self.compiled, self.text, self.sentence, self.form, self.forms = compiled, text, sentence, form, forms
+        self.compiled, self.text, self.low, self.sentence, self.form, self.forms = \
+            compiled, text, low, sentence, form, forms
 
     # ------------------------------------------------------------------ verbs
 
     def read_verb(self, previous) -> tuple | None:
         """(sources, targets, target group) for a verb form, or None when it states nothing."""
         form, compiled = self.form, self.compiled
+        if form.action not in compiled.symmetric and self.sentence.groups[-1].start < form.end \
+                and not self._each_other(form.end):
+            return None  # a one-sided action with no party after it has no target: it states nothing
         before = self._clause_before(form.start)
         if self._denied(before) or (before and before[-1] == "to") or _infinitive(before):
             return None
@@ -342,14 +367,16 @@ class _Reader:
         if previous is None:
             return None
         group, sources = previous
-        words = _tokens(self.text[group.end:position])
+        words = _words(self.text, self.low, group.end, position)
         if words and group.end <= position and set(words) <= _COORDINATION and set(words) & {"and", "but"}:
             return sources
         return None
 
     def _hearsay(self, position: int) -> bool:
         """The form sits in a clause after "claims that", "denied that": not stated as fact."""
-        words = _tokens(self.text[self.sentence.start:position])
+        if self.low is not None and self.low.find("that", self.sentence.start, position) < 0:
+            return False  # no "that" in the letters, so none among the tokens
+        words = _words(self.text, self.low, self.sentence.start, position)
         if "that" not in words:
             return False
         index = len(words) - 1 - words[::-1].index("that")
@@ -362,7 +389,7 @@ class _Reader:
         """"spoke with Putin and then with Zelensky": a second target after the same preposition."""
         for group in self.sentence.groups:
             if group.start >= target.end:
-                words = _tokens(self.text[target.end:group.start])
+                words = _words(self.text, self.low, target.end, group.start)
                 if words and set(words) <= _COORDINATION | {"with", "to"} and set(words) & {"with", "to"} \
                         and set(words) & {"and", "then"}:
                     members = target.members + tuple(m for m in group.members if m not in target.members)
@@ -373,13 +400,13 @@ class _Reader:
     def _clause_before(self, position: int) -> list[str]:
         """The tokens from the start of the form's clause to `position` (or the last few
         dozen words: a clause that starts further back says nothing about the form)."""
-        words = _tokens(self.text[max(self.sentence.start, position - CLAUSE_REACH):position])
-        clause = self.compiled.cues.get("clause")
+        words = _words(self.text, self.low, max(self.sentence.start, position - CLAUSE_REACH), position)
+        clause = self.compiled.cue_words.get("clause", ())  # a token has no apostrophe a cue has
         for index in range(len(words) - 1, -1, -1):
             word = words[index]
             if word in (",", ";", ":", "(", ")", "—", "–") and index != len(words) - 1:
                 return words[index + 1:]
-            if clause is not None and clause.search(f" {word} "):
+            if word in clause:
                 return words[index + 1:]
         return words
 
@@ -400,11 +427,11 @@ class _Reader:
         candidates = [g for g in self.sentence.groups if g.end <= position]
         for index in range(len(candidates) - 1, -1, -1):
             group = candidates[index]
-            words = _tokens(self.text[group.end:position])
-            if words and self.compiled.cue("pronoun", _spaced(words[:1])):
+            words = _words(self.text, self.low, group.end, position)
+            if words and self.compiled.cue_word("pronoun", words[0]):
                 # "Hamas tells Egypt and Qatar it accepts ...": the speaker, not the addressee
                 speaker = candidates[index - 1] if index else None
-                between = _tokens(self.text[speaker.end:group.start]) if speaker else []
+                between = _words(self.text, self.low, speaker.end, group.start) if speaker else []
                 if speaker is not None and between and self.compiled.cue("report", _spaced(between)):
                     return speaker
                 return None
@@ -417,12 +444,12 @@ class _Reader:
 
     def _bystander(self, group: _Group) -> bool:
         """People of a state, not the state: "Polish farmers", "Russian and Ukrainian athletes"."""
-        after = _tokens(self.text[group.end:group.end + 24])[:1]
-        return bool(after) and self.compiled.cue("bystander", _spaced(after))
+        after = _words(self.text, self.low, group.end, group.end + 24)[:1]
+        return bool(after) and self.compiled.cue_word("bystander", after[0])
 
     def _attached(self, group: _Group) -> bool:
         """The group is a preposition's object ("the US envoy to Ukraine")."""
-        words = _tokens(self.text[max(self.sentence.start, group.start - 20):group.start])
+        words = _words(self.text, self.low, max(self.sentence.start, group.start - 20), group.start)
         return bool(words) and words[-1] in _ATTACHING
 
     def _plain_gap(self, words: list[str], *, left: bool) -> bool:
@@ -433,23 +460,17 @@ class _Reader:
             return False
         if not left and "," in words:
             return False
-        clause = self.compiled.cues.get("clause")
-        if clause is not None and clause.search(_spaced(words)):
-            return False
-        return True
+        return not (words and self.compiled.cue("clause", _spaced(words)))
 
     def _reported(self, words: list[str]) -> bool:
         """Speaker, a reporting verb, then only "that", a pronoun and auxiliaries."""
-        report = self.compiled.cues.get("report")
-        if report is None:
-            return False
         for index in range(len(words) - 1, -1, -1):
-            if report.search(_spaced(words[index:index + 1])):
+            if self.compiled.cue_word("report", words[index]):
                 head, tail = words[:index], words[index + 1:]
                 if len(head) > 4 or any(w in _STOPS or w == "," for w in head):
                     return False
                 rest = [w for w in tail if w not in _AUXILIARIES]
-                if rest and not self.compiled.cue("pronoun", _spaced(rest[:1])):
+                if rest and not self.compiled.cue_word("pronoun", rest[0]):
                     return False
                 return len(rest) <= 1 or all(w in _AUXILIARIES for w in rest[1:])
         return False
@@ -459,7 +480,7 @@ class _Reader:
         for group in self.sentence.groups:
             if group.start < position:
                 continue
-            words = _tokens(self.text[position:group.start])
+            words = _words(self.text, self.low, position, group.start)
             if between_only and words != ["between"]:
                 return None, None
             if not self._plain_gap(words, left=False) or self._crosses_form(position, group.start):
@@ -489,7 +510,7 @@ class _Reader:
         """Another verb form between the form and a group, other than an infinitive ("refused to sign")."""
         for other in self.forms:
             if start <= other.start and other.end <= end and not other.noun:
-                words = _tokens(self.text[start:other.start])
+                words = _words(self.text, self.low, start, other.start)
                 if not words or words[-1] != "to":
                     return True
         return False
@@ -498,13 +519,13 @@ class _Reader:
         """Words that make the form mean something else ("met the demands of ...")."""
         after = []
         if target is not None and self.text.startswith(("'s", "’s"), target.end):
-            after = _tokens(self.text[target.end:target.end + 40])[1:3]
+            after = _words(self.text, self.low, target.end, target.end + 40)[1:3]
         elif target is None:
-            after = _tokens(self.text[form.end:form.end + 40])[:3]
+            after = _words(self.text, self.low, form.end, form.end + 40)[:3]
         return self.compiled.unless[form.action].search(_spaced(gap + after)) is not None
 
     def _each_other(self, position: int) -> bool:
-        rest = _tokens(self.text[position:position + 16])[:2]
+        rest = _words(self.text, self.low, position, position + 16)[:2]
         return rest in (["each", "other"], ["one", "another"])
 
     # ------------------------------------------------------------------ nouns
@@ -512,9 +533,9 @@ class _Reader:
     def read_noun(self) -> tuple | None:
         """"talks between A and B", "the A-B summit", "A's meeting with B"."""
         form, text = self.form, self.text
-        after = _tokens(text[form.end:form.end + 12])
+        after = _words(text, self.low, form.end, form.end + 12)
         left = next((g for g in reversed(self.sentence.groups) if g.end <= form.start), None)
-        adjacent = left is not None and _tokens(text[left.end:form.start]) in ([], ["'s"], ["’s"])
+        adjacent = left is not None and _words(text, self.low, left.end, form.start) in ([], ["'s"], ["’s"])
         if after[:1] == ["between"]:
             sides, _ = self._target(form.end, between_only=True)
             if sides is None or len(sides.members) < 2:
@@ -538,7 +559,7 @@ class _Reader:
             return None
         if "to" in before[-3:] or self._verb_in_clause(phrase_start, len(clause)):
             return None  # "offered to host a summit between ...", "rejected talks with ...": not held
-        following = _spaced(_tokens(text[phrase_end:phrase_end + 60])[:6])
+        following = _spaced(_words(text, self.low, phrase_end, phrase_end + 60)[:6])
         if self.compiled.cue("cancel", following) or self.compiled.cue("planned", following):
             return None
         if len(sources) == 1 and not targets:
@@ -595,7 +616,7 @@ def _same_side(sentence: _Sentence) -> set[frozenset[str]]:
 
 def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
           sources: tuple[str, ...], targets: tuple[str, ...], track: str | None,
-          one_side: set[frozenset[str]]) -> list[Interaction]:
+          ) -> list[Interaction]:
     """One interaction per source; a symmetric action with no target pairs up its subjects
     (but not two names of one side: "Afghanistan's Taliban government")."""
     symmetric = form.action in compiled.symmetric
@@ -610,6 +631,7 @@ def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence,
     if not targets:
         if not symmetric:
             return []
+        one_side = _same_side(sentence)
         for index, source in enumerate(sources[:-1]):
             partners = tuple(p for p in sources[index + 1:] if frozenset({source, p}) not in one_side)
             if partners:
