@@ -65,11 +65,12 @@ def persons(db_path, tag_id: str) -> set:
 def test_update_writes_officials_and_retags_what_changed(httpserver, stored_db):
     serve_answer(httpserver, ANSWER.read_bytes())
     assert persons(stored_db, "GBR") == {None}  # the shipped data knows no 2009 prime minister
+    linked = wikidata.linked_offices(load_taxonomy())  # every shipped office that names a position
     done = run(stored_db, httpserver)
     assert done.exit_code == 0, done.output
-    assert "wrote 16 terms of 8 offices" in done.output and "re-tagged 1 articles" in done.output
+    assert f"wrote 16 terms of {len(linked)} offices" in done.output and "re-tagged 1 articles" in done.output
     form = httpserver.log[0][0].form["query"]
-    assert "wd:Q14211" in form and "ps:P39" in form and "pq:P582" in form
+    assert all(f"wd:{qid} " in form for qid in linked) and "ps:P39" in form and "pq:P582" in form
 
     text = officials_file().read_text(encoding="utf-8")
     assert text.startswith("# Officials from Wikidata")

@@ -72,6 +72,12 @@ def test_office_fields_and_ids(offices):
     assert len(ids) == len(set(ids))
 
 
+def test_wikidata_positions_name_one_office_each(offices):
+    # `knowledge update` maps each position back to one office; a shared id would drop one.
+    linked = [office["wikidata"] for office in offices if "wikidata" in office]
+    assert len(linked) == len(set(linked))
+
+
 def test_titles_name_one_office_each(offices):
     seen = {}
     for office in offices:
