@@ -233,28 +233,38 @@ def search_stories(
         return SearchPage([], None, 0)
     mark = after or SearchMark()
     with explain_search_errors(query):
-        window = _search_window(db, match, kind, tag_id, unread_only, mark.below)
-        story_ids = _window_stories(db, window, order)
-        full = len(window) == RANKED_MATCHES
+        story_ids, found, lowest = _window_stories(db, match, kind, tag_id, unread_only, mark.below, order)
+        full = found == RANKED_MATCHES
         if mark.below is None and not full:
-            matches, more_than = len(window), False
+            matches, more_than = found, False
         elif kind and tag_id or unread_only:
-            matches, more_than = len(window), full  # counting them all would mean reading them all
+            matches, more_than = found, full  # counting them all would mean reading them all
         else:
             matches, more_than = _match_count(db, match), False
     shown = mark.shown + limit
     if shown < len(story_ids):
         next_mark = SearchMark(mark.below, shown)
     else:
-        next_mark = SearchMark(window[-1][0], 0) if full else None
+        next_mark = SearchMark(lowest, 0) if full else None
     return SearchPage(stories_by_id(db, story_ids[mark.shown:shown]), next_mark, matches, more_than)
 
 
-def _search_window(db: sqlite3.Connection, match: str, kind: str | None, tag_id: str | None,
-                   unread_only: bool, below: int | None) -> list[tuple[int, float]]:
-    """(article id, bm25 score) of the newest RANKED_MATCHES articles that match, within
-    the filters, below article id `below`: FTS5 walks its matches newest first and stops
-    there. A party or track is checked against whichever side is smaller (_tag_condition)."""
+# A window's stories in each of SEARCH_ORDERS; a story ranks as its best article (bm25:
+# lower is better).
+_WINDOW_ORDERS = {
+    "relevance": "min(w.score), s.last_seen DESC, s.id DESC",
+    "newest": "s.last_seen DESC, s.id DESC",
+    "outlets": "s.outlets DESC, s.last_seen DESC, s.id DESC",
+}
+
+
+def _window_stories(db: sqlite3.Connection, match: str, kind: str | None, tag_id: str | None,
+                    unread_only: bool, below: int | None, order: str) -> tuple[list[int], int, int | None]:
+    """The stories of the window: the newest RANKED_MATCHES articles that match, within the
+    filters, below article id `below` (FTS5 walks its matches newest first and stops
+    there), in `order`; with the window's number of articles and its lowest article id.
+    One statement, so the window's articles and stories are read inside SQLite. A party or
+    track is checked against whichever side is smaller (_tag_condition)."""
     where, params = ["articles_fts MATCH ?"], [match]
     if below is not None:
         where.append("rowid < ?")
@@ -264,10 +274,16 @@ def _search_window(db: sqlite3.Connection, match: str, kind: str | None, tag_id:
         params += [kind, tag_id]
     if unread_only:
         where.append("EXISTS (SELECT 1 FROM articles a WHERE a.id = articles_fts.rowid AND a.is_read = 0)")
-    return db.execute(
-        f"SELECT rowid, bm25(articles_fts) FROM articles_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?",
+    rows = db.execute(
+        "SELECT s.id, sum(count(*)) OVER (), min(min(w.id)) OVER () FROM (SELECT rowid AS id, "
+        f"bm25(articles_fts) AS score FROM articles_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?) w "
+        "JOIN articles a ON a.id = w.id JOIN stories s ON s.id = a.story_id "
+        f"GROUP BY s.id ORDER BY {_WINDOW_ORDERS[order]}",
         (*params, RANKED_MATCHES),
     ).fetchall()
+    if not rows:
+        return [], 0, None
+    return [row[0] for row in rows], rows[0][1], rows[0][2]
 
 
 def _tag_condition(db: sqlite3.Connection, match: str, kind: str, tag_id: str) -> str:
@@ -294,27 +310,6 @@ def _match_count(db: sqlite3.Connection, match: str, up_to: int | None = None) -
     return db.execute(
         "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)", (match, up_to)
     ).fetchone()[0]
-
-
-def _window_stories(db: sqlite3.Connection, window: list[tuple[int, float]], order: str) -> list[int]:
-    """The stories of a window's articles, in `order` (one of SEARCH_ORDERS)."""
-    if not window:
-        return []
-    score = dict(window)
-    marks = ",".join("?" * len(score))
-    best: dict[int, float] = {}
-    for article_id, story_id in db.execute(f"SELECT id, story_id FROM articles WHERE id IN ({marks})", tuple(score)):
-        if story_id is not None:
-            best[story_id] = min(best.get(story_id, score[article_id]), score[article_id])  # bm25: lower is better
-    marks = ",".join("?" * len(best))
-    keys = {story_id: (outlets, last_seen, story_id) for story_id, last_seen, outlets in db.execute(
-        f"SELECT id, last_seen, outlets FROM stories WHERE id IN ({marks})", tuple(best))}
-    ids = sorted(keys, key=lambda story_id: keys[story_id][1:], reverse=True)  # newest first...
-    if order == "outlets":
-        ids.sort(key=lambda story_id: keys[story_id][0], reverse=True)  # ...within the most outlets
-    elif order == "relevance":
-        ids.sort(key=lambda story_id: best[story_id])  # ...among equal scores
-    return ids
 
 
 _RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id"
