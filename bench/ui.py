@@ -20,10 +20,11 @@ What is measured, exactly:
     (posix_fadvise DONTNEED), as after a reboot or a day of other work; warm launches find
     it cached. Store reads are timed both ways too.
 
-Run: .venv/bin/python bench/ui.py [--articles 100000] [--rounds 20]
+Run: .venv/bin/python bench/ui.py [--articles 100000] [--rounds 20] [--out DIR]
 With --articles above 100,000 the 100,000-article figures are measured in the same run
-and printed beside them. Each database is generated once into bench/out/
-(bench/ui_data.py) and reused.
+and printed beside them. Each database is generated once into bench/out/ (or DIR: a
+million articles take 1.7 GB; bench/ui_data.py) and reused; the rarest party is then
+given old stories of its own, a frequent tag whose news is all old.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=20, help="repetitions of each key measurement")
+    parser.add_argument("--out", type=Path, default=HERE / "out", help="where the generated databases are kept")
     parser.add_argument("--child", metavar="DB", help=argparse.SUPPRESS)
     parser.add_argument("--watch", type=float, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -67,7 +69,7 @@ def main() -> None:
     figures = {}
     for articles in sizes:
         print(f"\n================ {articles:,} articles")
-        figures[articles] = measure(articles, args.rounds)
+        figures[articles] = measure(articles, args.rounds, args.out)
     if len(sizes) > 1:
         side_by_side(figures)
 
@@ -75,13 +77,14 @@ def main() -> None:
 REFERENCE_ARTICLES = 100_000
 
 
-def measure(articles: int, rounds: int) -> dict:
+def measure(articles: int, rounds: int, out: Path) -> dict:
     """Everything for one database size; returns the headline figures."""
     sys.path.insert(0, str(HERE))
     import ui_data
 
-    db_path = HERE / "out" / f"ui-{articles}-v{ui_data.VERSION}.db"
+    db_path = out / f"ui-{articles}-v{ui_data.VERSION}.db"
     ensure_database(db_path, articles)
+    ui_data.add_old_frequent_tag(db_path)
     figures = query_report(db_path)
     with tempfile.TemporaryDirectory() as home:
         # the first launch ever: no pins saved (defaults come from the counts), no names cached
@@ -205,12 +208,18 @@ def query_report(db_path: Path) -> dict:
     from negotiation_watch.store.db import connection, queries
     from negotiation_watch.store import times
 
+    import ui_data
+
     db = connection.connect(db_path)
     counts = queries.tag_counts(db)
     common, rare = counts[0], counts[-1]
+    old = next(c for c in counts if c.tag_id == connection.get_meta(db, ui_data.OLD_TAG_KEY))
     newest = queries.latest_stories(db, limit=1)[0]
     end = times.from_iso(newest.published).date()
     page = queries.latest_stories(db, common.kind, common.tag_id, limit=60)
+    old_page = queries.latest_stories(db, old.kind, old.tag_id, limit=60)
+    outlets_page = queries.latest_stories(db, common.kind, common.tag_id, limit=60, order="outlets")
+    found = queries.search_stories(db, "ceasefire", common.kind, common.tag_id, limit=60)
     biggest = db.execute("SELECT id FROM stories ORDER BY articles DESC LIMIT 1").fetchone()[0]
     calls = [
         ("tag_counts", lambda db: queries.tag_counts(db)),
@@ -223,11 +232,32 @@ def query_report(db_path: Path) -> dict:
                                            before=(page[-1].published, page[-1].id))),
         (f"latest_stories {rare.tag_id} ({rare.stories:,} stories)",
          lambda db: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60)),
+        (f"latest_stories {old.tag_id} ({old.stories:,} stories, all old)",
+         lambda db: queries.latest_stories(db, old.kind, old.tag_id, limit=60)),
+        (f"latest_stories {old.tag_id}, next page",
+         lambda db: queries.latest_stories(db, old.kind, old.tag_id, limit=60,
+                                           before=queries.page_key(old_page[-1]))),
+        ("latest_stories (all), most outlets", lambda db: queries.latest_stories(db, limit=60, order="outlets")),
+        (f"latest_stories {common.tag_id}, most outlets",
+         lambda db: queries.latest_stories(db, common.kind, common.tag_id, limit=60, order="outlets")),
+        (f"latest_stories {common.tag_id}, most outlets, next page",
+         lambda db: queries.latest_stories(db, common.kind, common.tag_id, limit=60, order="outlets",
+                                           before=queries.page_key(outlets_page[-1], "outlets"))),
+        (f"latest_stories {rare.tag_id}, most outlets",
+         lambda db: queries.latest_stories(db, rare.kind, rare.tag_id, limit=60, order="outlets")),
         ("daily_counts_all (30 days)", lambda db: queries.daily_counts_all(db, end=end)),
-        ("search_stories 'ceasefire'", lambda db: queries.search_stories(db, "ceasefire")),
+        ("search_stories 'ceasefire'", lambda db: queries.search_stories(db, "ceasefire", limit=60)),
         ("search_stories 's' (one letter)", lambda db: queries.search_stories(db, "s")),
         (f"search_stories 'ceasefire' in {common.tag_id}",
-         lambda db: queries.search_stories(db, "ceasefire", common.kind, common.tag_id)),
+         lambda db: queries.search_stories(db, "ceasefire", common.kind, common.tag_id, limit=60)),
+        (f"search_stories 'ceasefire' in {common.tag_id}, next page",
+         lambda db: queries.search_stories(db, "ceasefire", common.kind, common.tag_id, limit=60, after=found.after)),
+        (f"search_stories 'ceasefire' in {common.tag_id}, most outlets",
+         lambda db: queries.search_stories(db, "ceasefire", common.kind, common.tag_id, limit=60, order="outlets")),
+        (f"search_stories 'ceasefire' in {rare.tag_id}",
+         lambda db: queries.search_stories(db, "ceasefire", rare.kind, rare.tag_id, limit=60)),
+        (f"search_stories 'ceasefire' in {old.tag_id}",
+         lambda db: queries.search_stories(db, "ceasefire", old.kind, old.tag_id, limit=60)),
         ("get_story (the biggest)", lambda db: queries.get_story(db, biggest)),
         ("get_article", lambda db: queries.get_article(db, page[0].lead_id)),
         ("interaction_counts (30 days)", lambda db: queries.interaction_counts(db, end=end)),
@@ -246,8 +276,14 @@ def query_report(db_path: Path) -> dict:
         print(f"  warm {warm * 1000:8.1f} ms   cold {cold * 1000:8.1f} ms   {name}")
         if name == "stats":
             figures["stats warm (ms)"], figures["stats cold (ms)"] = warm * 1000, cold * 1000
-        if name.startswith("search_stories 'ceasefire' in"):
+        if name == f"search_stories 'ceasefire' in {common.tag_id}":
             figures["filtered search warm (ms)"] = warm * 1000
+        if name == f"search_stories 'ceasefire' in {common.tag_id}, next page":
+            figures["filtered search, next page warm (ms)"] = warm * 1000
+        if name == "search_stories 'ceasefire'":
+            figures["plain search warm (ms)"] = warm * 1000
+        if name == f"latest_stories {old.tag_id} ({old.stories:,} stories, all old)":
+            figures["pane of an old frequent tag warm (ms)"] = warm * 1000
     print("\nquery plans of every statement above:")
     traced = []
     db.set_trace_callback(traced.append)

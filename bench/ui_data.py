@@ -123,3 +123,39 @@ def _interactions(conn, rng, article_id, title, parties, tracks) -> None:
         " signal_start, signal_end) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
+
+
+OLD_TAG_KEY = "bench_old_tag"  # meta: the party add_old_frequent_tag gave old stories
+OLD_TAG = "BENCH-OLD"  # a party of the benchmark's own, so no recent article carries it
+OLD_TAG_ARTICLES = 20_000  # about 3,100 stories (100k or 1M): above FREQUENT_TAG_STORIES
+
+
+def add_old_frequent_tag(path: Path, seed: int = 11) -> str:
+    """Add a frequent tag whose stories are all old: OLD_TAG_ARTICLES more articles about
+    OLD_TAG (and one real party), all from the generated years' first month, so its pane's
+    newest story is older than nearly every other (issue 19's slow pane). Done once per
+    file; returns the party."""
+    db = connection.connect(path)
+    try:
+        if connection.get_meta(db, OLD_TAG_KEY):
+            return OLD_TAG
+        rng = random.Random(seed)
+        parties, tracks = identifiers()
+        feed_ids = [row[0] for row in db.execute("SELECT id FROM feeds ORDER BY id")]
+        first_n = db.execute("SELECT max(id) FROM articles").fetchone()[0] + 1
+        with connection.write_transaction(db) as conn:
+            first_id = writes.next_article_id(conn)
+            event = None
+            for n in range(first_n, first_n + OLD_TAG_ARTICLES):
+                if event is None or event.reports_left == 0:
+                    event = _Event(rng, n, parties, [1.0] * len(parties), tracks, [1.0] * len(tracks))
+                    event.parties = {OLD_TAG, rng.choice(parties)}
+                    event.when = NEWEST - timedelta(days=DAYS - 30 * rng.random())
+                _insert(conn, rng, n, feed_ids, event)
+            last_id = writes.next_article_id(conn) - 1
+            writes.index_articles(conn, first_id, last_id)
+            story_rows.group(conn, list(range(first_id, last_id + 1)))
+            connection.put_meta(conn, OLD_TAG_KEY, OLD_TAG)
+        return OLD_TAG
+    finally:
+        db.close()

@@ -1,11 +1,14 @@
 """No read the dashboard makes scans `articles`: every statement the real app runs while
-it is used (panes, an article, search with and without a filter, the sidebar, the status
-line) is traced, and SQLite's plan for each must reach articles through an index, by key,
-or from the search index, never by walking the table or its date index past the page."""
+it is used (panes in each order, an article, search with and without a filter and in each
+order, the sidebar, the status line) is traced, and SQLite's plan for each must reach
+articles through an index, by key, or from the search index, never by walking the table
+or its date index past the page. And a tag's pane reads as far as its page, however old
+the tag's stories are."""
 
 from __future__ import annotations
 
 import re
+from datetime import date, timedelta
 
 import pytest
 from textual.widgets import Input, Select
@@ -39,7 +42,11 @@ async def dashboard_statements(db_path, monkeypatch) -> list[str]:
         await wait_until(pilot, lambda: all(p.loaded for p in panes(app)))
         await pilot.press("2", "j", "enter")
         await settle(pilot)
-        await pilot.press("escape", "slash")
+        await pilot.press("escape", "S")  # oldest first
+        await settle(pilot)
+        await pilot.press("S")  # most outlets first
+        await settle(pilot)
+        await pilot.press("slash")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SearchScreen)
@@ -48,7 +55,13 @@ async def dashboard_statements(db_path, monkeypatch) -> list[str]:
         await settle(pilot)
         screen.query_one("#filter", Select).value = "party:RUS"
         await settle(pilot)
-        assert screen.query_one("#results", ArticleList).source.tag_id == "RUS"
+        results = screen.query_one("#results", ArticleList)
+        assert results.source.tag_id == "RUS"
+        screen.set_focus(results)
+        for order in ("newest", "outlets"):
+            await pilot.press("S")
+            await settle(pilot)
+            assert results.order == order and results.loaded
     return list(dict.fromkeys(s for s in traced if s.lstrip().upper().startswith("SELECT")))
 
 
@@ -76,17 +89,77 @@ async def test_no_dashboard_read_scans_articles(db_path, monkeypatch):
     tui_fixture.build(db_path)
     statements = await dashboard_statements(db_path, monkeypatch)
     joined = " ".join(statements)
-    for read in ("FROM tag_totals", "FROM tag_days", "FROM article_totals", "articles_fts MATCH", "a.id IN"):
+    for read in ("FROM tag_totals", "FROM tag_days", "FROM article_totals", "articles_fts MATCH",
+                 "FROM story_tags t JOIN stories s", "ORDER BY s.outlets DESC", "FROM tags"):
         assert read in joined, f"the dashboard never ran a read with {read!r}: the walk-through missed a screen"
     assert scans(db_path, statements) == {}
 
 
 async def test_no_read_scans_articles_for_frequent_tags_either(db_path, monkeypatch):
-    """Panes list stories now, so a frequent tag's pane walks the stories' date index, not
-    the articles'. (That walk still reads far when a frequent tag's stories are all old:
-    issue 19's open item, on the smaller stories table.)"""
+    """Every tag counted as frequent: panes sorted by outlets walk stories_outlets, and a
+    filtered search looks each match up in the tags index instead of listing the tag's."""
     tui_fixture.build(db_path)
-    monkeypatch.setattr(queries, "FREQUENT_TAG_ROWS", 0)  # every tag counts as frequent
     monkeypatch.setattr(queries, "FREQUENT_TAG_STORIES", 0)
+    monkeypatch.setattr(queries, "RANKED_MATCHES", 1)  # the walk for one hit is shorter than any tag's list
     statements = await dashboard_statements(db_path, monkeypatch)
+    assert any("EXISTS (SELECT 1 FROM tags t" in sql for sql in statements)
+    assert any("EXISTS (SELECT 1 FROM story_tags t" in sql for sql in statements)
     assert scans(db_path, statements) == {}
+
+
+def _stories_of_two_ages(db_path):
+    """600 one-article stories, each on its own day: the 300 newest tagged NEW, the 300
+    oldest OLD, one to three outlets each whatever their age."""
+    db = connection.connect(db_path)
+    with connection.write_transaction(db) as conn:
+        for n in range(600):
+            seen = f"{date(2020, 1, 1) + timedelta(days=n)}T00:00:00Z"
+            story = conn.execute(
+                "INSERT INTO stories (title, first_seen, last_seen, articles, outlets, unread) VALUES (?, ?, ?, 1, ?, 1)",
+                (f"story {n}", seen, seen, 1 + n % 3),
+            ).lastrowid
+            conn.execute("INSERT INTO story_tags (kind, tag_id, story_id) VALUES ('party', ?, ?)",
+                         ("OLD" if n < 300 else "NEW", story))
+    return db
+
+
+def _steps(db, read) -> int:
+    """SQLite's virtual-machine steps (in hundreds) that `read` takes: the work done,
+    whatever the machine's speed."""
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    db.set_progress_handler(count, 100)
+    try:
+        read()
+    finally:
+        db.set_progress_handler(None, 0)
+    return steps[0]
+
+
+@pytest.mark.parametrize("order", list(queries.ORDERS))
+def test_a_tags_pane_reads_as_far_as_its_page_however_old_its_stories(db_path, monkeypatch, order):
+    """The pane of a tag whose stories are all older than 300 others costs what the pane
+    of a tag with those newest stories costs, page after page, in every order; walking the
+    stories' date index and keeping the tagged ones read all 300 first."""
+    monkeypatch.setattr(queries, "FREQUENT_TAG_STORIES", 0)  # both tags walk an index: no list to sort
+    db = _stories_of_two_ages(db_path)
+
+    def pages(tag_id):
+        first = queries.latest_stories(db, "party", tag_id, limit=20, order=order)
+        second = queries.latest_stories(db, "party", tag_id, limit=20, order=order,
+                                        before=queries.page_key(first[-1], order))
+        assert len(first) == len(second) == 20 and not {r.id for r in first} & {r.id for r in second}
+        assert all(row.tags[0].tag_id == tag_id for row in first + second)
+
+    old, new = _steps(db, lambda: pages("OLD")), _steps(db, lambda: pages("NEW"))
+    assert old <= 2 * new + 5, (old, new)
+    traced: list[str] = []
+    db.set_trace_callback(traced.append)
+    pages("OLD")
+    db.set_trace_callback(None)
+    for sql, plan in plans(db_path, [s for s in traced if "ORDER BY" in s and "LIMIT" in s]).items():
+        assert not any("TEMP B-TREE FOR ORDER BY" in line for line in plan), (sql, plan)

@@ -512,3 +512,96 @@ async def test_an_empty_grid_says_when_every_feed_failed(db_path):
         await settle(pilot)
         hint = str(app.screen.query_one(".hint").render())
         assert f"3 of your {len(default_feeds())} feeds could not be fetched" in hint and "F shows why" in hint
+
+
+def _cairo_told_twice(path) -> None:
+    """A second outlet's report of the oldest Gaza story (the Cairo talks), so the older of
+    the track's two stories is the one with more outlets."""
+    from datetime import timedelta
+
+    db = connection.connect(path)
+    try:
+        wire = feed_rows.find_feed(db, "http://127.0.0.1:9/wire.xml")["id"]
+        tui_fixture.insert_article(
+            db, wire, "guid-cairo-again", "Hamas delegation in Cairo for ceasefire talks",
+            "A Hamas delegation is in Cairo for ceasefire talks with Egyptian mediators.",
+            tui_fixture.NOW - timedelta(hours=99),
+            [("track", "gaza-ceasefire-talks", "text", "ceasefire talks", None),
+             ("party", "HAMAS", "title", "Hamas", None), ("party", "EGY", "text", "Egyptian", None)])
+    finally:
+        db.close()
+
+
+async def test_S_sorts_a_pane_newest_oldest_and_most_outlets_first_remembered_on_change(fixture_db):
+    _cairo_told_twice(fixture_db)
+    newest = ["Qatar and Egypt press for Gaza ceasefire deal", "Hamas delegation in Cairo for ceasefire talks"]
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        gaza = next(p for p in panes(app) if p.source.tag_id == "gaza-ceasefire-talks")
+        assert titles(gaza) == newest and [row.outlets for row in gaza.rows] == [1, 2]
+        await pilot.press(str(panes(app).index(gaza) + 1), "S")
+        await settle(pilot)
+        assert titles(gaza) == newest[::-1] and "oldest first" in str(gaza.border_subtitle)
+        await pilot.press("S")
+        await settle(pilot)
+        assert titles(gaza) == newest[::-1] and "most outlets first" in str(gaza.border_subtitle)
+        assert config.load_settings().sort == {"track:gaza-ceasefire-talks": "outlets"}
+    written = config.config_path().stat().st_mtime_ns
+    again = make_app(fixture_db)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        gaza = next(p for p in panes(again) if p.source.tag_id == "gaza-ceasefire-talks")
+        assert gaza.order == "outlets" and titles(gaza) == newest[::-1]
+        assert config.config_path().stat().st_mtime_ns == written  # launching with it writes nothing
+        await pilot.press(str(panes(again).index(gaza) + 1), "S")  # back to newest first: the entry goes
+        await settle(pilot)
+        assert titles(gaza) == newest and not gaza.border_subtitle or "first" not in str(gaza.border_subtitle)
+    assert config.load_settings().sort == {}
+
+
+async def test_S_sorts_search_results_best_match_newest_or_most_outlets_kept_for_every_search(fixture_db):
+    _cairo_told_twice(fixture_db)
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", *"ceasefire", "enter")
+        await settle(pilot)
+        results = app.screen.query_one("#results")
+        assert results.order == "relevance" and len(results.rows) == 3
+        assert results.border_subtitle == "4 matches"  # articles: the Cairo story has two
+        orders = {}
+        for order in ("newest", "outlets"):
+            await pilot.press("S")
+            await settle(pilot)
+            assert results.order == order and f"{order if order == 'newest' else 'most outlets'} first" in str(
+                results.border_subtitle)
+            orders[order] = titles(results)
+        assert orders["newest"] == ["Qatar and Egypt press for Gaza ceasefire deal",
+                                    "OSCE monitors report ceasefire violations",
+                                    "Hamas delegation in Cairo for ceasefire talks"]
+        assert orders["outlets"] == [orders["newest"][2], *orders["newest"][:2]]
+        assert config.load_settings().sort == {"search": "outlets"}
+        await pilot.press("ctrl+f", "ctrl+u", *"talks", "enter")  # another search keeps the order
+        await settle(pilot)
+        assert results.order == "outlets" and titles(results)[0] == "Hamas delegation in Cairo for ceasefire talks"
+
+
+async def test_search_as_you_type_waits_for_a_second_letter(fixture_db):
+    from negotiation_watch.tui.screens.search import TYPING_PAUSE
+
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("slash", "t")
+        await pilot.pause(TYPING_PAUSE * 3)
+        await settle(pilot)
+        results = app.screen.query_one("#results")
+        assert results.source.query == ""  # one letter: no search yet (every story, as on opening)
+        await pilot.press("a")
+        await pilot.pause(TYPING_PAUSE * 3)
+        await settle(pilot)
+        assert results.source.query == "ta" and results.rows  # "ta" as a prefix: talks
+        await pilot.press("ctrl+u", "t", "enter")  # enter searches even one letter, as a word
+        await settle(pilot)
+        assert results.source.query == "t"

@@ -26,13 +26,13 @@ from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui import terminal
-from negotiation_watch.tui.data import source_key, with_db
+from negotiation_watch.tui.data import sort_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import safe, shorten_middle
 from negotiation_watch.tui.names import load_cached_names, load_names
 from negotiation_watch.tui.network_run import NetworkRun
 from negotiation_watch.tui.screens.dashboard import DashboardScreen
-from negotiation_watch.tui.widgets.article_list import Source
+from negotiation_watch.tui.widgets.article_list import Source, orders_for
 
 POLL_SECONDS = 1.5
 RETAG_POLL_SECONDS = 0.5
@@ -206,18 +206,22 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         except (config.SettingsError, OSError) as exc:
             self.notify(f"Pins not saved: {exc}", severity="error", markup=False)
 
-    def sort_order(self, source: Source) -> str:
-        """The order a pane of `source` was last given (newest first until the user picks another)."""
-        order = self.settings.sort.get(source_key(source), "newest")
-        return order if order in queries.ORDERS else "newest"
+    def sort_order(self, source: Source, search_key: str | None = None) -> str:
+        """The order a list of `source` was last given (its default until the user picks
+        another); `search_key`: where a list that shows many searches keeps theirs."""
+        orders = orders_for(source)
+        order = self.settings.sort.get(sort_key(source, search_key), orders[0])
+        return order if order in orders else orders[0]
 
-    def remember_sort(self, source: Source, order: str) -> None:
-        """Keep a pane's order in config.toml (the user asked for it: s)."""
-        key = source_key(source)
-        if order == "newest":
+    def remember_sort(self, source: Source, order: str, search_key: str | None = None) -> None:
+        """Keep a list's order in config.toml (the user asked for it: S), only when it changed."""
+        key, kept = sort_key(source, search_key), dict(self.settings.sort)
+        if order == orders_for(source)[0]:
             self.settings.sort.pop(key, None)
         else:
             self.settings.sort[key] = order
+        if self.settings.sort == kept:
+            return
         try:
             config.save_sort(self.settings.sort, self.settings_path)
         except (config.SettingsError, OSError) as exc:

@@ -36,11 +36,13 @@ def parse_pin(text: str) -> tuple[str, str] | None:
     return None
 
 
-def source_key(source) -> str:
-    """How a pane's own settings (its order) are keyed: its pin, or "all" for every article."""
-    if source.folder:
-        return f"{FOLDER_PIN}{source.folder}"
-    return pin_key(source.kind, source.tag_id) if source.kind and source.tag_id else "all"
+def sort_key(source, search_key: str | None = None) -> str:
+    """How a list's order is keyed in the settings: its pin ("party:RUS", a saved search's
+    "search::ceasefire"), "all" for every story, or `search_key` for any search of a list
+    that shows many (the search screen's results)."""
+    if source.query and search_key:
+        return search_key
+    return source_pin(source) or "all"
 
 
 SEARCH_PIN = "search:"

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -280,14 +280,28 @@ CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen DESC, id DESC
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
 -- whether a story already has an outlet, without reading a big story's every article
 CREATE INDEX IF NOT EXISTS articles_story_feed ON articles (story_id, feed_id);
--- The union of a story's articles' parties and tracks.
+-- The union of a story's articles' parties and tracks, with a copy of the story's
+-- last_seen (kept by triggers) so a pane of one tag is a walk of story_tags_newest from
+-- its newest story, however old that is (schema 9).
 CREATE TABLE IF NOT EXISTS story_tags (
     kind TEXT NOT NULL,
     tag_id TEXT NOT NULL,
     story_id INTEGER NOT NULL,
+    last_seen TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (kind, tag_id, story_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_tags_story ON story_tags (story_id);
+CREATE INDEX IF NOT EXISTS story_tags_newest ON story_tags (kind, tag_id, last_seen DESC, story_id DESC);
+CREATE TRIGGER IF NOT EXISTS story_tags_seen AFTER INSERT ON story_tags BEGIN
+    UPDATE story_tags SET last_seen = (SELECT last_seen FROM stories WHERE id = new.story_id)
+        WHERE kind = new.kind AND tag_id = new.tag_id AND story_id = new.story_id;
+END;
+-- (No WHEN: an arrival costs the same statements whether or not it is the story's newest.)
+CREATE TRIGGER IF NOT EXISTS stories_seen AFTER UPDATE OF last_seen ON stories BEGIN
+    UPDATE story_tags SET last_seen = new.last_seen WHERE story_id = new.id AND last_seen != new.last_seen;
+END;
+-- Panes sorted by most outlets page through this (schema 9).
+CREATE INDEX IF NOT EXISTS stories_outlets ON stories (outlets DESC, last_seen DESC, id DESC);
 -- Stories and unread stories per party and track, kept by triggers (the sidebar's counts).
 CREATE TABLE IF NOT EXISTS story_totals (
     kind TEXT NOT NULL,
@@ -651,12 +665,29 @@ def _alerts_start_now(conn: sqlite3.Connection, found: int) -> None:
     )
 
 
+def _add_story_tags_seen(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 9 keeps each story's last_seen beside its tags; the schema's index on it
+    needs the column first."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(story_tags)")}
+    if columns and "last_seen" not in columns:
+        conn.execute("ALTER TABLE story_tags ADD COLUMN last_seen TEXT NOT NULL DEFAULT ''")
+
+
+def _copy_story_tags_seen(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 9: fill the copied last_seen of the stored stories' tags."""
+    if found < 9:
+        conn.execute(
+            "UPDATE story_tags SET last_seen = (SELECT last_seen FROM stories WHERE id = story_tags.story_id)"
+        )
+
+
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
 
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
-BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column]
+BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column,
+                 _add_story_tags_seen]
 AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles,
-                _retag_for_interactions, _alerts_start_now]
+                _retag_for_interactions, _alerts_start_now, _copy_story_tags_seen]
 
 
 def _refuse_foreign_or_newer(db: sqlite3.Connection) -> int:

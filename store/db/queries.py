@@ -79,9 +79,9 @@ _IN_FOLDER = (
     f"WHERE feed_id IN ({_FOLDER_FEEDS})))"
 )
 
-# How a pane can be sorted: name -> (ORDER BY, the row-value comparison that pages past
-# the last row shown). Newest first is the default; more orders are more entries here.
-ORDERS = {
+# How latest_articles can sort: name -> (ORDER BY, the row-value comparison that pages past
+# the last row shown).
+_ARTICLE_ORDERS = {
     "newest": ("a.published DESC, a.id DESC", "<"),
     "oldest": ("a.published ASC, a.id ASC", ">"),
 }
@@ -101,7 +101,7 @@ def latest_articles(
     """Newest first (or another of ORDERS), optionally only those tagged kind/tag_id, only
     unread ones, only those from the feeds of a folder (and its subfolders); `before` =
     (published, id) of the last row shown, for paging without OFFSET."""
-    order_by, past = ORDERS[order]
+    order_by, past = _ARTICLE_ORDERS[order]
     where, params = [], []
     if unread_only:
         where.append("a.is_read = 0")
@@ -183,6 +183,30 @@ def _ranked_matches(db: sqlite3.Connection, query: str, kind: str | None, tag_id
         return _best_of_newest(db, match, limit)
 
 
+# How search results can be sorted; the first is the default.
+SEARCH_ORDERS = ("relevance", "newest", "outlets")
+
+
+@dataclass(frozen=True)
+class SearchMark:
+    """Where a page of search results ends: among the stories of the window of matches
+    below article id `below` (None: the newest), after the first `shown` of them."""
+
+    below: int | None = None
+    shown: int = 0
+
+
+@dataclass
+class SearchPage:
+    """A page of search results, where the next one starts (None: nothing left) and the
+    number of matching articles: exact unless `more_than`, when at least that many match."""
+
+    rows: list[StoryRow]
+    after: SearchMark | None
+    matches: int
+    more_than: bool = False
+
+
 def search_stories(
     db: sqlite3.Connection,
     query: str,
@@ -191,17 +215,101 @@ def search_stories(
     *,
     limit: int = 100,
     unread_only: bool = False,
-) -> list[StoryRow]:
-    """search_articles, one row per story: a story ranks as its best-matching article.
+    order: str = "relevance",
+    after: SearchMark | None = None,
+) -> SearchPage:
+    """Full-text search over titles and summaries, one row per story, optionally within a
+    party or track and only unread articles: the stories of the newest RANKED_MATCHES
+    matching articles (a window), best match first (a story ranks as its best article;
+    the newer first among equals), or newest or most outlets first (SEARCH_ORDERS).
+    Paging past a window goes on with the next-older one, so each page costs about the
+    same however many articles match.
 
-    Asks for a few times `limit` articles, since several may belong to one story.
+    Plain words are quoted (each must appear, as a prefix); a query written in FTS5's own
+    syntax is passed on, and SearchSyntaxError says why FTS5 could not read it.
     """
-    found = _ranked_matches(db, query, kind, tag_id, limit * STORY_SEARCH_FACTOR, unread_only)
-    story_ids = list(dict.fromkeys(row[7] for row in found if row[7] is not None))[:limit]
-    return stories_by_id(db, story_ids)
+    match = fts_query(query)
+    if not match:
+        return SearchPage([], None, 0)
+    mark = after or SearchMark()
+    with explain_search_errors(query):
+        story_ids, found, lowest = _window_stories(db, match, kind, tag_id, unread_only, mark.below, order)
+        full = found == RANKED_MATCHES
+        if mark.below is None and not full:
+            matches, more_than = found, False
+        elif kind and tag_id or unread_only:
+            matches, more_than = found, full  # counting them all would mean reading them all
+        else:
+            matches, more_than = _match_count(db, match), False
+    shown = mark.shown + limit
+    if shown < len(story_ids):
+        next_mark = SearchMark(mark.below, shown)
+    else:
+        next_mark = SearchMark(lowest, 0) if full else None
+    return SearchPage(stories_by_id(db, story_ids[mark.shown:shown]), next_mark, matches, more_than)
 
 
-STORY_SEARCH_FACTOR = 3
+# A window's stories in each of SEARCH_ORDERS; a story ranks as its best article (bm25:
+# lower is better).
+_WINDOW_ORDERS = {
+    "relevance": "min(w.score), s.last_seen DESC, s.id DESC",
+    "newest": "s.last_seen DESC, s.id DESC",
+    "outlets": "s.outlets DESC, s.last_seen DESC, s.id DESC",
+}
+
+
+def _window_stories(db: sqlite3.Connection, match: str, kind: str | None, tag_id: str | None,
+                    unread_only: bool, below: int | None, order: str) -> tuple[list[int], int, int | None]:
+    """The stories of the window: the newest RANKED_MATCHES articles that match, within the
+    filters, below article id `below` (FTS5 walks its matches newest first and stops
+    there), in `order`; with the window's number of articles and its lowest article id.
+    One statement, so the window's articles and stories are read inside SQLite. A party or
+    track is checked against whichever side is smaller (_tag_condition)."""
+    where, params = ["articles_fts MATCH ?"], [match]
+    if below is not None:
+        where.append("rowid < ?")
+        params.append(below)
+    if kind and tag_id:
+        where.append(_tag_condition(db, match, kind, tag_id))
+        params += [kind, tag_id]
+    if unread_only:
+        where.append("EXISTS (SELECT 1 FROM articles a WHERE a.id = articles_fts.rowid AND a.is_read = 0)")
+    rows = db.execute(
+        "SELECT s.id, sum(count(*)) OVER (), min(min(w.id)) OVER () FROM (SELECT rowid AS id, "
+        f"bm25(articles_fts) AS score FROM articles_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?) w "
+        "JOIN articles a ON a.id = w.id JOIN stories s ON s.id = a.story_id "
+        f"GROUP BY s.id ORDER BY {_WINDOW_ORDERS[order]}",
+        (*params, RANKED_MATCHES),
+    ).fetchall()
+    if not rows:
+        return [], 0, None
+    return [row[0] for row in rows], rows[0][1], rows[0][2]
+
+
+def _tag_condition(db: sqlite3.Connection, match: str, kind: str, tag_id: str) -> str:
+    """How a filtered search keeps a tag's articles, from the kept count of the tag's
+    articles against the matches the walk would read: a tag with fewer articles than that
+    is read once into a list that each match is looked up in; a bigger one is looked up
+    in the tags index for each match read, and the walk stops after RANKED_MATCHES hits."""
+    row = db.execute("SELECT articles FROM tag_totals WHERE kind = ? AND tag_id = ?", (kind, tag_id)).fetchone()
+    tagged = row[0] if row else 0
+    total = db.execute("SELECT articles FROM article_totals WHERE id = 1").fetchone()[0]
+    walk = RANKED_MATCHES * total // max(tagged, 1)  # matches read to find RANKED_MATCHES tagged ones
+    # FTS5 keeps no count per term (fts5vocab reads a term's whole list to give one), so
+    # count the matches only as far as they matter: up to the tag's size
+    if tagged < walk and _match_count(db, match, tagged) >= tagged:
+        # `+rowid`: a filter on each match, not a rowid lookup per tagged article
+        return "+rowid IN (SELECT article_id FROM tags WHERE kind = ? AND tag_id = ?)"
+    return "EXISTS (SELECT 1 FROM tags t WHERE t.kind = ? AND t.tag_id = ? AND t.article_id = articles_fts.rowid)"
+
+
+def _match_count(db: sqlite3.Connection, match: str, up_to: int | None = None) -> int:
+    """How many articles match (at most `up_to`), from the search index alone."""
+    if up_to is None:
+        return db.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH ?", (match,)).fetchone()[0]
+    return db.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)", (match, up_to)
+    ).fetchone()[0]
 
 
 _RESULT_COLUMNS = "a.id, a.feed_id, coalesce(f.title, f.url), a.title, a.url, a.published, a.is_read, a.story_id"
@@ -366,9 +474,23 @@ _STORY_COLUMNS = (
     "s.id, s.title, s.last_seen, s.lead_id, coalesce(f.title, f.url, ''), s.articles, s.outlets, s.unread = 0, a.url"
 )
 _STORY_FROM = "stories s LEFT JOIN articles a ON a.id = s.lead_id LEFT JOIN feeds f ON f.id = a.feed_id"
-# ORDERS for stories: by their newest article's time.
-STORY_ORDERS = {"newest": ("s.last_seen DESC, s.id DESC", "<"), "oldest": ("s.last_seen ASC, s.id ASC", ">")}
-FREQUENT_TAG_STORIES = 2500  # as FREQUENT_TAG_ROWS: where walking the newest stories and sorting the tagged ones cost the same
+
+# How a pane of stories can be sorted: name -> (ORDER BY, the columns of its key, the
+# comparison that pages past the last row shown). Newest first is the default.
+ORDERS = {
+    "newest": ("s.last_seen DESC, s.id DESC", ("last_seen", "id"), "<"),
+    "oldest": ("s.last_seen ASC, s.id ASC", ("last_seen", "id"), ">"),
+    "outlets": ("s.outlets DESC, s.last_seen DESC, s.id DESC", ("outlets", "last_seen", "id"), "<"),
+}
+# Above this many stories a tag's pane sorted by outlets walks stories_outlets and keeps
+# the tag's stories; below it, it sorts that tag's few stories.
+FREQUENT_TAG_STORIES = 2500
+
+
+def page_key(row: StoryRow, order: str = "newest") -> tuple:
+    """The sort key of a row in `order`: what `before` takes to page on past it."""
+    values = {"last_seen": row.published, "id": row.id, "outlets": row.outlets}
+    return tuple(values[column] for column in ORDERS[order][1])
 
 
 def latest_stories(
@@ -377,38 +499,57 @@ def latest_stories(
     tag_id: str | None = None,
     *,
     limit: int = 50,
-    before: tuple[str, int] | None = None,
+    before: tuple | None = None,
     order: str = "newest",
     unread_only: bool = False,
     folder: str = "",
 ) -> list[StoryRow]:
-    """Stories newest first by their newest article (or oldest first: ORDERS), optionally
-    only those tagged kind/tag_id, only unread ones, only those with an article from a
-    folder's feeds; `before` = (published, id) of the last row shown, for paging."""
-    order_by, past = STORY_ORDERS[order]
+    """Stories in one of ORDERS (by default newest first by their newest article),
+    optionally only those tagged kind/tag_id, only unread ones, only those with an article
+    from a folder's feeds; `before` = page_key of the last row shown, for paging."""
     where, params = [], []
     if unread_only:
         where.append("s.unread > 0")
     if folder:
         where.append(f"s.id IN (SELECT a.story_id FROM articles a WHERE {_IN_FOLDER})")
         params += [folder] * 6
+    if kind and tag_id and order != "outlets":
+        return _tag_stories(db, kind, tag_id, where, params, limit, before, order)
+    order_by, columns, past = ORDERS[order]
     if kind and tag_id:
         total = db.execute(
             "SELECT stories FROM story_totals WHERE kind = ? AND tag_id = ?", (kind, tag_id)
         ).fetchone()
         if total and total[0] > FREQUENT_TAG_STORIES:
+            # walk the most-reported stories and keep the tagged ones: stops after `limit` hits
             where.append("EXISTS (SELECT 1 FROM story_tags t WHERE t.kind = ? AND t.tag_id = ? AND t.story_id = s.id)")
         else:
             where.append("s.id IN (SELECT story_id FROM story_tags WHERE kind = ? AND tag_id = ?)")
         params += [kind, tag_id]
     if before:
-        where.append(f"(s.last_seen, s.id) {past} (?, ?)")
-        params += [before[0], before[1]]
-    sql = (
-        f"SELECT {_STORY_COLUMNS} FROM {_STORY_FROM} "
-        + ("WHERE " + " AND ".join(where) + " " if where else "")
-        + f"ORDER BY {order_by} LIMIT ?"
-    )
+        where.append(f"({', '.join('s.' + c for c in columns)}) {past} ({', '.join('?' * len(columns))})")
+        params += list(before)  # a row value lets SQLite seek in the index
+    return _stories(db, f"FROM {_STORY_FROM}", where, params, order_by, limit)
+
+
+def _tag_stories(db: sqlite3.Connection, kind: str, tag_id: str, where: list[str], params: list, limit: int,
+                 before: tuple | None, order: str) -> list[StoryRow]:
+    """A tag's stories newest (or oldest) first: a walk of story_tags_newest from the tag's
+    newest (or oldest) story, so its cost follows the page, not the age of the tag's news."""
+    direction, past = ("DESC", "<") if order == "newest" else ("ASC", ">")
+    where = ["t.kind = ?", "t.tag_id = ?", *where]
+    params = [kind, tag_id, *params]
+    if before:
+        where.append(f"(t.last_seen, t.story_id) {past} (?, ?)")
+        params += list(before)
+    return _stories(db, f"FROM story_tags t JOIN {_STORY_FROM.replace('stories s', 'stories s ON s.id = t.story_id', 1)}",
+                    where, params, f"t.last_seen {direction}, t.story_id {direction}", limit)
+
+
+def _stories(db: sqlite3.Connection, source: str, where: list[str], params: list, order_by: str,
+             limit: int) -> list[StoryRow]:
+    sql = (f"SELECT {_STORY_COLUMNS} {source} " + ("WHERE " + " AND ".join(where) + " " if where else "")
+           + f"ORDER BY {order_by} LIMIT ?")
     rows = [_story_row(row) for row in db.execute(sql, (*params, limit))]
     _attach_story_tags(db, rows)
     return rows

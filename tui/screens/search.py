@@ -18,6 +18,7 @@ from negotiation_watch.tui.widgets.clean_input import CleanInput
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 TYPING_PAUSE = 0.25  # search once the user stops typing for this long
+SORT_KEY = "search"  # the results' order (S) is kept for every search, not per query
 
 
 class SearchScreen(ReportsWorkerErrors, Screen):
@@ -45,8 +46,8 @@ class SearchScreen(ReportsWorkerErrors, Screen):
             yield CleanInput(self.source.query, placeholder="Search titles and summaries…", id="query")
             yield Select([], prompt="Any party/track", id="filter")
         yield Static("", id="search-note")
-        yield ArticleList(self.app.db_path, self.source, self.app.today, order=self.app.sort_order(self.source),
-                          id="results")
+        yield ArticleList(self.app.db_path, self.source, self.app.today,
+                          order=self.app.sort_order(self.source, SORT_KEY), search_sort_key=SORT_KEY, id="results")
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -104,7 +105,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         results.border_title = self.source.title
         count = ""
         if self.source.query and results.loaded and results.total is not None:
-            count = f"{results.total:,} match{'' if results.total == 1 else 'es'}"
+            count = f"{results.total:,}{'+' if results.total_more else ''} match{'' if results.total == 1 else 'es'}"
         results.border_subtitle = " · ".join(part for part in (count, results.view_note) if part)
         self._set_note(results)
 
@@ -127,7 +128,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if source == self.source:
             return
         self.source = source
-        self.query_one(ArticleList).show(source, self.app.sort_order(source))
+        self.query_one(ArticleList).show(source, self.app.sort_order(source, SORT_KEY))
         self._set_title()
 
     @on(Input.Changed, "#query")
@@ -135,7 +136,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self._focus_results_when_loaded = False  # still typing: the results can wait for enter
         if self._typing_timer is not None:
             self._typing_timer.stop()
-        self._typing_timer = self.set_timer(TYPING_PAUSE, self._search_now)
+        self._typing_timer = self.set_timer(TYPING_PAUSE, self._search_as_typed)
 
     @on(Input.Submitted, "#query")
     def _submitted(self) -> None:
@@ -160,6 +161,13 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         if self._focus_results_when_loaded:
             self._focus_results_when_loaded = False
             self.set_focus(self.query_one(ArticleList))
+
+    def _search_as_typed(self) -> None:
+        """Search once typing pauses, but not for a single letter: as a prefix it would
+        match most of the index, so one letter waits for the next, or for enter."""
+        if len(self.query_one("#query", Input).value.strip()) == 1:
+            return
+        self._search_now()
 
     def _search_now(self) -> None:
         query = self.query_one("#query", Input).value.strip()

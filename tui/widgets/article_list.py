@@ -83,7 +83,8 @@ class ArticleList(CursorList[StoryRow]):
                 show=False, id="article.mark-all-read"),
         Binding("U", "toggle_unread_only", "Unread only", tooltip="Show only unread stories, or all again",
                 show=False, id="article.unread-only"),
-        Binding("S", "cycle_order", "Sort", tooltip="Sort newest or oldest first (kept for this pane)",
+        Binding("S", "cycle_order", "Sort",
+                tooltip="Sort: newest, oldest, most outlets; results: best match, newest, most outlets",
                 show=False, id="article.sort"),
     ]
 
@@ -124,15 +125,19 @@ class ArticleList(CursorList[StoryRow]):
         *,
         load_on_mount: bool = True,
         order: str = "newest",
+        search_sort_key: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
         super().__init__(id=id, classes=classes)
         self.db_path = db_path
         self.source = source
-        self.order = order  # one of queries.ORDERS; a search keeps its ranking
+        self.order = order  # one of orders_for(source)
+        self.search_sort_key = search_sort_key  # where its searches' order is kept (else each source's own)
         self.unread_only = False
-        self.total: int | None = None  # a search's matches in all
+        self.total: int | None = None  # a search's matching articles
+        self.total_more = False  # at least `total` match (more than one window of them)
+        self.after = None  # where the next page starts (queries.page_key or a SearchMark); None: no more
         self.problem: str | None = None  # why the search could not run
         self.today = today
         self.load_on_mount = load_on_mount  # False: the owner hands in the first page (show_first_page)
@@ -153,13 +158,13 @@ class ArticleList(CursorList[StoryRow]):
         if self.load_on_mount:
             self.reload()
 
-    def first_page(self, db) -> list[StoryRow]:
-        """The rows this list opens with (from a worker thread, on the caller's connection)."""
+    def first_page(self, db) -> "Page":
+        """The page this list opens with (from a worker thread, on the caller's connection)."""
         return self._query(db, PAGE, None)
 
-    def show_first_page(self, rows: list[StoryRow]) -> None:
-        """Show rows that first_page read."""
-        self._replace(rows, len(rows) < PAGE)
+    def show_first_page(self, page: "Page") -> None:
+        """Show a page that first_page read."""
+        self._show_page(page)
 
     def show(self, source: Source, order: str | None = None) -> None:
         """Switch to another source (and order). Its first page replaces the rows on screen
@@ -179,38 +184,36 @@ class ArticleList(CursorList[StoryRow]):
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load(self, limit: int) -> None:
         try:
-            rows, total = with_db(self.db_path, self._query_and_count, limit)
+            page = with_db(self.db_path, self._query, limit, None)
         except queries.SearchSyntaxError as exc:  # the user's FTS5 syntax: said where they typed it
-            rows, total, self.problem = [], 0, str(exc)
+            page, self.problem = Page([], None, 0), str(exc)
         else:
             self.problem = None
         if not get_current_worker().is_cancelled:
-            self.total = total
-            self.app.call_from_thread(self._replace, rows, len(rows) < limit)
-
-    def _query_and_count(self, db, limit: int) -> tuple[list[StoryRow], int | None]:
-        """The rows, and for a search how many articles match in all (its result count)."""
-        rows = self._query(db, limit, None)
-        source = self.source
-        if not source.query:
-            return rows, None
-        return rows, queries.search_count(db, source.query, source.kind, source.tag_id, unread_only=self.unread_only)
+            self.app.call_from_thread(self._show_page, page)
 
     @work(thread=True, exclusive=True, group="more", exit_on_error=False)
-    def _load_more(self, before: tuple[str, int]) -> None:
-        rows = with_db(self.db_path, self._query, PAGE, before)
+    def _load_more(self, after) -> None:
+        page = with_db(self.db_path, self._query, PAGE, after)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._append, rows, len(rows) < PAGE)
+            self.app.call_from_thread(self._append, page)
 
-    def _query(self, db, limit: int, before: tuple[str, int] | None) -> list[StoryRow]:
+    def _query(self, db, limit: int, after) -> "Page":
+        """`limit` rows from the top, or a page on from `after`; for a search, its count too."""
         kind, tag_id, query = self.source.kind, self.source.tag_id, self.source.query
         if query:
-            # search ranks by relevance, so it pages by asking for more rather than `before`
-            return queries.search_stories(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only)
-        return queries.latest_stories(db, kind, tag_id, limit=limit, before=before, order=self.order,
+            found = queries.search_stories(db, query, kind, tag_id, limit=limit, unread_only=self.unread_only,
+                                           order=self.order, after=after)
+            return Page(found.rows, found.after, found.matches, found.more_than)
+        rows = queries.latest_stories(db, kind, tag_id, limit=limit, before=after, order=self.order,
                                       unread_only=self.unread_only, folder=self.source.folder)
+        return Page(rows, queries.page_key(rows[-1], self.order) if len(rows) == limit else None)
 
-    def _replace(self, rows: list[StoryRow], exhausted: bool) -> None:
+    def _show_page(self, page: "Page") -> None:
+        self.total, self.total_more = page.total, page.total_more
+        self._replace(page.rows, page.after)
+
+    def _replace(self, rows: list[StoryRow], after) -> None:
         if self.loaded and not self.source.query and self.order == "newest":
             # newer than the top row: a new story, or one that gained an article
             top = self.rows[0] if self.rows else None
@@ -219,15 +222,17 @@ class ArticleList(CursorList[StoryRow]):
                 self.new_ids |= fresh
                 self.set_timer(HIGHLIGHT_SECONDS, lambda: self._fade(fresh))
         current = self.current if self.loaded else None  # another source starts at its top
-        self.exhausted = exhausted
+        self.after = after
+        self.exhausted = after is None
         self.set_rows(rows, keep_key=current.id if current else None, from_top=not self.loaded)
         self.loaded = True
         self.post_message(self.Loaded(self))
 
-    def _append(self, rows: list[StoryRow], exhausted: bool) -> None:
-        known = {row.id for row in self.rows}
-        self.exhausted = exhausted
-        added = [row for row in rows if row.id not in known]
+    def _append(self, page: "Page") -> None:
+        known = {row.id for row in self.rows}  # a story can come again in a search's next window
+        self.after = page.after
+        self.exhausted = page.after is None
+        added = [row for row in page.rows if row.id not in known]
         if added:
             current = self.current
             self.set_rows(self.rows + added, keep_key=current.id if current else None)
@@ -240,11 +245,7 @@ class ArticleList(CursorList[StoryRow]):
         event.stop()
         if not self.loaded or self.exhausted or not self.rows:
             return
-        if self.source.query:
-            self._load(len(self.rows) + PAGE)
-        else:
-            last = self.rows[-1]
-            self._load_more((last.published, last.id))
+        self._load_more(self.after)
 
     # ------------------------------------------------------------------ drawing
 
@@ -293,7 +294,7 @@ class ArticleList(CursorList[StoryRow]):
     @property
     def view_note(self) -> str:
         """What the owner adds to the title when the view is not the default one."""
-        notes = [] if self.order == "newest" or self.source.query else [f"{self.order} first"]
+        notes = [] if self.order == orders_for(self.source)[0] else [ORDER_NAMES[self.order]]
         return " · ".join(notes + (["unread only"] if self.unread_only else []))
 
     def action_mark_all_read(self) -> None:
@@ -312,12 +313,9 @@ class ArticleList(CursorList[StoryRow]):
         self._changed_view()
 
     def action_cycle_order(self) -> None:
-        if self.source.query:
-            self.notify("Search results are ranked best first; sorting is for party and track panes.")
-            return
-        names = list(queries.ORDERS)
-        self.order = names[(names.index(self.order) + 1) % len(names)]
-        self.app.remember_sort(self.source, self.order)
+        names = orders_for(self.source)
+        self.order = names[(names.index(self.order) + 1) % len(names)] if self.order in names else names[0]
+        self.app.remember_sort(self.source, self.order, self.search_sort_key)
         self._changed_view()
 
     def _changed_view(self) -> None:
@@ -354,6 +352,28 @@ class ArticleList(CursorList[StoryRow]):
             if row.id == story_id and not row.is_read:
                 row.is_read = True
                 self.refresh_row(index)
+
+
+@dataclass
+class Page:
+    """Rows read for a list, where the next page starts (None: nothing more) and, for a
+    search, how many articles match (`total_more`: at least that many)."""
+
+    rows: list[StoryRow]
+    after: object
+    total: int | None = None
+    total_more: bool = False
+
+
+# How each order reads in a list's title.
+ORDER_NAMES = {"newest": "newest first", "oldest": "oldest first", "outlets": "most outlets first",
+               "relevance": "best match first"}
+
+
+def orders_for(source: Source) -> tuple[str, ...]:
+    """The orders a list of `source` can take, its default first: search results rank by
+    relevance first, panes show the newest first."""
+    return queries.SEARCH_ORDERS if source.query else tuple(queries.ORDERS)
 
 
 def search_terms(query: str) -> list[str]:
