@@ -24,7 +24,7 @@ from rapidfuzz.distance import Indel
 from negotiation_watch.store.extract.fold import fold_text
 
 # Changed whenever the judgement changes: stored stories are then formed again (retag).
-VERSION = "1"
+VERSION = "2"
 # A follow-up joins a story whose newest article is at most this much older (or newer:
 # feeds arrive in any order).
 WINDOW = timedelta(days=3)
@@ -32,9 +32,14 @@ WINDOW = timedelta(days=3)
 SAME_NEWS_CYCLE = timedelta(hours=36)
 LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
 MAX_KEYS = 8  # index keys per article
-THRESHOLD = 0.16  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+THRESHOLD = 0.12  # a candidate story at or above this mean score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
+# Parties: each one the article naming fewer names and the other does not scales the
+# score by PARTY_MISSING (two reports of one event name the same sides, or one of them
+# fewer); an article naming a single party may name only one side, so by LONE_PARTY_MISSING.
+# Each shared party (up to SHARED_COUNTED) raises it by PARTY_SHARED.
+PARTY_MISSING, LONE_PARTY_MISSING, PARTY_SHARED, SHARED_COUNTED = 0.3, 0.5, 0.05, 3
 
 # Words that say nothing about which event a text reports.
 STOPWORDS = frozenset(
@@ -159,17 +164,28 @@ def similarity(a: Features, b: Features) -> float:
     """How likely two articles report the same event, 0 to 1.
 
     The text's words, its names and numbers (who, where, which date), and the headline
-    each count; tracks that do not meet, one outlet twice, and time apart lower it.
+    each count; parties shared raise it; parties or tracks that do not meet, one outlet
+    twice, and time apart lower it.
     """
     text = Indel.normalized_similarity(a.words, b.words)
     names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
     title = Indel.normalized_similarity(a.title_words, b.title_words)
-    score = 0.62 * text + 0.29 * names + 0.09 * title
+    score = (0.62 * text + 0.29 * names + 0.09 * title) * _party_factor(a.parties, b.parties)
     if a.tracks and b.tracks and not a.tracks & b.tracks:
         score *= 0.4  # two different negotiations
     if a.outlet is not None and a.outlet == b.outlet:
         score *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
-    return score * _time_factor(abs(a.when - b.when))
+    return min(1.0, score * _time_factor(abs(a.when - b.when)))
+
+
+def _party_factor(a: frozenset[str], b: frozenset[str]) -> float:
+    """How the parties the two name move the score: 1 when either names none."""
+    if not a or not b:
+        return 1.0
+    fewer, more = (a, b) if len(a) <= len(b) else (b, a)
+    missing = len(fewer - more)
+    per_missing = PARTY_MISSING if len(fewer) > 1 else LONE_PARTY_MISSING
+    return per_missing ** missing * (1 + PARTY_SHARED * min(len(fewer & more), SHARED_COUNTED))
 
 
 def _time_factor(gap: timedelta) -> float:
@@ -184,14 +200,18 @@ def _time_factor(gap: timedelta) -> float:
 def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
     """The candidate story (id -> its newest members' features) the article belongs to,
     or None when none scores THRESHOLD: the article then starts a story of its own, as a
-    digest or explainer always does (and nothing joins one)."""
+    digest or explainer always does (and nothing joins one). A story scores the mean over
+    its members compared, so it cannot drift from one event to the next one member at a
+    time."""
     if article.standalone:
         return None
     best, best_score = None, THRESHOLD
     reach = WINDOW + SAME_NEWS_CYCLE
     for story_id, members in candidates.items():
         near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach and not m.standalone]
-        score = max((similarity(article, m) for m in near), default=0.0)
+        if not near:
+            continue
+        score = sum(similarity(article, m) for m in near) / len(near)
         if score >= best_score:
             best, best_score = story_id, score
     return best
