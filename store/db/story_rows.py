@@ -10,6 +10,7 @@ one article is bounded whatever the number stored, and writes the verdict.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from negotiation_watch.store.extract.stories import Features
 
 STORIES_PER_KEY = 8  # newest stories looked at for one index key
 CANDIDATES = 5  # stories compared with the article, those sharing most keys
+BATCH = 1000  # arrivals judged between two writes: what a batch holds in memory stays bounded (retag)
 CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
 _cache: dict[tuple[int, str], Features] = {}
 
@@ -66,10 +68,12 @@ def group(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Fea
     arrivals = []
     for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
         arrivals += _arrivals(conn, article_ids[start:start + 500], known)
-    batch = _Batch(conn)
-    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
-        _assign(conn, arrival, known.get(arrival.id), batch)
-    batch.write(conn)
+    arrivals.sort(key=lambda a: (a.published, a.id))
+    for start in range(0, len(arrivals), BATCH):
+        batch = _Batch(conn)
+        for arrival in arrivals[start:start + BATCH]:
+            _assign(conn, arrival, known.get(arrival.id), batch)
+        batch.write(conn)
 
 
 @dataclass
@@ -246,16 +250,23 @@ def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys)
         return []
     reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
     low, high = times.to_iso(article.when - reach), times.to_iso(article.when + reach)
-    one = (
-        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ? AND seen BETWEEN ? AND ? "
-        "ORDER BY seen DESC LIMIT ?)"
-    )
-    sql = " UNION ALL ".join([one] * len(article.keys))
-    params = [value for key in article.keys for value in (key, low, high, STORIES_PER_KEY)]
-    shared = Counter(row[0] for row in conn.execute(sql, params))
+    rows = conn.execute(_candidate_sql(len(article.keys)), (low, high, STORIES_PER_KEY, *article.keys))
+    shared = Counter(story_id for story_id, in rows)
     for story_id, count in new_keys.shared(article, low, high).items():
         shared[story_id] = max(shared[story_id], count)  # a stored story may have gained keys here
     return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
+
+
+@functools.cache
+def _candidate_sql(keys: int) -> str:
+    """The newest few stories (?3) seen between ?1 and ?2 for each of `keys` index keys
+    (?4 on), one row per key shared (counting them in SQL is slower)."""
+    one = (
+        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ?{} AND seen BETWEEN ?1 AND ?2 "
+        "ORDER BY seen DESC LIMIT ?3)"
+    )
+    union = " UNION ALL ".join(one.format(number) for number in range(4, keys + 4))
+    return union
 
 
 def _load_members(conn: sqlite3.Connection, story_ids: list[int], members: dict[int, list[Features]]) -> None:
