@@ -288,7 +288,7 @@ def test_similarity_separates_wire_copy_from_another_event():
 def test_folding_reads_names_as_the_extractor_folds_them():
     accented = stories.features("Lavrov in Genève", "Sergueï Lavrov a rencontré Antony Blinken à Genève.", NOW)
     plain = stories.features("Lavrov in Geneve", "Sergei Lavrov met Antony Blinken in Geneve.", NOW)
-    key = stories.word_key  # as features keep them
+    key = stories.word_mark  # as features keep them
     assert key("geneve") in accented.names and key("lavrov") in accented.names and key("blinken") in plain.names
     assert key("sergei") not in accented.words  # folding strips marks, it does not translate
 

@@ -10,6 +10,7 @@ one article is bounded whatever the number stored, and writes the verdict.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -18,8 +19,9 @@ from negotiation_watch.store import times
 from negotiation_watch.store.extract import stories
 from negotiation_watch.store.extract.stories import Features
 
-STORIES_PER_KEY = 16  # newest stories looked at for one index key
-CANDIDATES = 8  # stories compared with the article, those sharing most keys
+STORIES_PER_KEY = 8  # newest stories looked at for one index key
+CANDIDATES = 5  # stories compared with the article, those sharing most keys
+BATCH = 1000  # arrivals judged between two writes: what a batch holds in memory stays bounded (retag)
 CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
 _cache: dict[tuple[int, str], Features] = {}
 
@@ -66,14 +68,98 @@ def group(conn: sqlite3.Connection, article_ids: list[int], known: dict[int, Fea
     arrivals = []
     for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
         arrivals += _arrivals(conn, article_ids[start:start + 500], known)
-    keys = _NewKeys()
-    for arrival in sorted(arrivals, key=lambda a: (a.published, a.id)):
-        _assign(conn, arrival, known.get(arrival.id), keys)
-    conn.executemany(
-        "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
-        "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
-        keys.rows(),
-    )
+    arrivals.sort(key=lambda a: (a.published, a.id))
+    for start in range(0, len(arrivals), BATCH):
+        batch = _Batch(conn)
+        for arrival in arrivals[start:start + BATCH]:
+            _assign(conn, arrival, known.get(arrival.id), batch)
+        batch.write(conn)
+
+
+@dataclass
+class _Change:
+    """What a batch does to one story, written at the batch's end."""
+
+    new: bool
+    articles: int = 0
+    unread: int = 0
+    outlets: int = 0
+    first: str = ""
+    last: str = ""
+    lead: tuple[int, str] = (0, "")  # the batch's newest article: id, title
+
+
+class _Batch:
+    """One call of `group`: the judgement reads stories as they stood before it plus what
+    it has done so far, held here, and its writes go to the database together at its end
+    (a few statements for the batch rather than several for each article)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.next_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM stories").fetchone()[0]
+        self.keys = _NewKeys()
+        self.members: dict[int, list[Features]] = {}  # story -> its newest members, stored and new
+        self.outlets: set[tuple[int, int]] = set()  # (story, feed) pairs the batch added
+        self.changes: dict[int, _Change] = {}
+        self.links: list[tuple[int, int]] = []  # (story, article)
+
+    def start(self, article: _Arrival, found: Features) -> int:
+        story_id, self.next_id = self.next_id, self.next_id + 1
+        self.members[story_id] = []
+        self.changes[story_id] = _Change(True, first=article.published, last=article.published)
+        self.join(None, story_id, article, found)
+        return story_id
+
+    def join(self, conn: sqlite3.Connection | None, story_id: int, article: _Arrival, found: Features) -> None:
+        change = self.changes.get(story_id)
+        if change is None:
+            change = self.changes[story_id] = _Change(False, first=article.published, last=article.published)
+        change.articles += 1
+        change.unread += not article.is_read
+        change.first, change.last = min(change.first, article.published), max(change.last, article.published)
+        change.lead = (article.id, article.title)  # arrivals come oldest first
+        if (story_id, article.feed_id) not in self.outlets:
+            self.outlets.add((story_id, article.feed_id))
+            change.outlets += change.new or conn.execute(
+                "SELECT NOT EXISTS (SELECT 1 FROM articles WHERE story_id = ? AND feed_id = ?)",
+                (story_id, article.feed_id),
+            ).fetchone()[0]
+        members = self.members[story_id]
+        members.append(found)
+        members.sort(key=lambda m: m.when, reverse=True)
+        del members[stories.MEMBERS_COMPARED:]
+        self.keys.add(found, story_id, article.published)
+        self.links.append((story_id, article.id))
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Stories first, then the articles' links, then the stories' tags (their
+        triggers read whether a story is unread)."""
+        conn.executemany(
+            "INSERT INTO stories (id, title, lead_id, first_seen, last_seen, articles, outlets, unread) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [(story_id, c.lead[1], c.lead[0], c.first, c.last, c.articles, c.outlets, c.unread)
+             for story_id, c in self.changes.items() if c.new],
+        )
+        conn.executemany(
+            "UPDATE stories SET articles = articles + :articles, unread = unread + :unread, "
+            "outlets = outlets + :outlets, first_seen = min(first_seen, :first), "
+            "title = CASE WHEN :last >= last_seen THEN :title ELSE title END, "
+            "lead_id = CASE WHEN :last >= last_seen THEN :lead ELSE lead_id END, "
+            "last_seen = max(last_seen, :last) WHERE id = :story",
+            [{"story": story_id, "articles": c.articles, "unread": c.unread, "outlets": c.outlets,
+              "first": c.first, "last": c.last, "lead": c.lead[0], "title": c.lead[1]}
+             for story_id, c in self.changes.items() if not c.new],
+        )
+        conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", self.links)
+        conn.executemany(
+            "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) "
+            "SELECT DISTINCT kind, tag_id, ? FROM tags WHERE article_id = ?",
+            self.links,
+        )
+        conn.executemany(
+            "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
+            "ON CONFLICT (key, story_id) DO UPDATE SET seen = max(seen, excluded.seen)",
+            self.keys.rows(),
+        )
 
 
 class _NewKeys(dict):
@@ -113,18 +199,18 @@ def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int,
     ]
 
 
-def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None, keys: _NewKeys) -> int:
+def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None, batch: _Batch) -> int:
     """Put the article in the story it reports (or a new one); returns the story's id."""
     if found is None:
         found = _features(article)
     else:
         _remember((article.id, article.content_hash), found)
-    story_id = stories.best_story(found, _members(conn, _candidates(conn, found, keys)))
+    candidates = _candidates(conn, found, batch.keys)
+    _load_members(conn, [story_id for story_id in candidates if story_id not in batch.members], batch.members)
+    story_id = stories.best_story(found, {story_id: batch.members[story_id] for story_id in candidates})
     if story_id is None:
-        story_id = _start(conn, article)
-    else:
-        _join(conn, story_id, article)
-    keys.add(found, story_id, article.published)
+        return batch.start(article, found)
+    batch.join(conn, story_id, article, found)
     return story_id
 
 
@@ -164,22 +250,29 @@ def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys)
         return []
     reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
     low, high = times.to_iso(article.when - reach), times.to_iso(article.when + reach)
-    one = (
-        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ? AND seen BETWEEN ? AND ? "
-        "ORDER BY seen DESC LIMIT ?)"
-    )
-    sql = " UNION ALL ".join([one] * len(article.keys))
-    params = [value for key in article.keys for value in (key, low, high, STORIES_PER_KEY)]
-    shared = Counter(row[0] for row in conn.execute(sql, params))
+    rows = conn.execute(_candidate_sql(len(article.keys)), (low, high, STORIES_PER_KEY, *article.keys))
+    shared = Counter(story_id for story_id, in rows)
     for story_id, count in new_keys.shared(article, low, high).items():
         shared[story_id] = max(shared[story_id], count)  # a stored story may have gained keys here
     return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
 
 
-def _members(conn: sqlite3.Connection, story_ids: list[int]) -> dict[int, list[Features]]:
-    """The newest few articles' features of each candidate story (newest first)."""
+@functools.cache
+def _candidate_sql(keys: int) -> str:
+    """The newest few stories (?3) seen between ?1 and ?2 for each of `keys` index keys
+    (?4 on), one row per key shared (counting them in SQL is slower)."""
+    one = (
+        "SELECT story_id FROM (SELECT story_id FROM story_keys WHERE key = ?{} AND seen BETWEEN ?1 AND ?2 "
+        "ORDER BY seen DESC LIMIT ?3)"
+    )
+    union = " UNION ALL ".join(one.format(number) for number in range(4, keys + 4))
+    return union
+
+
+def _load_members(conn: sqlite3.Connection, story_ids: list[int], members: dict[int, list[Features]]) -> None:
+    """The newest few stored articles' features of each story (newest first), into `members`."""
     if not story_ids:
-        return {}
+        return
     one = (
         "SELECT * FROM (SELECT id, story_id, content_hash FROM articles WHERE story_id = ? "
         "ORDER BY published DESC LIMIT ?)"
@@ -189,12 +282,12 @@ def _members(conn: sqlite3.Connection, story_ids: list[int]) -> dict[int, list[F
         [value for story_id in story_ids for value in (story_id, stories.MEMBERS_COMPARED)],
     ).fetchall()
     _load_missing(conn, [(article_id, digest) for article_id, _, digest in rows if (article_id, digest) not in _cache])
-    members: dict[int, list[Features]] = {}
+    for story_id in story_ids:
+        members.setdefault(story_id, [])
     for article_id, story_id, digest in rows:
         found = _cache.get((article_id, digest))
         if found is not None:
-            members.setdefault(story_id, []).append(found)
-    return members
+            members[story_id].append(found)
 
 
 def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None:
@@ -212,40 +305,6 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
         own = tags.get(article_id, _Tags([], []))
         found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id)
         _remember((article_id, digest), found)
-
-
-def _start(conn: sqlite3.Connection, article: _Arrival) -> int:
-    story_id = conn.execute(
-        "INSERT INTO stories (title, lead_id, first_seen, last_seen, articles, outlets, unread) "
-        "VALUES (?, ?, ?, ?, 1, 1, ?)",
-        (article.title, article.id, article.published, article.published, int(not article.is_read)),
-    ).lastrowid
-    _link(conn, story_id, article)
-    return story_id
-
-
-def _join(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
-    """Add the article to a story: its counts first (story_tags' triggers read unread),
-    then its tags; the newest article's title becomes the story's."""
-    conn.execute(
-        "UPDATE stories SET articles = articles + 1, unread = unread + :unread, "
-        "outlets = outlets + NOT EXISTS (SELECT 1 FROM articles WHERE story_id = :story AND feed_id = :feed), "
-        "first_seen = min(first_seen, :at), last_seen = max(last_seen, :at), "
-        "title = CASE WHEN :at >= last_seen THEN :title ELSE title END, "
-        "lead_id = CASE WHEN :at >= last_seen THEN :article ELSE lead_id END WHERE id = :story",
-        {"story": story_id, "feed": article.feed_id, "at": article.published, "title": article.title,
-         "article": article.id, "unread": int(not article.is_read)},
-    )
-    _link(conn, story_id, article)
-
-
-def _link(conn: sqlite3.Connection, story_id: int, article: _Arrival) -> None:
-    conn.execute("UPDATE articles SET story_id = ? WHERE id = ?", (story_id, article.id))
-    conn.execute(
-        "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) "
-        "SELECT DISTINCT kind, tag_id, ? FROM tags WHERE article_id = ?",
-        (story_id, article.id),
-    )
 
 
 def _refresh(conn: sqlite3.Connection, story_id: int) -> None:

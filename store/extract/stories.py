@@ -24,7 +24,7 @@ from rapidfuzz.distance import Indel
 from negotiation_watch.store.extract.fold import fold_text
 
 # Changed whenever the judgement changes: stored stories are then formed again (retag).
-VERSION = "1"
+VERSION = "2"
 # A follow-up joins a story whose newest article is at most this much older (or newer:
 # feeds arrive in any order).
 WINDOW = timedelta(days=3)
@@ -32,9 +32,14 @@ WINDOW = timedelta(days=3)
 SAME_NEWS_CYCLE = timedelta(hours=36)
 LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
 MAX_KEYS = 8  # index keys per article
-THRESHOLD = 0.16  # a candidate story at or above this score takes the article (tuned on bench/stories.py)
+THRESHOLD = 0.12  # a candidate story at or above this mean score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
+# Parties: each one the article naming fewer names and the other does not scales the
+# score by PARTY_MISSING (two reports of one event name the same sides, or one of them
+# fewer); an article naming a single party may name only one side, so by LONE_PARTY_MISSING.
+# Each shared party (up to SHARED_COUNTED) raises it by PARTY_SHARED.
+PARTY_MISSING, LONE_PARTY_MISSING, PARTY_SHARED, SHARED_COUNTED = 0.3, 0.5, 0.05, 3
 
 # Words that say nothing about which event a text reports.
 STOPWORDS = frozenset(
@@ -75,12 +80,13 @@ TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises 
 class Features:
     """What the judgement knows of one article."""
 
-    # distinct words as sorted word_keys: rapidfuzz compares numbers faster than strings,
-    # and features made in the parser's worker processes meet those made in the main one
-    words: tuple[int, ...]  # content words of the title and lede
-    names: tuple[int, ...]  # names, places and numbers among them
-    title_words: tuple[int, ...]  # content words of the title
-    keys: tuple[int, ...]  # the index keys: names and title words, the most telling first
+    # distinct words as one character each (word_mark), sorted: rapidfuzz compares two
+    # strings several times faster than two tuples, and of two sorted strings of distinct
+    # characters its Indel similarity is the Dice coefficient of the word sets
+    words: str  # content words of the title and lede
+    names: str  # names, places and numbers among them
+    title_words: str  # content words of the title
+    keys: tuple[int, ...]  # the index keys (word_key): names and title words, the most telling first
     parties: frozenset[str]
     tracks: frozenset[str]
     when: datetime
@@ -109,7 +115,7 @@ def features(
     ranked += sorted(title_words - capitalised - COMMON, key=_telling)
     keys = tuple(word_key(w) for w in ranked[:MAX_KEYS])
     return Features(
-        _sorted_keys(words), _sorted_keys(names), _sorted_keys(title_words), keys,
+        _marks(words), _marks(names), _marks(title_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
         _standalone(title),
     )
@@ -137,8 +143,14 @@ def word_key(word: str) -> int:
     return zlib.crc32(word.encode())
 
 
-def _sorted_keys(words: set[str]) -> tuple[int, ...]:
-    return tuple(sorted({word_key(w) for w in words}))
+def word_mark(word: str) -> str:
+    """A folded word as one character outside the Basic Multilingual Plane, from its
+    word_key: stable across processes; two words of one comparison rarely share one."""
+    return chr(0x10000 + word_key(word) % 0x100000)
+
+
+def _marks(words: set[str]) -> str:
+    return "".join(sorted({word_mark(w) for w in words}))
 
 
 def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
@@ -159,17 +171,39 @@ def similarity(a: Features, b: Features) -> float:
     """How likely two articles report the same event, 0 to 1.
 
     The text's words, its names and numbers (who, where, which date), and the headline
-    each count; tracks that do not meet, one outlet twice, and time apart lower it.
+    each count; parties shared raise it; parties or tracks that do not meet, one outlet
+    twice, and time apart lower it.
     """
+    return min(1.0, _text_score(a, b) * _factor(a, b))
+
+
+def _text_score(a: Features, b: Features) -> float:
+    """How alike the two texts are, 0 to 1: the costly part, so best_story skips it
+    where the factor alone rules a story out."""
     text = Indel.normalized_similarity(a.words, b.words)
     names = Indel.normalized_similarity(a.names, b.names) if a.names and b.names else text
     title = Indel.normalized_similarity(a.title_words, b.title_words)
-    score = 0.62 * text + 0.29 * names + 0.09 * title
+    return 0.62 * text + 0.29 * names + 0.09 * title
+
+
+def _factor(a: Features, b: Features) -> float:
+    """What the parties, tracks, outlets and times make of the texts' likeness."""
+    factor = _party_factor(a.parties, b.parties) * _time_factor(abs(a.when - b.when))
     if a.tracks and b.tracks and not a.tracks & b.tracks:
-        score *= 0.4  # two different negotiations
+        factor *= 0.4  # two different negotiations
     if a.outlet is not None and a.outlet == b.outlet:
-        score *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
-    return score * _time_factor(abs(a.when - b.when))
+        factor *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
+    return factor
+
+
+def _party_factor(a: frozenset[str], b: frozenset[str]) -> float:
+    """How the parties the two name move the score: 1 when either names none."""
+    if not a or not b:
+        return 1.0
+    fewer, more = (a, b) if len(a) <= len(b) else (b, a)
+    missing = len(fewer - more)
+    per_missing = PARTY_MISSING if len(fewer) > 1 else LONE_PARTY_MISSING
+    return per_missing ** missing * (1 + PARTY_SHARED * min(len(fewer & more), SHARED_COUNTED))
 
 
 def _time_factor(gap: timedelta) -> float:
@@ -184,14 +218,21 @@ def _time_factor(gap: timedelta) -> float:
 def best_story(article: Features, candidates: dict[int, list[Features]]) -> int | None:
     """The candidate story (id -> its newest members' features) the article belongs to,
     or None when none scores THRESHOLD: the article then starts a story of its own, as a
-    digest or explainer always does (and nothing joins one)."""
+    digest or explainer always does (and nothing joins one). A story scores the mean over
+    its members compared, so it cannot drift from one event to the next one member at a
+    time."""
     if article.standalone:
         return None
     best, best_score = None, THRESHOLD
     reach = WINDOW + SAME_NEWS_CYCLE
     for story_id, members in candidates.items():
         near = [m for m in members[:MEMBERS_COMPARED] if abs(article.when - m.when) <= reach and not m.standalone]
-        score = max((similarity(article, m) for m in near), default=0.0)
+        if not near:
+            continue
+        factors = [_factor(article, m) for m in near]
+        if sum(min(1.0, f) for f in factors) < best_score * len(near):
+            continue  # even texts word for word alike would not score enough
+        score = sum(min(1.0, f * _text_score(article, m)) for f, m in zip(factors, near)) / len(near)
         if score >= best_score:
             best, best_score = story_id, score
     return best
