@@ -383,12 +383,13 @@ def retag_all(
             if job.after_id == 0 and job.stories:  # the job's first batch: stories are formed anew from here
                 story_rows.start_rejudging(conn)
             current = [aid for aid, _ in _still_current(conn, tagged)]
-            changed = _changed_tags(conn, {aid: tagged[aid][1] for aid in current})
+            changed = _changed_rows(conn, "tags", _TAG_COLUMNS, {aid: tagged[aid][1] for aid in current})
             if changed:
                 conn.execute(f"DELETE FROM tags WHERE article_id IN ({','.join('?' * len(changed))})", tuple(changed))
                 _insert_tags(conn, [(aid, *row) for aid, rows in changed.items() for row in rows])
             # The actions read may change with the taxonomy even where the tags do not.
-            acting = _changed_interactions(conn, {aid: getattr(tagged[aid][1], "interactions", []) for aid in current})
+            acting = _changed_rows(conn, "interactions", _INTERACTION_COLUMNS,
+                                   {aid: getattr(tagged[aid][1], "interactions", []) for aid in current})
             if acting:
                 conn.execute(f"DELETE FROM interactions WHERE article_id IN ({','.join('?' * len(acting))})",
                              tuple(acting))
@@ -438,34 +439,20 @@ def _save_job(conn: sqlite3.Connection, job: RetagJob) -> None:
     connection.put_meta(conn, RETAG_JOB_KEY, json.dumps(asdict(job)))
 
 
-def _changed_tags(conn: sqlite3.Connection, tagged: dict[int, list[TagRow]]) -> dict[int, list[TagRow]]:
-    """Those of `tagged` whose new rows differ from the stored ones: a taxonomy change
-    touches few articles, and rewriting the others cost most of a re-tag's time (and
-    left its free pages behind)."""
-    if not tagged:
-        return {}
-    stored: dict[int, list[tuple]] = {aid: [] for aid in tagged}
-    marks = ",".join("?" * len(tagged))
-    for aid, *row in conn.execute(
-        f'SELECT article_id, kind, tag_id, field, start, "end", text, person FROM tags WHERE article_id IN ({marks})',
-        tuple(tagged),
-    ):
-        stored[aid].append(tuple(row))
-    return {aid: rows for aid, rows in tagged.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
+_TAG_COLUMNS = 'kind, tag_id, field, start, "end", text, person'
+_INTERACTION_COLUMNS = 'action, source, target, mutual, track, field, start, "end", text, signal_start, signal_end'
 
 
-def _changed_interactions(conn: sqlite3.Connection, found: dict[int, list[tuple]]) -> dict[int, list[tuple]]:
-    """Those of `found` (article id -> its new interaction rows) that differ from the
-    stored rows: rewriting the same rows for every article was a re-tag's second cost."""
+def _changed_rows(conn: sqlite3.Connection, table: str, columns: str, found: dict[int, list[tuple]]) -> dict[int, list[tuple]]:
+    """Those of `found` (article id -> its new rows of `table`, as `columns`) whose rows
+    differ from the stored ones: a taxonomy change touches few articles, and rewriting the
+    others' tags and interactions cost most of a re-tag's time (and left free pages behind)."""
     if not found:
         return {}
     stored: dict[int, list[tuple]] = {aid: [] for aid in found}
     marks = ",".join("?" * len(found))
-    for aid, *row in conn.execute(
-        f'SELECT article_id, action, source, target, mutual, track, field, start, "end", text, signal_start, '
-        f"signal_end FROM interactions WHERE article_id IN ({marks})",
-        tuple(found),
-    ):
+    for aid, *row in conn.execute(f"SELECT article_id, {columns} FROM {table} WHERE article_id IN ({marks})",
+                                  tuple(found)):
         stored[aid].append(tuple(row))
     return {aid: rows for aid, rows in found.items() if Counter(stored[aid]) != Counter(map(tuple, rows))}
 
