@@ -70,6 +70,20 @@ def test_reported_speech_keeps_the_speaker(tax):
     assert said(tax, "Zelensky said Russia had met Turkish officials") == {("meet", "RUS", ("TUR",))}
 
 
+def test_an_ing_clause_after_a_comma_has_the_main_clauses_subject(tax):
+    assert said(tax, "Moscow dismissed the report, accusing London of spreading lies") == {
+        ("accuse", "RUS", ("GBR",))}
+    assert said(tax, "The depot burned all night, Russia said, blaming Ukraine for the strike") == {
+        ("accuse", "RUS", ("UKR",))}
+    # without the comma the clause is someone else's: nobody here is a party
+    assert said(tax, "Officials were blaming the weather, not Russia, for the delay") == set()
+
+
+def test_a_phone_call_is_a_meeting(tax):
+    assert said(tax, "Erdogan and Putin spoke in a phone call on Tuesday") == {("meet", "TUR", ("RUS",))}
+    assert said(tax, "Macron spoke on the phone with Zelensky") == {("meet", "FRA", ("UKR",))}
+
+
 def test_mediators_and_their_two_sides(tax):
     assert said(tax, "An Egyptian-brokered truce between Israel and Hamas took effect") >= {
         ("mediate", "EGY", ("ISR", "HAMAS"))}

@@ -339,7 +339,7 @@ class _Reader:
         if self._hearsay(form.start):
             return None
         agent = self._agent_before(form.start)  # "Egyptian-brokered", "US-proposed"
-        subject = agent or self._subject(form.start)
+        subject = agent or self._subject(form.start) or self._participle_subject(form)
         inherited = self._coordinated(previous, form.start)
         target, gap = self._target(form.end)
         if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
@@ -440,6 +440,21 @@ class _Reader:
                     continue  # "the envoy to Ukraine met ...": look further left
                 return group
             return group if self._reported(words) or _relative(words) else None
+        return None
+
+    def _participle_subject(self, form: _Form) -> _Group | None:
+        """"Moscow dismissed the report, accusing London ...": an -ing form after a comma
+        opens a clause whose subject is the one of the clause before it."""
+        if not self.text[form.start:form.end].lower().endswith("ing"):
+            return None
+        for group in reversed(self.sentence.groups):
+            if group.end <= form.start:
+                words = _words(self.text, self.low, group.end, form.start)
+                if words[-1:] != [","] or "," in words[:-1]:
+                    return None
+                gap = words[:-1]  # "Moscow dismissed the report" or the speaker's "Russia said"
+                spoke = len(gap) == 1 and self.compiled.cue_word("report", gap[0])
+                return group if (spoke or self._plain_gap(gap, left=True)) and not self._attached(group) else None
         return None
 
     def _bystander(self, group: _Group) -> bool:
