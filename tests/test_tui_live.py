@@ -1,11 +1,14 @@
 """Live updates: another process writes to the database and the panes follow."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from negotiation_watch.store.db import connection, queries
+from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.widgets.sidebar import Sidebar
 
 import tui_fixture
@@ -47,3 +50,31 @@ async def test_articles_written_by_another_process_appear_within_seconds(fixture
         assert {row.id for row in normandy.rows[:3]} == normandy.new_ids
         sidebar = app.screen.query_one(Sidebar)
         await wait_until(pilot, lambda: next(e for e in sidebar.rows if e.tag_id == "normandy-format").stories == 5)
+
+
+async def test_a_commit_elsewhere_redraws_only_the_panes_whose_rows_it_changed(fixture_db):
+    app = make_app(fixture_db, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(panes(app)) == 6 and all(p.loaded for p in panes(app)))
+        others = [pane for pane in panes(app) if pane.source.tag_id != "normandy-format"]
+        shown = {id(pane): pane.rows for pane in others}
+        normandy = next(pane for pane in panes(app) if pane.source.tag_id == "normandy-format")
+        script = WRITER.format(tests=str(Path(__file__).parent), db=str(fixture_db))
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        await wait_until(pilot, lambda: len(normandy.rows) == 5, timeout=5.0)
+        await pilot.pause(0.3)  # the other panes' reloads of the same refresh
+        # they found what they show: the same rows, so nothing was drawn again
+        assert all(pane.rows is shown[id(pane)] for pane in others)
+
+
+def test_connections_are_kept_for_the_same_file_and_a_replaced_file_is_opened_afresh(tmp_path):
+    path = tmp_path / "kept.db"
+    tui_fixture.build(path)
+    first = with_db(path, lambda db: db)
+    assert with_db(path, lambda db: db) is first  # kept open for the next call
+    assert with_db(path, queries.stats).articles > 0
+    empty = tmp_path / "empty.db"
+    connection.connect(empty).close()
+    os.replace(empty, path)  # as a restore from a backup would
+    assert with_db(path, lambda db: db) is not first
+    assert with_db(path, queries.stats).articles == 0

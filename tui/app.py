@@ -26,7 +26,7 @@ from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store import times
 from negotiation_watch.tui.commands import ActionsProvider
 from negotiation_watch.tui import terminal
-from negotiation_watch.tui.data import sort_key, with_db
+from negotiation_watch.tui.data import close_connections, sort_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.format import safe, shorten_middle
 from negotiation_watch.tui.names import load_cached_names, load_names
@@ -187,6 +187,7 @@ class NegotiationWatchApp(ReportsWorkerErrors, App):
         if self._retag_process is not None and self._retag_process.is_alive():
             self._retag_process.terminate()  # safe between and within batches; the next launch resumes
             self._retag_process.join(RETAG_POLL_SECONDS)
+        close_connections()
 
     def _check_keymap(self) -> None:
         """Report [keys] entries that name no binding or give a key two jobs (after the

@@ -1,10 +1,13 @@
-"""Database access for the UI: each call opens its own connection, so any thread may use it.
+"""Database access for the UI: each call has a connection to itself, so any thread may use it.
 
 The UI never builds SQL; it calls store functions through `with_db` from thread workers.
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -13,14 +16,72 @@ from negotiation_watch.store.db import connection
 
 T = TypeVar("T")
 
+# Connections kept open per database between calls: opening one reads the whole schema
+# (~1.5 ms), and a refresh after another process's commit makes a call per pane, all
+# six panes at once.
+IDLE_CONNECTIONS = 8
+_idle: dict[str, tuple[tuple[int, int], list[sqlite3.Connection]]] = {}  # path -> (file id, connections)
+_idle_lock = threading.Lock()
+
 
 def with_db(db_path: Path, action: Callable[..., T], *args, **kwargs) -> T:
-    """Run one store function on a fresh connection (cheap) and close it."""
-    db = connection.connect(db_path)
+    """Run one store function on a connection no other thread holds meanwhile: one kept
+    open for this file if there is one (the same file: one put in its place is opened
+    afresh), else a new one, kept for the next call afterwards."""
+    path = str(db_path)
+    db = _take_idle(path)
+    if db is None:
+        db = connection.connect(db_path)
     try:
-        return action(db, *args, **kwargs)
-    finally:
+        result = action(db, *args, **kwargs)
+    except BaseException:
         db.close()
+        raise
+    _give_back(path, db)
+    return result
+
+
+def close_connections() -> None:
+    """Close the connections kept open (the app quits)."""
+    with _idle_lock:
+        kept = [db for _, connections in _idle.values() for db in connections]
+        _idle.clear()
+    for db in kept:
+        db.close()
+
+
+def _file_id(path: str) -> tuple[int, int] | None:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _take_idle(path: str) -> sqlite3.Connection | None:
+    file_id = _file_id(path)
+    with _idle_lock:
+        kept = _idle.get(path)
+        if kept is None:
+            return None
+        if kept[0] != file_id:  # replaced, moved or deleted since: its connections read the old file
+            del _idle[path]
+            stale = kept[1]
+        else:
+            return kept[1].pop() if kept[1] else None
+    for db in stale:
+        db.close()
+    return None
+
+
+def _give_back(path: str, db: sqlite3.Connection) -> None:
+    file_id = _file_id(path)
+    with _idle_lock:
+        kept = _idle.setdefault(path, (file_id, []))
+        if kept[0] == file_id and not db.in_transaction and len(kept[1]) < IDLE_CONNECTIONS:
+            kept[1].append(db)
+            return
+    db.close()
 
 
 def pin_key(kind: str, tag_id: str) -> str:

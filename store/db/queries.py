@@ -574,17 +574,24 @@ def _story_row(row: tuple) -> StoryRow:
     return StoryRow(*row[:7], bool(row[7]), row[8])
 
 
+def _kind(label: TagLabel) -> str:
+    return label.kind
+
+
 def _attach_story_tags(db: sqlite3.Connection, rows: list[StoryRow]) -> None:
     if not rows:
         return
     by_id = {row.id: row for row in rows}
     marks = ",".join("?" * len(by_id))
+    # in the index's order (no sort in SQL: a pane's stories carry thousands of tags);
+    # tracks then go first, each kind by id
     for story_id, kind, tag_id in db.execute(
-        f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) "
-        "ORDER BY story_id, kind DESC, tag_id",
+        f"SELECT story_id, kind, tag_id FROM story_tags WHERE story_id IN ({marks}) ORDER BY story_id, kind, tag_id",
         tuple(by_id),
     ):
         by_id[story_id].tags.append(TagLabel(kind, tag_id))
+    for row in rows:
+        row.tags.sort(key=_kind, reverse=True)
 
 
 @dataclass

@@ -90,9 +90,11 @@ class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
     def set_rows(self, rows: list[Row], *, keep_key=None, from_top: bool = False) -> None:
         """Replace the rows; keep the cursor on the row whose `row_key` is `keep_key`, or
         put it on the first row (`from_top`), or leave it where it is."""
+        index = self._index_of(keep_key, rows) if keep_key is not None else (0 if from_top else None)
+        if rows == self.rows and index in (None, self.cursor):
+            return  # a refresh that found what is shown (another process's commit touched other rows)
         self.rows = rows
         self._strips.clear()
-        index = self._index_of(keep_key) if keep_key is not None else (0 if from_top else None)
         self._set_virtual_size()
         self.cursor = self._nearest_selectable(index if index is not None else min(self.cursor, len(rows) - 1))
         self.refresh()
@@ -104,8 +106,8 @@ class CursorList(ReportsWorkerErrors, ScrollView, Generic[Row], can_focus=True):
         """Everything a row's drawing depends on: drawn lines are reused while it is unchanged."""
         return self.row_key(row)
 
-    def _index_of(self, key) -> int | None:
-        for index, row in enumerate(self.rows):
+    def _index_of(self, key, rows: list[Row] | None = None) -> int | None:
+        for index, row in enumerate(self.rows if rows is None else rows):
             if self.row_key(row) == key:
                 return index
         return None
