@@ -125,8 +125,8 @@ def _story_writes(db, action):
     detached, rewritten = [], []
 
     def seen(statement: str) -> None:
-        if statement.startswith("UPDATE articles SET story_id = NULL WHERE id = "):
-            detached.append(int(statement.rsplit(" ", 1)[1]))
+        if statement.startswith("UPDATE articles SET story_id = NULL WHERE id IN ("):
+            detached.extend(int(i) for i in statement.split("(", 1)[1].rstrip(")").split(","))
         elif statement.startswith("DELETE FROM interactions WHERE article_id IN ("):
             rewritten.extend(int(i) for i in statement.split("(", 1)[1].rstrip(")").split(","))
         elif statement.startswith("DELETE FROM story_keys"):

@@ -206,7 +206,7 @@ def _judge_again(conn: sqlite3.Connection, article_id: int) -> None:
     """New text may tell of another event: the article leaves its story and is judged afresh."""
     from negotiation_watch.store.db import story_rows
 
-    story_rows.detach(conn, article_id)
+    story_rows.detach(conn, [article_id])
     story_rows.group(conn, [article_id])
 
 
@@ -397,8 +397,7 @@ def retag_all(
             # A story is judged by its articles' words, times and tags: with the judgement
             # unchanged, only an article whose tags changed can belong elsewhere now.
             judged = current if job.stories else [aid for aid in current if aid in changed]
-            for article_id in judged:
-                story_rows.detach(conn, article_id)
+            story_rows.detach(conn, judged)
             story_rows.group(conn, judged)
             job.after_id, job.done = batch[-1][0], job.done + len(batch)
             _save_job(conn, job)

@@ -214,13 +214,18 @@ def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None,
     return story_id
 
 
-def detach(conn: sqlite3.Connection, article_id: int) -> None:
-    """Take an article out of its story (before it is judged again); an emptied story goes."""
-    row = conn.execute("SELECT story_id FROM articles WHERE id = ?", (article_id,)).fetchone()
-    if row is None or row[0] is None:
-        return
-    conn.execute("UPDATE articles SET story_id = NULL WHERE id = ?", (article_id,))
-    _refresh(conn, row[0])
+def detach(conn: sqlite3.Connection, article_ids: list[int]) -> None:
+    """Take articles out of their stories (before they are judged again); an emptied story
+    goes. Each story they leave is counted again once, however many of them leave it."""
+    left: set[int] = set()
+    for start in range(0, len(article_ids), 500):  # SQLite's limit on parameters
+        chunk = article_ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        left.update(story_id for story_id, in conn.execute(
+            f"SELECT DISTINCT story_id FROM articles WHERE id IN ({marks}) AND story_id IS NOT NULL", chunk))
+        conn.execute(f"UPDATE articles SET story_id = NULL WHERE id IN ({marks})", chunk)
+    for story_id in sorted(left):
+        _refresh(conn, story_id)
 
 
 def start_rejudging(conn: sqlite3.Connection) -> None:
