@@ -135,3 +135,18 @@ async def test_a_long_party_or_track_name_keeps_the_search_bar_one_line_high_at_
         app.screen.query_one("#filter", Select).value = "party:OSCE"  # Organization for Security and Co-operation…
         await settle(pilot)
         assert bar.size.height == height == 3
+
+
+async def test_the_dashboards_key_bar_holds_every_key_it_shows_at_120(db_path):
+    """At 120 columns nothing the dashboard offers in its bar is dropped, Who talks to whom included."""
+    from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        [line] = widget_lines(app.screen.query_one(KeyBar))
+        shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
+        assert "Who talks to whom" in shown and cell_len(line.rstrip()) <= 120
+        assert [name for name in shown if f" {name}" not in line] == [], line
+
