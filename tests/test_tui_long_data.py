@@ -150,3 +150,21 @@ async def test_the_dashboards_key_bar_holds_every_key_it_shows_at_120(db_path):
         assert "Who talks to whom" in shown and cell_len(line.rstrip()) <= 120
         assert [name for name in shown if f" {name}" not in line] == [], line
 
+
+async def test_a_panes_order_and_unread_only_fit_its_border_at_80_and_in_full_at_120(db_path):
+    from tui_helpers import panes
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = panes(app)[1]
+        await pilot.press("2", "S", "U")
+        await settle(pilot)
+        assert "oldest first · unread only" in str(pane.border_subtitle)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        subtitle = str(pane.border_subtitle)
+        assert "oldest · unread only" in subtitle, subtitle
+        assert cell_len(subtitle) <= pane.outer_size.width - 6  # corners, rules and spaces: nothing cut
+
