@@ -168,3 +168,22 @@ async def test_a_panes_order_and_unread_only_fit_its_border_at_80_and_in_full_at
         assert "oldest · unread only" in subtitle, subtitle
         assert cell_len(subtitle) <= pane.outer_size.width - 6  # corners, rules and spaces: nothing cut
 
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_storys_other_outlets_show_whole_in_a_pane_at_80_and_120(db_path, size):
+    """The count of other outlets is never cut: "+1 outlet", or "+1" alone where even that has no room."""
+    import re
+
+    import tui_fixture
+    from tui_helpers import panes
+
+    tui_fixture.build(db_path)
+    tui_fixture.add_second_report(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane, row = next((pane, row) for pane in panes(app) for row in pane.rows if row.outlets == 2)
+        for width in (pane.scrollable_content_region.width, 18):  # the pane's, and one the date alone nearly fills
+            meta = pane.row_lines(row, width, False)[1].plain[:width]
+            # "+1 outlet" whole, or "+1" at the end or before a tag (tags never start with "o")
+            assert re.search(r" \+1(?: outlet(?= |$)|(?= [^o])|$)", meta), (width, meta)

@@ -263,8 +263,14 @@ class ArticleList(CursorList[StoryRow]):
         meta.append(" ")
         source = plain(row.feed_title, style=style("article-list--meta"))
         others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
+        room = width - meta.cell_len
+        if others and room - len(others) < 6:  # a narrow pane (80 columns): the count alone still shows
+            others = f" +{row.outlets - 1}"
         # leave room for the other outlets, which must show, and the tags
-        source.truncate(max(10 - len(others) // 4, width // 3 - len(others) // 2), overflow="ellipsis")
+        wanted = max(10 - len(others) // 4, width // 3 - len(others) // 2)
+        if others:  # never pushed off the line: the outlet's name gives way first
+            wanted = max(1, min(wanted, room - len(others)))
+        source.truncate(wanted, overflow="ellipsis")
         meta.append_text(source)
         meta.append(others, style=style("article-list--outlets"))
         for label in row.tags:
