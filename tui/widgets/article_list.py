@@ -263,7 +263,7 @@ class ArticleList(CursorList[StoryRow]):
         meta.append(" ")
         source = plain(row.feed_title, style=style("article-list--meta"))
         others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
-        room = width - meta.cell_len
+        room = width - meta.cell_len - 1  # the line's last cell: the ellipsis when tags follow
         if others and room - len(others) < 6:  # a narrow pane (80 columns): the count alone still shows
             others = f" +{row.outlets - 1}"
         # leave room for the other outlets, which must show, and the tags
