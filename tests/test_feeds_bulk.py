@@ -3,6 +3,7 @@ as they come. Real servers on loopback addresses, real files, the real CLI."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from contextlib import contextmanager
@@ -199,3 +200,38 @@ def test_feeds_import_twice_reports_already_followed(tmp_path, db_path, check):
         run(db_path, "feeds", "import", *flags, str(opml))
         again = run(db_path, "feeds", "import", *flags, str(opml))
     assert "Imported 0 new feeds" in again.output and "1 already followed" in again.output
+
+
+def test_feeds_add_on_a_terminal_shows_its_progress_under_the_results(tmp_path, db_path):
+    """stderr a terminal: a "checked N of M" line redrawn in place below the results as
+    they come, and cleared at the end, so the terminal is left with the results alone."""
+    import pty
+    import subprocess
+    import sys
+
+    paths = []
+    for n in range(30):
+        path = tmp_path / f"feed-{n}.xml"
+        path.write_text(RSS.format(n=n))
+        paths.append(str(path))
+    master, slave = pty.openpty()
+    done = subprocess.Popen([sys.executable, "-m", "negotiation_watch", "--db", str(db_path), "feeds", "add", *paths],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    shown = b""
+    while chunk := _read_pty(master):
+        shown += chunk
+    out, _ = done.communicate(timeout=60)
+    os.close(master)
+    assert done.returncode == 0 and out.decode().count("added   ") == 30
+    terminal = shown.decode()
+    assert "\r\x1b[2Kchecked 1 of 30" in terminal and "\r\x1b[2Kchecked 30 of 30" in terminal
+    assert terminal.endswith("\r\x1b[2K")  # the progress line is gone at the end
+
+
+def _read_pty(master: int) -> bytes:
+    """What the terminal received since the last read; b"" once the program closed it."""
+    try:
+        return os.read(master, 65536)
+    except OSError:  # Linux reports the other end's close as EIO
+        return b""

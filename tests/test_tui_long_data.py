@@ -135,3 +135,56 @@ async def test_a_long_party_or_track_name_keeps_the_search_bar_one_line_high_at_
         app.screen.query_one("#filter", Select).value = "party:OSCE"  # Organization for Security and Co-operation…
         await settle(pilot)
         assert bar.size.height == height == 3
+
+
+async def test_the_dashboards_key_bar_holds_every_key_it_shows_at_120(db_path):
+    """At 120 columns nothing the dashboard offers in its bar is dropped, Who talks to whom included."""
+    from negotiation_watch.tui.widgets.key_bar import KeyBar
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        [line] = widget_lines(app.screen.query_one(KeyBar))
+        shown = {active.binding.description for active in app.screen.active_bindings.values() if active.binding.show}
+        assert "Who talks to whom" in shown and cell_len(line.rstrip()) <= 120
+        assert [name for name in shown if f" {name}" not in line] == [], line
+
+
+async def test_a_panes_order_and_unread_only_fit_its_border_at_80_and_in_full_at_120(db_path):
+    from tui_helpers import panes
+
+    tui_long_fixture.build_long(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        pane = panes(app)[1]
+        await pilot.press("2", "S", "U")
+        await settle(pilot)
+        assert "oldest first · unread only" in str(pane.border_subtitle)
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        subtitle = str(pane.border_subtitle)
+        assert "oldest · unread only" in subtitle, subtitle
+        assert cell_len(subtitle) <= pane.outer_size.width - 6  # corners, rules and spaces: nothing cut
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+async def test_a_storys_other_outlets_show_whole_in_a_pane_at_80_and_120(db_path, size):
+    """The count of other outlets is never cut: "+1 outlet", or "+1" alone where even that has no room."""
+    import re
+
+    import tui_fixture
+    from tui_helpers import panes
+
+    tui_fixture.build(db_path)
+    tui_fixture.add_second_report(db_path)
+    app = make_app(db_path)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        pane, row = next((pane, row) for pane in panes(app) for row in pane.rows if row.outlets == 2)
+        for width in (pane.scrollable_content_region.width, 18):  # the pane's, and one the date alone nearly fills
+            meta = pane.row_lines(row, width, False)[1]
+            meta.truncate(width, overflow="ellipsis")  # as the row is drawn
+            # "+1 outlet" whole, or "+1" alone, each before a tag (which never starts with "o") or the ellipsis
+            assert re.search(r" \+1(?: outlet)?(?=…| [^o…]|$)", meta.plain), (width, meta.plain)

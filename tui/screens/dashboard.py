@@ -222,8 +222,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             source = pane.source
             pane.border_title = f"{number} {source.title}"
             count = None if source.query else unread.get((source.kind, source.tag_id))
-            notes = [f"{count} unread"] if count else []
-            pane.border_subtitle = " · ".join(notes + ([pane.view_note] if pane.view_note else []))
+            pane.border_subtitle = pane.fitted_subtitle([f"{count} unread"] if count else [])
 
     def _save_pins(self) -> None:
         self.app.settings.pinned = [source_pin(pin) for pin in self.pinned]

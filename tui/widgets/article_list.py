@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import work
 from textual.binding import Binding
@@ -96,7 +97,7 @@ class ArticleList(CursorList[StoryRow]):
             self.story = story
 
     class ViewChanged(Message):
-        """The list's order or unread-only filter changed: its owner retitles it."""
+        """The list's order, unread-only filter or width changed: its owner retitles it."""
 
         def __init__(self, article_list: "ArticleList") -> None:
             super().__init__()
@@ -262,8 +263,14 @@ class ArticleList(CursorList[StoryRow]):
         meta.append(" ")
         source = plain(row.feed_title, style=style("article-list--meta"))
         others = f" +{row.outlets - 1} outlet{'s' if row.outlets > 2 else ''}" if row.outlets > 1 else ""
+        room = width - meta.cell_len - 1  # the line's last cell: the ellipsis when tags follow
+        if others and room - len(others) < 6:  # a narrow pane (80 columns): the count alone still shows
+            others = f" +{row.outlets - 1}"
         # leave room for the other outlets, which must show, and the tags
-        source.truncate(max(10 - len(others) // 4, width // 3 - len(others) // 2), overflow="ellipsis")
+        wanted = max(10 - len(others) // 4, width // 3 - len(others) // 2)
+        if others:  # never pushed off the line: the outlet's name gives way first
+            wanted = max(1, min(wanted, room - len(others)))
+        source.truncate(wanted, overflow="ellipsis")
         meta.append_text(source)
         meta.append(others, style=style("article-list--outlets"))
         for label in row.tags:
@@ -294,8 +301,23 @@ class ArticleList(CursorList[StoryRow]):
     @property
     def view_note(self) -> str:
         """What the owner adds to the title when the view is not the default one."""
-        notes = [] if self.order == orders_for(self.source)[0] else [ORDER_NAMES[self.order]]
+        return self._view_note(ORDER_NAMES)
+
+    def _view_note(self, names: dict[str, str]) -> str:
+        notes = [] if self.order == orders_for(self.source)[0] else [names[self.order]]
         return " · ".join(notes + (["unread only"] if self.unread_only else []))
+
+    def fitted_subtitle(self, notes: list[str]) -> str:
+        """The owner's `notes` (an unread count) and the view's note, as the bottom border
+        holds them: the orders' short names when the long ones would be cut, then without
+        the owner's notes (a pane at 80 columns has about 20 cells)."""
+        room = self.outer_size.width - 6  # the corners, a rule each side and a space around
+        tries = [[*notes, self.view_note], [*notes, self._view_note(SHORT_ORDER_NAMES)],
+                 [self._view_note(SHORT_ORDER_NAMES)]]
+        subtitles = [" · ".join(part for part in parts if part) for parts in tries]
+        if room <= 0:  # not laid out yet: it is fitted again once it is
+            return subtitles[0]
+        return next((text for text in subtitles if cell_len(text) <= room), subtitles[-1])
 
     def action_mark_all_read(self) -> None:
         source = self.source
@@ -317,6 +339,9 @@ class ArticleList(CursorList[StoryRow]):
         self.order = names[(names.index(self.order) + 1) % len(names)] if self.order in names else names[0]
         self.app.remember_sort(self.source, self.order, self.search_sort_key)
         self._changed_view()
+
+    def on_resize(self) -> None:
+        self.post_message(self.ViewChanged(self))  # its title is fitted to the width (CursorList's own runs too)
 
     def _changed_view(self) -> None:
         """Start again from the top of the new view, and let the owner retitle."""
@@ -368,6 +393,7 @@ class Page:
 # How each order reads in a list's title.
 ORDER_NAMES = {"newest": "newest first", "oldest": "oldest first", "outlets": "most outlets first",
                "relevance": "best match first"}
+SHORT_ORDER_NAMES = {"newest": "newest", "oldest": "oldest", "outlets": "most outlets", "relevance": "best match"}
 
 
 def orders_for(source: Source) -> tuple[str, ...]:

@@ -55,15 +55,19 @@ class KeyBar(Widget):
 
 
 KEPT = ("?", "^p")  # help and the palette lead to every other key: the last to go when narrow
+# (spaces between keys, spaces between a key's cap and its name), roomiest first; the
+# closest keeps every key of the dashboard (Who talks to whom included) at 120 columns
+TIGHTER = ((2, 1), (1, 1), (0, 1), (0, 0))
 
 
 def _fitted(keys: list[tuple[str, str, bool, bool]], width: int) -> Text:
-    """The keys as roomily as `width` allows: spaced out, then closer together, then
-    without some: the app-wide ones first, then this screen's from the end (help and the
-    palette always stay)."""
+    """The keys as roomily as `width` allows: spaced out, then closer together (at the
+    closest each name follows its key's cap: "[ w ]Who talks to whom"), then without some:
+    the app-wide ones first, then this screen's from the end (help and the palette always
+    stay)."""
     keys = [*keys, ("^p", "palette", True, True)]
-    for gap in (2, 1, 0):  # with no gap the reversed keys still mark where each starts
-        text = _bar(keys, gap)
+    for gap, pad in TIGHTER:  # with no gap the reversed keys still mark where each starts
+        text = _bar(keys, gap, pad)
         if text.cell_len <= width or width <= 0:
             return text
     while text.cell_len > width:
@@ -72,15 +76,15 @@ def _fitted(keys: list[tuple[str, str, bool, bool]], width: int) -> Text:
             break
         app_wide = [index for index in droppable if keys[index][3]]
         keys.pop((app_wide or droppable)[-1])
-        text = _bar(keys, 0)
+        text = _bar(keys, gap, pad)
     return text
 
 
-def _bar(keys: list[tuple[str, str, bool, bool]], gap: int) -> Text:
+def _bar(keys: list[tuple[str, str, bool, bool]], gap: int, pad: int) -> Text:
     text = Text(no_wrap=True, overflow="ellipsis")
     for number, (key, description, enabled, _app_wide) in enumerate(keys):
         if number:
             text.append(" " * gap)
         text.append(f" {key} ", style="bold reverse" if enabled else "dim reverse")
-        text.append(f" {description}", style="" if enabled else "dim")
+        text.append(" " * pad + description, style="" if enabled else "dim")
     return text
