@@ -605,3 +605,41 @@ async def test_search_as_you_type_waits_for_a_second_letter(fixture_db):
         await pilot.press("ctrl+u", "t", "enter")  # enter searches even one letter, as a word
         await settle(pilot)
         assert results.source.query == "t"
+
+
+async def test_o_and_c_act_on_the_selected_row_of_a_story_a_timeline_and_a_cell(fixture_db, recording_browser):
+    from negotiation_watch.tui.screens.interactions import CellArticlesScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
+    from negotiation_watch.tui.screens.timeline import StoryList, TimelineScreen
+    from negotiation_watch.tui.widgets.interaction_list import InteractionList
+    from negotiation_watch.tui.widgets.story_articles import StoryArticles
+    from tui_helpers import wait_until
+
+    _cairo_told_twice(fixture_db)
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        opened = []
+
+        async def o_and_c(url):
+            await pilot.press("o")
+            opened.append(url)
+            await wait_until(pilot, lambda: recording_browser() == opened)
+            await pilot.press("c")
+            assert url and app.clipboard == url
+
+        gaza = next(p for p in panes(app) if p.source.tag_id == "gaza-ceasefire-talks")
+        await pilot.press(str(panes(app).index(gaza) + 1), "j", "enter")  # the Cairo story, two outlets
+        await wait_until(pilot, lambda: isinstance(app.screen, StoryScreen) and app.screen.story is not None)
+        await settle(pilot)
+        articles = app.screen.query_one(StoryArticles)
+        await pilot.press("j")
+        await o_and_c(articles.rows[1].url)  # the second article's own link, not the story's newest
+        await pilot.press("escape", "h", "j", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TimelineScreen) and app.screen.data is not None)
+        await settle(pilot)
+        await o_and_c(app.screen.query_one(StoryList).current.entry.sources[0].url)
+        await pilot.press("escape", "w", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CellArticlesScreen)
+                         and app.screen.query_one(InteractionList).rows)
+        await o_and_c(app.screen.query_one(InteractionList).current.article.url)
