@@ -118,6 +118,20 @@ async def test_a_key_given_to_a_pane_binding_that_a_list_binding_has_is_reported
         assert "j is both list.down and article.toggle-read" in _messages(app)
 
 
+@pytest.mark.parametrize("keys, clash", [
+    ({"story.open-link": "j"}, "j is both story.open-link and list.down"),
+    ({"timeline.copy-link": "k"}, "k is both timeline.copy-link and list.up"),
+    ({"interactions.open": "G"}, "G is both interactions.open and list.last"),
+    ({"matrix.last": "q"}, "q is both app.quit and matrix.last"),
+    ({"brief-saved.copy": "F"}, "F is both app.feeds and brief-saved.copy"),
+])
+def test_a_clash_on_any_screen_with_a_list_or_the_app_is_reported(keys, clash):
+    from negotiation_watch.tui.screens.help import key_clashes
+
+    assert key_clashes(keys) == [clash]
+    assert key_clashes({}) == []  # the keys as shipped clash nowhere
+
+
 async def test_the_palette_names_each_action_as_the_help_screen_does(fixture_db):
     from negotiation_watch.tui.commands import ActionsProvider
     from negotiation_watch.tui.screens.help import help_text
