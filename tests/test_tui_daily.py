@@ -369,7 +369,7 @@ async def test_f_filters_the_sidebar_as_you_type_and_escape_clears_it(fixture_db
         await settle(pilot)
         sidebar = _sidebar_to(app, "RUS")
         everything = len(sidebar.rows)
-        assert sidebar.border_subtitle == "articles  unread●"
+        assert sidebar.border_subtitle == "stories  unread●"  # the counts are stories since stories came
         await pilot.press("f", *"osc")
         await settle(pilot)
         assert [e.tag_id for e in sidebar.rows if not e.heading] == ["OSCE"]
