@@ -657,3 +657,36 @@ async def test_o_and_c_act_on_the_selected_row_of_a_story_a_timeline_and_a_cell(
         await wait_until(pilot, lambda: isinstance(app.screen, CellArticlesScreen)
                          and app.screen.query_one(InteractionList).rows)
         await o_and_c(app.screen.query_one(InteractionList).current.article.url)
+
+
+async def test_an_article_carried_by_two_feeds_is_one_row_that_names_both(db_path):
+    from feedgen import rss
+
+    from negotiation_watch.store.db.ingest import ingest
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
+    from negotiation_watch.store.parse.feed import parse_feed
+    from negotiation_watch.tui.screens.article import ArticleScreen
+
+    def item(guid, title):
+        return (f"<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>"
+                "<link>https://news.example.org/swap</link><description>Envoys from Russia and Ukraine met."
+                "</description><pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate></item>")
+
+    db = connection.connect(db_path)
+    for url, title, guid, headline in (
+            ("http://127.0.0.1:9/source.xml", "Source", "s1", "Russia and Ukraine swap prisoners"),
+            ("http://127.0.0.1:9/agg.xml", "Aggregator", "agg-9", "Russia, Ukraine swap prisoners (via Source)")):
+        feed = feed_rows.add_feed(db, url, title)[0]
+        ingest(db, feed, parse_feed(rss(item(guid, headline), title=title), {}, url), default_taxonomy(),
+               now=tui_fixture.NOW)
+    db.close()
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = [titles(pane) for pane in panes(app)]
+        assert shown and all(t == ["Russia and Ukraine swap prisoners"] for t in shown), shown
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        meta = str(app.screen.query_one("#meta").render())
+        assert meta.startswith("Source · also in Aggregator · published"), meta
