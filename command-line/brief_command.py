@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from negotiation_watch.cli import UserError, pass_context
+from negotiation_watch.cli import UserError, db_option, pass_context
 
 
 @click.command()
@@ -21,6 +21,7 @@ from negotiation_watch.cli import UserError, pass_context
               help="Markdown for a memo, CSV with one row per article, or JSON.")
 @click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
               help="Write to this file (default: standard output).")
+@db_option
 @pass_context
 def brief(ctx, track, party, words, since, until, fmt, output) -> None:
     """Write the chronology of a track, a party or a search: newest day last, each story

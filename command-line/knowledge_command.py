@@ -6,7 +6,7 @@ import datetime
 
 import click
 
-from negotiation_watch.cli import pass_context
+from negotiation_watch.cli import db_option, pass_context
 
 
 @click.group()
@@ -18,6 +18,7 @@ def knowledge() -> None:
 @click.option("--endpoint", default=None, metavar="URL", help="SPARQL endpoint (default: Wikidata's).")
 @click.option("--timeout", type=click.FloatRange(min=1), default=None, metavar="SECONDS",
               help="Give up after this long without an answer (default 60).")
+@db_option
 @pass_context
 def update(ctx, endpoint: str | None, timeout: float | None) -> None:
     """Ask Wikidata who held each linked office, write taxonomy.d/officials-wikidata.toml,

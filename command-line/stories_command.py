@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import click
 
-from negotiation_watch.cli import CliContext, pass_context
+from negotiation_watch.cli import CliContext, db_option, pass_context
 from negotiation_watch.feeds_command import printable
 
 
@@ -18,6 +18,7 @@ from negotiation_watch.feeds_command import printable
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
               help="At most this many stories (0: all).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array of stories.")
+@db_option
 @pass_context
 def stories(obj: CliContext, track: str | None, party: str | None, since_text: str | None, limit: int,
             as_json: bool) -> None:

@@ -593,3 +593,25 @@ def test_interaction_days_follow_inserts_deletions_redates_and_removed_articles(
             "GROUP BY 1, 2, 3, 4, 5, 6").fetchall())
         assert kept == recounted, f"step {step}"
         assert db.execute("SELECT count(*) FROM interaction_days WHERE articles < 0").fetchone()[0] == 0
+
+
+def test_the_readme_schema_table_names_every_column_of_every_table(db_path):
+    """The README promises every column of every table (FTS5's own shadow tables aside)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The database", 1)[1].split("\n\n", 2)[2].split("\n\n", 1)[0]
+    named: dict[str, set[str]] = {}
+    for line in section.splitlines()[2:]:
+        _, table, columns, *_ = line.split("|")
+        if table.strip():
+            current = re.findall(r"`([^`]+)`", table)[0]
+        named.setdefault(current, set()).update(re.findall(r"`(?:\w+\.)?(\w+)`", columns))
+    db = connection.connect(db_path)
+    shadow = re.compile(r"articles_fts_\w+|sqlite_\w+")
+    schema = {name: [row[1] for row in db.execute(f"PRAGMA table_info('{name}')")]
+              for name in tables(db) if not shadow.fullmatch(name)}
+    assert set(named) == set(schema)
+    assert {name: [c for c in columns if c not in named[name]] for name, columns in schema.items()} == \
+        {name: [] for name in schema}

@@ -236,3 +236,29 @@ def test_db_after_the_command_means_the_same_and_an_empty_one_is_refused(tmp_pat
     for args in (["--db", "", "feeds", "list"], ["feeds", "list", "--db", ""], ["fetch", "--db", " "]):
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 2 and "'--db': is empty: give the path of a database file" in result.output
+
+
+def test_every_command_that_opens_the_database_takes_db_after_its_name(tmp_path, db_path):
+    """Not only feeds and fetch: brief, stories and knowledge update read it too."""
+    import click
+
+    from negotiation_watch.cli import _Commands
+
+    run(db_path, "feeds", "add", "--no-check", "https://example.org/a")
+
+    def leaves(group, names=()):
+        for name in _Commands.MODULES if group is cli else group.commands:
+            command = group.get_command(None, name)
+            if isinstance(command, click.Group):
+                yield from leaves(command, (*names, name))
+            else:
+                yield (*names, name), command
+
+    for names, command in leaves(cli):
+        if names != ("tag",):  # the one command with no database
+            assert "--db" in [opt for param in command.params for opt in param.opts], names
+    after = CliRunner().invoke(cli, ["stories", "--json", "--db", str(db_path)])
+    assert after.exit_code == 0 and json.loads(after.stdout) == []
+    brief = CliRunner().invoke(cli, ["brief", "--party", "RUS", "--db", str(db_path)])
+    assert brief.exit_code == 0, brief.output
+    assert not (tmp_path / "data").exists()  # the chosen file, not the default one, was opened

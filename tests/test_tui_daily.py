@@ -118,6 +118,20 @@ async def test_a_key_given_to_a_pane_binding_that_a_list_binding_has_is_reported
         assert "j is both list.down and article.toggle-read" in _messages(app)
 
 
+@pytest.mark.parametrize("keys, clash", [
+    ({"story.open-link": "j"}, "j is both story.open-link and list.down"),
+    ({"timeline.copy-link": "k"}, "k is both timeline.copy-link and list.up"),
+    ({"interactions.open": "G"}, "G is both interactions.open and list.last"),
+    ({"matrix.last": "q"}, "q is both app.quit and matrix.last"),
+    ({"brief-saved.copy": "F"}, "F is both app.feeds and brief-saved.copy"),
+])
+def test_a_clash_on_any_screen_with_a_list_or_the_app_is_reported(keys, clash):
+    from negotiation_watch.tui.screens.help import key_clashes
+
+    assert key_clashes(keys) == [clash]
+    assert key_clashes({}) == []  # the keys as shipped clash nowhere
+
+
 async def test_the_palette_names_each_action_as_the_help_screen_does(fixture_db):
     from negotiation_watch.tui.commands import ActionsProvider
     from negotiation_watch.tui.screens.help import help_text
@@ -355,7 +369,7 @@ async def test_f_filters_the_sidebar_as_you_type_and_escape_clears_it(fixture_db
         await settle(pilot)
         sidebar = _sidebar_to(app, "RUS")
         everything = len(sidebar.rows)
-        assert sidebar.border_subtitle == "articles  unread●"
+        assert sidebar.border_subtitle == "stories  unread●"  # the counts are stories since stories came
         await pilot.press("f", *"osc")
         await settle(pilot)
         assert [e.tag_id for e in sidebar.rows if not e.heading] == ["OSCE"]
@@ -605,3 +619,74 @@ async def test_search_as_you_type_waits_for_a_second_letter(fixture_db):
         await pilot.press("ctrl+u", "t", "enter")  # enter searches even one letter, as a word
         await settle(pilot)
         assert results.source.query == "t"
+
+
+async def test_o_and_c_act_on_the_selected_row_of_a_story_a_timeline_and_a_cell(fixture_db, recording_browser):
+    from negotiation_watch.tui.screens.interactions import CellArticlesScreen
+    from negotiation_watch.tui.screens.story import StoryScreen
+    from negotiation_watch.tui.screens.timeline import StoryList, TimelineScreen
+    from negotiation_watch.tui.widgets.interaction_list import InteractionList
+    from negotiation_watch.tui.widgets.story_articles import StoryArticles
+    from tui_helpers import wait_until
+
+    _cairo_told_twice(fixture_db)
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        opened = []
+
+        async def o_and_c(url):
+            await pilot.press("o")
+            opened.append(url)
+            await wait_until(pilot, lambda: recording_browser() == opened)
+            await pilot.press("c")
+            assert url and app.clipboard == url
+
+        gaza = next(p for p in panes(app) if p.source.tag_id == "gaza-ceasefire-talks")
+        await pilot.press(str(panes(app).index(gaza) + 1), "j", "enter")  # the Cairo story, two outlets
+        await wait_until(pilot, lambda: isinstance(app.screen, StoryScreen) and app.screen.story is not None)
+        await settle(pilot)
+        articles = app.screen.query_one(StoryArticles)
+        await pilot.press("j")
+        await o_and_c(articles.rows[1].url)  # the second article's own link, not the story's newest
+        await pilot.press("escape", "h", "j", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, TimelineScreen) and app.screen.data is not None)
+        await settle(pilot)
+        await o_and_c(app.screen.query_one(StoryList).current.entry.sources[0].url)
+        await pilot.press("escape", "w", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, CellArticlesScreen)
+                         and app.screen.query_one(InteractionList).rows)
+        await o_and_c(app.screen.query_one(InteractionList).current.article.url)
+
+
+async def test_an_article_carried_by_two_feeds_is_one_row_that_names_both(db_path):
+    from feedgen import rss
+
+    from negotiation_watch.store.db.ingest import ingest
+    from negotiation_watch.store.extract.taxonomy import default_taxonomy
+    from negotiation_watch.store.parse.feed import parse_feed
+    from negotiation_watch.tui.screens.article import ArticleScreen
+
+    def item(guid, title):
+        return (f"<item><guid isPermaLink=\"false\">{guid}</guid><title>{title}</title>"
+                "<link>https://news.example.org/swap</link><description>Envoys from Russia and Ukraine met."
+                "</description><pubDate>Mon, 02 Mar 2026 10:00:00 GMT</pubDate></item>")
+
+    db = connection.connect(db_path)
+    for url, title, guid, headline in (
+            ("http://127.0.0.1:9/source.xml", "Source", "s1", "Russia and Ukraine swap prisoners"),
+            ("http://127.0.0.1:9/agg.xml", "Aggregator", "agg-9", "Russia, Ukraine swap prisoners (via Source)")):
+        feed = feed_rows.add_feed(db, url, title)[0]
+        ingest(db, feed, parse_feed(rss(item(guid, headline), title=title), {}, url), default_taxonomy(),
+               now=tui_fixture.NOW)
+    db.close()
+    app = make_app(db_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        shown = [titles(pane) for pane in panes(app)]
+        assert shown and all(t == ["Russia and Ukraine swap prisoners"] for t in shown), shown
+        await pilot.press("1", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, ArticleScreen)
+        meta = str(app.screen.query_one("#meta").render())
+        assert meta.startswith("Source · also in Aggregator · published"), meta

@@ -188,3 +188,21 @@ async def test_help_and_the_palette_know_the_screen(fixture_db):
         await pilot.press("enter")
         await settle(pilot)
         assert isinstance(app.screen, MatrixScreen)
+
+
+async def test_G_end_and_the_page_keys_move_over_the_grid_as_in_a_list(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 11)) as pilot:
+        await open_matrix(pilot)
+        pairs = grid(app, "pairs")
+        rows, columns = pairs.matrix.rows, pairs.matrix.columns
+        page = pairs._fits()[0]
+        assert len(rows) > page  # the grid is taller than the screen: paging has somewhere to go
+        await pilot.press("G")
+        assert pairs.current == (rows[-1], columns[-1])
+        await pilot.press("pageup")
+        assert pairs.current == (rows[len(rows) - 1 - page], columns[-1])
+        await pilot.press("g", "pagedown")
+        assert pairs.current == (rows[page], columns[0])
+        await pilot.press("home", "end")
+        assert pairs.current == (rows[-1], columns[-1])

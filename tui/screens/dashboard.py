@@ -78,7 +78,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def on_mount(self) -> None:
         sidebar = self.query_one(Sidebar)
         sidebar.border_title = "Tracks & parties"
-        sidebar.border_subtitle = "articles  unread●"  # what the two counts on each line are
+        sidebar.border_subtitle = "stories  unread●"  # what the two counts on each line are (README: stories, unread stories)
         self.pinned = self._configured_pins()
         # defaults come once the counts say what is active, and only if the user never chose
         self._first_run = self.app.settings.pinned is None

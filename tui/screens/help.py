@@ -25,7 +25,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from negotiation_watch.tui.screens.brief_saved import BriefSavedScreen
     from negotiation_watch.tui.screens.search import SearchScreen
     from negotiation_watch.tui.screens.story import StoryScreen
-    from negotiation_watch.tui.screens.timeline import TimelineScreen
+    from negotiation_watch.tui.screens.timeline import StoryList, TimelineScreen
     from negotiation_watch.tui.widgets.article_list import ArticleList
     from negotiation_watch.tui.widgets.cursor_list import CursorList
     from negotiation_watch.tui.widgets.interaction_list import InteractionList
@@ -45,7 +45,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Search", SearchScreen.BINDINGS),
         ("Who talks to whom (w)", [*MatrixScreen.BINDINGS, *MatrixGrid.BINDINGS]),
         ("Articles behind a cell", [*CellArticlesScreen.BINDINGS, *InteractionList.BINDINGS]),
-        ("Timeline", TimelineScreen.BINDINGS),
+        ("Timeline", [*TimelineScreen.BINDINGS, *StoryList.BINDINGS]),
         ("Brief written", BriefSavedScreen.BINDINGS),
         ("Feeds", FeedsScreen.BINDINGS),
         ("Add feed", AddFeedScreen.BINDINGS),
@@ -61,7 +61,12 @@ TOGETHER = [
     ("Everywhere", "Dashboard", "Lists (panes, sidebar, results)", "Panes and results"),
     ("Everywhere", "Dashboard", "Lists (panes, sidebar, results)", "Sidebar"),
     ("Everywhere", "Search", "Lists (panes, sidebar, results)", "Panes and results"),
+    ("Everywhere", "Story", "Lists (panes, sidebar, results)"),
     ("Everywhere", "Article"),
+    ("Everywhere", "Who talks to whom (w)"),
+    ("Everywhere", "Articles behind a cell", "Lists (panes, sidebar, results)"),
+    ("Everywhere", "Timeline", "Lists (panes, sidebar, results)"),
+    ("Everywhere", "Brief written"),
     ("Everywhere", "Feeds"),
     ("Everywhere", "Add feed"),
     ("Everywhere", "Questions"),

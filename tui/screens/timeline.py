@@ -28,6 +28,7 @@ from negotiation_watch.tui.format import plain, safe
 from negotiation_watch.tui.names import display_name, short_label
 from negotiation_watch.tui.widgets.article_list import Source
 from negotiation_watch.tui.widgets.cursor_list import CursorList
+from negotiation_watch.tui.widgets.link_keys import OpensLinks, link_bindings
 from negotiation_watch.tui.widgets.key_bar import KeyBar
 
 DAYS = 90
@@ -61,7 +62,7 @@ class StoryRow:
 DAY_COLUMN = 12
 
 
-class StoryList(CursorList[StoryRow]):
+class StoryList(OpensLinks, CursorList[StoryRow]):
     """Stories newest first, the day in a column at the left of each day's first story:
     time and headline, then outlets and the other parties and tracks."""
 
@@ -75,12 +76,17 @@ class StoryList(CursorList[StoryRow]):
 
     COMPONENT_CLASSES = CursorList.COMPONENT_CLASSES | {"story-list--day", "story-list--meta", "story-list--party"}
 
+    BINDINGS = link_bindings("timeline")  # the story's first article, the one enter opens
+
     def __init__(self, subject: tuple[str, str], *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.subject = subject
 
     def row_key(self, row: StoryRow):
         return row.entry.story
+
+    def row_url(self, row: StoryRow) -> str | None:
+        return row.entry.sources[0].url
 
     def row_signature(self, row: StoryRow):
         return (row.entry.story, row.day_label, row.day_stories)

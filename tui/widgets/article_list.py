@@ -27,6 +27,7 @@ from negotiation_watch.tui.data import with_db
 from negotiation_watch.tui.format import plain, short_time
 from negotiation_watch.tui.names import display_name, short_label
 from negotiation_watch.tui.widgets.cursor_list import CursorList
+from negotiation_watch.tui.widgets.link_keys import OpensLinks, link_bindings
 
 PAGE = 60
 HIGHLIGHT_SECONDS = 4.0
@@ -51,7 +52,7 @@ class Source:
         return f"“{self.query}” in {name}" if self.query else name
 
 
-class ArticleList(CursorList[StoryRow]):
+class ArticleList(OpensLinks, CursorList[StoryRow]):
     """Two lines per story: the title, then time, outlet, other outlets and the other tags."""
 
     DEFAULT_CSS = """
@@ -77,9 +78,7 @@ class ArticleList(CursorList[StoryRow]):
     BINDINGS = [
         Binding("enter", "open", "Open", tooltip="Open the story (or its only article)", id="article.open"),
         Binding("u", "toggle_read", "Read", tooltip="Mark the story read or unread", id="article.toggle-read"),
-        Binding("o", "open_link", "Open link", tooltip="Open the article's link in the browser", show=False,
-                id="article.open-link"),
-        Binding("c", "copy_link", "Copy link", tooltip="Copy the article's link", show=False, id="article.copy-link"),
+        *link_bindings("article"),
         Binding("A", "mark_all_read", "Mark all read", tooltip="Mark every article of this pane or search read",
                 show=False, id="article.mark-all-read"),
         Binding("U", "toggle_unread_only", "Unread only", tooltip="Show only unread stories, or all again",
@@ -290,13 +289,8 @@ class ArticleList(CursorList[StoryRow]):
         if self.current is not None:
             self.post_message(self.Open(self.current))
 
-    def action_open_link(self) -> None:
-        if self.current is not None:
-            self.app.open_link(self.current.url)
-
-    def action_copy_link(self) -> None:
-        if self.current is not None:
-            self.app.copy_link(self.current.url)
+    def row_url(self, row: StoryRow) -> str | None:
+        return row.url
 
     @property
     def view_note(self) -> str:

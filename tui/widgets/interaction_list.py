@@ -13,9 +13,10 @@ from negotiation_watch.store.db.queries import InteractionArticle
 from negotiation_watch.tui.evidence import sentence_text
 from negotiation_watch.tui.format import plain, short_time
 from negotiation_watch.tui.widgets.cursor_list import CursorList
+from negotiation_watch.tui.widgets.link_keys import OpensLinks, link_bindings
 
 
-class InteractionList(CursorList[InteractionArticle]):
+class InteractionList(OpensLinks, CursorList[InteractionArticle]):
     """Two lines per article; enter opens it with the interaction's sentence highlighted."""
 
     DEFAULT_CSS = """
@@ -31,7 +32,8 @@ class InteractionList(CursorList[InteractionArticle]):
         "interaction-list--unread", "interaction-list--read", "interaction-list--meta", "interaction-list--action",
     }
 
-    BINDINGS = [Binding("enter", "open", "Open", tooltip="Open the article at the interaction", id="interactions.open")]
+    BINDINGS = [Binding("enter", "open", "Open", tooltip="Open the article at the interaction", id="interactions.open"),
+                *link_bindings("interactions")]
 
     class Open(Message):
         def __init__(self, item: InteractionArticle) -> None:
@@ -44,6 +46,9 @@ class InteractionList(CursorList[InteractionArticle]):
 
     def row_key(self, row: InteractionArticle) -> int:
         return row.article.id
+
+    def row_url(self, row: InteractionArticle) -> str | None:
+        return row.article.url
 
     def row_signature(self, row: InteractionArticle):
         return row.article.id, row.article.is_read

@@ -41,6 +41,9 @@ class MatrixGrid(Widget, can_focus=True):
         Binding("left,h", "move(0, -1)", "Left", show=False, id="matrix.left"),
         Binding("right,l", "move(0, 1)", "Right", show=False, id="matrix.right"),
         Binding("home,g", "first", "First cell", show=False, id="matrix.first"),
+        Binding("end,G", "last", "Last cell", show=False, id="matrix.last"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="matrix.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="matrix.page-down"),
         Binding("enter", "choose", "Articles", tooltip="List the articles behind the cell", id="matrix.open"),
     ]
 
@@ -170,6 +173,13 @@ class MatrixGrid(Widget, can_focus=True):
 
     def action_first(self) -> None:
         self.cursor = (0, 0)
+
+    def action_last(self) -> None:
+        self.action_move(len(self.matrix.rows), len(self.matrix.columns))  # the edges hold it at the last cell
+
+    def action_page(self, pages: int) -> None:
+        """Up or down by the rows on screen, as a list's page keys move."""
+        self.action_move(pages * self._fits()[0], 0)
 
     def action_choose(self) -> None:
         row, column = self.current

@@ -12,9 +12,10 @@ from textual.message import Message
 from negotiation_watch.store.db.queries import ArticleRow
 from negotiation_watch.tui.format import plain, short_time
 from negotiation_watch.tui.widgets.cursor_list import CursorList
+from negotiation_watch.tui.widgets.link_keys import OpensLinks, link_bindings
 
 
-class StoryArticles(CursorList[ArticleRow]):
+class StoryArticles(OpensLinks, CursorList[ArticleRow]):
     """Two lines per article: its title, then its time and outlet."""
 
     DEFAULT_CSS = """
@@ -32,7 +33,8 @@ class StoryArticles(CursorList[ArticleRow]):
         "story-articles--outlet", "story-articles--meta",
     }
 
-    BINDINGS = [Binding("enter", "open", "Open", tooltip="Open the article", id="story.open-article")]
+    BINDINGS = [Binding("enter", "open", "Open", tooltip="Open the article", id="story.open-article"),
+                *link_bindings("story")]
 
     class Open(Message):
         """The user asked to read one article of the story."""
@@ -47,6 +49,9 @@ class StoryArticles(CursorList[ArticleRow]):
 
     def row_key(self, row: ArticleRow) -> int:
         return row.id
+
+    def row_url(self, row: ArticleRow) -> str | None:
+        return row.url
 
     def row_signature(self, row: ArticleRow):
         return row.id, row.is_read
