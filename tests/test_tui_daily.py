@@ -174,6 +174,13 @@ async def test_g_and_G_reach_the_first_and_last_feed_and_help_line(fixture_db):
         assert view.scroll_y == 0
 
 
+async def _search(pilot, app, words: str):
+    """Search for `words` from the dashboard, as typed; returns the results list."""
+    await pilot.press("slash", *words, "enter")
+    await settle(pilot)
+    return app.screen.query_one("#results")
+
+
 async def _answer(pilot, key: str) -> str:
     """The question on screen, answered with `key`."""
     from negotiation_watch.tui.screens.confirm import ConfirmScreen
@@ -209,8 +216,7 @@ async def test_mark_read_a_feed_a_search_and_everything(fixture_db):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         db = connection.connect(fixture_db)
-        await pilot.press("slash", *"ceasefire", "enter")
-        await settle(pilot)
+        await _search(pilot, app, "ceasefire")
         await pilot.press("A")
         assert await _answer(pilot, "y") == "Mark 1 unread article matching “ceasefire” read?"
         await pilot.press("escape", "F")
@@ -291,9 +297,7 @@ async def test_search_counts_says_no_matches_highlights_and_explains_bad_syntax(
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"ceasefire", "enter")
-        await settle(pilot)
-        results = app.screen.query_one("#results")
+        results = await _search(pilot, app, "ceasefire")
         assert results.border_subtitle == "3 matches"
         line = results.row_lines(results.rows[0], 100, False)[0]
         matched = [line.plain[span.start:span.end] for span in line.spans if "underline" in str(span.style)]
@@ -579,9 +583,7 @@ async def test_S_sorts_search_results_best_match_newest_or_most_outlets_kept_for
     app = make_app(fixture_db)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        await pilot.press("slash", *"ceasefire", "enter")
-        await settle(pilot)
-        results = app.screen.query_one("#results")
+        results = await _search(pilot, app, "ceasefire")
         assert results.order == "relevance" and len(results.rows) == 3
         assert results.border_subtitle == "4 matches"  # articles: the Cairo story has two
         orders = {}
