@@ -314,6 +314,29 @@ async def test_search_counts_says_no_matches_highlights_and_explains_bad_syntax(
         assert app.is_running
 
 
+async def test_a_full_window_of_matches_is_counted_after_the_first_page(fixture_db, monkeypatch):
+    """The first page says "N+" when the ranked window is full; a search over everything
+    then shows the exact count, one within a party says "N+" still."""
+    db = connection.connect(fixture_db)
+    assert queries.search_stories(db, "ceasefire").matches == 3
+    monkeypatch.setattr(queries, "RANKED_MATCHES", 2)
+    page = queries.search_stories(db, "ceasefire")
+    assert (page.matches, page.more_than) == (2, True)
+    assert queries.match_count(db, "ceasefire") == 3 and queries.match_count(db, "ceasefi") == 3
+    assert queries.match_count(db, "  ") == 0
+    app = make_app(fixture_db)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        results = await _search(pilot, app, "ceasefire")
+        await pilot.app.workers.wait_for_complete()
+        await settle(pilot)
+        assert results.border_subtitle == "3 matches"
+        assert app.screen._counted == (results.source, 3)
+        await pilot.press("ctrl+f", "end", "ctrl+u", *"ceasefire", "enter")
+        await settle(pilot)
+        assert results.border_subtitle == "3 matches"
+
+
 async def test_the_feeds_screen_shows_a_feeds_folder(fixture_db):
     db = connection.connect(fixture_db)
     feed_rows.update_feed(db, 1, folder="Wires/Europe")

@@ -223,7 +223,8 @@ def search_stories(
     matching articles (a window), best match first (a story ranks as its best article;
     the newer first among equals), or newest or most outlets first (SEARCH_ORDERS).
     Paging past a window goes on with the next-older one, so each page costs about the
-    same however many articles match.
+    same however many articles match. The count is the window's: exact when it is not
+    full, else a lower bound (match_count counts them all).
 
     Plain words are quoted (each must appear, as a prefix); a query written in FTS5's own
     syntax is passed on, and SearchSyntaxError says why FTS5 could not read it.
@@ -234,13 +235,10 @@ def search_stories(
     mark = after or SearchMark()
     with explain_search_errors(query):
         story_ids, found, lowest = _window_stories(db, match, kind, tag_id, unread_only, mark.below, order)
-        full = found == RANKED_MATCHES
-        if mark.below is None and not full:
-            matches, more_than = found, False
-        elif kind and tag_id or unread_only:
-            matches, more_than = found, full  # counting them all would mean reading them all
-        else:
-            matches, more_than = _match_count(db, match), False
+    full = found == RANKED_MATCHES
+    # a full window is a lower bound: match_count gives the exact figure, apart, so that
+    # the first page need not wait for a count of every match
+    matches, more_than = found, full or mark.below is not None
     shown = mark.shown + limit
     if shown < len(story_ids):
         next_mark = SearchMark(mark.below, shown)
@@ -380,13 +378,14 @@ def explain_search_errors(query: str) -> Iterator[None]:
         ) from None
 
 
-def search_count(
-    db: sqlite3.Connection, query: str, kind: str | None = None, tag_id: str | None = None,
-    *, unread_only: bool = False,
-) -> int:
-    """How many articles match the search (all of them, not only the ranked ones)."""
-    count = unread_count if unread_only else _count
-    return count(db, kind=kind, tag_id=tag_id, query=query)
+def match_count(db: sqlite3.Connection, query: str) -> int:
+    """How many articles match a search over everything (all of them, not only a window),
+    from the search index alone: what the search screen shows once the first page is up."""
+    match = fts_query(query)
+    if not match:
+        return 0
+    with explain_search_errors(query):
+        return _match_count(db, match)
 
 
 def scope_where(kind=None, tag_id=None, query: str = "", feed_id: int | None = None, folder: str = "") -> tuple[str, list]:

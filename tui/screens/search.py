@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
 from rich.text import Text
 from textual.widgets import Input, Select, Static
+from textual.worker import get_current_worker
 
-from negotiation_watch.tui.data import parse_pin, pin_key
+from negotiation_watch.store.db import queries
+from negotiation_watch.tui.data import parse_pin, pin_key, with_db
 from negotiation_watch.tui.errors import ReportsWorkerErrors
 from negotiation_watch.tui.names import display_name
 from negotiation_watch.tui.widgets.article_list import ArticleList, Source
@@ -40,6 +42,7 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         self._typing_timer = None
         self._filters_from: list | None = None  # the counts the filter options were built from
         self._focus_results_when_loaded = False
+        self._counted: tuple[Source, int] | None = None  # the last exact count, shown while counting again
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="search-bar"):
@@ -105,7 +108,10 @@ class SearchScreen(ReportsWorkerErrors, Screen):
         results.border_title = self.source.title
         count = ""
         if self.source.query and results.loaded and results.total is not None:
-            count = f"{results.total:,}{'+' if results.total_more else ''} match{'' if results.total == 1 else 'es'}"
+            total, more = results.total, results.total_more
+            if more and self._counts_exactly(results) and self._counted and self._counted[0] == self.source:
+                total, more = self._counted[1], False
+            count = f"{total:,}{'+' if more else ''} match{'' if total == 1 else 'es'}"
         results.border_subtitle = " · ".join(part for part in (count, results.view_note) if part)
         self._set_note(results)
 
@@ -158,9 +164,28 @@ class SearchScreen(ReportsWorkerErrors, Screen):
     @on(ArticleList.Loaded, "#results")
     def _results_loaded(self) -> None:
         self._set_title()
+        results = self.query_one(ArticleList)
+        if results.total_more and self._counts_exactly(results):
+            self._count_matches(self.source)
         if self._focus_results_when_loaded:
             self._focus_results_when_loaded = False
             self.set_focus(self.query_one(ArticleList))
+
+    def _counts_exactly(self, results: ArticleList) -> bool:
+        """A search over everything is counted in full after its first page (from the search
+        index alone); within a party or track, or unread only, counting would mean reading
+        every match, so those say "3,000+"."""
+        return bool(self.source.query) and not self.source.kind and not results.unread_only
+
+    @work(thread=True, exclusive=True, group="count", exit_on_error=False)
+    def _count_matches(self, source: Source) -> None:
+        count = with_db(self.app.db_path, queries.match_count, source.query)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_count, source, count)
+
+    def _show_count(self, source: Source, count: int) -> None:
+        self._counted = (source, count)
+        self._set_title()
 
     def _search_as_typed(self) -> None:
         """Search once typing pauses, but not for a single letter: as a prefix it would
