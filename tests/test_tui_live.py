@@ -78,3 +78,19 @@ def test_connections_are_kept_for_the_same_file_and_a_replaced_file_is_opened_af
     os.replace(empty, path)  # as a restore from a backup would
     assert with_db(path, lambda db: db) is not first
     assert with_db(path, queries.stats).articles == 0
+
+
+async def test_sparklines_are_read_again_only_when_the_article_total_changes(fixture_db):
+    app = make_app(fixture_db, live=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: len(panes(app)) == 6 and all(p.loaded for p in panes(app)))
+        screen = app.screen
+        kept, unread = screen._sparklines, screen.stats.unread
+        await pilot.press("u")  # a read mark: a commit that leaves the article total alone
+        await wait_until(pilot, lambda: screen.stats.unread == unread - 1, timeout=5.0)
+        assert screen._sparklines is kept
+        script = WRITER.format(tests=str(Path(__file__).parent), db=str(fixture_db))
+        subprocess.run([sys.executable, "-c", script], check=True, timeout=30)
+        await wait_until(pilot, lambda: screen._sparklines is not kept, timeout=5.0)
+        assert screen._sparklines.articles == kept.articles + 3
+        assert screen._sparklines.daily == with_db(fixture_db, queries.daily_counts_all, end=app.today())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
 from math import ceil
 
 from textual import on, work
@@ -26,6 +29,10 @@ from negotiation_watch.tui.widgets.status_line import StatusLine
 DEFAULT_TRACKS = 3
 DEFAULT_PARTIES = 3
 MIN_DEFAULT_PANES = 4
+# The sparklines are read again at once when the article total or the day changes; a
+# commit that changes neither (read marks, a fetch that found nothing new) reuses them,
+# and a re-tag, which moves tags without changing the total, shows within this long.
+SPARKLINES_MAX_AGE = 30.0  # seconds
 
 
 def _jump_bindings() -> list[Binding]:
@@ -60,6 +67,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.counts: list[queries.TagCount] | None = None
         self._first_run = False
         self.daily: dict[tuple[str, str], list[int]] = {}
+        self._sparklines: Sparklines | None = None
         self.pinned: list[Source] = []  # the panes: parties, tracks and saved searches
         self.stats: queries.Stats | None = None
         self._panes_shown = False
@@ -100,12 +108,13 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
     def load_overview(self) -> None:
         """Counts, sparklines and status figures: three small reads on one connection
         (each a table kept by triggers), shown together in one repaint."""
-        counts, daily, stats = with_db(self.app.db_path, _overview, self.app.today())
+        counts, sparklines, stats = with_db(self.app.db_path, _overview, self.app.today(), self._sparklines)
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_overview, counts, daily, stats)
+            self.app.call_from_thread(self._show_overview, counts, sparklines, stats)
 
-    def _show_overview(self, counts, daily, stats) -> None:
-        self.daily = daily
+    def _show_overview(self, counts, sparklines: "Sparklines", stats) -> None:
+        self._sparklines = sparklines
+        self.daily = sparklines.daily
         self.stats = stats
         self._show_stats(stats)
         self._show_counts(counts)
@@ -378,8 +387,26 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             pane.mark_story_read(story_id)
 
 
-def _overview(db, today) -> tuple:
-    return queries.tag_counts(db), queries.daily_counts_all(db, end=today), queries.stats(db)
+@dataclass(frozen=True)
+class Sparklines:
+    """The sidebar's daily counts, with the article total and day they were read for."""
+
+    daily: dict[tuple[str, str], list[int]]
+    articles: int
+    today: date
+    read_at: float  # time.monotonic()
+
+    def still_good(self, articles: int, today: date) -> bool:
+        return (articles, today) == (self.articles, self.today) and time.monotonic() - self.read_at < SPARKLINES_MAX_AGE
+
+
+def _overview(db, today: date, kept: Sparklines | None) -> tuple:
+    """Counts, sparklines and status figures; the sparklines, the dearest of the three
+    (30 days of every tag), are reused while they are still good."""
+    stats = queries.stats(db)
+    if kept is None or not kept.still_good(stats.articles, today):
+        kept = Sparklines(queries.daily_counts_all(db, end=today), stats.articles, today, time.monotonic())
+    return queries.tag_counts(db), kept, stats
 
 
 def default_pins(counts: list[queries.TagCount]) -> list[tuple[str, str]]:
