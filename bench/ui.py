@@ -478,6 +478,7 @@ class FrameWatch:
         self.condition = None
         self.seen: float | None = None
         self.seen_cpu = 0.0
+        self.shown = asyncio.Event()
         display = app._display
 
         def watched(screen, renderable) -> None:
@@ -488,18 +489,21 @@ class FrameWatch:
                 renderable.render_segments(app.console)
             if self.condition is not None and self.seen is None and self.condition():
                 self.seen, self.seen_cpu = time.perf_counter(), time.process_time()
+                self.shown.set()
 
         app._display = watched
 
     def expect(self, condition) -> None:
         self.condition, self.seen = condition, None
+        self.shown.clear()
 
     async def wait(self, what: str = "the first dashboard", timeout: float = 10.0) -> float:
-        deadline = time.perf_counter() + timeout
-        while self.seen is None:
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"timed out waiting for the screen to show {what}")
-            await asyncio.sleep(0.0005)
+        # woken by the frame itself: a polling loop here kept the event loop busy and
+        # slowed the app's worker threads, which a person's idle terminal does not
+        try:
+            await asyncio.wait_for(self.shown.wait(), timeout)
+        except TimeoutError:
+            raise SystemExit(f"timed out waiting for the screen to show {what}") from None
         return self.seen
 
 
