@@ -107,6 +107,24 @@ async def test_no_read_scans_articles_for_frequent_tags_either(db_path, monkeypa
     assert scans(db_path, statements) == {}
 
 
+def test_a_search_window_finds_its_stories_without_reading_the_articles_rows(db_path):
+    """A window holds thousands of articles: each one's story comes from the narrow
+    (id, story_id) index, not from its wide row (scattered pages on a cold cache)."""
+    tui_fixture.build(db_path)
+    db = connection.connect(db_path)
+    traced: list[str] = []
+    db.set_trace_callback(traced.append)
+    try:
+        for kind, tag_id in ((None, None), ("party", "RUS")):
+            assert queries.search_stories(db, "talks", kind, tag_id).rows
+    finally:
+        db.close()
+    windows = [sql for sql in traced if "articles_fts MATCH" in sql and "JOIN stories" in sql]
+    assert len(windows) == 2
+    for plan in plans(db_path, windows).values():
+        assert "SEARCH a USING COVERING INDEX articles_story_of (id=?)" in plan
+
+
 def _stories_of_two_ages(db_path):
     """600 one-article stories, each on its own day: the 300 newest tagged NEW, the 300
     oldest OLD, one to three outlets each whatever their age."""

@@ -324,6 +324,7 @@ def _downgrade_to_schema_3(db) -> None:
             conn.execute(f"DROP TABLE {table}")
         conn.execute("DROP INDEX articles_story")
         conn.execute("DROP INDEX articles_story_feed")
+        conn.execute("DROP INDEX articles_story_of")
         conn.execute("ALTER TABLE articles DROP COLUMN story_id")
         conn.execute(
             "CREATE TRIGGER articles_read AFTER UPDATE OF is_read ON articles WHEN old.is_read != new.is_read "

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -280,6 +280,9 @@ CREATE INDEX IF NOT EXISTS stories_last_seen ON stories (last_seen DESC, id DESC
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story_id, published);
 -- whether a story already has an outlet, without reading a big story's every article
 CREATE INDEX IF NOT EXISTS articles_story_feed ON articles (story_id, feed_id);
+-- A search window's articles to their stories without reading the articles' wide rows:
+-- from a cold page cache that read was most of a search at a million articles (schema 10).
+CREATE INDEX IF NOT EXISTS articles_story_of ON articles (id, story_id);
 -- The union of a story's articles' parties and tracks, with a copy of the story's
 -- last_seen (kept by triggers) so a pane of one tag is a walk of story_tags_newest from
 -- its newest story, however old that is (schema 9).

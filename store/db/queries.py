@@ -262,7 +262,9 @@ def _window_stories(db: sqlite3.Connection, match: str, kind: str | None, tag_id
     filters, below article id `below` (FTS5 walks its matches newest first and stops
     there), in `order`; with the window's number of articles and its lowest article id.
     One statement, so the window's articles and stories are read inside SQLite. A party or
-    track is checked against whichever side is smaller (_tag_condition)."""
+    track is checked against whichever side is smaller (_tag_condition). Each article's
+    story comes from the narrow articles_story_of index: by rowid SQLite would read each
+    article's whole row, thousands of scattered pages when they are not cached."""
     where, params = ["articles_fts MATCH ?"], [match]
     if below is not None:
         where.append("rowid < ?")
@@ -275,7 +277,7 @@ def _window_stories(db: sqlite3.Connection, match: str, kind: str | None, tag_id
     rows = db.execute(
         "SELECT s.id, sum(count(*)) OVER (), min(min(w.id)) OVER () FROM (SELECT rowid AS id, "
         f"bm25(articles_fts) AS score FROM articles_fts WHERE {' AND '.join(where)} ORDER BY rowid DESC LIMIT ?) w "
-        "JOIN articles a ON a.id = w.id JOIN stories s ON s.id = a.story_id "
+        "JOIN articles a INDEXED BY articles_story_of ON a.id = w.id JOIN stories s ON s.id = a.story_id "
         f"GROUP BY s.id ORDER BY {_WINDOW_ORDERS[order]}",
         (*params, RANKED_MATCHES),
     ).fetchall()
