@@ -360,6 +360,40 @@ def test_digests_and_explainers_stand_alone():
     assert stories.best_story(plain_colon, {1: [wire]}) == 1
 
 
+def test_an_address_that_files_a_piece_as_an_explainer_or_opinion_makes_it_stand_alone():
+    def standalone(url):
+        return stories.features(GENEVA, GENEVA_TEXT, NOW, url=url).standalone
+
+    assert standalone("https://outlet.example/background/2022/01/10/explainer-geneva-security-talks")
+    assert standalone("https://outlet.example/opinion/2022/jan/10/geneva-talks")
+    assert standalone("https://outlet.example/world/live/2022/jan/10/russia-ukraine-latest")
+    assert not standalone("https://outlet.example/world/2022/01/10/geneva-talks-analysis-of-demands")
+    assert not standalone("https://live.example/world/geneva-talks")  # a host is not a section
+    assert not standalone(None) and not standalone("not a url")
+    wire = stories.features(GENEVA, GENEVA_TEXT, NOW, url="https://wire.example/world/us-russia-geneva")
+    filed = stories.features(GENEVA, GENEVA_TEXT, NOW, url="https://notes.example/explainer-us-russia-geneva")
+    assert stories.best_story(filed, {1: [wire]}) is None and stories.best_story(wire, {1: [filed]}) is None
+
+
+def test_a_second_paragraph_about_another_event_does_not_make_it_the_same_story():
+    us = stories.features(
+        "Washington blacklists Rosneft and Lukoil",
+        "The Treasury Department froze the American assets of the two oil majors and warned foreign banks "
+        "that handle their payments.", NOW, [("party", "USA"), ("party", "RUS")])
+    eu_lede = ("Member states approved a nineteenth package of measures against Moscow, phasing out imports of "
+               "liquefied gas by 2027 and listing more tankers of the shadow fleet.")
+    mention = "It came a day after Washington blacklisted Rosneft and Lukoil, freezing the American assets of the two oil majors."
+
+    def eu(summary):
+        return stories.features("EU ends Russian gas imports in new package", summary, NOW,
+                                [("party", "EU"), ("party", "RUS"), ("party", "USA")])
+
+    assert stories.best_story(eu(eu_lede + "\n\n" + mention), {1: [us]}) is None
+    assert stories.best_story(eu(eu_lede + " " + mention), {1: [us]}) == 1  # in its lede, the same words count
+    byline = "By a staff reporter\n\n"  # a first paragraph too short to be the lede takes the next one with it
+    assert set(stories.features(GENEVA, GENEVA_TEXT, NOW).words) <= set(stories.features(GENEVA, byline + GENEVA_TEXT, NOW).words)
+
+
 def test_features_made_in_another_process_compare_as_those_made_here():
     """The parser's worker processes make features; hash() differs between processes."""
     import pickle

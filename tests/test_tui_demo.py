@@ -75,6 +75,28 @@ def test_the_bundled_demo_feeds_fill_a_dashboard_worth_of_news():
         db.close()
 
 
+def test_the_demo_groups_its_several_outlets_events_and_nothing_else():
+    """What a new user sees first: each event reported by several outlets is one story,
+    an explainer stands alone, and a report that only mentions another event in its
+    second paragraph stays out of that event's story."""
+    with demo_database() as demo:
+        db = connection.connect(demo.db_path)
+        story = dict(db.execute("SELECT title, story_id FROM articles"))
+        members = {story_id: count for story_id, count in db.execute("SELECT id, articles FROM stories")}
+        db.close()
+    by_title = {title: story_id for title, story_id in story.items()}
+
+    def story_of(words: str) -> int:
+        return next(story_id for title, story_id in by_title.items() if words in title)
+
+    assert story_of("Trump and Xi agree a one-year trade truce") == story_of("Trump and Xi strike one-year truce")
+    assert story_of("E3 trigger snapback") == story_of("E3 invoke snapback")
+    assert story_of("Kinshasa and M23 sign") == story_of("Congo and M23 agree")
+    assert story_of("US sanctions Rosneft") != story_of("EU adopts 19th sanctions package")
+    assert story_of("Poland shoots down Russian drones") != story_of("a forum in deep freeze")
+    assert members[story_of("a forum in deep freeze")] == 1  # an explainer, filed under /explainer-...
+
+
 def test_the_demo_takes_the_users_keys_but_not_the_users_pins(tmp_path):
     from negotiation_watch.store import config
     from negotiation_watch.tui.app import _demo_settings

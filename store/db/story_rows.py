@@ -57,6 +57,7 @@ class _Arrival:
     published: str
     is_read: bool
     content_hash: str
+    url: str | None
     tags: _Tags
 
 
@@ -188,12 +189,12 @@ def _arrivals(conn: sqlite3.Connection, article_ids: list[int], known: dict[int,
     unknown = [article_id for article_id in article_ids if article_id not in known]
     tags = _tags_of(conn, unknown) if unknown else {}
     return [
-        _Arrival(article_id, feed_id, title, lede or "", published, bool(is_read), digest,
+        _Arrival(article_id, feed_id, title, lede or "", published, bool(is_read), digest, url,
                  tags.get(article_id, _Tags([], [])))
-        for article_id, feed_id, title, lede, published, is_read, digest in conn.execute(
+        for article_id, feed_id, title, lede, published, is_read, digest, url in conn.execute(
             f"SELECT id, feed_id, title, CASE WHEN id IN ({','.join(map(str, unknown)) or 'NULL'}) "
             f"THEN substr(summary, 1, {stories.LEDE_CHARS}) END, published, is_read, "
-            f"content_hash FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
+            f"content_hash, url FROM articles WHERE id IN ({marks}) AND story_id IS NULL",
             article_ids,
         )
     ]
@@ -237,7 +238,7 @@ def start_rejudging(conn: sqlite3.Connection) -> None:
 
 def _features(article: _Arrival) -> Features:
     found = stories.features(article.title, article.summary, times.from_iso(article.published),
-                             article.tags.pairs, article.tags.texts, article.feed_id)
+                             article.tags.pairs, article.tags.texts, article.feed_id, article.url)
     _remember((article.id, article.content_hash), found)
     return found
 
@@ -302,13 +303,13 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
     marks = ",".join("?" * len(keys))
     ids = [article_id for article_id, _ in keys]
     tags = _tags_of(conn, ids)
-    for article_id, title, lede, published, digest, feed_id in conn.execute(
-        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash, feed_id "
+    for article_id, title, lede, published, digest, feed_id, url in conn.execute(
+        f"SELECT id, title, substr(summary, 1, {stories.LEDE_CHARS}), published, content_hash, feed_id, url "
         f"FROM articles WHERE id IN ({marks})",
         ids,
     ):
         own = tags.get(article_id, _Tags([], []))
-        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id)
+        found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id, url)
         _remember((article_id, digest), found)
 
 

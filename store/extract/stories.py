@@ -24,13 +24,16 @@ from rapidfuzz.distance import Indel
 from negotiation_watch.store.extract.fold import fold_text
 
 # Changed whenever the judgement changes: stored stories are then formed again (retag).
-VERSION = "2"
+VERSION = "3"
 # A follow-up joins a story whose newest article is at most this much older (or newer:
 # feeds arrive in any order).
 WINDOW = timedelta(days=3)
 # Within this, time says nothing; beyond it, the bar rises towards WINDOW.
 SAME_NEWS_CYCLE = timedelta(hours=36)
-LEDE_CHARS = 400  # the lede says what happened; later paragraphs drift into background
+# The lede says what happened; later paragraphs drift into background, often another
+# event's ("The move came a day after ..."): its first paragraphs, up to LEDE_CHARS, and
+# more than a byline or a dateline (LEDE_AT_LEAST).
+LEDE_CHARS, LEDE_AT_LEAST = 400, 120
 MAX_KEYS = 8  # index keys per article
 THRESHOLD = 0.12  # a candidate story at or above this mean score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
@@ -71,6 +74,14 @@ KICKERS = frozenset(
     morning evening q&a interview profile""".split()
 )
 _KICKER = re.compile(r"^\s*([^:]{1,40}):")
+# An address's section or slug that marks the same kinds of piece, where outlets file
+# them: /opinion/..., /commentisfree/..., /2025/09/11/explainer-..., /live/...
+URL_KINDS = frozenset(
+    """explainer explainers explained analysis opinion opinions comment commentisfree commentary
+    editorial editorials column columns factbox podcast podcasts newsletter newsletters live
+    liveblog live-blog""".split()
+)
+_URL_PATH = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*([^?#]*)", re.IGNORECASE)
 # A word after a space that follows no sentence's end: where a capital means a name.
 _INNER_WORD = re.compile(r"(?<=[^.!?:;\s]) +([^\W\d_][\w'’-]*)")
 TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises them all by custom
@@ -96,15 +107,16 @@ class Features:
 
 def features(
     title: str, summary: str, when: datetime, tags: Iterable[tuple[str, str]] = (), tag_texts: Iterable[str] = (),
-    outlet: int | None = None,
+    outlet: int | None = None, url: str | None = None,
 ) -> Features:
     """An article's features: `tags` are its (kind, tag_id) pairs, repeats allowed;
     `tag_texts` the words its parties and tracks were found by ("Kremlin", "Normandy
     Format"): they name who negotiates what, which the tags compare already, not which
-    event it was, so they do not count as names."""
+    event it was, so they do not count as names. `url`, its address, can say it is an
+    explainer or the like where the headline does not."""
     tags = set(tags)
     title_words, title_names = _words(title, headline=True)
-    lede_words, lede_names = _words(summary[:LEDE_CHARS], headline=False)
+    lede_words, lede_names = _words(_lede(summary), headline=False)
     capitalised = title_names | lede_names
     tag_words = {word for text in set(tag_texts) for word in _folded_words(text)}
     names = capitalised - tag_words
@@ -117,14 +129,38 @@ def features(
     return Features(
         _marks(words), _marks(names), _marks(title_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
-        _standalone(title),
+        _standalone(title) or _standalone_address(url),
     )
+
+
+def _lede(summary: str) -> str:
+    """The summary's first paragraphs: as many as make LEDE_AT_LEAST characters, within LEDE_CHARS."""
+    end = 0
+    while end < LEDE_AT_LEAST:
+        next_break = summary.find("\n\n", end + 1)
+        if next_break < 0:
+            return summary[:LEDE_CHARS]
+        end = next_break
+    return summary[:min(end, LEDE_CHARS)]
 
 
 def _standalone(title: str) -> bool:
     """Whether a headline's kicker says the piece is a digest, explainer or the like."""
     kicker = _KICKER.match(title)
     return bool(kicker) and not KICKERS.isdisjoint(kicker.group(1).lower().split())
+
+
+def _standalone_address(url: str | None) -> bool:
+    """Whether an address files the piece as one: a section of its path is a kind of
+    piece (/opinion/), or its last part begins with one (/explainer-nato-russia-council)."""
+    path = _URL_PATH.match(url or "")
+    if not path:
+        return False
+    parts = [part for part in path.group(1).lower().split("/") if part]
+    if not parts:
+        return False
+    *sections, slug = parts
+    return not URL_KINDS.isdisjoint(sections) or re.split(r"[-_.]", slug, maxsplit=1)[0] in URL_KINDS
 
 
 @functools.lru_cache(maxsize=4096)

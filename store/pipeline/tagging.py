@@ -61,7 +61,7 @@ def story_features(entry: Entry, rows: list[TagRow], now: datetime) -> stories.F
     """What the stories' judgement reads of an entry (made here, beside its tags, so the
     process that stores it has less to do)."""
     return stories.features(entry.title, entry.summary, entry.published or now, [(r[0], r[1]) for r in rows],
-                            [r[5] for r in rows])
+                            [r[5] for r in rows], url=entry.url)
 
 
 @dataclass
