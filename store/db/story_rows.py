@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from negotiation_watch.store import times
@@ -23,7 +24,38 @@ STORIES_PER_KEY = 8  # newest stories looked at for one index key
 CANDIDATES = 5  # stories compared with the article, those sharing most keys
 BATCH = 1000  # arrivals judged between two writes: what a batch holds in memory stays bounded (retag)
 CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
-_cache: dict[tuple[int, str], Features] = {}
+
+
+class _FeatureCache(OrderedDict):
+    """Stored articles' features, the least recently used dropped first: a re-tag walks the
+    articles in order, so the stories it compares with move slowly through time (emptying
+    it all when full made a re-tag compute most members' features again). A fetch run
+    stores feeds while its re-tag thread works: each step holds the lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+
+    def find(self, key: tuple[int, str]) -> Features | None:
+        with self.lock:
+            found = self.get(key)
+            if found is not None:
+                self.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[int, str], found: Features) -> None:
+        with self.lock:
+            self[key] = found
+            self.move_to_end(key)
+            if len(self) > CACHE_SIZE:
+                self.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            super().clear()
+
+
+_cache = _FeatureCache()
 
 
 @dataclass
@@ -205,7 +237,7 @@ def _assign(conn: sqlite3.Connection, article: _Arrival, found: Features | None,
     if found is None:
         found = _features(article)
     else:
-        _remember((article.id, article.content_hash), found)
+        _cache.keep((article.id, article.content_hash), found)
     candidates = _candidates(conn, found, batch.keys)
     _load_members(conn, [story_id for story_id in candidates if story_id not in batch.members], batch.members)
     story_id = stories.best_story(found, {story_id: batch.members[story_id] for story_id in candidates})
@@ -239,14 +271,10 @@ def start_rejudging(conn: sqlite3.Connection) -> None:
 def _features(article: _Arrival) -> Features:
     found = stories.features(article.title, article.summary, times.from_iso(article.published),
                              article.tags.pairs, article.tags.texts, article.feed_id, article.url)
-    _remember((article.id, article.content_hash), found)
+    _cache.keep((article.id, article.content_hash), found)
     return found
 
 
-def _remember(key: tuple[int, str], found: Features) -> None:
-    if len(_cache) >= CACHE_SIZE:
-        _cache.clear()  # cheap to rebuild: a fetch run touches a few thousand recent stories
-    _cache[key] = found
 
 
 def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys) -> list[int]:
@@ -291,7 +319,7 @@ def _load_members(conn: sqlite3.Connection, story_ids: list[int], members: dict[
     for story_id in story_ids:
         members.setdefault(story_id, [])
     for article_id, story_id, digest in rows:
-        found = _cache.get((article_id, digest))
+        found = _cache.find((article_id, digest))
         if found is not None:
             members[story_id].append(found)
 
@@ -310,7 +338,7 @@ def _load_missing(conn: sqlite3.Connection, keys: list[tuple[int, str]]) -> None
     ):
         own = tags.get(article_id, _Tags([], []))
         found = stories.features(title, lede, times.from_iso(published), own.pairs, own.texts, feed_id, url)
-        _remember((article_id, digest), found)
+        _cache.keep((article_id, digest), found)
 
 
 def _refresh(conn: sqlite3.Connection, story_id: int) -> None:
