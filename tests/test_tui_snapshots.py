@@ -48,7 +48,7 @@ def snapshot(db_path, snap_compare, keys, size) -> bool:
     async def run_before(pilot):
         await settle(pilot)
         for key in keys:
-            await pilot.press(*key) if isinstance(key, tuple) else await pilot.press(key)
+            await pilot.press(*(key if isinstance(key, tuple) else (key,)))
             await settle(pilot)
 
     return snap_compare(make_app(db_path), terminal_size=size, run_before=run_before)

@@ -275,8 +275,6 @@ def _features(article: _Arrival) -> Features:
     return found
 
 
-
-
 def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys) -> list[int]:
     """Recent stories sharing the article's index keys (stored, or new in this batch),
     those sharing most first."""

@@ -82,6 +82,7 @@ URL_KINDS = frozenset(
     liveblog live-blog""".split()
 )
 _URL_PATH = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*([^?#]*)", re.IGNORECASE)
+_SLUG_GAP = re.compile(r"[-_.]")
 # A word after a space that follows no sentence's end: where a capital means a name.
 _INNER_WORD = re.compile(r"(?<=[^.!?:;\s]) +([^\W\d_][\w'’-]*)")
 TITLE_CASE = 0.7  # a headline with this share of capitalised words capitalises them all by custom
@@ -160,12 +161,13 @@ def _standalone_address(url: str | None) -> bool:
     if not parts:
         return False
     *sections, slug = parts
-    return not URL_KINDS.isdisjoint(sections) or re.split(r"[-_.]", slug, maxsplit=1)[0] in URL_KINDS
+    return not URL_KINDS.isdisjoint(sections) or _SLUG_GAP.split(slug, maxsplit=1)[0] in URL_KINDS
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def _folded_words(text: str) -> tuple[str, ...]:
-    """A party's or track's evidence, folded into words (the same few names recur all day)."""
+    """A party's or track's evidence, or a capitalised word of the text, folded into words
+    (the same names recur all day)."""
     return tuple(fold_text(text)[0].split())
 
 
@@ -174,8 +176,9 @@ def _telling(word: str) -> tuple[int, str]:
     return -len(word), word
 
 
-# News repeats its words: these are cached (a call through the cache costs a tenth of
-# one through the function, and a re-tag makes the features of tens of thousands of articles).
+# News repeats its words: these are cached, as _folded_words is (a call through the cache
+# costs a tenth of one through the function, and a re-tag makes the features of tens of
+# thousands of articles).
 @functools.lru_cache(maxsize=1 << 16)
 def word_key(word: str) -> int:
     """A folded word as a number: stable across processes (unlike hash()), so it keys the index."""
@@ -187,13 +190,6 @@ def word_mark(word: str) -> str:
     """A folded word as one character outside the Basic Multilingual Plane, from its
     word_key: stable across processes; two words of one comparison rarely share one."""
     return chr(0x10000 + word_key(word) % 0x100000)
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _first_folded(word: str) -> str:
-    """A capitalised word of the text, folded, up to its first gap ("Al-Burhan's" -> "al")."""
-    folded = fold_text(word)[0].split()
-    return folded[0] if folded else ""
 
 
 def _marks(words: set[str]) -> str:
@@ -210,7 +206,7 @@ def _words(text: str, *, headline: bool) -> tuple[set[str], set[str]]:
     capitalised = [m for m in _INNER_WORD.findall(text) if m[0].isupper()]
     if headline and len(capitalised) >= TITLE_CASE * len(text.split()[1:]) > 1:
         capitalised = []
-    names = {w for w in map(_first_folded, capitalised) if w in words and w not in COMMON}
+    names = {w for part in capitalised for w in _folded_words(part)[:1] if w in words and w not in COMMON}
     return words, names | {w for w in words if w.isdigit()}
 
 
