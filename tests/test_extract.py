@@ -316,3 +316,11 @@ def test_rule_conditions_window_unless_parties_and_dates(rich):
     far = "Russia: Quagga" + " and more" * 10 + " talks"
     assert tracks(rich, far, date=d2020) == set()
     assert tracks(rich, "Russia joins Quagga talks") == {"test-track"}  # undated: dates ignored
+
+
+def test_a_headline_trap_reads_its_lede(tax):
+    """The headline alone cannot tell the US state from the country; the text under it can."""
+    state = "Georgia’s canvassers fear a lean year"
+    assert parties(tax, state, "Organisers who helped Democrats win two Senate seats are short of money.") == set()
+    country = "Georgia’s envoy fears a lean year"
+    assert parties(tax, country, "Tbilisi has asked Brussels to keep its accession talks open.") >= {"GEO"}

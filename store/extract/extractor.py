@@ -25,6 +25,7 @@ from negotiation_watch.store.extract.matcher import (
 from negotiation_watch.store.extract.taxonomy import Taxonomy
 
 FIELDS = ("title", "text")
+LEDE_CHARS = 300  # of the text: how far a title's trap reads for its context words
 # A capital after one of these words names a place, not the government seated there.
 _VENUE_BEFORE = re.compile(
     r"(?:^| )(?:(?:in|at|near|outside|inside|around|across|via|visit|visits|visited|visiting|arrived|arrives"
@@ -114,6 +115,7 @@ class _Field:
     party_hits: list = field(default_factory=list)  # (fs, fe, target)
     track_hits: list = field(default_factory=list)
     dateline_end: int = -1  # where the places of an opening dateline end, in the text
+    lede: str = ""  # a title's: the folded opening of the text, where its traps' context words also count
 
     def span(self, fs: int, fe: int) -> tuple[int, int]:
         """Original start and end of folded [fs, fe)."""
@@ -126,6 +128,8 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
     """Parties and tracks named in an article, each with the evidence where it was read."""
     matcher = matcher_for(taxonomy)
     fields = [_scan(matcher, name, value) for name, value in zip(FIELDS, (title, text)) if value]
+    if len(fields) == 2:  # a headline's context is its lede ("Georgia's organizers" above "... Democrats")
+        fields[0].lede = fields[1].spaced[:LEDE_CHARS]
     party_read = [_read_parties(matcher, f, date) for f in fields]
     party_read = _confirm_doubtful(matcher, fields, party_read)
     party_found = _resolve_shared(party_read, set())
@@ -389,7 +393,8 @@ def _trapped(traps: tuple[CompiledTrap, ...], f: _Field, fs: int, fe: int) -> bo
     """Context around the alias says it names something else (a trap from the data)."""
     spaced = f.spaced
     for trap in traps:
-        if trap.near is not None and trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window):
+        if trap.near is not None and (trap.near.search(spaced, max(0, fs - trap.window), fe + 2 + trap.window)
+                                      or f.lede and trap.near.search(f.lede)):
             return True
         if trap.next and (spaced[fe + 1:fe + 40].lstrip() + " ").startswith(trap.next):
             return True
