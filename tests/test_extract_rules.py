@@ -50,6 +50,13 @@ def test_a_numbered_plan_belongs_to_the_war_it_is_written_for(tax):
     assert kyiv == {"russia-ukraine-talks"}
 
 
+def test_qatar_and_egypt_freeing_hostages_is_the_gaza_track_after_october_2023(tax):
+    title = "Qatari and Egyptian mediators secure the release of 12 Nepali hostages"
+    assert tracks(tax, title, date=datetime.date(2023, 11, 25)) == {"gaza-ceasefire-talks"}
+    assert tracks(tax, title, date=datetime.date(2014, 3, 9)) == set()  # before the war: another case
+    assert tracks(tax, "Qatar helps free hostages held in Mali", date=datetime.date(2024, 2, 1)) == set()
+
+
 def test_a_generic_meeting_word_needs_the_other_side_near(tax):
     assert tracks(tax, "Trilateral meeting of Japanese, Korean and US envoys in Seoul",
                   "They discussed tariffs, not North Korea.") == set()
