@@ -12,7 +12,7 @@ from negotiation_watch.tui.widgets.article_list import PAGE, ArticleList
 from negotiation_watch.tui.widgets.sidebar import Sidebar
 
 import tui_fixture
-from tui_helpers import dashboard, make_app, panes, settle, titles, widget_lines
+from tui_helpers import dashboard, make_app, panes, settle, titles, wait_until, widget_lines
 
 
 @pytest.fixture
@@ -251,9 +251,9 @@ async def test_a_failing_worker_becomes_a_notification_not_a_crash(fixture_db):
             fixture_db.with_name(fixture_db.name + suffix).unlink(missing_ok=True)
         fixture_db.write_bytes(b"[bold]not a database[/bold]" * 100)
         dashboard(app).data_changed()
-        await pilot.pause(0.5)
-        messages = [n.message for n in app._notifications]
-        assert any("is not a readable negotiation-watch database" in m for m in messages)
+        # the failing reads run in workers: wait for their notice, however loaded the machine
+        await wait_until(pilot, lambda: any("is not a readable negotiation-watch database" in n.message
+                                            for n in app._notifications), timeout=20)
         assert all(n.markup is False for n in app._notifications)
         assert app.is_running
         await pilot.press("q")
