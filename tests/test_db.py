@@ -615,3 +615,20 @@ def test_the_readme_schema_table_names_every_column_of_every_table(db_path):
     assert set(named) == set(schema)
     assert {name: [c for c in columns if c not in named[name]] for name, columns in schema.items()} == \
         {name: [] for name in schema}
+
+
+def test_schema_10_database_gets_the_trigger_that_reads_a_storys_own_articles(db_path):
+    """Schema 11 rewrites the trigger an article's deletion fires so it checks its story's
+    tags through the story's articles; an older file must get the new one, as the
+    script alone (CREATE TRIGGER IF NOT EXISTS) would keep the old."""
+    db = connection.connect(db_path)
+    current = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_story_ad'").fetchone()[0]
+    with connection.write_transaction(db) as conn:
+        conn.execute("DROP TRIGGER articles_story_ad")
+        conn.execute(current.replace("CROSS JOIN", "JOIN"))  # as schema 10 had it
+    connection.set_meta(db, "schema_version", "10")
+    db.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    assert again.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_story_ad'").fetchone()[0] == current
+    again.close()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -354,7 +354,7 @@ BEGIN
     UPDATE stories SET (lead_id, title) = (SELECT id, title FROM articles WHERE story_id = old.story_id
         ORDER BY published DESC, id DESC LIMIT 1) WHERE id = old.story_id AND lead_id = old.id AND articles > 0;
     DELETE FROM story_tags WHERE story_id = old.story_id AND NOT EXISTS (SELECT 1 FROM articles a
-        JOIN tags t ON t.article_id = a.id WHERE a.story_id = old.story_id AND t.kind = story_tags.kind
+        CROSS JOIN tags t ON t.article_id = a.id WHERE a.story_id = old.story_id AND t.kind = story_tags.kind
         AND t.tag_id = story_tags.tag_id);
     DELETE FROM stories WHERE id = old.story_id AND articles <= 0;
 END;
@@ -684,11 +684,18 @@ def _copy_story_tags_seen(conn: sqlite3.Connection, found: int) -> None:
         )
 
 
+def _replace_story_leave_trigger(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 11: the trigger an article's deletion fires re-checks its story's tags through
+    the story's articles (CROSS JOIN); the script recreates it so."""
+    if found < 11:
+        conn.execute("DROP TRIGGER IF EXISTS articles_story_ad")
+
+
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
 
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column,
-                 _add_story_tags_seen]
+                 _add_story_tags_seen, _replace_story_leave_trigger]
 AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles,
                 _retag_for_interactions, _alerts_start_now, _copy_story_tags_seen]
 
