@@ -18,6 +18,7 @@ from negotiation_watch.tui.screens.search import SearchScreen
 from negotiation_watch.tui.widgets.article_list import ArticleList
 
 import tui_fixture
+from sqlite_steps import vm_steps
 from tui_helpers import make_app, panes, settle, wait_until
 
 # "SCAN a" or "SCAN articles" (plain, or walking one of its indexes); the search index's
@@ -141,23 +142,6 @@ def _stories_of_two_ages(db_path):
     return db
 
 
-def _steps(db, read) -> int:
-    """SQLite's virtual-machine steps (in hundreds) that `read` takes: the work done,
-    whatever the machine's speed."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-
-    db.set_progress_handler(count, 100)
-    try:
-        read()
-    finally:
-        db.set_progress_handler(None, 0)
-    return steps[0]
-
-
 @pytest.mark.parametrize("order", list(queries.ORDERS))
 def test_a_tags_pane_reads_as_far_as_its_page_however_old_its_stories(db_path, monkeypatch, order):
     """The pane of a tag whose stories are all older than 300 others costs what the pane
@@ -173,7 +157,7 @@ def test_a_tags_pane_reads_as_far_as_its_page_however_old_its_stories(db_path, m
         assert len(first) == len(second) == 20 and not {r.id for r in first} & {r.id for r in second}
         assert all(row.tags[0].tag_id == tag_id for row in first + second)
 
-    old, new = _steps(db, lambda: pages("OLD")), _steps(db, lambda: pages("NEW"))
+    old, new = vm_steps(db, lambda: pages("OLD"), 100), vm_steps(db, lambda: pages("NEW"), 100)
     assert old <= 2 * new + 5, (old, new)
     traced: list[str] = []
     db.set_trace_callback(traced.append)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from feedgen import item, rss
+from sqlite_steps import vm_steps
 
 from negotiation_watch.store.db import connection, feed_rows, queries, story_rows, writes
 from negotiation_watch.store.db.ingest import RETAG_JOB_KEY, STORIES_VERSION_KEY, ingest, needs_retag, retag_all
@@ -248,23 +249,6 @@ def test_story_counts_follow_every_kind_of_change(db, taxonomy):
     assert _story_counts(db) == _story_recounts(db)
 
 
-def _steps(db, work) -> int:
-    """SQLite's virtual machine steps that work() takes: a measure of the work done that
-    does not depend on how busy the machine is."""
-    steps = [0]
-
-    def count() -> int:
-        steps[0] += 1
-        return 0
-
-    db.set_progress_handler(count, 1)
-    try:
-        work()
-    finally:
-        db.set_progress_handler(None, 1)
-    return steps[0]
-
-
 @pytest.mark.parametrize("leave", ["detach", "delete"])
 def test_a_story_an_article_leaves_checks_its_tags_through_its_own_articles(db_path, taxonomy, leave):
     """When an article leaves a story (judged again, or deleted with its feed), the story's
@@ -292,7 +276,7 @@ def test_a_story_an_article_leaves_checks_its_tags_through_its_own_articles(db_p
                 with connection.write_transaction(db) as conn:
                     story_rows.detach(conn, [leaving])
 
-        steps = _steps(db, work)
+        steps = vm_steps(db, work)
         assert db.execute("SELECT articles FROM stories WHERE id = ?", (story_of(db, "g-wire"),)).fetchone()[0] == 1
         db.close()
         return steps
