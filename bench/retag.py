@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -60,8 +61,8 @@ def main() -> None:
 
         one = run(copies[0])
         print(f"one process, every article changed:            {one:8,.0f} articles/s (reference)")
-        plain = run(copies[2])
-        print(f"  the same on a file without statistics:       {plain:8,.0f} articles/s ({plain / one:.1f}x), "
+        unanalysed = run(copies[2])
+        print(f"  the same on a file without statistics:       {unanalysed:8,.0f} articles/s ({unanalysed / one:.1f}x), "
               "as a user's file is (ingest never runs ANALYZE)")
         one_unchanged = run(copies[0])
         print(f"one process, nothing changed:                  {one_unchanged:8,.0f} articles/s ({one_unchanged / one:.1f}x)")
@@ -76,8 +77,6 @@ def main() -> None:
 def forget_statistics(path: Path) -> None:
     """Drop what ANALYZE recorded (ui_data.build runs it), so SQLite plans as it does for a
     file that ingest made."""
-    import sqlite3
-
     db = sqlite3.connect(path)
     for (table,) in db.execute("SELECT name FROM sqlite_master WHERE name LIKE 'sqlite_stat%'").fetchall():
         db.execute(f"DELETE FROM {table}")

@@ -359,14 +359,12 @@ def _refresh(conn: sqlite3.Connection, story_id: int) -> None:
         "ORDER BY published DESC, id DESC LIMIT 1) WHERE id = ?1",
         (story_id,),
     )
-    conn.execute(DROP_LOST_TAGS, (story_id,))
-
-
-# A story's tags that none of its articles carry any more. CROSS JOIN keeps the story's
-# own few articles the outer loop: a file without statistics (ANALYZE) otherwise led
-# SQLite to walk every article with the tag, milliseconds a story for a common party.
-DROP_LOST_TAGS = (
-    "DELETE FROM story_tags WHERE story_id = ?1 AND NOT EXISTS (SELECT 1 FROM articles a "
-    "CROSS JOIN tags t ON t.article_id = a.id WHERE a.story_id = ?1 AND t.kind = story_tags.kind "
-    "AND t.tag_id = story_tags.tag_id)"
-)
+    # the tags none of its articles carry any more; CROSS JOIN keeps the story's own few
+    # articles the outer loop: in a file without statistics (ANALYZE) SQLite otherwise
+    # walked every article with the tag, milliseconds a story for a common party
+    conn.execute(
+        "DELETE FROM story_tags WHERE story_id = ?1 AND NOT EXISTS (SELECT 1 FROM articles a "
+        "CROSS JOIN tags t ON t.article_id = a.id WHERE a.story_id = ?1 AND t.kind = story_tags.kind "
+        "AND t.tag_id = story_tags.tag_id)",
+        (story_id,),
+    )
