@@ -113,6 +113,7 @@ class _Field:
     offsets: list[int] | None
     shouting: bool
     party_hits: list = field(default_factory=list)  # (fs, fe, target)
+    form_hits: list = field(default_factory=list)  # (end, form) of the interaction finder's action forms
     track_hits: list = field(default_factory=list)
     dateline_end: int = -1  # where the places of an opening dateline end, in the text
     lede: str = ""  # a title's: the folded opening of the text, where its traps' context words also count
@@ -184,7 +185,7 @@ def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag
     for f in fields:
         spans = [(e.start, e.end, t.id) for t in parties.values() for e in t.evidence if e.field == f.name]
         places = [(e.start, e.end, t.id) for t in tracks.values() for e in t.evidence if e.field == f.name]
-        found += find_interactions(matcher.actions, f.name, f.text, f.spaced, f.span, spans, places, only_track)
+        found += find_interactions(matcher.actions, f.name, f.text, f.form_hits, f.span, spans, places, only_track)
     return found
 
 
@@ -196,7 +197,12 @@ def _scan(matcher: Matcher, name: str, text: str) -> _Field:
         f.dateline_end = dateline.end("places")
     hits: tuple[list, list] = ([], [])
     plain = offsets is None and not f.shouting
-    for end, (keylen, variants, traps) in matcher.automaton.iter(f.spaced):
+    forms = f.form_hits
+    for end, (keylen, variants, traps, form) in matcher.automaton.iter(f.spaced):
+        if form is not None:
+            forms.append((end, form))
+            if not variants:
+                continue
         fs = end - keylen + 1
         if len(variants) == 1:
             uppers, lowers, target, tail, layer = variants[0]

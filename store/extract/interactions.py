@@ -23,8 +23,6 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ahocorasick
-
 from negotiation_watch.store.extract.fold import fold_words
 
 # Words that may stand between two mentions of one group ("Russia and Ukraine", "Russia's
@@ -96,9 +94,10 @@ class Interaction(NamedTuple):
 
 @dataclass
 class CompiledActions:
-    """The taxonomy's actions as one automaton of forms, plus the cue words as patterns."""
+    """The taxonomy's actions: their forms, which the matcher's automaton finds in the same
+    pass as every other name (store/extract/matcher.py), plus the cue words as patterns."""
 
-    automaton: ahocorasick.Automaton | None  # " form " -> (key length, action, is a noun, has a space)
+    forms: dict[str, tuple[int, str, bool, bool]]  # " form " -> (key length, action, is a noun, has a space)
     symmetric: frozenset[str]
     between: frozenset[str]
     unless: dict[str, re.Pattern]
@@ -118,20 +117,17 @@ class CompiledActions:
 
 
 def compile_actions(taxonomy) -> CompiledActions:
-    """Every action's forms in one automaton (longest form wins where several overlap)."""
-    automaton = ahocorasick.Automaton()
-    added = 0
+    """Every action's forms, keyed as the matcher's automaton keys a phrase (the first
+    action listing a form has it)."""
+    forms: dict[str, tuple[int, str, bool, bool]] = {}
     for action in taxonomy.actions.values():
-        for forms, noun in ((action.verbs, False), (action.nouns, True)):
-            for form in forms:
+        for listed, noun in ((action.verbs, False), (action.nouns, True)):
+            for form in listed:
                 key = fold_words(form)
-                if key and key not in automaton:
-                    automaton.add_word(f" {key} ", (len(key) + 2, action.id, noun, " " in key))
-                    added += 1
-    if added:
-        automaton.make_automaton()
+                if key:
+                    forms.setdefault(f" {key} ", (len(key) + 2, action.id, noun, " " in key))
     return CompiledActions(
-        automaton=automaton if added else None,
+        forms=forms,
         symmetric=frozenset(a.id for a in taxonomy.actions.values() if a.symmetric),
         between=frozenset(a.id for a in taxonomy.actions.values() if a.between),
         unless={a.id: _words_re(a.unless) for a in taxonomy.actions.values() if a.unless},
@@ -176,17 +172,18 @@ class _Sentence:
     pairs: bool  # it names two parties or more
 
 
-def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: str, span,
+def find_interactions(compiled: CompiledActions, field: str, text: str, form_hits: list[tuple[int, tuple]], span,
                       parties: list[tuple[int, int, str]], tracks: list[tuple[int, int, str]],
                       article_track: tuple[str, frozenset[str]] | None) -> list[Interaction]:
-    """The interactions stated in one field. `spaced` is its folded form (" text "),
-    `span(fs, fe)` maps folded offsets back to `text`; `parties` and `tracks` are
+    """The interactions stated in one field. `form_hits` are the automaton's hits of
+    action forms in its folded form, (end, form's value in `compiled.forms`); `span(fs,
+    fe)` maps folded offsets back to `text`; `parties` and `tracks` are
     (start, end, id) spans into `text`; `article_track` is (id, members) of the one track
     of an article that has only one: a sentence that names no track is in it when the
     track's members include every party of the interaction."""
-    if compiled.automaton is None or len({p for _, _, p in parties}) < 2:
+    if not form_hits or len({p for _, _, p in parties}) < 2:
         return []
-    forms = _forms(compiled, text, spaced, span)
+    forms = _forms(text, form_hits, span)
     if not forms:
         return []
     parties = sorted(parties)
@@ -220,10 +217,10 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, spaced: 
     return _unique(found)
 
 
-def _forms(compiled: CompiledActions, text: str, spaced: str, span) -> list[_Form]:
+def _forms(text: str, form_hits: list[tuple[int, tuple]], span) -> list[_Form]:
     """Form hits in `text` order, the longest where several overlap, none across a full stop."""
     hits = []
-    for end, (keylen, action, noun, words) in compiled.automaton.iter(spaced):
+    for end, (keylen, action, noun, words) in form_hits:
         start, stop = span(end - keylen + 1, end - 1)
         # a full stop folds to a space: only a form of several words can hold one
         if not words or _FULL_STOP.search(text, start, stop) is None:

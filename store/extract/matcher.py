@@ -130,10 +130,17 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
                 if patterns.add(trigger, (TRIGGER, key, "trigger")):
                     rules.setdefault(key, []).append(compiled)
     traps = _compile_traps(taxonomy)
+    actions = compile_actions(taxonomy)
     automaton = ahocorasick.Automaton()
     for key, variants in patterns.variants.items():
-        # The value carries what a hit needs: key length, variants, the traps guarding the key.
-        automaton.add_word(f" {key} ", (len(key) + 2, tuple(variants), tuple(traps.get(key, ()))))
+        # The value carries what a hit needs: key length, variants, the traps guarding the
+        # key, and the action form it also is (one pass over a text finds both).
+        spaced = f" {key} "
+        automaton.add_word(spaced, (len(key) + 2, tuple(variants), tuple(traps.get(key, ())),
+                                    actions.forms.get(spaced)))
+    for spaced, form in actions.forms.items():
+        if spaced not in automaton:
+            automaton.add_word(spaced, (len(spaced), (), (), form))
     automaton.make_automaton()
     return Matcher(
         version=taxonomy.version,
@@ -152,7 +159,7 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
         venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
         venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
-        actions=compile_actions(taxonomy),
+        actions=actions,
     )
 
 
