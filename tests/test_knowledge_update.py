@@ -41,6 +41,14 @@ def serve_answer(httpserver, body: bytes, content_type: str = SPARQL_JSON, statu
     httpserver.expect_request("/sparql", method="POST").respond_with_data(body, status=status, content_type=content_type)
 
 
+@pytest.fixture(autouse=True)
+def forget_taxonomy():
+    """The update writes this test's officials file and loads the taxonomy with it: later
+    tests must not inherit that process-wide copy (their own config folder has no such file)."""
+    yield
+    default_taxonomy.cache_clear()
+
+
 @pytest.fixture
 def stored_db(db_path):
     """A database holding one 2009 article that names the British prime minister by title."""
