@@ -20,14 +20,15 @@ T = TypeVar("T")
 # (~1.5 ms), and a refresh after another process's commit makes a call per pane, all
 # six panes at once.
 IDLE_CONNECTIONS = 8
-_idle: dict[str, tuple[tuple[int, int], list[sqlite3.Connection]]] = {}  # path -> (file id, connections)
+_idle: dict[str, tuple[tuple[int, ...], list[sqlite3.Connection]]] = {}  # path -> (file state, connections)
 _idle_lock = threading.Lock()
 
 
 def with_db(db_path: Path, action: Callable[..., T], *args, **kwargs) -> T:
     """Run one store function on a connection no other thread holds meanwhile: one kept
-    open for this file if there is one (the same file: one put in its place is opened
-    afresh), else a new one, kept for the next call afterwards."""
+    open for this file if there is one (the same file as it was: one put in its place, or
+    this one written since, is opened afresh), else a new one, kept for the next call
+    afterwards."""
     path = str(db_path)
     db = _take_idle(path)
     if db is None:
@@ -50,21 +51,25 @@ def close_connections() -> None:
         db.close()
 
 
-def _file_id(path: str) -> tuple[int, int] | None:
+def _file_state(path: str) -> tuple[int, ...] | None:
+    """Which file is at `path` and when it was last written. Only a checkpoint writes the
+    database file itself (commits go to its -wal), so this changes seldom; but when another
+    program rewrites the file in place, a kept connection would go on reading its cached
+    pages and never say the file is ruined."""
     try:
         found = os.stat(path)
     except OSError:
         return None
-    return found.st_dev, found.st_ino
+    return found.st_dev, found.st_ino, found.st_mtime_ns, found.st_size
 
 
 def _take_idle(path: str) -> sqlite3.Connection | None:
-    file_id = _file_id(path)
+    state = _file_state(path)
     with _idle_lock:
         kept = _idle.get(path)
         if kept is None:
             return None
-        if kept[0] != file_id:  # replaced, moved or deleted since: its connections read the old file
+        if kept[0] != state:  # replaced, moved, deleted or written since: its connections read the old file
             del _idle[path]
             stale = kept[1]
         else:
@@ -75,10 +80,10 @@ def _take_idle(path: str) -> sqlite3.Connection | None:
 
 
 def _give_back(path: str, db: sqlite3.Connection) -> None:
-    file_id = _file_id(path)
+    state = _file_state(path)
     with _idle_lock:
-        kept = _idle.setdefault(path, (file_id, []))
-        if kept[0] == file_id and not db.in_transaction and len(kept[1]) < IDLE_CONNECTIONS:
+        kept = _idle.setdefault(path, (state, []))
+        if kept[0] == state and not db.in_transaction and len(kept[1]) < IDLE_CONNECTIONS:
             kept[1].append(db)
             return
     db.close()
