@@ -35,6 +35,12 @@ _VENUE_BEFORE = re.compile(
     r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
+# The words _VENUE_BEFORE can end with: a capital after any other word is no venue, and
+# this set says so without the regex.
+_VENUE_LAST_WORDS = frozenset(
+    "in at near outside inside around across via visit visits visited visiting arrived arrives arriving landed"
+    " reached the to from for".split()
+)
 _NEXT_WORD = re.compile(r"\w+")
 # A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
 # "GENEVA, Switzerland (AP) -". It says where the report was filed, not who acted: the
@@ -351,7 +357,8 @@ def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
     summit', 'the Helsinki Final Act': a place, or a name taken from it, no party. The
     words around it are the data's ([[venue]]) besides the motion verbs here."""
     spaced = f.spaced
-    if _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
+    if spaced[spaced.rfind(" ", 0, fs) + 1:fs] in _VENUE_LAST_WORDS \
+            and _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
     if matcher.venue_before and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(matcher.venue_before):
         return True
