@@ -193,7 +193,7 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, form_hit
     forms = [f for f in forms if _worth_reading(text, f, ids, starts, ends)]
     if not forms:
         return []
-    bounds = _sentence_bounds(text)
+    bounds = _sentence_bounds(text, forms[-1].start)
     low = _lowered(text)
     sentences: dict[int, _Sentence] = {}
     found: list[Interaction] = []
@@ -244,8 +244,9 @@ def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], en
     return len(set(near)) >= 2
 
 
-def _sentence_bounds(text: str) -> list[int]:
-    """Start offsets of the field's sentences (0 first)."""
+def _sentence_bounds(text: str, until: int) -> list[int]:
+    """Start offsets of the field's sentences (0 first), up to the first after `until`:
+    the sentences after the last form's are never read."""
     starts = [0]
     for match in _SENTENCE_END.finditer(text):
         stop = match.start()
@@ -255,6 +256,8 @@ def _sentence_bounds(text: str) -> list[int]:
                 continue
         if match.end() < len(text):
             starts.append(match.end())
+            if match.end() > until:
+                break
     return starts
 
 
@@ -265,7 +268,10 @@ def _sentence(text: str, low: str | None, bounds: list[int], number: int, partie
     end = bounds[number + 1] if number + 1 < len(bounds) else len(text)
     while end > start and text[end - 1].isspace():
         end -= 1
-    inside = [p for p in parties[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)] if p[1] <= end]
+    first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
+    if last - first < 2:  # one mention or none: no list needed to see it
+        return _Sentence(start, end, [], [], False)
+    inside = [p for p in parties[first:last] if p[1] <= end]
     if len({p[2] for p in inside}) < 2:
         return _Sentence(start, end, [], [], False)
     return _Sentence(start, end, _groups(text, low, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
