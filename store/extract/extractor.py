@@ -35,11 +35,11 @@ _VENUE_BEFORE = re.compile(
     r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
-# The words _VENUE_BEFORE can end with: a capital after any other word is no venue, and
-# this set says so without the regex.
+# The words _VENUE_BEFORE can end with, "the" aside: a capital after any other word (or
+# after "the" after any other) is no venue, and this says so without the regex.
 _VENUE_LAST_WORDS = frozenset(
     "in at near outside inside around across via visit visits visited visiting arrived arrives arriving landed"
-    " reached the to from for".split()
+    " reached to from for".split()
 )
 _NEXT_WORD = re.compile(r"\w+")
 # A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
@@ -357,8 +357,7 @@ def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
     summit', 'the Helsinki Final Act': a place, or a name taken from it, no party. The
     words around it are the data's ([[venue]]) besides the motion verbs here."""
     spaced = f.spaced
-    if spaced[spaced.rfind(" ", 0, fs) + 1:fs] in _VENUE_LAST_WORDS \
-            and _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
+    if _after_motion_word(spaced, fs) and _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
         return True
     if matcher.venue_before and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(matcher.venue_before):
         return True
@@ -367,6 +366,15 @@ def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
         start = f.span(fs, fe)[0]
         return start == 0 or f.text[start - 1] not in "-\u2010\u2011\u2013\u2014/"
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
+
+
+def _after_motion_word(spaced: str, fs: int) -> bool:
+    """Whether the word before the hit at `fs` (or before its "the") is one _VENUE_BEFORE can end with."""
+    start = spaced.rfind(" ", 0, fs)
+    word = spaced[start + 1:fs]
+    if word == "the":
+        word = spaced[spaced.rfind(" ", 0, start) + 1:start]
+    return word in _VENUE_LAST_WORDS
 
 
 def _is_label(f: _Field, fs: int, fe: int) -> bool:
