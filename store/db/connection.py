@@ -486,6 +486,14 @@ def explain_error(path: Path, exc: sqlite3.DatabaseError) -> StoreError:
     return StoreError(f"database error in {path}: {message}")
 
 
+def _refuse_read_only(db: sqlite3.Connection) -> None:
+    if is_read_only(db):
+        raise StoreError(
+            f"{db.execute('PRAGMA database_list').fetchone()[2] or 'the database'} is open read-only "
+            "(the file or its folder cannot be written): nothing was changed."
+        )
+
+
 @contextlib.contextmanager
 def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One atomic write: BEGIN IMMEDIATE takes the write lock up front (waiting up to the
@@ -494,11 +502,7 @@ def write_transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     Nothing inside may commit on its own (`with conn:` would: the connection is in
     autocommit mode, so writes outside this context each commit by themselves).
     """
-    if is_read_only(db):
-        raise StoreError(
-            f"{db.execute('PRAGMA database_list').fetchone()[2] or 'the database'} is open read-only "
-            "(the file or its folder cannot be written): nothing was changed."
-        )
+    _refuse_read_only(db)
     db.execute("BEGIN IMMEDIATE")
     try:
         yield db
@@ -522,13 +526,25 @@ def give_back_space(db: sqlite3.Connection) -> int:
         return 0
     given = 0
     while free := db.execute("PRAGMA freelist_count").fetchone()[0]:
-        with write_transaction(db) as step:
-            step.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()  # a page per row
+        _vacuum_step(db)
         given += min(free, VACUUM_STEP_PAGES)
     if given:
         # the file shrinks once the WAL is copied back; PASSIVE waits for no reader or writer
         db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
     return given
+
+
+def _vacuum_step(db: sqlite3.Connection) -> None:
+    """Free up to VACUUM_STEP_PAGES pages in one write transaction. The pragma frees a page
+    per step of its statement, each step a row without columns, and `execute` stops after
+    the first such row: a script runs it to the end."""
+    _refuse_read_only(db)
+    try:
+        db.executescript(f"BEGIN IMMEDIATE; PRAGMA incremental_vacuum({VACUUM_STEP_PAGES}); COMMIT;")
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 def compact(db: sqlite3.Connection) -> None:
