@@ -300,7 +300,7 @@ class RetagJob:
     transaction, so quitting at any moment and starting again resumes where it stopped."""
 
     version: str  # the taxonomy being applied
-    after_id: int  # articles up to this id are done
+    after_id: int  # with after_published, the last article done: articles go in time order
     until_id: int  # the newest article when it began: later ones were tagged with `version` when stored
     done: int
     total: int
@@ -308,6 +308,10 @@ class RetagJob:
     # the articles whose tags changed are judged again. Jobs stored before this field
     # re-formed every story, as they still do.
     stories: bool = True
+    # Articles are walked by (published, id): a story's candidates are then the ones just
+    # judged, whose features the cache holds (in id order, feed after feed, most had to be
+    # made again). A job stored before this field walked ids: it goes over them again.
+    after_published: str = ""
 
 
 def retag_job(db: sqlite3.Connection) -> RetagJob | None:
@@ -348,22 +352,23 @@ def retag_all(
 
     When `stop` is set it returns after the batch in hand; the job stays in the database
     and the next call goes on from there (minutes at a million articles: quitting must
-    not wait for that, nor lose it). `tagger` turns a batch's (title, summary, date)
-    triples into their rows (default: here, one after another; store/pipeline/retag.py
-    spreads them over worker processes)."""
+    not wait for that, nor lose it). `tagger` turns a batch's (title, summary, published,
+    feed id, url) tuples and whether their story features are wanted into (rows, features
+    or None) pairs (default: here, one after another; store/pipeline/retag.py spreads them
+    over worker processes)."""
     job = _begin_or_resume(db, taxonomy, force)
     if job is None:
         return 0
     from negotiation_watch.store.db import story_rows
-    from negotiation_watch.store.pipeline.tagging import tag_rows
+    from negotiation_watch.store.pipeline.tagging import retag_rows
 
-    tagger = tagger or (lambda texts: [tag_rows(taxonomy, *text) for text in texts])
+    tagger = tagger or (lambda articles, features: [retag_rows(taxonomy, *article, features) for article in articles])
     done = 0
     while stop is None or not stop.is_set():
         batch = db.execute(
-            "SELECT id, title, summary, published, content_hash FROM articles WHERE id > ? AND id <= ? "
-            "ORDER BY id LIMIT ?",
-            (job.after_id, job.until_id, RETAG_BATCH),
+            "SELECT id, title, summary, published, feed_id, url, content_hash FROM articles "
+            "WHERE id <= ? AND (published, id) > (?, ?) ORDER BY published, id LIMIT ?",
+            (job.until_id, job.after_published, job.after_id, RETAG_BATCH),
         ).fetchall()
         if not batch:
             _finish(db, job)
@@ -371,8 +376,11 @@ def retag_all(
             if progress and job.done != job.total:  # articles deleted meanwhile: say it is over
                 progress(job.total, job.total)
             break
-        rows = tagger([(title, summary, times.from_iso(published).date()) for _, title, summary, published, _ in batch])
-        tagged = {article_id: (digest, made) for (article_id, *_, digest), made in zip(batch, rows)}
+        # when every article is judged again, its story features are made beside its tags
+        made = tagger([(title, summary, times.from_iso(published), feed_id, url)
+                       for _, title, summary, published, feed_id, url, _ in batch], job.stories)
+        tagged = {article_id: (digest, rows) for (article_id, *_, digest), (rows, _) in zip(batch, made)}
+        known = {article_id: found for (article_id, *_), (_, found) in zip(batch, made) if found is not None}
         with connection.write_transaction(db) as conn:
             stored = retag_job(conn)
             if stored != job:  # another process (a second dashboard, `fetch`) works on it too
@@ -398,8 +406,8 @@ def retag_all(
             # unchanged, only an article whose tags changed can belong elsewhere now.
             judged = current if job.stories else [aid for aid in current if aid in changed]
             story_rows.detach(conn, judged)
-            story_rows.group(conn, judged)
-            job.after_id, job.done = batch[-1][0], job.done + len(batch)
+            story_rows.group(conn, judged, known)
+            job.after_published, job.after_id, job.done = batch[-1][3], batch[-1][0], job.done + len(batch)
             _save_job(conn, job)
         done += len(batch)
         if progress:

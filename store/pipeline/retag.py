@@ -43,18 +43,19 @@ def _retag_in_process(db_path: str, main_pid: int) -> None:
 
 
 @contextlib.contextmanager
-def parallel_tagger(taxonomy, workers: int | None = None) -> Iterator[Callable[[list[tuple]], list[list]]]:
+def parallel_tagger(taxonomy, workers: int | None = None) -> Iterator[Callable[[list[tuple], bool], list[tuple]]]:
     """A `tagger` for ingest.retag_all that spreads each batch over worker processes (the
-    extractor is CPU work: the `retag` command uses every core), closed on leaving."""
+    extractor and the story features are CPU work: the `retag` command uses every core),
+    closed on leaving."""
     from negotiation_watch.store.pipeline.run import worker_context
-    from negotiation_watch.store.pipeline.tagging import init_worker, tag_texts_in_worker
+    from negotiation_watch.store.pipeline.tagging import init_worker, retag_in_worker
 
     workers = workers or max(1, min(4, os.cpu_count() or 1))
     with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=init_worker,
                              initargs=(taxonomy, os.getpid())) as pool:
 
-        def tagger(texts: list[tuple]) -> list[list]:
-            shares = [texts[start:start + SHARE] for start in range(0, len(texts), SHARE)]
-            return [rows for share in pool.map(tag_texts_in_worker, shares) for rows in share]
+        def tagger(articles: list[tuple], features: bool) -> list[tuple]:
+            shares = [articles[start:start + SHARE] for start in range(0, len(articles), SHARE)]
+            return [made for share in pool.map(retag_in_worker, shares, [features] * len(shares)) for made in share]
 
         yield tagger

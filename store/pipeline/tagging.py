@@ -117,9 +117,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def tag_texts_in_worker(texts: list[tuple[str, str, date]]) -> list[list[TagRow]]:
-    """tag_rows for each (title, summary, date), with the worker's taxonomy: a re-tag's share."""
-    return [tag_rows(_worker_taxonomy, *text) for text in texts]
+def retag_rows(
+    taxonomy, title: str, summary: str, published: datetime, feed_id: int, url: str | None, features: bool
+) -> tuple[TagRows, stories.Features | None]:
+    """A stored article's tag rows and, when it is to be judged again, its story features
+    (made from those rows, as ingest makes a new article's)."""
+    rows = tag_rows(taxonomy, title, summary, published.date())
+    if not features:
+        return rows, None
+    return rows, stories.features(title, summary, published, [(r[0], r[1]) for r in rows], [r[5] for r in rows],
+                                  feed_id, url)
+
+
+def retag_in_worker(articles: list[tuple], features: bool) -> list[tuple[TagRows, stories.Features | None]]:
+    """retag_rows for each article of a re-tag's share, with the worker's taxonomy."""
+    return [retag_rows(_worker_taxonomy, *article, features) for article in articles]
 
 
 def parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime) -> TaggedFeed:
