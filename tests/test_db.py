@@ -499,6 +499,16 @@ def test_giving_space_back_on_a_read_only_file_is_refused(db_path):
         connection.give_back_space(db)
 
 
+def test_bulk_writes_settings_are_restored_even_after_an_error(db_path):
+    db = connection.connect(db_path)
+    before = [db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")]
+    with pytest.raises(RuntimeError), connection.bulk_writes(db):
+        assert db.execute("PRAGMA cache_size").fetchone()[0] == -connection.BULK_CACHE_KIB
+        assert db.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == connection.BULK_CHECKPOINT_PAGES
+        raise RuntimeError("a batch failed")
+    assert [db.execute(f"PRAGMA {name}").fetchone()[0] for name in ("cache_size", "wal_autocheckpoint")] == before
+
+
 def test_compact_shrinks_an_older_file_and_converts_it(db_path):
     db = connection.connect(db_path)
     db.execute("PRAGMA auto_vacuum = NONE")

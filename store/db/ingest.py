@@ -346,7 +346,7 @@ def retag_all(
 ) -> int:
     """Re-tag the stored articles with `taxonomy` and judge their stories again,
     RETAG_BATCH at a time (one transaction each, so readers and fetchers get their turn),
-    in the order they were stored, resuming a job begun earlier; returns how many this
+    in the order they were published, resuming a job begun earlier; returns how many this
     call re-tagged. Nothing to do (tags and stories already current, and not `force`) is
     0 and no work.
 
@@ -359,10 +359,17 @@ def retag_all(
     job = _begin_or_resume(db, taxonomy, force)
     if job is None:
         return 0
-    from negotiation_watch.store.db import story_rows
     from negotiation_watch.store.pipeline.tagging import retag_rows
 
     tagger = tagger or (lambda articles, features: [retag_rows(taxonomy, *article, features) for article in articles])
+    with connection.bulk_writes(db):
+        return _run_job(db, job, tagger, progress, stop)
+
+
+def _run_job(db: sqlite3.Connection, job: RetagJob, tagger, progress, stop) -> int:
+    """retag_all's batches, until the job is done or `stop` is set; returns how many it re-tagged."""
+    from negotiation_watch.store.db import story_rows
+
     done = 0
     while stop is None or not stop.is_set():
         batch = db.execute(
