@@ -26,8 +26,13 @@ from negotiation_watch.store import times
 if TYPE_CHECKING:
     import threading
 
+    from negotiation_watch.store.extract.stories import Features
     from negotiation_watch.store.parse.feed import Entry, ParsedFeed
-    from negotiation_watch.store.pipeline.tagging import TagRow
+    from negotiation_watch.store.pipeline.tagging import TagRow, TagRows
+
+    # retag_all's tagger: a batch's (title, summary, published, feed id, url) tuples and
+    # whether their story features are wanted -> (rows, features or None) pairs
+    Tagger = Callable[[list[tuple], bool], list[tuple[TagRows, Features | None]]]
 
 TAXONOMY_VERSION_KEY = "taxonomy_version"
 STORIES_VERSION_KEY = "stories_version"
@@ -342,7 +347,7 @@ def retag_all(
     stop: threading.Event | None = None,
     *,
     force: bool = False,
-    tagger: Callable[[list[tuple]], list[list[TagRow]]] | None = None,
+    tagger: Tagger | None = None,
 ) -> int:
     """Re-tag the stored articles with `taxonomy` and judge their stories again,
     RETAG_BATCH at a time (one transaction each, so readers and fetchers get their turn),
@@ -366,7 +371,10 @@ def retag_all(
         return _run_job(db, job, tagger, progress, stop)
 
 
-def _run_job(db: sqlite3.Connection, job: RetagJob, tagger, progress, stop) -> int:
+def _run_job(
+    db: sqlite3.Connection, job: RetagJob, tagger: Tagger,
+    progress: Callable[[int, int], None] | None, stop: threading.Event | None,
+) -> int:
     """retag_all's batches, until the job is done or `stop` is set; returns how many it re-tagged."""
     from negotiation_watch.store.db import story_rows
 
