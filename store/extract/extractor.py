@@ -121,6 +121,7 @@ class _Field:
     party_hits: list = field(default_factory=list)  # (fs, fe, target)
     form_hits: list = field(default_factory=list)  # (end, form) of the interaction finder's action forms
     track_hits: list = field(default_factory=list)
+    party_spans: list = field(default_factory=list)  # (start, end, party) of the evidence kept, for the finder
     dateline_end: int = -1  # where the places of an opening dateline end, in the text
     lede: str = ""  # a title's: the folded opening of the text, where its traps' context words also count
 
@@ -164,6 +165,7 @@ def extract(taxonomy: Taxonomy, title: str, text: str = "", date: datetime.date 
             elif (tag.evidence[-1].start, tag.evidence[-1].end, tag.evidence[-1].field) == (start, end, f.name):
                 continue  # two entries of one party on one span
             tag.evidence.append(Evidence(f.name, start, end, f.text[start:end], person))
+            f.party_spans.append((start, end, party))
     tracks: dict[str, Tag] = {}
     for f, (_, found) in zip(fields, track_found):
         for fs, fe, track, _ in found:
@@ -189,9 +191,11 @@ def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag
         only_track = (track, matcher.track_members[track])
     found = []
     for f in fields:
-        spans = [(e.start, e.end, t.id) for t in parties.values() for e in t.evidence if e.field == f.name]
+        if not f.form_hits:
+            continue  # no word in it signals an action
         places = [(e.start, e.end, t.id) for t in tracks.values() for e in t.evidence if e.field == f.name]
-        found += find_interactions(matcher.actions, f.name, f.text, f.form_hits, f.span, spans, places, only_track)
+        found += find_interactions(matcher.actions, f.name, f.text, f.form_hits, f.span, f.party_spans, places,
+                                   only_track)
     return found
 
 
