@@ -35,18 +35,22 @@ _VENUE_BEFORE = re.compile(
     r"|moved|delegation|delegations|take off|took off|departed|departing|road|way) (?:to|from|for)(?: the)?"
     r"|from(?: [a-z0-9]+){1,3} to(?: the)?) $"
 )
-# The words _VENUE_BEFORE can end with, "the" aside: a capital after any other word (or
-# after "the" after any other) is no venue, and this says so without the regex.
-_VENUE_LAST_WORDS = frozenset(
+# The words that make a venue phrase of their own before a capital ("in", "arrived"; the
+# regex's first branch), and those that need the regex to say ("to", "from", "for"): a
+# capital after any other word (or after "the" after any other) is no venue.
+_VENUE_WORDS = frozenset(
     "in at near outside inside around across via visit visits visited visiting arrived arrives arriving landed"
-    " reached to from for".split()
+    " reached".split()
 )
+_VENUE_LAST_WORDS = _VENUE_WORDS | {"to", "from", "for"}
 _NEXT_WORD = re.compile(r"\w+")
 # A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
 # "GENEVA, Switzerland (AP) -". It says where the report was filed, not who acted: the
-# places in it (group "places") are no parties. Matched once per field.
+# places in it (group "places") are no parties. Matched once per field; its words are
+# possessive (*+): what follows a word never begins with a word's character, and giving
+# them back one by one made the match on a plain headline cost a microsecond.
 _DATELINE = re.compile(
-    r"\s*(?P<places>[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?(?:,\s*[A-Z][\w.'-]*(?:\s+[A-Z][\w.'-]*)?)?)"
+    r"\s*(?P<places>[A-Z][\w.'-]*+(?:\s+[A-Z][\w.'-]*+)?(?:,\s*[A-Z][\w.'-]*+(?:\s+[A-Z][\w.'-]*+)?)?)"
     r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
     r"\s*[-\u2013\u2014:]"
 )
@@ -361,7 +365,8 @@ def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
     summit', 'the Helsinki Final Act': a place, or a name taken from it, no party. The
     words around it are the data's ([[venue]]) besides the motion verbs here."""
     spaced = f.spaced
-    if _after_motion_word(spaced, fs) and _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1):
+    word = _word_before(spaced, fs)
+    if word in _VENUE_WORDS or (word in _VENUE_LAST_WORDS and _VENUE_BEFORE.search(spaced, max(0, fs - 32), fs + 1)):
         return True
     if matcher.venue_before and (" " + spaced[max(0, fs - 40):fs + 1].rstrip()).endswith(matcher.venue_before):
         return True
@@ -372,13 +377,13 @@ def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
     return spaced.endswith(" from ", 0, fs + 1) and _ROUTE_AFTER.match(spaced, fe + 1) is not None
 
 
-def _after_motion_word(spaced: str, fs: int) -> bool:
-    """Whether the word before the hit at `fs` (or before its "the") is one _VENUE_BEFORE can end with."""
+def _word_before(spaced: str, fs: int) -> str:
+    """The word before the hit at `fs`, or before its "the"."""
     start = spaced.rfind(" ", 0, fs)
     word = spaced[start + 1:fs]
     if word == "the":
         word = spaced[spaced.rfind(" ", 0, start) + 1:start]
-    return word in _VENUE_LAST_WORDS
+    return word
 
 
 def _is_label(f: _Field, fs: int, fe: int) -> bool:

@@ -157,8 +157,8 @@ def build_matcher(taxonomy: Taxonomy) -> Matcher:
         },
         rules={key: TriggerRules.of(found) for key, found in rules.items()},
         party_context={p.id: _words_re(p.context) for p in taxonomy.parties.values() if p.context},
-        venue_before=tuple(" " + fold_words(w) for w in taxonomy.venue_before),
-        venue_after=tuple(fold_words(w) + " " for w in taxonomy.venue_after),
+        venue_before=tuple(dict.fromkeys(" " + fold_words(w) for w in taxonomy.venue_before)),
+        venue_after=tuple(dict.fromkeys(fold_words(w) + " " for w in taxonomy.venue_after)),
         actions=actions,
     )
 
