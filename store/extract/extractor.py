@@ -85,7 +85,7 @@ class Evidence(NamedTuple):
         return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Tag:
     """A party or track found in an article, with all its evidence in reading order."""
 
@@ -113,7 +113,7 @@ class Extraction:
                 "interactions": [i.to_json() for i in self.interactions]}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Field:
     """One scanned field: its text, folded form, offset map and the selected hits."""
 
@@ -340,6 +340,10 @@ def _confirm_doubtful(matcher: Matcher, fields: list[_Field], found_by_field: li
 def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> list[list[tuple]]:
     """A string naming several parties ("Brussels": EU and NATO) keeps those named elsewhere
     in the article or belonging to one of its tracks (`preferred`)."""
+    # Hits at one start are neighbours in a field's list: without two neighbours starting
+    # together with different parties, no span is shared (the common case, said cheaply).
+    if not any(a[0] == b[0] and a[1] != b[1] for found in found_by_field for a, b in zip(found, found[1:])):
+        return found_by_field
     by_span: dict[tuple, set[str]] = {}
     for index, found in enumerate(found_by_field):
         for fs, party, _, fe, _ in found:
