@@ -476,7 +476,7 @@ def _read_tracks(matcher: Matcher, f: _Field, fields: list[_Field], parties: set
             plan = plans.get(ident)
             if plan is None:
                 rules = matcher.rules.get(ident)
-                plan = plans[ident] = _trigger_plan(rules.possible(parties) if rules else [], fields, parties,
+                plan = plans[ident] = _trigger_plan(rules.possible(parties) if rules else (), fields, parties,
                                                     date, verdicts)
             fired = {}
             for track, placed, support in plan:
@@ -501,7 +501,7 @@ def _named_only(track_found: list[tuple[list, list]]) -> list[tuple[list, list]]
             for spans, found in track_found]
 
 
-def _trigger_plan(rules: list[CompiledRule], fields: list[_Field], parties: set[str],
+def _trigger_plan(rules: tuple[CompiledRule, ...], fields: list[_Field], parties: set[str],
                   date: datetime.date | None, verdicts: dict[int, bool]) -> list[tuple[str, CompiledRule | None, bool]]:
     """What a trigger's rules say in this article, in their order: (track, None, support)
     for a rule that fires wherever the trigger stands, (track, rule, support) for one that

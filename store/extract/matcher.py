@@ -46,6 +46,7 @@ class TriggerRules:
 
     free: tuple[tuple[int, CompiledRule], ...]  # (place in the data's order, rule) needing no party
     by_party: dict[str, tuple[tuple[int, CompiledRule], ...]]
+    free_rules: tuple[CompiledRule, ...] = ()  # the free ones alone, the answer when no party adds any
 
     @classmethod
     def of(cls, rules: list[CompiledRule]) -> TriggerRules:
@@ -58,14 +59,18 @@ class TriggerRules:
                 free.append((place, rule))
             for party in keys:
                 by_party.setdefault(party, []).append((place, rule))
-        return cls(tuple(free), {party: tuple(found) for party, found in by_party.items()})
+        return cls(tuple(free), {party: tuple(found) for party, found in by_party.items()},
+                   tuple(rule for _, rule in free))
 
-    def possible(self, parties: set[str]) -> list[CompiledRule]:
+    def possible(self, parties: set[str]) -> tuple[CompiledRule, ...]:
         """The rules these parties may satisfy, in the data's order (which decides evidence order)."""
+        added = [self.by_party[party] for party in parties if party in self.by_party]
+        if not added:
+            return self.free_rules
         found = dict(self.free)
-        for party in parties:
-            found.update(self.by_party.get(party, ()))
-        return [found[place] for place in sorted(found)] if len(found) > 1 else list(found.values())
+        for rules in added:
+            found.update(rules)
+        return tuple(found[place] for place in sorted(found))
 
 
 @dataclass
