@@ -19,7 +19,14 @@ def fold_case_kept(char: str) -> str:
     if char in _SPECIAL:
         return _SPECIAL[char]
     plain = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c))
-    return "".join(c if c.isalnum() else " " for c in plain)
+    return "".join(c if c.isalnum() or _in_word(c) else " " for c in plain)
+
+
+def _in_word(char: str) -> bool:
+    """A mark that decomposition leaves (Bengali and Devanagari vowel signs, Thai vowels):
+    a letter's part, so the word goes on. As a space it cut "শিক্ষার্থী" into fragments
+    that unrelated texts share."""
+    return unicodedata.category(char)[0] == "M"
 
 
 def _fold_char(char: str) -> str:
