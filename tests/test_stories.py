@@ -14,6 +14,7 @@ from sqlite_steps import vm_steps
 from negotiation_watch.store.db import connection, feed_rows, queries, story_rows, writes
 from negotiation_watch.store.db.ingest import RETAG_JOB_KEY, STORIES_VERSION_KEY, ingest, needs_retag, retag_all
 from negotiation_watch.store.extract import stories
+from negotiation_watch.store.extract.fold import fold_text
 from negotiation_watch.store.extract.taxonomy import default_taxonomy, load_taxonomy
 from negotiation_watch.store.parse.feed import parse_feed
 
@@ -429,6 +430,43 @@ def test_a_second_paragraph_about_another_event_does_not_make_it_the_same_story(
     assert stories.best_story(eu(eu_lede + " " + mention), {1: [us]}) == 1  # in its lede, the same words count
     byline = "By a staff reporter\n\n"  # a first paragraph too short to be the lede takes the next one with it
     assert set(stories.features(GENEVA, GENEVA_TEXT, NOW).words) <= set(stories.features(GENEVA, byline + GENEVA_TEXT, NOW).words)
+
+
+def test_an_agency_dateline_on_every_item_does_not_make_its_day_one_story():
+    # an agency opens every item with the same dateline: as names, its words joined
+    # unrelated reports of one day (a real agency's feed became one story of 16 items)
+    dateline = "ANKARA, Mar. 4 (WNA) – "
+    harvest = stories.features("Drought cuts wheat harvest in the south", dateline + "Farmers in Konya reported "
+                               "the smallest wheat harvest in a decade after a dry winter.", NOW, outlet=1)
+    stadium = stories.features("Football club opens new stadium", dateline + "Fans filled the new ground in "
+                               "Trabzon for its first match on Saturday.", NOW, outlet=1)
+    rewrite = stories.features("Konya farmers count drought losses", dateline + "A dry winter left Konya's farmers "
+                               "with the smallest wheat harvest in ten years, officials said.", NOW, outlet=2)
+    assert stories.best_story(stadium, {1: [harvest]}) is None
+    assert stories.best_story(rewrite, {1: [harvest]}) == 1
+    # a stored article's features are made from the first LEDE_CHARS of its summary: the same ones
+    long = dateline + "Farmers in Konya reported the smallest wheat harvest in a decade. " * 12
+    assert stories.features("Harvest", long, NOW) == stories.features("Harvest", long[:stories.LEDE_CHARS], NOW)
+
+
+def test_reports_in_a_script_without_capitals_need_more_than_a_shared_number():
+    # Hindi in our own words: no capital marks a name, so a shared "5" stood for the names,
+    # and vowel signs folded to spaces cut every word into fragments the day's reports share
+    rain = stories.features(
+        "दिल्ली में भारी बारिश से ५ घंटे यातायात बंद",
+        "राजधानी दिल्ली में सुबह से हो रही भारी बारिश के कारण कई सड़कों पर पानी भर गया और ५ घंटे तक यातायात बंद रहा। "
+        "मौसम विभाग ने कल के लिए भी चेतावनी जारी की है।", NOW, outlet=1)
+    hospitals = stories.features(
+        "मुंबई में ५ नए सरकारी अस्पताल खुले",
+        "मुंबई नगर निगम ने शहर के उपनगरों में ५ नए सरकारी अस्पताल शुरू किए हैं, जिनमें कुल मिलाकर पाँच सौ बिस्तर हैं। "
+        "स्वास्थ्य मंत्री ने उद्घाटन के समय कहा कि और अस्पताल बनेंगे।", NOW, outlet=1)
+    rain_again = stories.features(
+        "भारी बारिश के बाद दिल्ली की सड़कों पर ५ घंटे जाम",
+        "दिल्ली में भारी बारिश के बाद सड़कों पर पानी भर जाने से ५ घंटे तक यातायात ठप रहा। "
+        "मौसम विभाग ने कल फिर बारिश की चेतावनी दी है।", NOW, outlet=2)
+    assert stories.best_story(hospitals, {1: [rain]}) is None
+    assert stories.best_story(rain_again, {1: [rain]}) == 1
+    assert fold_text("शिक्षा मंत्री")[0].split() == ["शिकषा", "मंतरी"]  # the virama goes, the word stays
 
 
 def test_features_made_in_another_process_compare_as_those_made_here():

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from negotiation_watch.store.extract.dateline import DATELINE
 from negotiation_watch.store.extract.fold import fold_text
 from negotiation_watch.store.extract.interactions import Interaction, find_interactions
 from negotiation_watch.store.extract.matcher import (
@@ -44,16 +45,6 @@ _VENUE_WORDS = frozenset(
 )
 _VENUE_LAST_WORDS = _VENUE_WORDS | {"to", "from", "for"}
 _NEXT_WORD = re.compile(r"\w+")
-# A field that opens with a dateline: "TEHRAN, Aug. 13 (MNA) -", "MOSCOW (Reuters) -",
-# "GENEVA, Switzerland (AP) -". It says where the report was filed, not who acted: the
-# places in it (group "places") are no parties. Matched once per field; its words are
-# possessive (*+): what follows a word never begins with a word's character, and giving
-# them back one by one made the match on a plain headline cost a microsecond.
-_DATELINE = re.compile(
-    r"\s*(?P<places>[A-Z][\w.'-]*+(?:\s+[A-Z][\w.'-]*+)?(?:,\s*[A-Z][\w.'-]*+(?:\s+[A-Z][\w.'-]*+)?)?)"
-    r"(?:(?:,?\s+[A-Z][a-z]{2,8}\.?\s+\d{1,2}(?:,?\s+\d{4})?\s*(?:\([^)]{1,40}\))?)|\s*\([^)]{1,40}\))"
-    r"\s*[-\u2013\u2014:]"
-)
 # "Kenya: ..." or "KENYA - ...": an aggregator's section label opening the field.
 _LABEL_AFTER = re.compile(r"\s*(?::|\s[-\u2013\u2014]\s)")
 _ROUTE_AFTER = re.compile(r" +(?:to|for|and back) ")
@@ -206,7 +197,7 @@ def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag
 def _scan(matcher: Matcher, name: str, text: str) -> _Field:
     folded, offsets = fold_text(text)
     f = _Field(name, text, f" {folded} ", offsets, text.isupper())
-    dateline = _DATELINE.match(text)
+    dateline = DATELINE.match(text)  # its places are no parties
     if dateline is not None:
         f.dateline_end = dateline.end("places")
     hits: tuple[list, list] = ([], [])
