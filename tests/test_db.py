@@ -676,3 +676,24 @@ def test_schema_10_database_gets_the_trigger_that_reads_a_storys_own_articles(db
     assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
     assert again.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_story_ad'").fetchone()[0] == current
     again.close()
+
+
+def test_schema_11_database_gets_the_story_tag_trigger_that_leaves_a_given_last_seen(db_path):
+    """Schema 12 fires story_tags_seen only for a row inserted without its story's
+    last_seen (ingest now gives it); an older file must lose the unconditional trigger,
+    which CREATE TRIGGER IF NOT EXISTS alone would keep."""
+    db = connection.connect(db_path)
+    current = db.execute("SELECT sql FROM sqlite_master WHERE name = 'story_tags_seen'").fetchone()[0]
+    with connection.write_transaction(db) as conn:
+        conn.execute("DROP TRIGGER story_tags_seen")
+        conn.execute(current.replace(" WHEN new.last_seen = ''", ""))  # as schema 11 had it
+    connection.set_meta(db, "schema_version", "11")
+    db.close()
+    again = connection.connect(db_path)
+    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
+    assert again.execute("SELECT sql FROM sqlite_master WHERE name = 'story_tags_seen'").fetchone()[0] == current
+    with connection.write_transaction(again) as conn:
+        conn.execute("INSERT INTO stories (id, first_seen, last_seen) VALUES (1, '2026-01-01', '2026-01-02')")
+        conn.execute("INSERT INTO story_tags (kind, tag_id, story_id) VALUES ('party', 'RUS', 1)")
+    assert again.execute("SELECT last_seen FROM story_tags").fetchall() == [("2026-01-02",)]
+    again.close()

@@ -194,9 +194,9 @@ def _story_recounts(db):
         "SELECT story_id, count(*), count(DISTINCT feed_id), sum(1 - is_read), min(published), max(published) "
         "FROM articles WHERE story_id IS NOT NULL GROUP BY story_id ORDER BY story_id"
     ).fetchall()
-    tags = db.execute(
-        "SELECT DISTINCT a.story_id, t.kind, t.tag_id FROM tags t JOIN articles a ON a.id = t.article_id "
-        "WHERE a.story_id IS NOT NULL ORDER BY 1, 2, 3"
+    tags = db.execute(  # with the story's last_seen, which its tags' rows copy for the panes
+        "SELECT DISTINCT a.story_id, t.kind, t.tag_id, s.last_seen FROM tags t JOIN articles a ON a.id = t.article_id "
+        "JOIN stories s ON s.id = a.story_id ORDER BY 1, 2, 3"
     ).fetchall()
     totals = db.execute(
         "SELECT t.kind, t.tag_id, count(*), sum(s.unread > 0) FROM story_tags t JOIN stories s ON s.id = t.story_id "
@@ -209,7 +209,7 @@ def _story_counts(db):
     per_story = db.execute(
         "SELECT id, articles, outlets, unread, first_seen, last_seen FROM stories ORDER BY id"
     ).fetchall()
-    tags = db.execute("SELECT story_id, kind, tag_id FROM story_tags ORDER BY 1, 2, 3").fetchall()
+    tags = db.execute("SELECT story_id, kind, tag_id, last_seen FROM story_tags ORDER BY 1, 2, 3").fetchall()
     totals = db.execute(
         "SELECT kind, tag_id, stories, unread FROM story_totals WHERE stories > 0 ORDER BY 1, 2"
     ).fetchall()

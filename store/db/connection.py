@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 BUSY_TIMEOUT_MS = 15_000
 
 SCHEMA = """
@@ -295,7 +295,8 @@ CREATE TABLE IF NOT EXISTS story_tags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS story_tags_story ON story_tags (story_id);
 CREATE INDEX IF NOT EXISTS story_tags_newest ON story_tags (kind, tag_id, last_seen DESC, story_id DESC);
-CREATE TRIGGER IF NOT EXISTS story_tags_seen AFTER INSERT ON story_tags BEGIN
+-- Only for a row inserted without it: ingest gives it (schema 12), saving an update a row.
+CREATE TRIGGER IF NOT EXISTS story_tags_seen AFTER INSERT ON story_tags WHEN new.last_seen = '' BEGIN
     UPDATE story_tags SET last_seen = (SELECT last_seen FROM stories WHERE id = new.story_id)
         WHERE kind = new.kind AND tag_id = new.tag_id AND story_id = new.story_id;
 END;
@@ -727,11 +728,18 @@ def _replace_story_leave_trigger(conn: sqlite3.Connection, found: int) -> None:
         conn.execute("DROP TRIGGER IF EXISTS articles_story_ad")
 
 
+def _replace_story_tags_seen_trigger(conn: sqlite3.Connection, found: int) -> None:
+    """Schema 12: a story's tag inserted with its last_seen is not updated again; the script
+    recreates the trigger with that condition."""
+    if found < 12:
+        conn.execute("DROP TRIGGER IF EXISTS story_tags_seen")
+
+
 ALERTS_SEEN_KEY = "alerts_seen_article"  # the last article id the alerts were matched against
 
 # Upgrade steps, oldest first; each one does nothing for a file that is already past it.
 BEFORE_SCHEMA = [_drop_row_triggers, _add_feed_folder, _drop_undetectable_fts, _add_story_column,
-                 _add_story_tags_seen, _replace_story_leave_trigger]
+                 _add_story_tags_seen, _replace_story_leave_trigger, _replace_story_tags_seen_trigger]
 AFTER_SCHEMA = [_count_tag_days, _count_tag_totals, _rebuild_fts, _story_per_article, _count_articles,
                 _retag_for_interactions, _alerts_start_now, _copy_story_tags_seen]
 

@@ -134,6 +134,7 @@ class _Batch:
         self.outlets: set[tuple[int, int]] = set()  # (story, feed) pairs the batch added
         self.changes: dict[int, _Change] = {}
         self.links: list[tuple[int, int]] = []  # (story, article)
+        self.tags: dict[tuple[int, str, str], None] = {}  # (story, kind, tag_id) the batch's articles carry, in order
 
     def start(self, article: _Arrival, found: Features) -> int:
         story_id, self.next_id = self.next_id, self.next_id + 1
@@ -162,10 +163,12 @@ class _Batch:
         del members[stories.MEMBERS_COMPARED:]
         self.keys.add(found, story_id, article.published)
         self.links.append((story_id, article.id))
+        self.tags.update(dict.fromkeys([(story_id, "party", party) for party in sorted(found.parties)]
+                                       + [(story_id, "track", track) for track in sorted(found.tracks)]))
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Stories first, then the articles' links, then the stories' tags (their
-        triggers read whether a story is unread)."""
+        triggers read whether a story is unread, and they copy its last_seen)."""
         conn.executemany(
             "INSERT INTO stories (id, title, lead_id, first_seen, last_seen, articles, outlets, unread) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -183,10 +186,10 @@ class _Batch:
              for story_id, c in self.changes.items() if not c.new],
         )
         conn.executemany("UPDATE articles SET story_id = ? WHERE id = ?", self.links)
-        conn.executemany(
-            "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id) "
-            "SELECT DISTINCT kind, tag_id, ? FROM tags WHERE article_id = ?",
-            self.links,
+        conn.executemany(  # last_seen as the stories' rows now say
+            "INSERT OR IGNORE INTO story_tags (kind, tag_id, story_id, last_seen) "
+            "VALUES (?1, ?2, ?3, (SELECT last_seen FROM stories WHERE id = ?3))",
+            [(kind, tag_id, story_id) for (story_id, kind, tag_id) in self.tags],
         )
         conn.executemany(
             "INSERT INTO story_keys (key, story_id, seen) VALUES (?, ?, ?) "
@@ -282,11 +285,12 @@ def _candidates(conn: sqlite3.Connection, article: Features, new_keys: _NewKeys)
         return []
     reach = stories.WINDOW + stories.SAME_NEWS_CYCLE
     low, high = times.to_iso(article.when - reach), times.to_iso(article.when + reach)
-    rows = conn.execute(_candidate_sql(len(article.keys)), (low, high, STORIES_PER_KEY, *article.keys))
-    shared = Counter(story_id for story_id, in rows)
+    # counted as the rows come, one-tuples: a generator unpacking each cost more than the query
+    shared = Counter(conn.execute(_candidate_sql(len(article.keys)), (low, high, STORIES_PER_KEY, *article.keys)))
     for story_id, count in new_keys.shared(article, low, high).items():
-        shared[story_id] = max(shared[story_id], count)  # a stored story may have gained keys here
-    return [story_id for story_id, _ in shared.most_common(CANDIDATES)]
+        row = (story_id,)
+        shared[row] = max(shared[row], count)  # a stored story may have gained keys here
+    return [story_id for (story_id,), _ in shared.most_common(CANDIDATES)]
 
 
 @functools.cache
