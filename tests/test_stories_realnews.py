@@ -18,7 +18,7 @@ from negotiation_watch.store.parse.feed import parse_feed
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = shared_path("feed-corpus/real")
 LABELS = ROOT / "bench" / "stories-realnews-labels.jsonl"
-FLOOR = 0.85
+FLOOR = 0.88  # below the development set's 0.90, above what the project read before ddb08b1 (0.79)
 
 
 def _bench():

@@ -20,8 +20,8 @@ from negotiation_watch.store import times
 from negotiation_watch.store.extract import stories
 from negotiation_watch.store.extract.stories import Features
 
-STORIES_PER_KEY = 8  # newest stories looked at for one index key
-CANDIDATES = 5  # stories compared with the article, those sharing most keys
+STORIES_PER_KEY = 4  # newest stories looked at for one index key
+CANDIDATES = 2  # stories compared with the article, those sharing most keys
 BATCH = 1000  # arrivals judged between two writes: what a batch holds in memory stays bounded (retag)
 CACHE_SIZE = 20_000  # articles' features kept between judgements, by (id, content hash)
 
