@@ -200,9 +200,9 @@ def _insert_articles(
     writes.index_articles(conn, first_id, first_id + len(new) - 1)
     from negotiation_watch.store.db import story_rows
 
-    known = {
-        article_id: dataclasses.replace(features[entry.guid], outlet=feed_id)
-        for article_id, (entry, _) in enumerate(new, first_id) if entry.guid in features
+    known = {  # features are made with their feed's id where the parser knew it (a fetch)
+        article_id: found if found.outlet == feed_id else dataclasses.replace(found, outlet=feed_id)
+        for article_id, (entry, _) in enumerate(new, first_id) if (found := features.get(entry.guid)) is not None
     }
     story_rows.group(conn, list(range(first_id, first_id + len(new))), known)
 

@@ -272,7 +272,8 @@ class _Run:
             raise _FeedFailed(f"could not prepare the taxonomy: {_describe(exc)}") from exc
         try:
             known = stored_hashes(self.db, feed["id"])
-            tagged = await self.parser.parse(taxonomy, outcome.body, outcome.headers, outcome.final_url, known)
+            tagged = await self.parser.parse(taxonomy, outcome.body, outcome.headers, outcome.final_url, known,
+                                             feed["id"])
         except Exception as exc:
             raise _FeedFailed(f"could not parse the feed: {_describe(exc)}") from exc
         try:
@@ -365,14 +366,17 @@ class _ParserPool:
     def __init__(self) -> None:
         self.pool: ProcessPoolExecutor | None = None
 
-    async def parse(self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str]) -> TaggedFeed:
+    async def parse(
+        self, taxonomy, body: bytes, headers: dict, url: str, known: dict[str, str], feed_id: int
+    ) -> TaggedFeed:
         from negotiation_watch.store.pipeline.tagging import parse_and_tag_in_worker
 
         loop = asyncio.get_running_loop()
         pool = self._pool(taxonomy)
         now = times.utc_now()
         try:
-            return await loop.run_in_executor(pool, parse_and_tag_in_worker, body, headers, url, known, now)
+            return await loop.run_in_executor(pool, parse_and_tag_in_worker, body, headers, url, known, now,
+                                              feed_id)
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None

@@ -57,11 +57,11 @@ def tags_for(taxonomy, entry: Entry, now: datetime) -> TagRows:
     return tag_rows(taxonomy, entry.title, entry.summary, (entry.published or now).date())
 
 
-def story_features(entry: Entry, rows: list[TagRow], now: datetime) -> stories.Features:
-    """What the stories' judgement reads of an entry (made here, beside its tags, so the
-    process that stores it has less to do)."""
+def story_features(entry: Entry, rows: list[TagRow], now: datetime, outlet: int | None = None) -> stories.Features:
+    """What the stories' judgement reads of an entry from feed `outlet` (made here, beside
+    its tags, so the process that stores it has less to do)."""
     return stories.features(entry.title, entry.summary, entry.published or now, [(r[0], r[1]) for r in rows],
-                            [r[5] for r in rows], url=entry.url)
+                            [r[5] for r in rows], outlet, entry.url)
 
 
 @dataclass
@@ -73,13 +73,15 @@ class TaggedFeed:
     features: dict[str, stories.Features] = field(default_factory=dict)
 
 
-def parse_and_tag(body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy, *, now: datetime) -> TaggedFeed:
+def parse_and_tag(
+    body: bytes, headers: dict, url: str, known: dict[str, str], taxonomy, *, now: datetime, outlet: int | None = None
+) -> TaggedFeed:
     """Parse a body and tag the entries whose text is not stored yet (`known`: guid ->
-    stored content hash)."""
+    stored content hash); `outlet` is the feed's id, which the story features carry."""
     parsed = parse_feed(body, headers, url)
     fresh = [e for e in parsed.entries if known.get(e.guid) != e.content_hash]
     tags = {e.guid: tags_for(taxonomy, e, now) for e in fresh}
-    return TaggedFeed(parsed, tags, {e.guid: story_features(e, tags[e.guid], now) for e in fresh})
+    return TaggedFeed(parsed, tags, {e.guid: story_features(e, tags[e.guid], now, outlet) for e in fresh})
 
 
 _worker_taxonomy = None  # set in each worker process by init_worker
@@ -134,5 +136,7 @@ def retag_in_worker(articles: list[tuple], features: bool) -> list[tuple[TagRows
     return [retag_rows(_worker_taxonomy, *article, features) for article in articles]
 
 
-def parse_and_tag_in_worker(body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime) -> TaggedFeed:
-    return parse_and_tag(body, headers, url, known, _worker_taxonomy, now=now)
+def parse_and_tag_in_worker(
+    body: bytes, headers: dict, url: str, known: dict[str, str], now: datetime, outlet: int
+) -> TaggedFeed:
+    return parse_and_tag(body, headers, url, known, _worker_taxonomy, now=now, outlet=outlet)
