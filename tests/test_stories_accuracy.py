@@ -3,23 +3,16 @@ both at least 0.90, and a development set that has what the issue asks of it."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench_script import load_bench
+
 MIN_PRECISION = MIN_RECALL = 0.90
 
 
 def _bench():
-    """Import bench/stories.py by path: bench/ holds scripts, not an installed package."""
-    spec = importlib.util.spec_from_file_location("bench_stories", ROOT / "bench" / "stories.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("stories")
 
 
 def test_stories_are_grouped_with_b_cubed_precision_and_recall_of_at_least_090():

@@ -5,12 +5,11 @@ dateline and caseless-script fixes it scored precision 0.79)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections import Counter
 from pathlib import Path
 
+from bench_script import load_bench
 from shared import shared_path
 
 from negotiation_watch.store.parse.feed import parse_feed
@@ -22,12 +21,7 @@ FLOOR = 0.88  # below the development set's 0.90, above what the project read be
 
 
 def _bench():
-    """Import bench/stories.py by path: bench/ holds scripts, not an installed package."""
-    spec = importlib.util.spec_from_file_location("bench_stories_real", ROOT / "bench" / "stories.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return load_bench("stories")
 
 
 def test_every_entry_of_the_labelled_feeds_is_labelled_once_and_events_have_several():

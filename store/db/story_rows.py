@@ -134,7 +134,7 @@ class _Batch:
         self.outlets: set[tuple[int, int]] = set()  # (story, feed) pairs the batch added
         self.changes: dict[int, _Change] = {}
         self.links: list[tuple[int, int]] = []  # (story, article)
-        self.tags: dict[tuple[int, str, str], None] = {}  # (story, kind, tag_id) the batch's articles carry, in order
+        self.tags: set[tuple[int, str, str]] = set()  # (story, kind, tag_id) the batch's articles carry
 
     def start(self, article: _Arrival, found: Features) -> int:
         story_id, self.next_id = self.next_id, self.next_id + 1
@@ -163,8 +163,8 @@ class _Batch:
         del members[stories.MEMBERS_COMPARED:]
         self.keys.add(found, story_id, article.published)
         self.links.append((story_id, article.id))
-        self.tags.update(dict.fromkeys([(story_id, "party", party) for party in sorted(found.parties)]
-                                       + [(story_id, "track", track) for track in sorted(found.tracks)]))
+        self.tags.update((story_id, "party", party) for party in found.parties)
+        self.tags.update((story_id, "track", track) for track in found.tracks)
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Stories first, then the articles' links, then the stories' tags (their
