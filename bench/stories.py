@@ -11,11 +11,20 @@ another as a fetch stores them, so stories form incrementally as in use. The out
 are taken in several orders (the grouping must not depend on which feed comes first);
 the figures are the mean and the worst over the orders.
 
-It also scores held-out real news: four feeds of 13 August 2026 in the shared corpus
-(Al Jazeera, BBC World, Mehr News, The New York Times' world page), read in place through the
-real parser and ingest. stories-realnews-labels.jsonl gives each entry's event by file and
-guid (our labels; the text stays the publishers'), null where we left it unscored: a live
-blog's asides on the day's eclipse.
+It also scores real news, read in place from the shared corpus through the real parser
+and ingest; the label files give each entry's event by file and guid (our labels; the
+text stays the publishers'), null where we left it unscored:
+- stories-realnews-labels.jsonl: four feeds of 13 August 2026 (Al Jazeera, BBC World,
+  Mehr News, The New York Times' world page); a live blog's asides on the day's eclipse
+  are unscored. Settings were chosen with it in view (c3ad1f2), so it is no longer
+  held out.
+- stories-heldout-labels.jsonl: three feeds of 23-24 November 2023 (NPR News, The New
+  York Times' home page, The Japan Times), labelled after the judgement was last changed
+  and never used to choose a setting: the figure to read as "articles not in the
+  repository". Three events reach two or three outlets (a parole, a riot and its
+  aftermath, a request for data and its answer); the rest are one article each, many
+  of them sharing a day's names (Black Friday, Gaza, Argentina's dollar, Kishida)
+  without reporting one event. A live blog's item is unscored, as on the first day.
 
 Run: .venv/bin/python bench/stories.py [--orders 6] [--show] [--corpus DIR]
 """
@@ -32,7 +41,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DEVSET = HERE / "stories-devset.jsonl"
-REAL_LABELS = HERE / "stories-realnews-labels.jsonl"
+REAL_SETS = {  # label file -> what it holds, as printed
+    HERE / "stories-realnews-labels.jsonl": "4 feeds, 2026-08-13",
+    HERE / "stories-heldout-labels.jsonl": "3 feeds, 2023-11-24, held out",
+}
 # The shared folder sits beside the repository; its corpus is read in place.
 CORPUS = HERE.parents[1] / "shared" / "feed-corpus" / "real"
 TARGET = 0.90
@@ -148,11 +160,12 @@ def group_real(corpus: Path, files: list[str], order_seed: int, taxonomy) -> dic
             db.close()
 
 
-def evaluate_real(corpus: Path = CORPUS, orders: int = 6, show: bool = False) -> tuple[float, float, float, float, int]:
-    """As evaluate, on the labelled corpus feeds; the last figure is the entries scored."""
+def evaluate_real(labels_path: Path, corpus: Path = CORPUS, orders: int = 6,
+                  show: bool = False) -> tuple[float, float, float, float, int]:
+    """As evaluate, on the corpus feeds a label file names; the last figure is the entries scored."""
     from negotiation_watch.store.extract.taxonomy import default_taxonomy
 
-    labels = load(REAL_LABELS)
+    labels = load(labels_path)
     truth = {(label["file"], label["guid"]): label["story"] for label in labels if label["story"] is not None}
     files = sorted({label["file"] for label in labels})
     taxonomy = default_taxonomy()
@@ -164,7 +177,7 @@ def evaluate_real(corpus: Path = CORPUS, orders: int = 6, show: bool = False) ->
         if show:
             items = [{"id": key, "story": story} for key, story in truth.items()]
             for line in mistakes(items, found):
-                print(f"  real news, order {seed}: {line}")
+                print(f"  {labels_path.stem}, order {seed}: {line}")
     precisions, recalls = [p for p, _ in scores], [r for _, r in scores]
     return statistics.mean(precisions), statistics.mean(recalls), min(precisions), min(recalls), len(truth)
 
@@ -187,11 +200,12 @@ def main() -> None:
     if not args.corpus.is_dir():
         print(f"real news: no corpus at {args.corpus} (pass --corpus)")
         return
-    precision, recall, worst_p, worst_r, scored = evaluate_real(args.corpus, args.orders, args.show)
-    ok = precision >= TARGET and recall >= TARGET
-    print(f"real news ({scored} labelled entries of 4 feeds, 2026-08-13): B-cubed precision {precision:.3f} "
-          f"(worst order {worst_p:.3f}), recall {recall:.3f} (worst order {worst_r:.3f}); "
-          f"target both >= {TARGET}: {'met' if ok else 'MISSED'}")
+    for labels_path, what in REAL_SETS.items():
+        precision, recall, worst_p, worst_r, scored = evaluate_real(labels_path, args.corpus, args.orders, args.show)
+        ok = precision >= TARGET and recall >= TARGET
+        print(f"real news ({scored} labelled entries of {what}): B-cubed precision {precision:.3f} "
+              f"(worst order {worst_p:.3f}), recall {recall:.3f} (worst order {worst_r:.3f}); "
+              f"target both >= {TARGET}: {'met' if ok else 'MISSED'}")
 
 
 if __name__ == "__main__":
