@@ -22,9 +22,10 @@ text stays the publishers'), null where we left it unscored:
   York Times' home page, The Japan Times), labelled after the judgement was last changed
   and never used to choose a setting: the figure to read as "articles not in the
   repository". Three events reach two or three outlets (a parole, a riot and its
-  aftermath, a request for data and its answer); the rest are one article each, many
-  of them sharing a day's names (Black Friday, Gaza, Argentina's dollar, Kishida)
-  without reporting one event. A live blog's item is unscored, as on the first day.
+  aftermath, a request for data and its answer), one outlet has two pieces on an
+  opening; the rest are one article each, many of them sharing a day's names (Black
+  Friday, Gaza, Argentina's dollar, Kishida) without reporting one event. A live blog's
+  item is unscored, as on the first day.
 
 Run: .venv/bin/python bench/stories.py [--orders 6] [--show] [--corpus DIR]
 """
