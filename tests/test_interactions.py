@@ -51,6 +51,17 @@ def test_negations_and_hypotheticals_state_nothing(tax, title):
     assert said(tax, title) == set()
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("Hormuz will reopen only when the US accepts Iran's terms", set()),
+    ("Kyiv will fight on until Russia accepts a ceasefire with Ukraine", set()),
+    ("Aid can move when Sudan's army meets the RSF, mediators say", set()),
+    ("When Russia and Ukraine signed the grain deal, the UN called it a beacon", {("agree", "RUS", ("UKR",))}),
+    ("The mood changed once Putin met Zelensky", {("meet", "RUS", ("UKR",))}),
+])
+def test_a_condition_in_the_present_states_nothing_but_one_in_the_past_does(tax, title, expected):
+    assert said(tax, title) == expected
+
+
 def test_refusing_to_sign_is_no_agreement(tax):
     assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
 
@@ -199,7 +210,7 @@ def test_bad_action_entries_are_reported_with_file_line_and_reason(tmp_path):
         f"{user}:2: action 'Meet Up': id must be a lower-case word (letters, digits, '-')",
         f"{user}:5: action 'hug': 'verbs' must be a list of non-empty strings",
         f"{user}:8: action 'wave': missing field 'verbs'",
-        f"{user}:10: cue entry: kind must be one of negation, hypothetical, planned, report, clause, pronoun, "
+        f"{user}:10: cue entry: kind must be one of negation, hypothetical, condition, planned, report, clause, pronoun, "
         "cancel, hearsay, bystander",
         f"{user}:13: action 'snub': unknown field 'colour'",
     ]

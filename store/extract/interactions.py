@@ -103,6 +103,7 @@ class CompiledActions:
     unless: dict[str, re.Pattern]
     cues: dict[str, re.Pattern | None]
     cue_words: dict[str, frozenset[str]]  # the cues of one word, by kind: one token is looked up
+    present: frozenset[str]  # first words of verb forms in the present tense ("accepts", "meet")
 
     def cue(self, kind: str, words: str) -> bool:
         """Whether folded `words` (" w w ") hold a cue of that kind."""
@@ -134,7 +135,18 @@ def compile_actions(taxonomy) -> CompiledActions:
         cues={kind: _words_re(words) for kind, words in taxonomy.cues.items()},
         cue_words={kind: frozenset(w for w in map(fold_words, words) if w and " " not in w)
                    for kind, words in taxonomy.cues.items()},
+        present=_present_tense({fold_words(form).split()[0] for action in taxonomy.actions.values()
+                                for form in action.verbs if fold_words(form)}),
     )
+
+
+def _present_tense(first_words: set[str]) -> frozenset[str]:
+    """The forms' first words that are in the present tense: those whose third person the
+    forms also list ("accept" beside "accepts") and those third persons; "accepted" and
+    "met" are past."""
+    third = {w for w in first_words if (w.endswith("s") and w[:-1] in first_words)
+             or (w.endswith("es") and w[:-2] in first_words)}
+    return frozenset(third | {w for w in first_words if w + "s" in third or w + "es" in third})
 
 
 def _words_re(words: list[str]) -> re.Pattern | None:
@@ -336,8 +348,10 @@ class _Reader:
         if form.action not in compiled.symmetric and self.sentence.groups[-1].start < form.end \
                 and not self._each_other(form.end):
             return None  # a one-sided action with no party after it has no target: it states nothing
-        before = self._clause_before(form.start)
+        opener, before = self._clause(form.start)
         if self._denied(before) or (before and before[-1] == "to") or _infinitive(before):
+            return None
+        if self._condition(opener, before):
             return None
         if self._hearsay(form.start):
             return None
@@ -400,22 +414,32 @@ class _Reader:
                 return target
         return target
 
-    def _clause_before(self, position: int) -> list[str]:
-        """The tokens from the start of the form's clause to `position` (or the last few
+    def _clause(self, position: int) -> tuple[str | None, list[str]]:
+        """The word that opens the form's clause ("when", "that"; None after punctuation or
+        at the sentence's start) and the tokens from there to `position` (or the last few
         dozen words: a clause that starts further back says nothing about the form)."""
         words = _words(self.text, self.low, max(self.sentence.start, position - CLAUSE_REACH), position)
         clause = self.compiled.cue_words.get("clause", ())  # a token has no apostrophe a cue has
         for index in range(len(words) - 1, -1, -1):
             word = words[index]
             if word in (",", ";", ":", "(", ")", "—", "–") and index != len(words) - 1:
-                return words[index + 1:]
+                return None, words[index + 1:]
             if word in clause:
-                return words[index + 1:]
-        return words
+                return word, words[index + 1:]
+        return None, words
 
     def _denied(self, before: list[str]) -> bool:
         phrase = _spaced(before[-6:])
         return self.compiled.cue("negation", phrase) or self.compiled.cue("hypothetical", phrase)
+
+    def _condition(self, opener: str | None, before: list[str]) -> bool:
+        """"only when the US accepts", "once they agree": a present-tense form in a clause
+        of condition or time states what is to happen ("when Russia signed" stays a fact)."""
+        condition = self.compiled.cue_words.get("condition", ())
+        if opener not in condition and condition.isdisjoint(before[-6:]):
+            return False
+        words = _words(self.text, self.low, self.form.start, self.form.end)
+        return bool(words) and words[0] in self.compiled.present
 
     def _agent_before(self, position: int) -> _Group | None:
         """A party joined to the form by a hyphen: "Qatari-brokered", "US-drafted"."""
@@ -571,7 +595,7 @@ class _Reader:
             sources, targets = left.members, other.members
         else:
             return None
-        clause = self._clause_before(phrase_start)
+        _, clause = self._clause(phrase_start)
         before = clause[-4:]
         if self.compiled.cue("planned", _spaced(before)) or self.compiled.cue("negation", _spaced(before)):
             return None

@@ -17,14 +17,15 @@ from negotiation_watch.store.extract.cache import cache_file, read_pickle, write
 
 BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "5"
+MATCHER_VERSION = "6"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
 EXTENDED_FIELDS = {"aliases", "demonyms", "metonyms", "institutions", "offices", "support", "context",
                    "verbs", "nouns", "unless"}
 # What a [[cue]] says about the words that signal an action (store/extract/interactions.py).
-CUE_KINDS = ("negation", "hypothetical", "planned", "report", "clause", "pronoun", "cancel", "hearsay", "bystander")
+CUE_KINDS = ("negation", "hypothetical", "condition", "planned", "report", "clause", "pronoun", "cancel", "hearsay",
+             "bystander")
 
 STR, STRS, DATE, INT, BOOL, OFFICES, RULES = "str", "strs", "date", "int", "bool", "offices", "rules"
 SCHEMAS: dict[str, dict[str, str]] = {
