@@ -432,6 +432,27 @@ def test_a_second_paragraph_about_another_event_does_not_make_it_the_same_story(
     assert set(stories.features(GENEVA, GENEVA_TEXT, NOW).words) <= set(stories.features(GENEVA, byline + GENEVA_TEXT, NOW).words)
 
 
+def test_days_later_the_same_sides_next_event_needs_a_headline_word_in_common():
+    sides, names = [("party", "ISR"), ("party", "HAMAS"), ("party", "EGY")], ["Israel", "Hamas", "Egyptian", "Egypt"]
+    opening = stories.features(
+        "Indirect Israel-Hamas talks open in Cairo", "Delegations from Israel and Hamas began indirect "
+        "negotiations in the Egyptian capital on Monday, with mediators carrying written proposals between two "
+        "hotel floors and envoys expected later in the week.", NOW, sides, names, outlet=1)
+
+    def deal(title, after):
+        return stories.features(
+            title, "Mediators said Israel and Hamas had signed off on a first phase after three days in Egypt: "
+            "fighting stops at noon, troops pull back to agreed lines, and detainees are exchanged within a week.",
+            NOW + after, sides, names, outlet=2)
+
+    days_later = timedelta(days=2, hours=12)
+    assert stories.best_story(deal("Israel and Hamas agree on a first phase", days_later), {1: [opening]}) is None
+    # within a news cycle, or days later under a headline that names the talks again, it joins
+    assert stories.best_story(deal("Israel and Hamas agree on a first phase", timedelta(hours=20)), {1: [opening]}) == 1
+    assert stories.best_story(deal("Cairo talks: Israel and Hamas agree on a first phase", days_later),
+                              {1: [opening]}) == 1
+
+
 def test_an_agency_dateline_on_every_item_does_not_make_its_day_one_story():
     # an agency opens every item with the same dateline: as names, its words joined
     # unrelated reports of one day (a real agency's feed became one story of 16 items)

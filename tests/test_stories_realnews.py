@@ -69,3 +69,9 @@ def test_real_news_is_grouped_above_the_floor(path, entries):
     assert scored >= entries
     assert precision >= FLOOR, precision
     assert recall >= FLOOR, recall
+
+
+def test_the_demo_groups_each_of_its_events_and_merges_none():
+    precision, recall, _, _, scored = _bench().evaluate_real(DEMO_LABELS, DEMO, orders=3)
+    assert scored >= 120
+    assert (precision, recall) == (1.0, 1.0)

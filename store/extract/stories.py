@@ -25,7 +25,7 @@ from negotiation_watch.store.extract.dateline import DATELINE
 from negotiation_watch.store.extract.fold import fold_text
 
 # Changed whenever the judgement changes: stored stories are then formed again (retag).
-VERSION = "4"
+VERSION = "5"
 # A follow-up joins a story whose newest article is at most this much older (or newer:
 # feeds arrive in any order).
 WINDOW = timedelta(days=3)
@@ -38,6 +38,10 @@ LEDE_CHARS, LEDE_AT_LEAST = 400, 120
 MAX_KEYS = 8  # index keys per article
 THRESHOLD = 0.12  # a candidate story at or above this mean score takes the article (tuned on bench/stories.py)
 SAME_OUTLET = 0.8  # its updated version repeats itself and still scores far above THRESHOLD
+# Beyond a news cycle, a report whose headline shares none of the other's words but the
+# parties' and tracks' names is mostly the same sides' next event ("talks open" and, days
+# later, "deal agreed"): its score is scaled by this.
+LATER_OTHER = 0.7
 MEMBERS_COMPARED = 4  # a story is judged by its newest few articles
 # Parties: each one the article naming fewer names and the other does not scales the
 # score by PARTY_MISSING (two reports of one event name the same sides, or one of them
@@ -99,6 +103,7 @@ class Features:
     words: str  # content words of the title and lede
     names: str  # names, places and numbers among them
     title_words: str  # content words of the title
+    title_event: str  # those of them that are not a party's or track's evidence
     keys: tuple[int, ...]  # the index keys (word_key): names and title words, the most telling first
     parties: frozenset[str]
     tracks: frozenset[str]
@@ -129,7 +134,7 @@ def features(
     ranked += sorted(title_words - capitalised - COMMON, key=_telling)
     keys = tuple(word_key(w) for w in ranked[:MAX_KEYS])
     return Features(
-        _marks(words), _marks(names), _marks(title_words), keys,
+        _marks(words), _marks(names), _marks(title_words), _marks(title_words - tag_words), keys,
         frozenset(t for k, t in tags if k == "party"), frozenset(t for k, t in tags if k == "track"), when, outlet,
         _standalone(title) or _standalone_address(url),
     )
@@ -247,11 +252,14 @@ def _text_score(a: Features, b: Features) -> float:
 
 def _factor(a: Features, b: Features) -> float:
     """What the parties, tracks, outlets and times make of the texts' likeness."""
-    factor = _party_factor(a.parties, b.parties) * _time_factor(abs(a.when - b.when))
+    gap = abs(a.when - b.when)
+    factor = _party_factor(a.parties, b.parties) * _time_factor(gap)
     if a.tracks and b.tracks and not a.tracks & b.tracks:
         factor *= 0.4  # two different negotiations
     if a.outlet is not None and a.outlet == b.outlet:
         factor *= SAME_OUTLET  # an outlet's second piece on a subject is mostly a new development
+    if gap > SAME_NEWS_CYCLE and set(a.title_event).isdisjoint(b.title_event):
+        factor *= LATER_OTHER  # days apart, and the headlines name no event in common
     return factor
 
 
