@@ -62,6 +62,18 @@ def test_a_condition_in_the_present_states_nothing_but_one_in_the_past_does(tax,
     assert said(tax, title) == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("Israel and Hamas sign the first phase of the US plan",
+     {("agree", "ISR", ("HAMAS",)), ("agree", "ISR", ("USA",)), ("agree", "HAMAS", ("USA",))}),
+    ("Armenia and Azerbaijan each signed a transit deal with the United States",
+     {("agree", "ARM", ("USA",)), ("agree", "AZE", ("USA",))}),
+    ("Finland and Sweden signed defence deals with the United States",
+     {("agree", "FIN", ("USA",)), ("agree", "SWE", ("USA",))}),
+])
+def test_the_subjects_of_a_symmetric_action_pair_up_unless_they_act_apart(tax, title, expected):
+    assert said(tax, title) == expected
+
+
 def test_refusing_to_sign_is_no_agreement(tax):
     assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
 

@@ -48,6 +48,11 @@ _AUXILIARIES = frozenset(
     " yesterday today late early".split()
 )
 _BE = frozenset("was were is are been being be".split())
+# In the sentence of a symmetric action with a target, its subjects acted apart ("separate deals").
+_APART = re.compile(r"\b(?:separate|separately|respective|respectively|individually|each)\b", re.IGNORECASE)
+# a plural agreement within a few words after the form: one each ("signed defence deals with")
+_DEALS = re.compile(r"(?:\W+\w+){0,3}?\W+(?:deals|agreements|accords|pacts|treaties|documents|memoranda|contracts)\b",
+                    re.IGNORECASE)
 # What may join a verb to the previous verb's target when both share a subject.
 _COORDINATION = frozenset(", and then but also later yet".split())
 _TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|'s|’s|[^\sa-z0-9]")
@@ -659,8 +664,8 @@ def _same_side(sentence: _Sentence) -> set[frozenset[str]]:
 def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence, form: _Form,
           sources: tuple[str, ...], targets: tuple[str, ...], track: str | None,
           ) -> list[Interaction]:
-    """One interaction per source; a symmetric action with no target pairs up its subjects
-    (but not two names of one side: "Afghanistan's Taliban government")."""
+    """One interaction per source; a symmetric action also pairs up its subjects, with a
+    target or without (but not two names of one side: "Afghanistan's Taliban government")."""
     symmetric = form.action in compiled.symmetric
     evidence = (field, sentence.start, sentence.end, text[sentence.start:sentence.end], form.start, form.end)
     out = []
@@ -670,20 +675,27 @@ def _emit(compiled: CompiledActions, field: str, text: str, sentence: _Sentence,
             if others:
                 out.append(Interaction(form.action, source, others, track, *evidence, symmetric))
         return out
-    if not targets:
-        if not symmetric:
-            return []
+    paired: set[frozenset[str]] = set()
+    if symmetric and len(sources) > 1 and not (targets and _separately(text, form, sentence)):
+        # "Israel and Hamas agree on the first phase of Trump's plan": with each other too
         one_side = _same_side(sentence)
         for index, source in enumerate(sources[:-1]):
             partners = tuple(p for p in sources[index + 1:] if frozenset({source, p}) not in one_side)
             if partners:
+                paired.update(frozenset({source, p}) for p in partners)
                 out.append(Interaction(form.action, source, partners, track, *evidence, symmetric))
-        return out
     for source in sources:
-        aimed = tuple(t for t in targets if t != source)
+        aimed = tuple(t for t in targets if t != source and (not paired or frozenset({source, t}) not in paired))
         if aimed:
             out.append(Interaction(form.action, source, aimed, track, *evidence, symmetric))
     return out
+
+
+def _separately(text: str, form: _Form, sentence: _Sentence) -> bool:
+    """"signed separate documents with Turkey", "each signed ...", "signed defence deals
+    with the US": the subjects acted with the target, not with one another."""
+    return (_APART.search(text, sentence.start, sentence.end) is not None
+            or _DEALS.match(text, form.end, sentence.end) is not None)
 
 
 def _unique(found: list[Interaction]) -> list[Interaction]:
