@@ -195,7 +195,8 @@ def test_a_user_file_extends_an_action_and_adds_one(tmp_path):
     (user / "mine.toml").write_text(
         '[[action]]\nid = "meet"\nverbs = ["broke bread with"]\n\n'
         '[[action]]\nid = "sanction"\nname = "sanction"\nverbs = ["sanctioned"]\n\n'
-        '[[cue]]\nkind = "hypothetical"\nwords = ["purportedly"]\n',
+        '[[cue]]\nkind = "hypothetical"\nwords = ["purportedly"]\n\n'
+        '[[cue]]\nkind = "condition"\nwords = ["in the event"]\n',
         encoding="utf-8")
     tax = load_taxonomy_paths(BUNDLED_DIR, user)
     assert "met" in tax.actions["meet"].verbs and "broke bread with" in tax.actions["meet"].verbs
@@ -203,6 +204,10 @@ def test_a_user_file_extends_an_action_and_adds_one(tmp_path):
     assert said(tax, "The EU sanctioned Russia") == {("sanction", "EU", ("RUS",))}
     assert said(load_taxonomy_paths(BUNDLED_DIR), "Putin purportedly met Erdogan") == {("meet", "RUS", ("TUR",))}
     assert said(tax, "Putin purportedly met Erdogan") == set()
+    # a condition of several words is read as the one-word ones are
+    sanctions = "Sanctions stay in the event Russia rejects the talks with Ukraine"
+    assert said(load_taxonomy_paths(BUNDLED_DIR), sanctions) == {("reject", "RUS", ("UKR",))}
+    assert said(tax, sanctions) == set()
     assert tax.version != load_taxonomy_paths(BUNDLED_DIR).version
 
 

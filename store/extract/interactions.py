@@ -440,8 +440,8 @@ class _Reader:
     def _condition(self, opener: str | None, before: list[str]) -> bool:
         """"only when the US accepts", "once they agree": a present-tense form in a clause
         of condition or time states what is to happen ("when Russia signed" stays a fact)."""
-        condition = self.compiled.cue_words.get("condition", ())
-        if opener not in condition and condition.isdisjoint(before[-6:]):
+        if opener not in self.compiled.cue_words.get("condition", ()) and \
+                not self.compiled.cue("condition", _spaced(before[-6:])):
             return False
         words = _words(self.text, self.low, self.form.start, self.form.end)
         return bool(words) and words[0] in self.compiled.present
