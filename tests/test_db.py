@@ -661,37 +661,38 @@ def test_the_readme_schema_table_names_every_column_of_every_table(db_path):
         {name: [] for name in schema}
 
 
-def test_schema_10_database_gets_the_trigger_that_reads_a_storys_own_articles(db_path):
-    """Schema 11 rewrites the trigger an article's deletion fires so it checks its story's
-    tags through the story's articles; an older file must get the new one, as the
-    script alone (CREATE TRIGGER IF NOT EXISTS) would keep the old."""
+def _open_after_old_trigger(db_path, name: str, old_sql, version: int):
+    """Replace trigger `name` with what `old_sql` makes of today's SQL, mark the file as
+    schema `version`, and open it again: the upgrade must bring back today's trigger, which
+    the script alone (CREATE TRIGGER IF NOT EXISTS) would leave as it was. Returns the
+    reopened connection and today's SQL."""
     db = connection.connect(db_path)
-    current = db.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_story_ad'").fetchone()[0]
+    current = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0]
     with connection.write_transaction(db) as conn:
-        conn.execute("DROP TRIGGER articles_story_ad")
-        conn.execute(current.replace("CROSS JOIN", "JOIN"))  # as schema 10 had it
-    connection.set_meta(db, "schema_version", "10")
+        old = old_sql(current)
+        assert old != current
+        conn.execute(f"DROP TRIGGER {name}")
+        conn.execute(old)
+    connection.set_meta(db, "schema_version", str(version))
     db.close()
     again = connection.connect(db_path)
     assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
-    assert again.execute("SELECT sql FROM sqlite_master WHERE name = 'articles_story_ad'").fetchone()[0] == current
+    assert again.execute("SELECT sql FROM sqlite_master WHERE name = ?", (name,)).fetchone()[0] == current
+    return again
+
+
+def test_schema_10_database_gets_the_trigger_that_reads_a_storys_own_articles(db_path):
+    """Schema 11 rewrites the trigger an article's deletion fires so it checks its story's
+    tags through the story's articles."""
+    again = _open_after_old_trigger(db_path, "articles_story_ad", lambda sql: sql.replace("CROSS JOIN", "JOIN"), 10)
     again.close()
 
 
 def test_schema_11_database_gets_the_story_tag_trigger_that_leaves_a_given_last_seen(db_path):
     """Schema 12 fires story_tags_seen only for a row inserted without its story's
-    last_seen (ingest now gives it); an older file must lose the unconditional trigger,
-    which CREATE TRIGGER IF NOT EXISTS alone would keep."""
-    db = connection.connect(db_path)
-    current = db.execute("SELECT sql FROM sqlite_master WHERE name = 'story_tags_seen'").fetchone()[0]
-    with connection.write_transaction(db) as conn:
-        conn.execute("DROP TRIGGER story_tags_seen")
-        conn.execute(current.replace(" WHEN new.last_seen = ''", ""))  # as schema 11 had it
-    connection.set_meta(db, "schema_version", "11")
-    db.close()
-    again = connection.connect(db_path)
-    assert connection.get_meta(again, "schema_version") == str(connection.SCHEMA_VERSION)
-    assert again.execute("SELECT sql FROM sqlite_master WHERE name = 'story_tags_seen'").fetchone()[0] == current
+    last_seen (ingest now gives it)."""
+    again = _open_after_old_trigger(
+        db_path, "story_tags_seen", lambda sql: sql.replace(" WHEN new.last_seen = ''", ""), 11)
     with connection.write_transaction(again) as conn:
         conn.execute("INSERT INTO stories (id, first_seen, last_seen) VALUES (1, '2026-01-01', '2026-01-02')")
         conn.execute("INSERT INTO story_tags (kind, tag_id, story_id) VALUES ('party', 'RUS', 1)")
