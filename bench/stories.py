@@ -46,8 +46,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 DEVSET = HERE / "stories-devset.jsonl"
 REAL_SETS = {  # label file -> what it holds, as printed
-    HERE / "stories-realnews-labels.jsonl": "4 feeds, 2026-08-13",
-    HERE / "stories-heldout-labels.jsonl": "3 feeds, 2023-11-24, held out",
+    HERE / "stories-realnews-labels.jsonl": "real news, 4 feeds, 2026-08-13",
+    HERE / "stories-heldout-labels.jsonl": "real news, 3 feeds, 2023-11-24, held out",
 }
 DEMO_LABELS, DEMO = HERE / "stories-demo-labels.jsonl", HERE.parent / "tui" / "demo"
 # The shared folder sits beside the repository; its corpus is read in place.
@@ -202,16 +202,15 @@ def main() -> None:
     ok = precision >= TARGET and recall >= TARGET
     print(f"B-cubed precision {precision:.3f} (worst order {worst_p:.3f}), recall {recall:.3f} "
           f"(worst order {worst_r:.3f}); target both >= {TARGET}: {'met' if ok else 'MISSED'}")
-    precision, recall, worst_p, worst_r, scored = evaluate_real(DEMO_LABELS, DEMO, args.orders, args.show)
-    print(f"demo feeds ({scored} entries): B-cubed precision {precision:.3f} (worst order {worst_p:.3f}), "
-          f"recall {recall:.3f} (worst order {worst_r:.3f})")
-    if not args.corpus.is_dir():
+    labelled = [(DEMO_LABELS, DEMO, "the bundled demo feeds")]
+    if args.corpus.is_dir():
+        labelled += [(path, args.corpus, what) for path, what in REAL_SETS.items()]
+    else:
         print(f"real news: no corpus at {args.corpus} (pass --corpus)")
-        return
-    for labels_path, what in REAL_SETS.items():
-        precision, recall, worst_p, worst_r, scored = evaluate_real(labels_path, args.corpus, args.orders, args.show)
+    for labels_path, folder, what in labelled:
+        precision, recall, worst_p, worst_r, scored = evaluate_real(labels_path, folder, args.orders, args.show)
         ok = precision >= TARGET and recall >= TARGET
-        print(f"real news ({scored} labelled entries of {what}): B-cubed precision {precision:.3f} "
+        print(f"{what} ({scored} labelled entries): B-cubed precision {precision:.3f} "
               f"(worst order {worst_p:.3f}), recall {recall:.3f} (worst order {worst_r:.3f}); "
               f"target both >= {TARGET}: {'met' if ok else 'MISSED'}")
 
