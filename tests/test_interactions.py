@@ -57,6 +57,12 @@ def test_negations_and_hypotheticals_state_nothing(tax, title):
     ("Aid can move when Sudan's army meets the RSF, mediators say", set()),
     ("When Russia and Ukraine signed the grain deal, the UN called it a beacon", {("agree", "RUS", ("UKR",))}),
     ("The mood changed once Putin met Zelensky", {("meet", "RUS", ("UKR",))}),
+    # a condition of several words ends with a word that opens a clause ("as", "that")
+    ("Hormuz stays open as long as the US accepts Iran's terms", set()),
+    ("Iran will talk provided that the US accepts its terms", set()),
+    ("Sanctions end as soon as Russia signs the deal with Ukraine", set()),
+    ("Sanctions were lifted as soon as Russia signed the deal with Ukraine", {("agree", "RUS", ("UKR",))}),
+    ("As Russia signed the deal with Ukraine, markets rallied", {("agree", "RUS", ("UKR",))}),
 ])
 def test_a_condition_in_the_present_states_nothing_but_one_in_the_past_does(tax, title, expected):
     assert said(tax, title) == expected
@@ -196,6 +202,7 @@ def test_a_user_file_extends_an_action_and_adds_one(tmp_path):
         '[[action]]\nid = "meet"\nverbs = ["broke bread with"]\n\n'
         '[[action]]\nid = "sanction"\nname = "sanction"\nverbs = ["sanctioned"]\n\n'
         '[[cue]]\nkind = "hypothetical"\nwords = ["purportedly"]\n\n'
+        '[[cue]]\nkind = "hypothetical"\nwords = ["as though"]\n\n'
         '[[cue]]\nkind = "condition"\nwords = ["in the event"]\n',
         encoding="utf-8")
     tax = load_taxonomy_paths(BUNDLED_DIR, user)
@@ -208,6 +215,10 @@ def test_a_user_file_extends_an_action_and_adds_one(tmp_path):
     sanctions = "Sanctions stay in the event Russia rejects the talks with Ukraine"
     assert said(load_taxonomy_paths(BUNDLED_DIR), sanctions) == {("reject", "RUS", ("UKR",))}
     assert said(tax, sanctions) == set()
+    # and one that ends with a word opening a clause ("as") is read from there
+    pretence = "Kyiv acts as though Russia accepted the ceasefire with Ukraine"
+    assert said(load_taxonomy_paths(BUNDLED_DIR), pretence) == {("agree", "RUS", ("UKR",))}
+    assert said(tax, pretence) == set()
     assert tax.version != load_taxonomy_paths(BUNDLED_DIR).version
 
 

@@ -70,6 +70,8 @@ _FULL_STOP = re.compile(r"[.;:!?]")
 _APOSTROPHES = str.maketrans("'’", "  ")  # inside a gap: the gap crosses a clause or sentence
 MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a new thought
 CLAUSE_REACH = 200  # characters before a form read for its clause's cues
+LEAD_WORDS = 3  # words before a clause's opening word that a cue of several words may start with
+_CLAUSE_BREAKS = frozenset(",;:()—–")
 NEAR = 200  # characters each side of a form where its source and targets must be
 
 
@@ -353,10 +355,11 @@ class _Reader:
         if form.action not in compiled.symmetric and self.sentence.groups[-1].start < form.end \
                 and not self._each_other(form.end):
             return None  # a one-sided action with no party after it has no target: it states nothing
-        opener, before = self._clause(form.start)
-        if self._denied(before) or (before and before[-1] == "to") or _infinitive(before):
+        lead, before = self._clause(form.start)
+        if self._denied(before) or self._opened_by("hypothetical", lead) or (before and before[-1] == "to") \
+                or _infinitive(before):
             return None
-        if self._condition(opener, before):
+        if self._condition(lead, before):
             return None
         if self._hearsay(form.start):
             return None
@@ -419,32 +422,41 @@ class _Reader:
                 return target
         return target
 
-    def _clause(self, position: int) -> tuple[str | None, list[str]]:
-        """The word that opens the form's clause ("when", "that"; None after punctuation or
-        at the sentence's start) and the tokens from there to `position` (or the last few
-        dozen words: a clause that starts further back says nothing about the form)."""
+    def _clause(self, position: int) -> tuple[list[str], list[str]]:
+        """The words leading into the form's clause, ending with the word that opens it
+        ("as long as", "when"; none after punctuation or at the sentence's start), and the
+        tokens from there to `position` (or the last few dozen words: a clause that starts
+        further back says nothing about the form)."""
         words = _words(self.text, self.low, max(self.sentence.start, position - CLAUSE_REACH), position)
         clause = self.compiled.cue_words.get("clause", ())  # a token has no apostrophe a cue has
         for index in range(len(words) - 1, -1, -1):
             word = words[index]
-            if word in (",", ";", ":", "(", ")", "—", "–") and index != len(words) - 1:
-                return None, words[index + 1:]
+            if word in _CLAUSE_BREAKS and index != len(words) - 1:
+                return [], words[index + 1:]
             if word in clause:
-                return word, words[index + 1:]
-        return None, words
+                lead = words[max(0, index - LEAD_WORDS):index + 1]
+                while lead[:-1] and not set(lead[:-1]).isdisjoint(_CLAUSE_BREAKS):
+                    lead = lead[1:]  # the lead-in stays within the clause before
+                return lead, words[index + 1:]
+        return [], words
 
     def _denied(self, before: list[str]) -> bool:
         phrase = _spaced(before[-6:])
         return self.compiled.cue("negation", phrase) or self.compiled.cue("hypothetical", phrase)
 
-    def _condition(self, opener: str | None, before: list[str]) -> bool:
-        """"only when the US accepts", "once they agree": a present-tense form in a clause
-        of condition or time states what is to happen ("when Russia signed" stays a fact)."""
-        if opener not in self.compiled.cue_words.get("condition", ()) and \
-                not self.compiled.cue("condition", _spaced(before[-6:])):
+    def _condition(self, lead: list[str], before: list[str]) -> bool:
+        """"only when the US accepts", "as long as they agree": a present-tense form in a
+        clause of condition or time states what is to happen ("when Russia signed" stays a fact)."""
+        if not self._opened_by("condition", lead) and not self.compiled.cue("condition", _spaced(before[-6:])):
             return False
         words = _words(self.text, self.low, self.form.start, self.form.end)
         return bool(words) and words[0] in self.compiled.present
+
+    def _opened_by(self, kind: str, lead: list[str]) -> bool:
+        """Whether a cue of that kind ends with the word opening the clause: "when", "as
+        soon as", "provided that" (a clause word, "as" or "that", cuts the clause there)."""
+        pattern = self.compiled.cues.get(kind)
+        return pattern is not None and any(pattern.fullmatch(_spaced(lead[-size:])) for size in range(1, len(lead) + 1))
 
     def _agent_before(self, position: int) -> _Group | None:
         """A party joined to the form by a hyphen: "Qatari-brokered", "US-drafted"."""
