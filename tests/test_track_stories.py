@@ -317,6 +317,12 @@ def test_another_partys_title_is_not_the_british_foreign_secretary(taxonomy, tit
     assert "GBR" not in {t.id for t in found} and "IND" in {t.id for t in found}
 
 
+def test_a_title_after_a_comma_is_its_own_partys_official(taxonomy):
+    # folding makes the comma a space: the title was dropped as another party's ("Indian Foreign Secretary")
+    found = extract(taxonomy, "Strikes by Israel, Egypt's foreign minister says", "", datetime.date(2026, 6, 3))
+    assert {t.id: t.evidence[0].person for t in found.parties} == {"ISR": None, "EGY": "badr-abdelatty"}
+
+
 def test_the_bare_foreign_secretary_is_british(taxonomy):
     [tag] = extract(taxonomy, "The Foreign Secretary spoke in Parliament", "", datetime.date(2022, 1, 13)).parties
     assert (tag.id, tag.evidence[0].person) == ("GBR", "liz-truss")

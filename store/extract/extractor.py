@@ -303,7 +303,7 @@ def _read_parties(matcher: Matcher, f: _Field, date: datetime.date | None) -> li
                 continue
             found.append((fs, _person_party(matcher, ident, date), ident, fe, role))
         elif kind == OFFICE:
-            if found and found[-1][1] != matcher.office_party[ident] and _adjacent(f, found[-1][3], fs):
+            if found and found[-1][1] != matcher.office_party[ident] and _adjacent(f, found[-1], fs, fe):
                 continue  # "Indian Foreign Secretary": the title of another party's official
             found.append((fs, matcher.office_party[ident], _holder(matcher, ident, date), fe, role))
     return found
@@ -349,10 +349,12 @@ def _resolve_shared(found_by_field: list[list[tuple]], preferred: set[str]) -> l
     ]
 
 
-def _adjacent(f: _Field, previous_end: int, fs: int) -> bool:
-    """Nothing but spaces, or a possessive 's, between a hit ending at `previous_end` and one
-    starting at `fs`."""
-    return f.spaced[previous_end + 1:fs].strip() in ("", "s")
+def _adjacent(f: _Field, previous: tuple, fs: int, fe: int) -> bool:
+    """Nothing but spaces, or a possessive 's, between the `previous` hit and the one at
+    [fs, fe) in the text ("Israel, Egypt's foreign minister" is two, though folding makes
+    the comma a space)."""
+    between = f.text[f.span(previous[0], previous[3])[1]:f.span(fs, fe)[0]].strip()
+    return between in ("", "'s", "’s", "s")
 
 
 def _is_venue(matcher: Matcher, f: _Field, fs: int, fe: int) -> bool:
