@@ -196,7 +196,7 @@ MIN_INTERACTION_PRECISION = 0.85
 MIN_INTERACTION_RECALL = 0.75
 MIN_INTERACTION_ITEMS = 150
 COVERS = {"meet", "propose", "agree", "reject", "demand", "threaten", "mediate", "accuse", "negation",
-          "hypothetical", "condition", "passive", "report", "title", "multi", "trap", "noun"}
+          "hypothetical", "condition", "passive", "report", "title", "multi", "trap", "noun", "participle"}
 ACTIONS = {"meet", "propose", "agree", "reject", "demand", "threaten", "mediate", "accuse"}
 
 

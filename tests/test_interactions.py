@@ -108,6 +108,25 @@ def test_an_ing_clause_after_a_comma_has_the_main_clauses_subject(tax):
     assert said(tax, "Officials were blaming the weather, not Russia, for the delay") == set()
 
 
+@pytest.mark.parametrize("text, expected", [
+    # its clause's subject is the one who acts, not the object of the verb before it ...
+    ("Zelensky met Trump at the White House, accusing Russia of stalling",
+     {("meet", "UKR", ("USA",)), ("accuse", "UKR", ("RUS",))}),
+    # ... nor the subject of what a speaker reports, quotes closed or not
+    ('Lavrov told Fidan that Moscow was "ready to keep talking," blaming Kyiv for the stalemate',
+     {("accuse", "RUS", ("UKR",))}),
+    # opening the sentence (after a dateline), it has the subject after its phrase
+    ("Blaming Hamas for the delay, Israel postponed the next round in Cairo", {("accuse", "ISR", ("HAMAS",))}),
+    ("CAIRO, June 3 (Demo) - Denouncing the strikes by Israel, Egypt's foreign minister called for a halt",
+     {("accuse", "EGY", ("ISR",))}),
+    ("Condemning the blockade, the Qatari foreign ministry said aid must reach Gaza soon", set()),
+    # "of" and a gerund: the party after it is the gerund's object, not the accused
+    ("Moscow said Kyiv had broken the truce, accusing the West of arming Ukraine", set()),
+])
+def test_an_ing_clause_reads_its_subject_from_the_sentence_around_it(tax, text, expected):
+    assert said(tax, "Report", text) == expected
+
+
 def test_a_phone_call_is_a_meeting(tax):
     assert said(tax, "Erdogan and Putin spoke in a phone call on Tuesday") == {("meet", "TUR", ("RUS",))}
     assert said(tax, "Macron spoke on the phone with Zelensky") == {("meet", "FRA", ("UKR",))}

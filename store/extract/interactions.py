@@ -10,6 +10,8 @@ sentence, and drops what the words around it deny or only imagine:
   not stated; an infinitive right before a form states nothing);
 - the passive ("was rejected by Ukraine": the agent after "by" is the source);
 - reported speech ("the Kremlin said it rejected ..."): the speaker stays the source;
+- -ing clauses ("..., accusing Kyiv of ...", "Blaming Hamas, Israel postponed ..."): the
+  subject of the clause beside them acts;
 - mediators ("Qatar mediated between Israel and Hamas", "an Egyptian-brokered truce"):
   the mediator is the source, the two sides the targets;
 - nouns ("talks between A and B", "the A-B summit", "A's meeting with B") for actions
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from negotiation_watch.store.extract.dateline import DATELINE
 from negotiation_watch.store.extract.fold import fold_words
 
 # Words that may stand between two mentions of one group ("Russia and Ukraine", "Russia's
@@ -72,6 +75,7 @@ MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a
 CLAUSE_REACH = 200  # characters before a form read for its clause's cues
 LEAD_WORDS = 3  # words before a clause's opening word that a cue of several words may start with
 _CLAUSE_BREAKS = frozenset(",;:()—–")
+_QUOTES = frozenset("\"”’'")
 NEAR = 200  # characters each side of a form where its source and targets must be
 
 
@@ -110,6 +114,7 @@ class CompiledActions:
     unless: dict[str, re.Pattern]
     cues: dict[str, re.Pattern | None]
     cue_words: dict[str, frozenset[str]]  # the cues of one word, by kind: one token is looked up
+    cue_ends: dict[str, frozenset[str]]  # the last words of the cues, by kind
     present: frozenset[str]  # first words of verb forms in the present tense ("accepts", "meet")
 
     def cue(self, kind: str, words: str) -> bool:
@@ -142,6 +147,8 @@ def compile_actions(taxonomy) -> CompiledActions:
         cues={kind: _words_re(words) for kind, words in taxonomy.cues.items()},
         cue_words={kind: frozenset(w for w in map(fold_words, words) if w and " " not in w)
                    for kind, words in taxonomy.cues.items()},
+        cue_ends={kind: frozenset(w.split()[-1] for w in map(fold_words, words) if w)
+                  for kind, words in taxonomy.cues.items()},
         present=_present_tense({fold_words(form).split()[0] for action in taxonomy.actions.values()
                                 for form in action.verbs if fold_words(form)}),
     )
@@ -189,6 +196,7 @@ class _Sentence:
     groups: list[_Group]
     tracks: list[tuple[int, int, str]]
     pairs: bool  # it names two parties or more
+    mentions: list[tuple[int, int, str]]  # the parties' spans, sorted
 
 
 def find_interactions(compiled: CompiledActions, field: str, text: str, form_hits: list[tuple[int, tuple]], span,
@@ -289,11 +297,12 @@ def _sentence(text: str, low: str | None, bounds: list[int], number: int, partie
         end -= 1
     first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
     if last - first < 2:  # one mention or none: no list needed to see it
-        return _Sentence(start, end, [], [], False)
+        return _Sentence(start, end, [], [], False, [])
     inside = [p for p in parties[first:last] if p[1] <= end]
     if len({p[2] for p in inside}) < 2:
-        return _Sentence(start, end, [], [], False)
-    return _Sentence(start, end, _groups(text, low, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True)
+        return _Sentence(start, end, [], [], False, [])
+    return _Sentence(start, end, _groups(text, low, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True,
+                     inside)
 
 
 def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]]) -> list[_Group]:
@@ -364,7 +373,7 @@ class _Reader:
         if self._hearsay(form.start):
             return None
         agent = self._agent_before(form.start)  # "Egyptian-brokered", "US-proposed"
-        subject = agent or self._subject(form.start) or self._participle_subject(form)
+        subject = agent or self._subject(form.start) or self._participle_subject(form, previous)
         inherited = self._coordinated(previous, form.start)
         target, gap = self._target(form.end)
         if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
@@ -455,8 +464,10 @@ class _Reader:
     def _opened_by(self, kind: str, lead: list[str]) -> bool:
         """Whether a cue of that kind ends with the word opening the clause: "when", "as
         soon as", "provided that" (a clause word, "as" or "that", cuts the clause there)."""
-        pattern = self.compiled.cues.get(kind)
-        return pattern is not None and any(pattern.fullmatch(_spaced(lead[-size:])) for size in range(1, len(lead) + 1))
+        if not lead or lead[-1] not in self.compiled.cue_ends.get(kind, ()):
+            return False
+        pattern = self.compiled.cues[kind]
+        return any(pattern.fullmatch(_spaced(lead[-size:])) for size in range(1, len(lead) + 1))
 
     def _agent_before(self, position: int) -> _Group | None:
         """A party joined to the form by a hyphen: "Qatari-brokered", "US-drafted"."""
@@ -486,19 +497,65 @@ class _Reader:
             return group if self._reported(words) or _relative(words) else None
         return None
 
-    def _participle_subject(self, form: _Form) -> _Group | None:
-        """"Moscow dismissed the report, accusing London ...": an -ing form after a comma
-        opens a clause whose subject is the one of the clause before it."""
+    def _participle_subject(self, form: _Form, previous) -> _Group | None:
+        """An -ing form opening a clause of its own has the subject of the clause beside it:
+        "Moscow dismissed the report, accusing London ..." and "Zelensky met Trump, blaming
+        Russia ..." (the one before, not its object); "Pezeshkian said Iran had ..., blaming
+        the US" (the speaker, not the reported clause's subject); "Condemning the strikes,
+        Tehran's spokesman said ..." (the one after)."""
         if not self.text[form.start:form.end].lower().endswith("ing"):
             return None
-        for group in reversed(self.sentence.groups):
-            if group.end <= form.start:
-                words = _words(self.text, self.low, group.end, form.start)
-                if words[-1:] != [","] or "," in words[:-1]:
-                    return None
-                gap = words[:-1]  # "Moscow dismissed the report" or the speaker's "Russia said"
-                spoke = len(gap) == 1 and self.compiled.cue_word("report", gap[0])
-                return group if (spoke or self._plain_gap(gap, left=True)) and not self._attached(group) else None
+        if self._opens_sentence(form):
+            return self._subject_after_phrase(form)
+        nearest = next((g for g in reversed(self.sentence.groups) if g.end <= form.start), None)
+        if nearest is None:
+            return None
+        words = _words(self.text, self.low, nearest.end, form.start)
+        while words and words[-1] in _QUOTES:
+            words.pop()  # '... international law," blaming'
+        if words[-1:] != [","] or "," in words[:-1]:
+            return None
+        if previous is not None and previous[0] == nearest:
+            return _Group(nearest.start, nearest.end, previous[1], len(previous[1]) > 1)
+        speaker = self._speaker_before(nearest)
+        if speaker is not None:
+            return speaker
+        gap = words[:-1]  # "Moscow dismissed the report" or the speaker's "Russia said"
+        spoke = len(gap) == 1 and self.compiled.cue_word("report", gap[0])
+        return nearest if (spoke or self._plain_gap(gap, left=True)) and not self._attached(nearest) else None
+
+    def _opens_sentence(self, form: _Form) -> bool:
+        """Nothing but punctuation before the form in its sentence, or the field's dateline."""
+        start = self.sentence.start
+        if start == 0:
+            dateline = DATELINE.match(self.text, 0, form.start)
+            start = dateline.end() if dateline is not None else 0
+        return not any(c.isalnum() for c in self.text[start:form.start])
+
+    def _speaker_before(self, group: _Group) -> _Group | None:
+        """The sentence's speaker when `group` is in what it reports: an earlier group whose
+        first word after it (an official's title aside) reports speech ("Pezeshkian told")."""
+        for speaker in self.sentence.groups:
+            if speaker.end > group.start:
+                return None
+            words = _words(self.text, self.low, speaker.end, group.start)
+            first = next((w for w in words if w not in _JOINERS), None)
+            if first is not None and self.compiled.cue_word("report", first):
+                return speaker
+        return None
+
+    def _subject_after_phrase(self, form: _Form) -> _Group | None:
+        """"Condemning US threats, the spokesman for Iran's foreign ministry said ...": the
+        first group after the participle's phrase, that phrase ending at a comma (a group
+        across it, "by Israel, Egypt's minister", is read from the comma)."""
+        comma = self.text.find(",", form.end, self.sentence.end)
+        if comma < 0:
+            return None
+        after = [m for m in self.sentence.mentions if m[0] > comma]
+        for group in _groups(self.text, self.low, after)[:1]:
+            words = _words(self.text, self.low, comma + 1, group.start)
+            if self._plain_gap(words, left=True) and not self._bystander(group):
+                return group
         return None
 
     def _bystander(self, group: _Group) -> bool:
@@ -546,6 +603,8 @@ class _Reader:
                 return None, None
             if _last_preposition(words) in _PLACE_WORDS or self._bystander(group):
                 continue  # "met in Turkey with ...": a venue; "met Polish farmers": not the state
+            if _gerund_between(words):
+                return None, None  # "accusing the West of arming Ukraine": the gerund's object
             if self._agent_of_form(group):
                 return None, None  # "walked out of the EU-mediated talks": the EU did the mediating
             return group, words
@@ -635,6 +694,11 @@ def _last_preposition(words: list[str]) -> str | None:
         if word in _PREPOSITIONS:
             return word
     return None
+
+
+def _gerund_between(words: list[str]) -> bool:
+    """"of" then an -ing word in the gap: what comes next is that word's object, not the form's."""
+    return "of" in words and any(len(w) > 4 and w.endswith("ing") for w in words[words.index("of") + 1:])
 
 
 def _relative(words: list[str]) -> bool:

@@ -17,7 +17,7 @@ from negotiation_watch.store.extract.cache import cache_file, read_pickle, write
 
 BUNDLED_DIR = Path(__file__).parent.parent / "taxonomy"  # store/taxonomy/, the shipped knowledge
 # Bump when the matcher's behaviour changes, so stored articles get re-tagged.
-MATCHER_VERSION = "6"
+MATCHER_VERSION = "7"
 
 PARTY_KINDS = ("state", "organisation", "nonstate")
 # Fields a user override extends rather than replaces.
