@@ -14,8 +14,9 @@ sentence, and drops what the words around it deny or only imagine:
   subject of the clause beside them acts;
 - mediators ("Qatar mediated between Israel and Hamas", "an Egyptian-brokered truce"):
   the mediator is the source, the two sides the targets;
-- nouns ("talks between A and B", "the A-B summit", "A's meeting with B") for actions
-  that list them, unless planned, denied or cancelled.
+- nouns ("talks between A and B", "the A-B summit", "A's meeting with B", "A and B
+  discussed ... in a phone call") for actions that list them, unless planned, denied or
+  cancelled.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ LEAD_WORDS = 3  # words before a clause's opening word that a cue of several wor
 _CLAUSE_BREAKS = frozenset(",;:()—–")
 _QUOTES = frozenset("\"”’'")
 NEAR = 200  # characters each side of a form where its source and targets must be
+# Where a noun of meeting is the setting of what its sentence's subjects do ("in a phone
+# call", "during their talks"), and the words that may stand between it and the noun.
+_SETTINGS = frozenset("in during at on".split())
+_SETTING_WORDS = frozenset("a an the their his her video telephone bilateral".split())
+MAX_SETTING_GAP = 12  # words between the sentence's subjects and the setting
+_SETTING_BEFORE = re.compile(r"(?<!\w)(?:in|during|at|on)(?: (?:" + "|".join(sorted(_SETTING_WORDS)) + r")){0,2} $",
+                             re.IGNORECASE)
 
 
 class Interaction(NamedTuple):
@@ -197,6 +205,7 @@ class _Sentence:
     tracks: list[tuple[int, int, str]]
     pairs: bool  # it names two parties or more
     mentions: list[tuple[int, int, str]]  # the parties' spans, sorted
+    names: bool  # capitalised words are names, not a headline's custom (see _named_between)
 
 
 def find_interactions(compiled: CompiledActions, field: str, text: str, form_hits: list[tuple[int, tuple]], span,
@@ -229,7 +238,8 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, form_hit
         number = bisect.bisect_right(bounds, form.start) - 1
         sentence = sentences.get(number)
         if sentence is None:
-            sentence = sentences[number] = _sentence(text, low, bounds, number, parties, starts, tracks)
+            sentence = sentences[number] = _sentence(text, low, bounds, number, parties, starts, tracks,
+                                                     field != "title")
         if not sentence.pairs:
             continue  # fewer than two parties: nothing between parties to read
         reader = _Reader(compiled, text, low, sentence, form, forms)
@@ -265,7 +275,8 @@ def _forms(text: str, form_hits: list[tuple[int, tuple]], span) -> list[_Form]:
 def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], ends: set[int]) -> bool:
     """A cheap first look: two parties near the form, and for a noun the words it needs."""
     if form.noun and not (text.startswith((" between", " with"), form.end)
-                          or any(form.start - gap in ends for gap in (0, 1, 3))):
+                          or any(form.start - gap in ends for gap in (0, 1, 3))
+                          or _SETTING_BEFORE.search(text, max(0, form.start - 40), form.start)):
         return False
     near = ids[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
     return len(set(near)) >= 2
@@ -289,7 +300,7 @@ def _sentence_bounds(text: str, until: int) -> list[int]:
 
 
 def _sentence(text: str, low: str | None, bounds: list[int], number: int, parties, starts: list[int],
-              tracks) -> _Sentence:
+              tracks, names: bool) -> _Sentence:
     """Sentence `number` with its party groups; `parties` sorted, `starts` their offsets."""
     start = bounds[number]
     end = bounds[number + 1] if number + 1 < len(bounds) else len(text)
@@ -297,16 +308,18 @@ def _sentence(text: str, low: str | None, bounds: list[int], number: int, partie
         end -= 1
     first, last = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
     if last - first < 2:  # one mention or none: no list needed to see it
-        return _Sentence(start, end, [], [], False, [])
+        return _Sentence(start, end, [], [], False, [], names)
     inside = [p for p in parties[first:last] if p[1] <= end]
     if len({p[2] for p in inside}) < 2:
-        return _Sentence(start, end, [], [], False, [])
-    return _Sentence(start, end, _groups(text, low, inside), [t for t in tracks if start <= t[0] and t[1] <= end], True,
-                     inside)
+        return _Sentence(start, end, [], [], False, [], names)
+    within = [t for t in tracks if start <= t[0] and t[1] <= end]
+    return _Sentence(start, end, _groups(text, low, inside, names), within, True, inside, names)
 
 
-def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]]) -> list[_Group]:
-    """Join neighbouring mentions into groups; mentions inside one another merge."""
+def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]], names: bool) -> list[_Group]:
+    """Join neighbouring mentions into groups; mentions inside one another merge; with
+    `names`, also across the names of their officials ("Iran's Defence Minister Aziz
+    Nasirzadeh and his Malaysian counterpart")."""
     groups: list[_Group] = []
     for start, end, party in parties:
         if groups:
@@ -317,7 +330,8 @@ def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]]) -> 
                 groups[-1] = _Group(last.start, max(end, last.end), members, last.joined, sides)
                 continue
             words = _words(text, low, last.end, start)
-            if all(w in _JOINERS for w in words):
+            if all(w in _JOINERS for w in words) or (names and "and" in words
+                                                      and _named_between(text, last.end, start, words)):
                 conjoined = any(w in _CONJUNCTIONS for w in words)
                 joined = last.joined or (party not in last.members and conjoined)
                 members = last.members + (party,) * (party not in last.members)
@@ -327,6 +341,13 @@ def _groups(text: str, low: str | None, parties: list[tuple[int, int, str]]) -> 
                 continue
         groups.append(_Group(start, end, (party,), False, (frozenset({party}),)))
     return groups
+
+
+def _named_between(text: str, start: int, end: int, words: list[str]) -> bool:
+    """Between two mentions joined by "and", only joiners and capitalised words: the names
+    and ranks of officials the data does not know ("Brigadier General Ahmad Vahidi")."""
+    return len(words) <= MAX_GAP_TOKENS + 3 and all(
+        piece[0].isupper() or piece.lower().strip(",") in _JOINERS for piece in text[start:end].split())
 
 
 def _words(text: str, low: str | None, start: int, end: int) -> list[str]:
@@ -552,7 +573,7 @@ class _Reader:
         if comma < 0:
             return None
         after = [m for m in self.sentence.mentions if m[0] > comma]
-        for group in _groups(self.text, self.low, after)[:1]:
+        for group in _groups(self.text, self.low, after, self.sentence.names)[:1]:
             words = _words(self.text, self.low, comma + 1, group.start)
             if self._plain_gap(words, left=True) and not self._bystander(group):
                 return group
@@ -614,6 +635,38 @@ class _Reader:
         after = group.end + 1
         return self.text[group.end:after] in ("-", "–") and any(f.start == after for f in self.forms)
 
+    def _setting_subject(self) -> _Group | None:
+        """"Putin and Erdogan discussed Syria in a phone call", "In a call on Sunday, Araghchi
+        and his Omani counterpart ...": the noun is where the sides opening the sentence met."""
+        form, text = self.form, self.text
+        before = _words(text, self.low, max(self.sentence.start, form.start - 24), form.start)[-3:]
+        place = next((i for i in range(len(before) - 1, -1, -1) if before[i] in _SETTINGS), None)
+        if place is None or not set(before[place + 1:]) <= _SETTING_WORDS or (before[place] == "on" and
+                                                                              place == len(before) - 1):
+            return None  # "in a video call", "during their meeting", "on the call"; not "agreed on talks"
+        subject = self.sentence.groups[0]
+        if not subject.joined or len(subject.sides) < 2:
+            return None
+        start = self.sentence.start
+        if start == 0:
+            dateline = DATELINE.match(text, 0, subject.start)
+            start = dateline.end() if dateline is not None else 0
+        opening = text[start:subject.start]
+        if subject.start < form.start:
+            between = _words(text, self.low, subject.end, form.start)
+            if any(c.isalnum() for c in opening) or len(between) > MAX_SETTING_GAP or any(w in _STOPS for w in between):
+                return None
+            spaced = _spaced(between)
+            if any(self.compiled.cue(kind, spaced) for kind in ("negation", "hypothetical", "planned")):
+                return None  # "Russia and Ukraine could agree in talks", "... did not speak during the call"
+            return subject
+        # the setting opens the sentence and ends at a comma: "In a phone call on Sunday, A and B ..."
+        lead = opening.strip()
+        if lead[:1].isupper() and lead.endswith(",") and lead.count(",") == 1 and \
+                lead.split(None, 1)[0].lower() in _SETTINGS:
+            return subject
+        return None
+
     def _verb_in_clause(self, position: int, words: int) -> bool:
         """A verb form among the clause's last `words` tokens before `position`."""
         start = position
@@ -669,6 +722,10 @@ class _Reader:
                 return None
             phrase_start, phrase_end = left.start, other.end
             sources, targets = left.members, other.members
+        elif (subject := self._setting_subject()) is not None:
+            other, _ = self._target(form.end) if after[:1] == ["with"] else (None, None)
+            phrase_start, phrase_end = min(subject.start, form.start), max(subject.end, (other or form).end)
+            sources, targets = (subject.members, other.members) if other else (subject.members[:1], subject.members[1:])
         else:
             return None
         _, clause = self._clause(phrase_start)
