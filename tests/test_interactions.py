@@ -80,6 +80,15 @@ def test_the_subjects_of_a_symmetric_action_pair_up_unless_they_act_apart(tax, t
     assert said(tax, title) == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("Tehran accepted the proposed prisoner exchange with Washington", {("agree", "IRN", ("USA",))}),
+    ("Moscow rejected the proposed Turkish plan for grain convoys", {("reject", "RUS", ("TUR",))}),
+    ("In a call on Monday, Araghchi and his Omani counterpart settled the venue", {("meet", "IRN", ("OMN",))}),
+])
+def test_a_verb_form_after_an_article_is_an_adjective_or_a_noun(tax, title, expected):
+    assert said(tax, title) == expected
+
+
 def test_refusing_to_sign_is_no_agreement(tax):
     assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
 

@@ -189,8 +189,8 @@ def _interactions(matcher: Matcher, fields: list[_Field], parties: dict[str, Tag
         if not f.form_hits:
             continue  # no word in it signals an action
         places = [(e.start, e.end, t.id) for t in tracks.values() for e in t.evidence if e.field == f.name]
-        found += find_interactions(matcher.actions, f.name, f.text, f.form_hits, f.span, f.party_spans, places,
-                                   only_track)
+        found += find_interactions(matcher.actions, f.name, f.text, f.spaced, f.form_hits, f.span, f.party_spans,
+                                   places, only_track)
     return found
 
 

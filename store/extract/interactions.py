@@ -71,6 +71,8 @@ _ABBREVIATIONS = frozenset(
 )
 _STOPS = frozenset(";:()[]?!.\"“”")
 _FULL_STOP = re.compile(r"[.;:!?]")
+# Before a verb form, these make it an adjective or a noun ("the agreed text", "a call on").
+_DETERMINERS = tuple(f" {word} " for word in ("a", "an", "the", "its", "their", "his", "her"))
 _APOSTROPHES = str.maketrans("'’", "  ")  # inside a gap: the gap crosses a clause or sentence
 MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a new thought
 CLAUSE_REACH = 200  # characters before a form read for its clause's cues
@@ -208,18 +210,20 @@ class _Sentence:
     names: bool  # capitalised words are names, not a headline's custom (see _named_between)
 
 
-def find_interactions(compiled: CompiledActions, field: str, text: str, form_hits: list[tuple[int, tuple]], span,
+def find_interactions(compiled: CompiledActions, field: str, text: str, folded: str,
+                      form_hits: list[tuple[int, tuple]], span,
                       parties: list[tuple[int, int, str]], tracks: list[tuple[int, int, str]],
                       article_track: tuple[str, frozenset[str]] | None) -> list[Interaction]:
     """The interactions stated in one field. `form_hits` are the automaton's hits of
-    action forms in its folded form, (end, form's value in `compiled.forms`); `span(fs,
-    fe)` maps folded offsets back to `text`; `parties` and `tracks` are
+    action forms in `folded`, the field folded between two spaces (" w w "), as (end,
+    form's value in `compiled.forms`); `span(fs, fe)` maps folded offsets back to
+    `text`; `parties` and `tracks` are
     (start, end, id) spans into `text`; `article_track` is (id, members) of the one track
     of an article that has only one: a sentence that names no track is in it when the
     track's members include every party of the interaction."""
     if not form_hits or len({p for _, _, p in parties}) < 2:
         return []
-    forms = _forms(text, form_hits, span)
+    forms = _forms(text, folded, form_hits, span)
     if not forms:
         return []
     parties = sorted(parties)
@@ -254,14 +258,19 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, form_hit
     return _unique(found)
 
 
-def _forms(text: str, form_hits: list[tuple[int, tuple]], span) -> list[_Form]:
-    """Form hits in `text` order, the longest where several overlap, none across a full stop."""
+def _forms(text: str, folded: str, form_hits: list[tuple[int, tuple]], span) -> list[_Form]:
+    """Form hits in `text` order, the longest where several overlap, none across a full
+    stop, and no verb after an article ("the proposed deal", "a call on Monday": an
+    adjective or a noun)."""
     hits = []
     for end, (keylen, action, noun, words) in form_hits:
+        if not noun and folded.endswith(_DETERMINERS, 0, end - keylen + 2):
+            continue
         start, stop = span(end - keylen + 1, end - 1)
         # a full stop folds to a space: only a form of several words can hold one
-        if not words or _FULL_STOP.search(text, start, stop) is None:
-            hits.append((start, -stop, action, noun))
+        if words and _FULL_STOP.search(text, start, stop) is not None:
+            continue
+        hits.append((start, -stop, action, noun))
     hits.sort()  # by start, the longest first (two hits never share both ends)
     kept: list[_Form] = []
     reach = -1
