@@ -89,6 +89,20 @@ def test_a_verb_form_after_an_article_is_an_adjective_or_a_noun(tax, title, expe
     assert said(tax, title) == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("Russia met Turkey and then signed a deal with Iran", {("meet", "RUS", ("TUR",)), ("agree", "RUS", ("IRN",))}),
+    # the previous target's phrase may come first, and a form that stated nothing
+    ("Ukraine rejected the Russian plan but accepted a Turkish proposal",
+     {("reject", "UKR", ("RUS",)), ("agree", "UKR", ("TUR",))}),
+    ("Russia rejected the US offer, but accepted a Chinese proposal",
+     {("reject", "RUS", ("USA",)), ("agree", "RUS", ("CHN",))}),
+    # a subject of its own between them: not shared
+    ("Russia rejected the US plan and Iran accepted it", {("reject", "RUS", ("USA",))}),
+])
+def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_subject(tax, title, expected):
+    assert said(tax, title) == expected
+
+
 def test_refusing_to_sign_is_no_agreement(tax):
     assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
 

@@ -75,6 +75,7 @@ _FULL_STOP = re.compile(r"[.;:!?]")
 _DETERMINERS = tuple(f" {word} " for word in ("a", "an", "the", "its", "their", "his", "her"))
 _APOSTROPHES = str.maketrans("'’", "  ")  # inside a gap: the gap crosses a clause or sentence
 MAX_GAP_TOKENS = 9  # between a form and its source or target; a longer gap is a new thought
+MAX_PHRASE_TAIL = 3  # words after a target that still belong to its phrase ("the Russian plan")
 CLAUSE_REACH = 200  # characters before a form read for its clause's cues
 LEAD_WORDS = 3  # words before a clause's opening word that a cue of several words may start with
 _CLAUSE_BREAKS = frozenset(",;:()—–")
@@ -237,8 +238,8 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, folded: 
     low = _lowered(text)
     sentences: dict[int, _Sentence] = {}
     found: list[Interaction] = []
-    objects: dict[int, tuple[_Group, tuple[str, ...]]] = {}  # form index -> (its target group, its sources)
-    for index, form in enumerate(forms):
+    acted_on = None  # (target group, sources) of the last form read with a target: a next verb may share them
+    for form in forms:
         number = bisect.bisect_right(bounds, form.start) - 1
         sentence = sentences.get(number)
         if sentence is None:
@@ -247,12 +248,12 @@ def find_interactions(compiled: CompiledActions, field: str, text: str, folded: 
         if not sentence.pairs:
             continue  # fewer than two parties: nothing between parties to read
         reader = _Reader(compiled, text, low, sentence, form, forms)
-        pairs = reader.read_noun() if form.noun else reader.read_verb(objects.get(index - 1))
+        pairs = reader.read_noun() if form.noun else reader.read_verb(acted_on)
         if pairs is None:
             continue
         sources, targets, target_group = pairs
         if target_group is not None:
-            objects[index] = (target_group, sources)
+            acted_on = (target_group, sources)
         track = _track_for(sentence, form) or _members_track(article_track, sources, targets)
         found.extend(_emit(compiled, field, text, sentence, form, sources, targets, track))
     return _unique(found)
@@ -426,15 +427,23 @@ class _Reader:
         return sources, target.members if target else (), target
 
     def _coordinated(self, previous, position: int) -> tuple[str, ...] | None:
-        """"Russia met Turkey and then signed a deal": a verb right after the previous verb's
-        target, joined by "and" or "but", has the previous verb's subject."""
+        """"Russia met Turkey and then signed a deal", "Ukraine rejected the Russian plan but
+        accepted ...": a verb right after the previous verb's target (and the rest of its
+        phrase), joined by "and" or "but", has the previous verb's subject."""
         if previous is None:
             return None
         group, sources = previous
+        if group.end > position:
+            return None
         words = _words(self.text, self.low, group.end, position)
-        if words and group.end <= position and set(words) <= _COORDINATION and set(words) & {"and", "but"}:
-            return sources
-        return None
+        joint = max((i for i, w in enumerate(words) if w in ("and", "but")), default=-1)
+        if joint < 0 or not set(words[joint + 1:]) <= _COORDINATION:
+            return None
+        phrase = words[:joint]  # "plan", "offer ,": the target's phrase, no other clause's words
+        if len(phrase) > MAX_PHRASE_TAIL or any(w in _STOPS for w in phrase) or phrase.count(",") > 1 \
+                or (phrase and self.compiled.cue("clause", _spaced(phrase))):
+            return None
+        return sources
 
     def _hearsay(self, position: int) -> bool:
         """The form sits in a clause after "claims that", "denied that": not stated as fact."""
