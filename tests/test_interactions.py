@@ -98,6 +98,9 @@ def test_a_verb_form_after_an_article_is_an_adjective_or_a_noun(tax, title, expe
      {("reject", "RUS", ("USA",)), ("agree", "RUS", ("CHN",))}),
     # a subject of its own between them: not shared
     ("Russia rejected the US plan and Iran accepted it", {("reject", "RUS", ("USA",))}),
+    # the previous verb is not one the data lists: its subject still does both
+    ("The European Union summoned Russia's envoy and accused Moscow of hybrid attacks", {("accuse", "EU", ("RUS",))}),
+    ("Germany expelled the Russian ambassador and accused Moscow of spying", {("accuse", "DEU", ("RUS",))}),
 ])
 def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_subject(tax, title, expected):
     assert said(tax, title) == expected

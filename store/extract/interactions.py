@@ -532,9 +532,18 @@ class _Reader:
             if self._plain_gap(words, left=True):
                 if self._attached(group) or self._bystander(group):
                     continue  # "the envoy to Ukraine met ...": look further left
+                if index and _object_tail(words) and self._object_of_verb(candidates[index - 1], group):
+                    return candidates[index - 1]  # "the EU summoned Russia's envoy and accused ..."
                 return group
             return group if self._reported(words) or _relative(words) else None
         return None
+
+    def _object_of_verb(self, subject: _Group, group: _Group) -> bool:
+        """Whether `group` is the object of a verb the data does not list, right after
+        `subject`: "The EU summoned Russia's envoy" (one word, in the past tense)."""
+        words = _words(self.text, self.low, subject.end, group.start)
+        return len(words) in (1, 2) and words[0].endswith("ed") and words[1:] in ([], ["the"]) \
+            and words[0] not in _JOINERS
 
     def _participle_subject(self, form: _Form, previous) -> _Group | None:
         """An -ing form opening a clause of its own has the subject of the clause beside it:
@@ -774,6 +783,12 @@ def _last_preposition(words: list[str]) -> str | None:
 def _gerund_between(words: list[str]) -> bool:
     """"of" then an -ing word in the gap: what comes next is that word's object, not the form's."""
     return "of" in words and any(len(w) > 4 and w.endswith("ing") for w in words[words.index("of") + 1:])
+
+
+def _object_tail(words: list[str]) -> bool:
+    """"and", after at most two words of a noun phrase ("ambassador and"): the group
+    before them may be an object, and the verb after "and" its verb's fellow."""
+    return words[-1:] == ["and"] and len(words) <= 3 and all(w.isalpha() and not w.endswith("ed") for w in words[:-1])
 
 
 def _relative(words: list[str]) -> bool:
