@@ -148,6 +148,8 @@ def test_an_ing_clause_after_a_comma_has_the_main_clauses_subject(tax):
     ("Condemning the blockade, the Qatari foreign ministry said aid must reach Gaza soon", set()),
     # "of" and a gerund: the party after it is the gerund's object, not the accused
     ("Moscow said Kyiv had broken the truce, accusing the West of arming Ukraine", set()),
+    ("Keir Starmer hosted the Coalition of the Willing with Volodymyr Zelensky at the table",
+     {("meet", "GBR", ("UKR",))}),
 ])
 def test_an_ing_clause_reads_its_subject_from_the_sentence_around_it(tax, text, expected):
     assert said(tax, "Report", text) == expected

@@ -781,8 +781,9 @@ def _last_preposition(words: list[str]) -> str | None:
 
 
 def _gerund_between(words: list[str]) -> bool:
-    """"of" then an -ing word in the gap: what comes next is that word's object, not the form's."""
-    return "of" in words and any(len(w) > 4 and w.endswith("ing") for w in words[words.index("of") + 1:])
+    """"of" and an -ing word in the gap ("of arming"): what comes next is that word's
+    object, not the form's ("the Coalition of the Willing" is a name)."""
+    return any(a == "of" and len(b) > 4 and b.endswith("ing") for a, b in zip(words, words[1:]))
 
 
 def _object_tail(words: list[str]) -> bool:
