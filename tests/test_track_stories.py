@@ -323,6 +323,17 @@ def test_a_title_after_a_comma_is_its_own_partys_official(taxonomy):
     assert {t.id: t.evidence[0].person for t in found.parties} == {"ISR": None, "EGY": "badr-abdelatty"}
 
 
+@pytest.mark.parametrize("text, person", [
+    ("Petro suspends peace talks with the ELN", "gustavo-petro"),
+    ("Petro Poroshenko flew to Berlin", "petro-poroshenko"),
+    ("Petro Kotin, head of Ukraine's Energoatom, briefed the IAEA", None),
+])
+def test_petro_alone_is_colombias_president_not_a_ukrainian_first_name(taxonomy, text, person):
+    found = extract(taxonomy, text, "", datetime.date(2025, 1, 17)).parties
+    people = {ev.person for tag in found for ev in tag.evidence} - {None}
+    assert people == ({person} if person else set())
+
+
 def test_the_bare_foreign_secretary_is_british(taxonomy):
     [tag] = extract(taxonomy, "The Foreign Secretary spoke in Parliament", "", datetime.date(2022, 1, 13)).parties
     assert (tag.id, tag.evidence[0].person) == ("GBR", "liz-truss")
