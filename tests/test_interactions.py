@@ -106,6 +106,16 @@ def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_sub
     assert said(tax, title) == expected
 
 
+@pytest.mark.parametrize("title, expected", [
+    ("Hamas tells Egypt and Qatar it accepts their truce proposal", {("agree", "HAMAS", ("EGY", "QAT"))}),
+    ("Israel told Hamas it rejects their demands", {("reject", "ISR", ("HAMAS",))}),
+    # with nobody addressed, "their" names no party
+    ("Hamas accepts their truce proposal, Israel says", set()),
+])
+def test_their_after_the_form_stands_for_whom_the_speaker_addressed(tax, title, expected):
+    assert said(tax, title) == expected
+
+
 def test_refusing_to_sign_is_no_agreement(tax):
     assert said(tax, "Ukraine refused to sign the deal with Russia") == {("reject", "UKR", ("RUS",))}
 

@@ -393,7 +393,7 @@ class _Reader:
         """(sources, targets, target group) for a verb form, or None when it states nothing."""
         form, compiled = self.form, self.compiled
         if form.action not in compiled.symmetric and self.sentence.groups[-1].start < form.end \
-                and not self._each_other(form.end):
+                and not self._each_other(form.end) and self._addressee(form) is None:
             return None  # a one-sided action with no party after it has no target: it states nothing
         lead, before = self._clause(form.start)
         if self._denied(before) or self._opened_by("hypothetical", lead) or (before and before[-1] == "to") \
@@ -409,6 +409,8 @@ class _Reader:
         target, gap = self._target(form.end)
         if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
             return None
+        if target is None:
+            target = self._addressee(form)
         core = [w for w in gap or () if w not in ("the", "a", "an")]
         if target is not None and core[-1:] == ["by"] and not agent and (core == ["by"] or _passive(before)):
             # the passive: the agent after "by" acts on the subject ("was rejected by Ukraine")
@@ -425,6 +427,22 @@ class _Reader:
         if self._each_other(form.end):
             return sources, ("*",), None
         return sources, target.members if target else (), target
+
+    def _addressee(self, form: _Form) -> _Group | None:
+        """"Hamas tells Egypt and Qatar it accepts their truce proposal": "their" right after
+        the form stands for those the speaker addressed, the group before the pronoun."""
+        if _words(self.text, self.low, form.end, form.end + 8)[:1] != ["their"]:
+            return None
+        before = [g for g in self.sentence.groups if g.end <= form.start]
+        if len(before) < 2:
+            return None
+        speaker, addressed = before[-2], before[-1]
+        words = _words(self.text, self.low, addressed.end, form.start)
+        between = _words(self.text, self.low, speaker.end, addressed.start)
+        if words and self.compiled.cue_word("pronoun", words[0]) and between \
+                and self.compiled.cue("report", _spaced(between)):
+            return addressed
+        return None
 
     def _coordinated(self, previous, position: int) -> tuple[str, ...] | None:
         """"Russia met Turkey and then signed a deal", "Ukraine rejected the Russian plan but
