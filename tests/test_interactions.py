@@ -107,6 +107,16 @@ def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_sub
 
 
 @pytest.mark.parametrize("title, expected", [
+    ("After meeting Zelensky, Trump says Ukraine can win back its land", {("meet", "USA", ("UKR",))}),
+    ("A day after meeting President Lee Jae-myung in Gyeongju, Trump backed the plan", {("meet", "USA", ("KOR",))}),
+    ("Before meeting Xi next week, Trump says tariffs will stay", set()),
+    ("After the meeting, Trump and Xi said little", set()),
+])
+def test_after_meeting_someone_the_subject_after_the_phrase_met_them(tax, title, expected):
+    assert said(tax, title) == expected
+
+
+@pytest.mark.parametrize("title, expected", [
     ("Hamas tells Egypt and Qatar it accepts their truce proposal", {("agree", "HAMAS", ("EGY", "QAT"))}),
     ("Israel told Hamas it rejects their demands", {("reject", "ISR", ("HAMAS",))}),
     # with nobody addressed, "their" names no party

@@ -86,8 +86,12 @@ NEAR = 200  # characters each side of a form where its source and targets must b
 _SETTINGS = frozenset("in during at on".split())
 _SETTING_WORDS = frozenset("a an the their his her video telephone bilateral".split())
 MAX_SETTING_GAP = 12  # words between the sentence's subjects and the setting
-_SETTING_BEFORE = re.compile(r"(?<!\w)(?:in|during|at|on)(?: (?:" + "|".join(sorted(_SETTING_WORDS)) + r")){0,2} $",
-                             re.IGNORECASE)
+# What may stand before "after meeting" opening a sentence: "A day after", "Minutes before".
+_TIME_WORDS = frozenset("a an the one two three few day days hour hours minute minutes week weeks moments"
+                        " shortly just only soon right".split())
+# before a noun of meeting that is worth reading without a party beside it ("after meeting" too)
+_SETTING_BEFORE = re.compile(r"(?<!\w)(?:(?:in|during|at|on)(?: (?:" + "|".join(sorted(_SETTING_WORDS)) + r")){0,2}"
+                             r"|after|before) $", re.IGNORECASE)
 
 
 class Interaction(NamedTuple):
@@ -680,6 +684,29 @@ class _Reader:
         after = group.end + 1
         return self.text[group.end:after] in ("-", "–") and any(f.start == after for f in self.forms)
 
+    def _after_meeting(self) -> tuple[_Group, _Group] | None:
+        """"After meeting Zelensky, Trump says ...", "A day after meeting Lee in Gyeongju,
+        Trump said ...": (whom, who) when "meeting" opens the sentence after "after" or
+        "before" and the subject follows the phrase's comma."""
+        form, text = self.form, self.text
+        if not text[form.start:form.end].lower().endswith("meeting"):
+            return None
+        start = self.sentence.start
+        if start == 0:
+            dateline = DATELINE.match(text, 0, form.start)
+            start = dateline.end() if dateline is not None else 0
+        before = [w for w in _words(text, self.low, start, form.start) if w not in _CLAUSE_BREAKS]
+        if before[-1:] not in (["after"], ["before"]) or not all(w in _TIME_WORDS or w.isdigit() for w in before[:-1]):
+            return None
+        comma = text.find(",", form.end, self.sentence.end)
+        phrase = [m for m in self.sentence.mentions if form.end <= m[0] and m[1] <= comma]
+        other = next(iter(_groups(text, self.low, phrase, self.sentence.names)), None)
+        if other is None or not all(w in _JOINERS or w == "with"  # "meeting President Lee"
+                                    for w in _words(text, self.low, form.end, other.start)):
+            return None
+        subject = self._subject_after_phrase(form)  # the first group after that comma
+        return (other, subject) if subject is not None else None
+
     def _setting_subject(self) -> _Group | None:
         """"Putin and Erdogan discussed Syria in a phone call", "In a call on Sunday, Araghchi
         and his Omani counterpart ...": the noun is where the sides opening the sentence met."""
@@ -747,8 +774,10 @@ class _Reader:
     # ------------------------------------------------------------------ nouns
 
     def read_noun(self) -> tuple | None:
-        """"talks between A and B", "the A-B summit", "A's meeting with B"."""
+        """"talks between A and B", "the A-B summit", "A's meeting with B", "After meeting
+        B, A ...", "A and B discussed ... in a phone call"."""
         form, text = self.form, self.text
+        met = None  # (whom, who) when the noun is "after meeting B, A ..."
         after = _words(text, self.low, form.end, form.end + 12)
         left = next((g for g in reversed(self.sentence.groups) if g.end <= form.start), None)
         adjacent = left is not None and _words(text, self.low, left.end, form.start) in ([], ["'s"], ["’s"])
@@ -767,6 +796,10 @@ class _Reader:
                 return None
             phrase_start, phrase_end = left.start, other.end
             sources, targets = left.members, other.members
+        elif (met := self._after_meeting()) is not None:
+            other, subject = met
+            phrase_start, phrase_end = form.start, other.end
+            sources, targets = subject.members, other.members
         elif (subject := self._setting_subject()) is not None:
             other, _ = self._target(form.end) if after[:1] == ["with"] else (None, None)
             phrase_start, phrase_end = min(subject.start, form.start), max(subject.end, (other or form).end)
@@ -779,7 +812,10 @@ class _Reader:
             return None
         if "to" in before[-3:] or self._verb_in_clause(phrase_start, len(clause)):
             return None  # "offered to host a summit between ...", "rejected talks with ...": not held
-        following = _spaced(_words(text, self.low, phrase_end, phrase_end + 60)[:6])
+        # what follows the phrase, up to its comma when it opens the sentence (the main clause's
+        # "could" is not the meeting's)
+        reach = text.find(",", phrase_end, phrase_end + 60) if met is not None else -1
+        following = _spaced(_words(text, self.low, phrase_end, reach if reach >= 0 else phrase_end + 60)[:6])
         if self.compiled.cue("cancel", following) or self.compiled.cue("planned", following):
             return None
         if len(sources) == 1 and not targets:
