@@ -89,9 +89,10 @@ MAX_SETTING_GAP = 12  # words between the sentence's subjects and the setting
 # What may stand before "after meeting" opening a sentence: "A day after", "Minutes before".
 _TIME_WORDS = frozenset("a an the one two three few day days hour hours minute minutes week weeks moments"
                         " shortly just only soon right".split())
-# before a noun of meeting that is worth reading without a party beside it ("after meeting" too)
-_SETTING_BEFORE = re.compile(r"(?<!\w)(?:(?:in|during|at|on)(?: (?:" + "|".join(sorted(_SETTING_WORDS)) + r")){0,2}"
-                             r"|after|before) $", re.IGNORECASE)
+# before a noun of meeting that is worth reading without a party beside it
+_SETTING_BEFORE = re.compile(r"(?<!\w)(?:in|during|at|on)(?: (?:" + "|".join(sorted(_SETTING_WORDS)) + r")){0,2} $",
+                             re.IGNORECASE)
+_AFTER_BEFORE = re.compile(r"(?<!\w)(?:after|before) $", re.IGNORECASE)  # "after meeting Zelensky, ..."
 
 
 class Interaction(NamedTuple):
@@ -290,7 +291,9 @@ def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], en
     """A cheap first look: two parties near the form, and for a noun the words it needs."""
     if form.noun and not (text.startswith((" between", " with"), form.end)
                           or any(form.start - gap in ends for gap in (0, 1, 3))
-                          or _SETTING_BEFORE.search(text, max(0, form.start - 40), form.start)):
+                          or _SETTING_BEFORE.search(text, max(0, form.start - 40), form.start)
+                          or (text[form.start:form.end].lower() == "meeting"
+                              and _AFTER_BEFORE.search(text, max(0, form.start - 8), form.start))):
         return False
     near = ids[bisect.bisect_left(starts, form.start - NEAR):bisect.bisect_left(starts, form.end + NEAR)]
     return len(set(near)) >= 2
@@ -435,7 +438,7 @@ class _Reader:
     def _addressee(self, form: _Form) -> _Group | None:
         """"Hamas tells Egypt and Qatar it accepts their truce proposal": "their" right after
         the form stands for those the speaker addressed, the group before the pronoun."""
-        if _words(self.text, self.low, form.end, form.end + 8)[:1] != ["their"]:
+        if self.text[form.end:form.end + 7].lower() != " their ":
             return None
         before = [g for g in self.sentence.groups if g.end <= form.start]
         if len(before) < 2:
