@@ -445,11 +445,14 @@ class _Reader:
             return None
         speaker, addressed = before[-2], before[-1]
         words = _words(self.text, self.low, addressed.end, form.start)
-        between = _words(self.text, self.low, speaker.end, addressed.start)
-        if words and self.compiled.cue_word("pronoun", words[0]) and between \
-                and self.compiled.cue("report", _spaced(between)):
+        if words and self.compiled.cue_word("pronoun", words[0]) and self._told(speaker, addressed):
             return addressed
         return None
+
+    def _told(self, speaker: _Group, addressed: _Group) -> bool:
+        """Whether the words between two groups report speech: "Hamas tells Egypt and Qatar"."""
+        between = _words(self.text, self.low, speaker.end, addressed.start)
+        return bool(between) and self.compiled.cue("report", _spaced(between))
 
     def _coordinated(self, previous, position: int) -> tuple[str, ...] | None:
         """"Russia met Turkey and then signed a deal", "Ukraine rejected the Russian plan but
@@ -550,10 +553,7 @@ class _Reader:
             if words and self.compiled.cue_word("pronoun", words[0]):
                 # "Hamas tells Egypt and Qatar it accepts ...": the speaker, not the addressee
                 speaker = candidates[index - 1] if index else None
-                between = _words(self.text, self.low, speaker.end, group.start) if speaker else []
-                if speaker is not None and between and self.compiled.cue("report", _spaced(between)):
-                    return speaker
-                return None
+                return speaker if speaker is not None and self._told(speaker, group) else None
             if self._plain_gap(words, left=True):
                 if self._attached(group) or self._bystander(group):
                     continue  # "the envoy to Ukraine met ...": look further left
@@ -567,8 +567,7 @@ class _Reader:
         """Whether `group` is the object of a verb the data does not list, right after
         `subject`: "The EU summoned Russia's envoy" (one word, in the past tense)."""
         words = _words(self.text, self.low, subject.end, group.start)
-        return len(words) in (1, 2) and words[0].endswith("ed") and words[1:] in ([], ["the"]) \
-            and words[0] not in _JOINERS
+        return len(words) in (1, 2) and words[0].endswith("ed") and words[1:] in ([], ["the"])
 
     def _participle_subject(self, form: _Form, previous) -> _Group | None:
         """An -ing form opening a clause of its own has the subject of the clause beside it:
@@ -578,7 +577,7 @@ class _Reader:
         Tehran's spokesman said ..." (the one after)."""
         if not self.text[form.start:form.end].lower().endswith("ing"):
             return None
-        if self._opens_sentence(form):
+        if self._opens_sentence(form.start):
             return self._subject_after_phrase(form)
         nearest = next((g for g in reversed(self.sentence.groups) if g.end <= form.start), None)
         if nearest is None:
@@ -597,13 +596,17 @@ class _Reader:
         spoke = len(gap) == 1 and self.compiled.cue_word("report", gap[0])
         return nearest if (spoke or self._plain_gap(gap, left=True)) and not self._attached(nearest) else None
 
-    def _opens_sentence(self, form: _Form) -> bool:
-        """Nothing but punctuation before the form in its sentence, or the field's dateline."""
-        start = self.sentence.start
-        if start == 0:
-            dateline = DATELINE.match(self.text, 0, form.start)
-            start = dateline.end() if dateline is not None else 0
-        return not any(c.isalnum() for c in self.text[start:form.start])
+    def _own_start(self, position: int) -> int:
+        """Where the sentence's own words begin before `position`: its start, or the end of
+        the field's opening dateline ("TEHRAN, Aug. 13 (MNA) –")."""
+        if self.sentence.start:
+            return self.sentence.start
+        dateline = DATELINE.match(self.text, 0, position)
+        return dateline.end() if dateline is not None else 0
+
+    def _opens_sentence(self, position: int) -> bool:
+        """Nothing but punctuation before `position` in its sentence, a dateline aside."""
+        return not any(c.isalnum() for c in self.text[self._own_start(position):position])
 
     def _speaker_before(self, group: _Group) -> _Group | None:
         """The sentence's speaker when `group` is in what it reports: an earlier group whose
@@ -692,13 +695,9 @@ class _Reader:
         Trump said ...": (whom, who) when "meeting" opens the sentence after "after" or
         "before" and the subject follows the phrase's comma."""
         form, text = self.form, self.text
-        if not text[form.start:form.end].lower().endswith("meeting"):
+        if text[form.start:form.end].lower() != "meeting":
             return None
-        start = self.sentence.start
-        if start == 0:
-            dateline = DATELINE.match(text, 0, form.start)
-            start = dateline.end() if dateline is not None else 0
-        before = [w for w in _words(text, self.low, start, form.start) if w not in _CLAUSE_BREAKS]
+        before = [w for w in _words(text, self.low, self._own_start(form.start), form.start) if w not in _CLAUSE_BREAKS]
         if before[-1:] not in (["after"], ["before"]) or not all(w in _TIME_WORDS or w.isdigit() for w in before[:-1]):
             return None
         comma = text.find(",", form.end, self.sentence.end)
@@ -722,21 +721,17 @@ class _Reader:
         subject = self.sentence.groups[0]
         if not subject.joined or len(subject.sides) < 2:
             return None
-        start = self.sentence.start
-        if start == 0:
-            dateline = DATELINE.match(text, 0, subject.start)
-            start = dateline.end() if dateline is not None else 0
-        opening = text[start:subject.start]
         if subject.start < form.start:
             between = _words(text, self.low, subject.end, form.start)
-            if any(c.isalnum() for c in opening) or len(between) > MAX_SETTING_GAP or any(w in _STOPS for w in between):
+            if not self._opens_sentence(subject.start) or len(between) > MAX_SETTING_GAP \
+                    or any(w in _STOPS for w in between):
                 return None
             spaced = _spaced(between)
             if any(self.compiled.cue(kind, spaced) for kind in ("negation", "hypothetical", "planned")):
                 return None  # "Russia and Ukraine could agree in talks", "... did not speak during the call"
             return subject
         # the setting opens the sentence and ends at a comma: "In a phone call on Sunday, A and B ..."
-        lead = opening.strip()
+        lead = text[self._own_start(subject.start):subject.start].strip()
         if lead[:1].isupper() and lead.endswith(",") and lead.count(",") == 1 and \
                 lead.split(None, 1)[0].lower() in _SETTINGS:
             return subject
