@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 SHARE = 50  # articles a worker tags at a time
@@ -15,7 +14,7 @@ SHARE = 50  # articles a worker tags at a time
 
 def start_process(db_path: Path, main_pid: int):
     """Start re-tagging `db_path` with the user's taxonomy in a new process; returns it."""
-    from negotiation_watch.store.pipeline.run import worker_context
+    from negotiation_watch.store.pipeline.workers import worker_context
 
     process = worker_context().Process(target=_retag_in_process, args=(str(db_path), main_pid), daemon=True,
                                  name="negotiation-watch retag")
@@ -47,12 +46,10 @@ def parallel_tagger(taxonomy, workers: int | None = None) -> Iterator[Callable[[
     """A `tagger` for ingest.retag_all that spreads each batch over worker processes (the
     extractor and the story features are CPU work: the `retag` command uses every core),
     closed on leaving."""
-    from negotiation_watch.store.pipeline.run import worker_context
-    from negotiation_watch.store.pipeline.tagging import init_worker, retag_in_worker
+    from negotiation_watch.store.pipeline.tagging import retag_in_worker
+    from negotiation_watch.store.pipeline.workers import tagging_pool, whole_machine_workers
 
-    workers = workers or max(1, min(4, os.cpu_count() or 1))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=worker_context(), initializer=init_worker,
-                             initargs=(taxonomy, os.getpid())) as pool:
+    with tagging_pool(taxonomy, workers or whole_machine_workers()) as pool:
 
         def tagger(articles: list[tuple], features: bool) -> list[tuple]:
             shares = [articles[start:start + SHARE] for start in range(0, len(articles), SHARE)]

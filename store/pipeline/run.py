@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import multiprocessing
-import os
 import sqlite3
 import threading
 import time
@@ -25,6 +23,7 @@ from negotiation_watch.store.config import Alert
 from negotiation_watch.store.db import connection, feed_rows, queries
 from negotiation_watch.store.pipeline import alerts
 from negotiation_watch.store.pipeline.alerts import AlertHit
+from negotiation_watch.store.pipeline.workers import ingest_workers, stop_broken, tagging_pool, worker_context
 from negotiation_watch.store import times
 from negotiation_watch.store.parse.clean import one_line
 from negotiation_watch.store.fetch.fetcher import (
@@ -380,7 +379,7 @@ class _ParserPool:
         except BrokenExecutor:
             if self.pool is pool:  # the first feed to notice replaces it; the next feed gets a fresh one
                 self.pool = None
-                pool.shutdown(wait=False, cancel_futures=True)
+                stop_broken(pool)
             raise RuntimeError("the parser process stopped unexpectedly (out of memory?)") from None
 
     def start_server(self) -> None:
@@ -393,37 +392,11 @@ class _ParserPool:
             forkserver.ensure_running()
 
     def _pool(self, taxonomy) -> ProcessPoolExecutor:
-        from negotiation_watch.store.pipeline.tagging import init_worker
-
         if self.pool is None:
-            self.pool = ProcessPoolExecutor(
-                max_workers=_worker_count(),
-                mp_context=worker_context(),
-                initializer=init_worker,
-                initargs=(taxonomy, os.getpid()),
-            )
+            self.pool = tagging_pool(taxonomy, ingest_workers())
         return self.pool
 
     def shutdown(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
             self.pool = None
-
-
-def _worker_count() -> int:
-    """One core is left to the main process, which fetches and stores (about as much CPU
-    as parsing and tagging take); two workers at most, as each holds the compiled matcher
-    (tens of MB). On two cores a second worker only competed with the main process."""
-    return max(1, min(2, (os.cpu_count() or 1) - 1))
-
-
-def worker_context():
-    """forkserver where there is one (cheap workers from a preloaded server), else spawn.
-    Never fork: the dashboard calls this from a thread, and forking a threaded process
-    can deadlock the child."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # Only what workers run: not this module, which would bring httpx.
-        context.set_forkserver_preload(["negotiation_watch.store.pipeline.tagging"])
-        return context
-    return multiprocessing.get_context("spawn")
