@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import datetime
-import json
-from typing import IO, TYPE_CHECKING, Any
+import os
 
 import click
-
-# The extractor and taxonomy load only when `tag` runs: every other command starts faster.
-if TYPE_CHECKING:
-    from negotiation_watch.store.extract.taxonomy import Taxonomy
 
 
 @click.command()
@@ -24,7 +18,9 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
     wins over --date. Problems in the taxonomy files are printed as warnings on
     standard error; the bundled and readable entries are still used.
     """
-    date = _parse_date(date_text) if date_text else None
+    from negotiation_watch.store.pipeline.tag_lines import Stopped, parse_date, tag_lines, to_line
+
+    date = parse_date(date_text) if date_text else None
     if date_text and date is None:
         raise click.BadParameter(f"not a date: {date_text!r} (use YYYY-MM-DD)", param_hint="--date")
     from negotiation_watch.store.extract.extractor import extract
@@ -39,7 +35,13 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
         what = "one JSON object a line" if jsonl else "text (the first line is the title)"
         click.echo(f"Reading {what} from standard input; end with Ctrl-D, or give TEXT as an argument.", err=True)
     if jsonl:
-        _tag_lines(taxonomy, stdin, out, date)
+        try:
+            tag_lines(taxonomy, stdin, out, date)
+        except Stopped as exc:
+            raise click.ClickException(str(exc)) from exc
+        except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+            os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # so the exit's flush cannot fail again
+            raise SystemExit(1) from None
         return
     if text is None:
         try:
@@ -47,62 +49,4 @@ def tag(jsonl: bool, date_text: str | None, text: str | None) -> None:
         except (OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(f"cannot read standard input as UTF-8 text: {exc}") from exc
     title, _, body = text.strip().partition("\n")
-    out.write(_to_line(extract(taxonomy, title, body, date).to_json()))
-
-
-def _tag_lines(taxonomy: Taxonomy, source: IO[bytes], out: IO[bytes], default_date: datetime.date | None) -> None:
-    """One output line per input line, in order; a bad line (even an empty one) gets an error object."""
-    try:
-        for number, raw in enumerate(source):
-            try:
-                line = raw.decode("utf-8-sig" if number == 0 else "utf-8")
-            except UnicodeDecodeError:
-                result = {"id": None, "error": "not UTF-8 text"}
-            else:
-                result = _tag_line(taxonomy, line, default_date)
-            out.write(_to_line(result))
-    except OSError as exc:
-        out.flush()
-        raise click.ClickException(f"cannot read input: {exc}") from exc
-
-
-def _tag_line(taxonomy: Taxonomy, line: str, default_date: datetime.date | None) -> dict[str, Any]:
-    """The result object for one input line, or an error object saying what is wrong with it."""
-    from negotiation_watch.store.extract.extractor import extract
-
-    if not line.strip():
-        return {"id": None, "error": "empty line"}
-    try:
-        item = json.loads(line)
-    except ValueError as exc:
-        return {"id": None, "error": f"not JSON: {exc}"}
-    if not isinstance(item, dict):
-        return {"id": None, "error": "expected a JSON object"}
-    item_id = item.get("id")
-    title, text, date_value = item.get("title", ""), item.get("text", ""), item.get("date")
-    if not isinstance(title, str) or not isinstance(text, str):
-        return {"id": item_id, "error": "title and text must be strings"}
-    if not title and not text:
-        return {"id": item_id, "error": "title and text are both empty"}
-    date = default_date
-    if date_value is not None:
-        date = _parse_date(date_value) if isinstance(date_value, str) else None
-        if date is None:
-            return {"id": item_id, "error": f"not a date: {date_value!r} (use YYYY-MM-DD)"}
-    return {"id": item_id, **extract(taxonomy, title, text, date).to_json()}
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False)
-
-
-def _to_line(value: dict[str, Any]) -> bytes:
-    """One JSON line in UTF-8 (JSON's own encoding), names readable as they are written."""
-    return (_ENCODER.encode(value) + "\n").encode("utf-8", "backslashreplace")  # a lone surrogate as JSON's own escape
-
-
-def _parse_date(value: str) -> datetime.date | None:
-    """YYYY-MM-DD, or the date part of an ISO timestamp; None when it is neither."""
-    try:
-        return datetime.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
+    out.write(to_line(extract(taxonomy, title, body, date).to_json()))

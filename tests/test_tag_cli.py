@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from taxonomy_fixture import FIXTURE_TOML
@@ -125,3 +129,90 @@ def test_tag_on_a_terminal_says_it_reads_standard_input(env):
     assert done.returncode == 0
     assert b"Reading text (the first line is the title) from standard input; end with Ctrl-D" in err
     assert "Türkiye" in [e["text"] for e in json.loads(out)["parties"][0]["evidence"]]
+
+
+def cli_taxonomy(env):
+    """The taxonomy the CLI reads under `env`: the bundled files and the fixture's."""
+    from negotiation_watch.store.extract.taxonomy import load_taxonomy
+
+    return load_taxonomy(Path(env["NEGOTIATION_WATCH_CONFIG_DIR"]) / "taxonomy.d")
+
+
+def test_jsonl_over_worker_processes_gives_what_one_process_gives_in_order(env):
+    from negotiation_watch.store.pipeline.tag_lines import BATCH, tag_batch
+
+    titles = ["Kremlin spokesman speaks", "Talks in Geneva", "Lavrov meets the US Secretary of State",
+              "Normandy Format meets", "Quiet day"]
+    lines = [json.dumps({"id": n, "title": titles[n % len(titles)], "text": "Kyiv and Moscow send envoys.",
+                         "date": "2022-01-27"}).encode() for n in range(3 * BATCH + 17)]
+    lines[0] = b"\xef\xbb\xbf" + lines[0]
+    lines[BATCH + 5], lines[2 * BATCH + 1], lines[2 * BATCH + 2] = b"", b'{"id": 9, "title": "\xff"}', b"[1]"
+    done = subprocess.run([sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"],
+                          input=b"\n".join(lines) + b"\n", capture_output=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == tag_batch(cli_taxonomy(env), lines, True, None)
+    out = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [o["id"] for o in out[:3]] == [0, 1, 2] and len(out) == 3 * BATCH + 17
+    assert out[BATCH + 5]["error"] == "empty line" and out[2 * BATCH + 1]["error"] == "not UTF-8 text"
+    assert out[2 * BATCH + 2]["error"] == "expected a JSON object"
+
+
+def test_jsonl_answers_each_line_as_it_comes(env):
+    """A live source (`tail -f ... | negotiation-watch tag --jsonl`) gets each result at once."""
+    proc = subprocess.Popen([sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    try:
+        for n, title in enumerate(["Kremlin spokesman speaks", "Talks in Geneva", "Quiet day"]):
+            proc.stdin.write(json.dumps({"id": n, "title": title}).encode() + b"\n")
+            proc.stdin.flush()
+            ready, _, _ = select.select([proc.stdout], [], [], 30)
+            assert ready, f"no answer to line {n} while the input stays open"
+            assert json.loads(proc.stdout.readline())["id"] == n
+    finally:
+        proc.stdin.close()
+        proc.wait(timeout=30)
+    assert proc.returncode == 0
+
+
+@pytest.mark.parametrize("killed", ["workers", "workers and their server"])
+def test_jsonl_says_so_when_workers_die_and_keeps_what_it_wrote(env, tmp_path, killed):
+    from negotiation_watch.store.pipeline.tag_lines import BATCH
+
+    line = json.dumps({"id": 1, "title": "Kyiv and Moscow send envoys"}).encode() + b"\n"
+    with open(tmp_path / "out", "w+b") as out, open(tmp_path / "err", "w+b") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"],
+                                stdin=subprocess.PIPE, stdout=out, stderr=err, env=env)
+        proc.stdin.write(line * (4 * BATCH))  # a flood: the workers start
+        proc.stdin.flush()
+        deadline = time.monotonic() + 60
+        while not (workers := grandchildren(proc.pid)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert workers, "no worker processes started"
+        server = [pid for pid in children(proc.pid) if b"forkserver" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+        for pid in workers + (server if killed == "workers and their server" else []):
+            os.kill(pid, signal.SIGKILL)
+        try:
+            proc.stdin.write(line * (4 * BATCH))
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass  # it stopped reading before the end: as it should
+        assert proc.wait(timeout=60) == 1
+        out.seek(0)
+        err.seek(0)
+        written, said = out.read(), err.read()
+    # The CLI's last word; a worker forked as its server died may have printed its own before.
+    assert said.splitlines()[-1] == b"Error: a tagging process stopped unexpectedly (out of memory?)"
+    assert killed != "workers" or b"Traceback" not in said
+    assert all(json.loads(result)["id"] == 1 for result in written.splitlines())
+
+
+def grandchildren(pid: int) -> list[int]:
+    """The children of `pid`'s children, from /proc: the workers its fork server made."""
+    return [grandchild for child in children(pid) for grandchild in children(child)]
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []

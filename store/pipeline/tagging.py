@@ -18,6 +18,7 @@ from datetime import date, datetime
 from negotiation_watch.store.extract import stories
 from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.parse.feed import Entry, ParsedFeed, parse_feed
+from negotiation_watch.store.pipeline.tag_lines import tag_batch
 
 TagRow = tuple  # (kind, tag_id, field, start, end, text, person)
 # (action, source, target, mutual, track, field, start, end, text, signal_start, signal_end)
@@ -134,6 +135,11 @@ def retag_rows(
 def retag_in_worker(articles: list[tuple], features: bool) -> list[tuple[TagRows, stories.Features | None]]:
     """retag_rows for each article of a re-tag's share, with the worker's taxonomy."""
     return [retag_rows(_worker_taxonomy, *article, features) for article in articles]
+
+
+def tag_batch_in_worker(lines: list[bytes], first: bool, default_date: date | None) -> bytes:
+    """tag_batch of a share of `tag --jsonl`'s lines, with the worker's taxonomy."""
+    return tag_batch(_worker_taxonomy, lines, first, default_date)
 
 
 def parse_and_tag_in_worker(
