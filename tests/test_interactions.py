@@ -111,6 +111,11 @@ def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_sub
     ("A day after meeting President Lee Jae-myung in Gyeongju, Trump backed the plan", {("meet", "USA", ("KOR",))}),
     ("Before meeting Xi next week, Trump says tariffs will stay", set()),
     ("After the meeting, Trump and Xi said little", set()),
+    # opening the sentence alone, with only where or when before its comma
+    ("Meeting Xi Jinping in Busan on Thursday, Trump said the tariff would drop", {("meet", "USA", ("CHN",))}),
+    ("Meeting with Zelensky at the White House, Trump said Ukraine could win", {("meet", "USA", ("UKR",))}),
+    ("Meeting Xi was a priority, Trump said", set()),
+    ("Meeting Xi next week, Trump will raise tariffs", set()),
 ])
 def test_after_meeting_someone_the_subject_after_the_phrase_met_them(tax, title, expected):
     assert said(tax, title) == expected

@@ -80,6 +80,7 @@ CLAUSE_REACH = 200  # characters before a form read for its clause's cues
 LEAD_WORDS = 3  # words before a clause's opening word that a cue of several words may start with
 _CLAUSE_BREAKS = frozenset(",;:()—–")
 _QUOTES = frozenset("\"”’'")
+MAX_SETTING_TAIL = 8  # words of place and time after a meeting's party ("in Busan on Thursday")
 NEAR = 200  # characters each side of a form where its source and targets must be
 # Where a noun of meeting is the setting of what its sentence's subjects do ("in a phone
 # call", "during their talks"), and the words that may stand between it and the noun.
@@ -292,6 +293,7 @@ def _worth_reading(text: str, form: _Form, ids: list[str], starts: list[int], en
     if form.noun and not (text.startswith((" between", " with"), form.end)
                           or any(form.start - gap in ends for gap in (0, 1, 3))
                           or _SETTING_BEFORE.search(text, max(0, form.start - 40), form.start)
+                          or text.startswith("Meeting", form.start)  # opening its sentence
                           or (text[form.start:form.end].lower() == "meeting"
                               and _AFTER_BEFORE.search(text, max(0, form.start - 8), form.start))):
         return False
@@ -692,13 +694,15 @@ class _Reader:
 
     def _after_meeting(self) -> tuple[_Group, _Group] | None:
         """"After meeting Zelensky, Trump says ...", "A day after meeting Lee in Gyeongju,
-        Trump said ...": (whom, who) when "meeting" opens the sentence after "after" or
-        "before" and the subject follows the phrase's comma."""
+        Trump said ...", "Meeting Xi in Busan, Trump said ...": (whom, who) when "meeting"
+        opens the sentence, alone or after "after" or "before", and the subject follows the
+        phrase's comma."""
         form, text = self.form, self.text
         if text[form.start:form.end].lower() != "meeting":
             return None
         before = [w for w in _words(text, self.low, self._own_start(form.start), form.start) if w not in _CLAUSE_BREAKS]
-        if before[-1:] not in (["after"], ["before"]) or not all(w in _TIME_WORDS or w.isdigit() for w in before[:-1]):
+        if before and (before[-1] not in ("after", "before")
+                       or not all(w in _TIME_WORDS or w.isdigit() for w in before[:-1])):
             return None
         comma = text.find(",", form.end, self.sentence.end)
         phrase = [m for m in self.sentence.mentions if form.end <= m[0] and m[1] <= comma]
@@ -706,6 +710,8 @@ class _Reader:
         if other is None or not all(w in _JOINERS or w == "with"  # "meeting President Lee"
                                     for w in _words(text, self.low, form.end, other.start)):
             return None
+        if not before and not _setting_tail(text, self.low, other.end, comma):
+            return None  # "Meeting Xi was a priority, Trump said": the gerund is a noun there
         subject = self._subject_after_phrase(form)  # the first group after that comma
         return (other, subject) if subject is not None else None
 
@@ -819,6 +825,16 @@ class _Reader:
         if len(sources) == 1 and not targets:
             return None
         return sources, targets, None
+
+
+def _setting_tail(text: str, low: str | None, start: int, end: int) -> bool:
+    """text[start:end] says only where or when ("in Busan", "at the White House on Monday"),
+    or nothing."""
+    words = _words(text, low, start, end)
+    pieces = text[start:end].split()
+    return len(words) <= MAX_SETTING_TAIL and (not words or words[0] in _PLACE_WORDS) and all(
+        piece[0].isupper() or piece[0].isdigit() or piece.lower() in _PLACE_WORDS or piece.lower() in _TIME_WORDS
+        for piece in pieces)
 
 
 _PREPOSITIONS = _PLACE_WORDS | {"with", "to", "from", "by", "between", "of"}
