@@ -107,6 +107,25 @@ def test_a_verb_after_the_previous_verbs_target_and_a_conjunction_shares_its_sub
 
 
 @pytest.mark.parametrize("title, expected", [
+    ("Poland shoots down Russian drones, asks NATO for Article 4 talks", {("demand", "POL", ("NATO",))}),
+    ("Poland Shoots Down Russian Drones, Asks NATO For Talks", {("demand", "POL", ("NATO",))}),
+    ("Iran rejects US offer, warns Washington over strikes", {("reject", "IRN", ("USA",)),
+                                                               ("threaten", "IRN", ("USA",))}),
+    # the speaker, not the reported clause's subject
+    ("Zelensky says Russia rejects truce, urges Turkey to press Moscow", {("demand", "UKR", ("TUR",))}),
+    # another clause before the comma: its verb is not the opener's
+    ("Russia strikes Kyiv as talks stall, urges Turkey to mediate", set()),
+])
+def test_a_headlines_verb_after_a_comma_has_the_headlines_subject(tax, title, expected):
+    assert said(tax, title) == expected
+
+
+def test_in_body_text_a_comma_before_a_verb_joins_nothing(tax):
+    found = extract(tax, "", "Poland shot down the drones, asked NATO for talks.", datetime.date(2025, 9, 10))
+    assert found.interactions == []
+
+
+@pytest.mark.parametrize("title, expected", [
     ("After meeting Zelensky, Trump says Ukraine can win back its land", {("meet", "USA", ("UKR",))}),
     ("A day after meeting President Lee Jae-myung in Gyeongju, Trump backed the plan", {("meet", "USA", ("KOR",))}),
     ("Before meeting Xi next week, Trump says tariffs will stay", set()),

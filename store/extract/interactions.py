@@ -413,7 +413,8 @@ class _Reader:
         if self._hearsay(form.start):
             return None
         agent = self._agent_before(form.start)  # "Egyptian-brokered", "US-proposed"
-        subject = agent or self._subject(form.start) or self._participle_subject(form, previous)
+        subject = agent or self._subject(form.start) or self._participle_subject(form, previous) \
+            or self._spliced_subject(form)
         inherited = self._coordinated(previous, form.start)
         target, gap = self._target(form.end)
         if compiled.unless.get(form.action) and self._other_sense(form, gap or [], target):
@@ -605,6 +606,25 @@ class _Reader:
             return self.sentence.start
         dateline = DATELINE.match(self.text, 0, position)
         return dateline.end() if dateline is not None else 0
+
+    def _spliced_subject(self, form: _Form) -> _Group | None:
+        """In a headline, a verb right after a comma shares the subject that opens it:
+        "Poland shoots down Russian drones, asks NATO for talks", "Trump says a deal is
+        close, urges Tehran to act" (a headline's comma joins its verbs as "and" would)."""
+        if self.sentence.names or not self.sentence.groups:
+            return None  # body text, where a comma before a verb is seldom such a join
+        opener = self.sentence.groups[0]
+        if opener.end > form.start or not self._opens_sentence(opener.start):
+            return None
+        words = _words(self.text, self.low, opener.end, form.start)
+        if len(words) < 3 or words[-1] != "," or "," in words[:-1] or len(words) > MAX_GAP_TOKENS + 3:
+            return None
+        if words[0] in _JOINERS or words[0] in _PREPOSITIONS or any(w in _STOPS for w in words):
+            return None  # "Poland's army ...", "Talks in Geneva ...": no verb of the opener's
+        said = 1 if self.compiled.cue_word("report", words[0]) else 0  # "Trump says ..., urges": still his
+        if self.compiled.cue("clause", _spaced(words[said:-1])):
+            return None  # "Russia, which ..., ", "... as talks stall, urges": another clause's verb
+        return opener
 
     def _opens_sentence(self, position: int) -> bool:
         """Nothing but punctuation before `position` in its sentence, a dateline aside."""
