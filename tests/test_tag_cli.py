@@ -196,7 +196,12 @@ def test_jsonl_says_so_when_workers_die_and_keeps_what_it_wrote(env, tmp_path, k
             proc.stdin.close()
         except BrokenPipeError:
             pass  # it stopped reading before the end: as it should
-        assert proc.wait(timeout=60) == 1
+        try:
+            assert proc.wait(timeout=60) == 1
+        finally:
+            if proc.poll() is None:  # hung: leave no process behind
+                for pid in grandchildren(proc.pid) + children(proc.pid) + [proc.pid]:
+                    os.kill(pid, signal.SIGKILL)
         out.seek(0)
         err.seek(0)
         written, said = out.read(), err.read()

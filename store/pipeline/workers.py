@@ -18,10 +18,11 @@ def tagging_pool(taxonomy, workers: int) -> ProcessPoolExecutor:
 
 
 def stop_broken(pool: ProcessPoolExecutor) -> None:
-    """End a broken pool: every worker it still lists, then the pool itself. After a
-    worker is killed, shutdown alone may wait without end for one of the others (seen here
-    on Python 3.11, about one time in four, with a worker forked as the other died still
-    running); even interpreter exit waits for it. Python 3.14 has kill_workers() for this."""
+    """End a broken pool: every worker it still lists, then the pool itself. A worker
+    killed while it held the lock of the pool's task queue leaves another blocked on that
+    lock for good, which the pool's own clean-up did not end (seen here on Python 3.11,
+    about one time in four), and its shutdown, even at interpreter exit, then waits without
+    end. Python 3.14 has kill_workers() for this."""
     if hasattr(pool, "kill_workers"):
         pool.kill_workers()
     else:
