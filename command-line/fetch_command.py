@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import signal
+import threading
 
 import click
 
@@ -43,10 +44,11 @@ def fetch(ctx, every: str | None, concurrency: int | None, fetch_all: bool) -> N
     ctx.open_db(write=True).close()  # a clear message for a bad file; a new default database gets its feeds
     progress = _Progress()
     try:
-        if every is None:
-            _fetch_once(ctx.db_path, limits, fetch_all, progress, alerts)
-        else:
-            _fetch_forever(ctx.db_path, limits, fetch_all, interval, progress, alerts)
+        with CtrlC() as ctrl_c:
+            if every is None:
+                _fetch_once(ctx.db_path, limits, fetch_all, progress, alerts, ctrl_c)
+            else:
+                _fetch_forever(ctx.db_path, limits, fetch_all, interval, progress, alerts, ctrl_c)
     except StoreError as exc:  # the file went bad during the run
         raise click.ClickException(str(exc)) from exc
     except KeyboardInterrupt:
@@ -70,11 +72,11 @@ def _warn_about_alerts(alerts) -> None:
         click.echo(f"warning: {problem}", err=True)
 
 
-def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress, alerts) -> None:
+def _fetch_once(db_path, limits, fetch_all: bool, progress: _Progress, alerts, ctrl_c: CtrlC) -> None:
     from negotiation_watch.store.pipeline.run import run_fetch
 
     progress.start_run()
-    summary = asyncio.run(
+    summary = ctrl_c.run(
         run_fetch(
             db_path,
             limits=limits,
@@ -116,7 +118,7 @@ def _why_nothing(db_path) -> str:
     return "no feed is due yet (--all fetches them anyway)"
 
 
-def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _Progress, alerts) -> None:
+def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _Progress, alerts, ctrl_c: CtrlC) -> None:
     """Fetch, sleep until the next feed is due (at most `interval`), repeat; Ctrl-C stops
     it cleanly between or during runs (a feed being stored is committed or not at all)."""
     from negotiation_watch.store.db.connection import connect
@@ -124,7 +126,7 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _P
     from negotiation_watch.store.times import utc_now
 
     while True:
-        _fetch_once(db_path, limits, fetch_all, progress, alerts)
+        _fetch_once(db_path, limits, fetch_all, progress, alerts, ctrl_c)
         db = connect(db_path)
         try:
             due = next_due_time(db)
@@ -133,7 +135,59 @@ def _fetch_forever(db_path, limits, fetch_all: bool, interval: int, progress: _P
         wait = interval if due is None else (due - utc_now()).total_seconds()
         wait = min(max(wait, 1.0), interval)
         click.echo(f"next fetch in {wait:.0f} s (Ctrl-C to stop)", err=True)
-        time.sleep(wait)
+        ctrl_c.sleep(wait)
+
+
+class CtrlC:
+    """Ctrl-C for the whole command, kept as a flag until the command has stopped. With
+    asyncio's own handler a press only cancels the run in hand, and a cancel (or the
+    KeyboardInterrupt outside a run) can be lost on its way out: a `fetch --every` in the
+    test suite went on fetching for 30 s after one Ctrl-C. A flag cannot be lost, and each
+    step asks it. A second press stops at once, as with asyncio's handler."""
+
+    def __init__(self) -> None:
+        self.pressed = threading.Event()
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.task: asyncio.Task | None = None  # the run in hand
+
+    def __enter__(self) -> CtrlC:
+        self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        signal.signal(signal.SIGINT, self.previous)
+
+    def _handle(self, signum, frame) -> None:
+        if self.task is None or self.pressed.is_set():
+            self.pressed.set()
+            raise KeyboardInterrupt
+        self.pressed.set()
+        self.loop.call_soon_threadsafe(self.task.cancel)  # the run stops as a cancelled one does
+
+    def run(self, coroutine):
+        """asyncio.run, cancelled by Ctrl-C, after which it raises KeyboardInterrupt."""
+        async def main():
+            self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+            try:
+                return await coroutine
+            finally:
+                self.task = None
+
+        if self.pressed.is_set():
+            coroutine.close()
+            raise KeyboardInterrupt
+        try:
+            result = asyncio.run(main())
+        except asyncio.CancelledError:
+            if not self.pressed.is_set():
+                raise
+        if self.pressed.is_set():
+            raise KeyboardInterrupt
+        return result
+
+    def sleep(self, seconds: float) -> None:
+        if self.pressed.wait(seconds):
+            raise KeyboardInterrupt
 
 
 class _Progress:

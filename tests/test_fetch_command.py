@@ -394,6 +394,74 @@ def test_ctrl_c_during_a_fetch_says_what_was_kept_and_exits_130(db_path, feeds):
     assert read(db_path, lambda db: queries.stats(db).articles) == 3
 
 
+class _InterruptsItsOwnFinaliser:
+    """Ctrl-C pressed while Python runs a finaliser (__del__), as the objects of the run
+    before are collected: the KeyboardInterrupt raised there is printed and ignored."""
+
+    def __del__(self):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)  # the handler runs here
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")  # the ignored KeyboardInterrupt
+def test_ctrl_c_lost_inside_a_finaliser_still_stops_the_command():
+    from negotiation_watch.fetch_command import CtrlC
+
+    with CtrlC() as ctrl_c:
+        _InterruptsItsOwnFinaliser()
+        started = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.sleep(5)  # `fetch --every` between two runs
+    assert time.monotonic() - started < 1
+
+
+def test_ctrl_c_during_a_run_that_swallows_the_cancel_still_stops_the_command():
+    """A coroutine (or a library under it) that takes the cancel for its own and returns:
+    asyncio.run would return normally, and `fetch --every` would go on."""
+    from negotiation_watch.fetch_command import CtrlC
+
+    async def swallows_cancel():
+        asyncio.get_running_loop().call_later(0.05, os.kill, os.getpid(), signal.SIGINT)
+        try:
+            await asyncio.sleep(5)
+        except asyncio.CancelledError:
+            return "finished"
+        return "slept"
+
+    with CtrlC() as ctrl_c:
+        with pytest.raises(KeyboardInterrupt):
+            ctrl_c.run(swallows_cancel())
+        with pytest.raises(KeyboardInterrupt):  # and every later step stops too
+            ctrl_c.run(swallows_cancel())
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_ctrl_c_while_fetch_every_is_fetching_stops_it(db_path, feeds):
+    """Pressed during a run, not between two: the feed in hand is left for next time."""
+    release = __import__("threading").Event()
+
+    def stall(request):
+        release.wait(30)
+        return Response(wire(6, 2), content_type="application/rss+xml")
+
+    add(db_path, feeds.serve("/fast.xml", wire(5, 3)))
+    feeds.server.expect_request("/slow.xml").respond_with_handler(stall)
+    add(db_path, feeds.server.url_for("/slow.xml"))
+    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch", "--every", "1s"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while read(db_path, lambda db: queries.stats(db).articles) < 3 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        run.send_signal(signal.SIGINT)
+        _, err = run.communicate(timeout=30)
+    finally:
+        release.set()
+    assert run.returncode == 0, err.decode()
+    assert "stopped: 1 feed fetched, 3 new articles stored" in err.decode()
+    assert "Traceback" not in err.decode() and "next fetch" not in err.decode()
+
+
 def test_fetch_every_stopped_says_what_it_kept(db_path, feeds):
     """(The repeat test above checks the exit status; this one the words.)"""
     add(db_path, feeds.serve("/w.xml", wire(5, 1)))
