@@ -147,7 +147,6 @@ class CtrlC:
 
     def __init__(self) -> None:
         self.pressed = threading.Event()
-        self.loop: asyncio.AbstractEventLoop | None = None
         self.task: asyncio.Task | None = None  # the run in hand
 
     def __enter__(self) -> CtrlC:
@@ -158,16 +157,16 @@ class CtrlC:
         signal.signal(signal.SIGINT, self.previous)
 
     def _handle(self, signum, frame) -> None:
-        if self.task is None or self.pressed.is_set():
-            self.pressed.set()
-            raise KeyboardInterrupt
+        again = self.pressed.is_set()
         self.pressed.set()
-        self.loop.call_soon_threadsafe(self.task.cancel)  # the run stops as a cancelled one does
+        if self.task is None or again:
+            raise KeyboardInterrupt
+        self.task.get_loop().call_soon_threadsafe(self.task.cancel)  # the run stops as a cancelled one does
 
     def run(self, coroutine):
         """asyncio.run, cancelled by Ctrl-C, after which it raises KeyboardInterrupt."""
         async def main():
-            self.loop, self.task = asyncio.get_running_loop(), asyncio.current_task()
+            self.task = asyncio.current_task()
             try:
                 return await coroutine
             finally:

@@ -368,8 +368,9 @@ async def test_run_fetch_cancelled_stops_every_feed_before_it_closes_the_databas
     assert 1 <= stored < len(ids)
 
 
-def test_ctrl_c_during_a_fetch_says_what_was_kept_and_exits_130(db_path, feeds):
-    """One feed answers at once, the other never in time: Ctrl-C then keeps the first."""
+def _ctrl_c_with_a_feed_stalled(db_path, feeds, *fetch_args: str) -> tuple[subprocess.Popen, bytes]:
+    """`fetch` over two feeds, one answering at once and the other never in time, given
+    Ctrl-C once the first is stored; returns the ended process and its stderr."""
     release = __import__("threading").Event()
 
     def stall(request):
@@ -379,15 +380,22 @@ def test_ctrl_c_during_a_fetch_says_what_was_kept_and_exits_130(db_path, feeds):
     add(db_path, feeds.serve("/fast.xml", wire(5, 3)))
     feeds.server.expect_request("/slow.xml").respond_with_handler(stall)
     add(db_path, feeds.server.url_for("/slow.xml"))
-    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch", *fetch_args],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
         while read(db_path, lambda db: queries.stats(db).articles) < 3 and time.monotonic() < deadline:
             time.sleep(0.1)
         run.send_signal(signal.SIGINT)
-        out, err = run.communicate(timeout=30)
+        _, err = run.communicate(timeout=30)
     finally:
         release.set()
+    return run, err
+
+
+def test_ctrl_c_during_a_fetch_says_what_was_kept_and_exits_130(db_path, feeds):
+    """One feed answers at once, the other never in time: Ctrl-C then keeps the first."""
+    run, err = _ctrl_c_with_a_feed_stalled(db_path, feeds)
     assert run.returncode == 130, err.decode()
     assert "interrupted: kept 1 feed fetched, 3 new articles stored" in err.decode()
     assert "Traceback" not in err.decode()
@@ -438,25 +446,7 @@ def test_ctrl_c_during_a_run_that_swallows_the_cancel_still_stops_the_command():
 
 def test_ctrl_c_while_fetch_every_is_fetching_stops_it(db_path, feeds):
     """Pressed during a run, not between two: the feed in hand is left for next time."""
-    release = __import__("threading").Event()
-
-    def stall(request):
-        release.wait(30)
-        return Response(wire(6, 2), content_type="application/rss+xml")
-
-    add(db_path, feeds.serve("/fast.xml", wire(5, 3)))
-    feeds.server.expect_request("/slow.xml").respond_with_handler(stall)
-    add(db_path, feeds.server.url_for("/slow.xml"))
-    run = subprocess.Popen([*CLI, "--db", str(db_path), "fetch", "--every", "1s"],
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 30
-        while read(db_path, lambda db: queries.stats(db).articles) < 3 and time.monotonic() < deadline:
-            time.sleep(0.1)
-        run.send_signal(signal.SIGINT)
-        _, err = run.communicate(timeout=30)
-    finally:
-        release.set()
+    run, err = _ctrl_c_with_a_feed_stalled(db_path, feeds, "--every", "1s")
     assert run.returncode == 0, err.decode()
     assert "stopped: 1 feed fetched, 3 new articles stored" in err.decode()
     assert "Traceback" not in err.decode() and "next fetch" not in err.decode()
