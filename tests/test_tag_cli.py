@@ -174,6 +174,75 @@ def test_jsonl_answers_each_line_as_it_comes(env):
     assert proc.returncode == 0
 
 
+def test_jsonl_reads_a_line_longer_than_one_read_crlf_ends_and_a_last_line_without_newline(env):
+    from negotiation_watch.store.pipeline.tag_lines import READ_CHUNK, tag_batch
+
+    long_text = "Kyiv and Moscow send envoys. " * (3 * READ_CHUNK // 29)
+    lines = [json.dumps({"id": 0, "title": "Talks in Geneva", "text": long_text}).encode(),
+             json.dumps({"id": 1, "title": "Kremlin spokesman speaks"}).encode(),
+             json.dumps({"id": 2, "title": "Normandy Format meets"}).encode()]
+    raw = lines[0] + b"\n" + lines[1] + b"\r\n" + lines[2]
+    done = subprocess.run([sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"],
+                          input=raw, capture_output=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == tag_batch(cli_taxonomy(env), lines, True, None)
+    assert [json.loads(line)["id"] for line in done.stdout.splitlines()] == [0, 1, 2]
+
+
+def test_tag_lines_reads_a_stream_without_a_descriptor_the_same_way(env):
+    """An in-memory stream (click's test runner gives one) has no descriptor to read."""
+    import io
+
+    from negotiation_watch.store.pipeline.tag_lines import tag_batch, tag_lines
+
+    lines = [json.dumps({"id": 1, "title": "Kremlin spokesman speaks"}).encode(), b"",
+             json.dumps({"id": 2, "title": "Normandy Format meets"}).encode()]
+    out = io.BytesIO()
+    tag_lines(cli_taxonomy(env), io.BytesIO(lines[0] + b"\r\n" + lines[1] + b"\n" + lines[2]), out, None)
+    assert out.getvalue() == tag_batch(cli_taxonomy(env), lines, True, None)
+
+
+def live_tag(env) -> subprocess.Popen:
+    """`tag --jsonl` on a source that stays open, one line tagged and answered."""
+    proc = subprocess.Popen([sys.executable, "-m", "negotiation_watch", "tag", "--jsonl"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    proc.stdin.write(json.dumps({"id": 1, "title": "Kyiv and Moscow send envoys"}).encode() + b"\n")
+    proc.stdin.flush()
+    ready, _, _ = select.select([proc.stdout], [], [], 30)
+    assert ready and json.loads(proc.stdout.readline())["id"] == 1
+    return proc
+
+
+def test_jsonl_on_a_live_source_ends_cleanly_when_its_reader_goes_away(env):
+    """`tail -f ... | tag --jsonl | head -1`: the input still open, its reading thread waits
+    in a read as the CLI exits; the interpreter aborted there ("Fatal Python error")."""
+    proc = live_tag(env)
+    proc.stdout.close()
+    proc.stdin.write(json.dumps({"id": 2, "title": "Talks in Geneva"}).encode() + b"\n")
+    proc.stdin.flush()
+    try:
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    said = proc.stderr.read()
+    proc.stdin.close()
+    assert code == 1, said
+    assert said == b""
+
+
+def test_jsonl_on_a_live_source_stops_cleanly_on_ctrl_c(env):
+    proc = live_tag(env)
+    proc.send_signal(signal.SIGINT)
+    try:
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    said = proc.stderr.read()
+    proc.stdin.close()
+    assert code == 1, said
+    assert said.strip() == b"Aborted!"
+
+
 @pytest.mark.parametrize("killed", ["workers", "workers and their server"])
 def test_jsonl_says_so_when_workers_die_and_keeps_what_it_wrote(env, tmp_path, killed):
     from negotiation_watch.store.pipeline.tag_lines import BATCH
@@ -197,7 +266,7 @@ def test_jsonl_says_so_when_workers_die_and_keeps_what_it_wrote(env, tmp_path, k
         except BrokenPipeError:
             pass  # it stopped reading before the end: as it should
         try:
-            assert proc.wait(timeout=60) == 1
+            code = proc.wait(timeout=60)
         finally:
             if proc.poll() is None:  # hung: leave no process behind
                 for pid in grandchildren(proc.pid) + children(proc.pid) + [proc.pid]:
@@ -205,6 +274,7 @@ def test_jsonl_says_so_when_workers_die_and_keeps_what_it_wrote(env, tmp_path, k
         out.seek(0)
         err.seek(0)
         written, said = out.read(), err.read()
+    assert code == 1, said
     # The CLI's last word; a worker forked as its server died may have printed its own before.
     assert said.splitlines()[-1] == b"Error: a tagging process stopped unexpectedly (out of memory?)"
     assert killed != "workers" or b"Traceback" not in said

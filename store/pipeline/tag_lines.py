@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import queue
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import BrokenExecutor, Future
 from typing import IO, Any
 
@@ -19,6 +21,7 @@ from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.pipeline.workers import stop_broken, tagging_pool, whole_machine_workers
 
 BATCH = 200  # lines a worker tags at a time; fewer lines waiting are tagged in this process
+READ_CHUNK = 1 << 16  # bytes read from the input at a time
 IDLE_S = 0.05  # while workers have results due, how long to wait for input before writing them
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
@@ -150,8 +153,8 @@ class _LineReader:
 
     def _read(self, source: IO[bytes]) -> None:
         try:
-            for raw in source:
-                self.lines.put(raw.rstrip(b"\r\n"))
+            for raw in _unlocked_lines(source):
+                self.lines.put(raw.rstrip(b"\r"))
         except OSError as exc:
             self.error = exc
         finally:
@@ -181,3 +184,25 @@ class _LineReader:
     def idle(self) -> bool:
         """No line is waiting to be tagged."""
         return self.lines.empty()
+
+
+def _unlocked_lines(source: IO[bytes]) -> Iterator[bytes]:
+    """The lines of `source` without their newline, read in chunks from its file descriptor
+    where it has one (standard input). A buffered stream would hold its lock through each
+    blocking read, and the interpreter, closing the stream at exit while the reader still
+    waits, aborts ("could not acquire lock ... at interpreter shutdown")."""
+    try:
+        descriptor = source.fileno()
+    except (OSError, ValueError):  # io.UnsupportedOperation is both: an in-memory stream
+        yield from (line.removesuffix(b"\n") for line in source)
+        return
+    unfinished: list[bytes] = []  # the pieces of a line read so far (a long one spans chunks)
+    while chunk := os.read(descriptor, READ_CHUNK):
+        *lines, tail = chunk.split(b"\n")
+        if lines:
+            lines[0] = b"".join(unfinished) + lines[0]
+            unfinished.clear()
+            yield from lines
+        unfinished.append(tail)
+    if last := b"".join(unfinished):
+        yield last
