@@ -20,9 +20,10 @@ from typing import IO, Any
 from negotiation_watch.store.extract.extractor import extract
 from negotiation_watch.store.pipeline.workers import stop_broken, tagging_pool, whole_machine_workers
 
-BATCH = 200  # lines a worker tags at a time; fewer lines waiting are tagged in this process
+BATCH = 200  # lines a worker tags at a time; fewer waiting, before workers start, are tagged here
 READ_CHUNK = 1 << 16  # bytes read from the input at a time
 IDLE_S = 0.05  # while workers have results due, how long to wait for input before writing them
+FLOW_GAP_S = 0.002  # lines closer than this are one flow, gathered into one batch
 _ENCODER = json.JSONEncoder(ensure_ascii=False)
 
 
@@ -49,8 +50,9 @@ def tag_lines(taxonomy, source: IO[bytes], out: IO[bytes], default_date: datetim
                 continue
             if not batch:
                 break
-            # A full batch means lines flow faster than this process would tag them.
-            if len(batch) == BATCH and workers > 1:
+            # A full batch means lines flow faster than this process would tag them. Once
+            # the workers run they take every batch: this process never loads the matcher too.
+            if workers > 1 and (len(batch) == BATCH or pool is not None):
                 # the workers' module brings the feed parser: imported once they are needed
                 from negotiation_watch.store.pipeline.tagging import tag_batch_in_worker
 
@@ -162,7 +164,7 @@ class _LineReader:
 
     def take(self, most: int, wait: float | None) -> list[bytes] | None:
         """Up to `most` lines, the first waited for up to `wait` seconds (None: as long as
-        it takes), the rest only if already read; [] at the end, None if `wait` ran out."""
+        it takes), the rest while they keep coming; [] at the end, None if `wait` ran out."""
         if self.ended:
             return []
         try:
@@ -175,7 +177,7 @@ class _LineReader:
             if len(batch) == most:
                 return batch
             try:
-                line = self.lines.get_nowait()
+                line = self.lines.get(timeout=FLOW_GAP_S)
             except queue.Empty:
                 return batch
         self.ended = True
