@@ -213,6 +213,17 @@ def live_tag(env) -> subprocess.Popen:
     return proc
 
 
+def ended(proc: subprocess.Popen) -> tuple[int, bytes]:
+    """The exit status and stderr of a `live_tag` process once it ends (killed if it hangs)."""
+    try:
+        code = proc.wait(timeout=30)
+    finally:
+        proc.kill()
+    said = proc.stderr.read()
+    proc.stdin.close()
+    return code, said
+
+
 def test_jsonl_on_a_live_source_ends_cleanly_when_its_reader_goes_away(env):
     """`tail -f ... | tag --jsonl | head -1`: the input still open, its reading thread waits
     in a read as the CLI exits; the interpreter aborted there ("Fatal Python error")."""
@@ -220,12 +231,7 @@ def test_jsonl_on_a_live_source_ends_cleanly_when_its_reader_goes_away(env):
     proc.stdout.close()
     proc.stdin.write(json.dumps({"id": 2, "title": "Talks in Geneva"}).encode() + b"\n")
     proc.stdin.flush()
-    try:
-        code = proc.wait(timeout=30)
-    finally:
-        proc.kill()
-    said = proc.stderr.read()
-    proc.stdin.close()
+    code, said = ended(proc)
     assert code == 1, said
     assert said == b""
 
@@ -233,12 +239,7 @@ def test_jsonl_on_a_live_source_ends_cleanly_when_its_reader_goes_away(env):
 def test_jsonl_on_a_live_source_stops_cleanly_on_ctrl_c(env):
     proc = live_tag(env)
     proc.send_signal(signal.SIGINT)
-    try:
-        code = proc.wait(timeout=30)
-    finally:
-        proc.kill()
-    said = proc.stderr.read()
-    proc.stdin.close()
+    code, said = ended(proc)
     assert code == 1, said
     assert said.strip() == b"Aborted!"
 
