@@ -206,3 +206,23 @@ async def test_G_end_and_the_page_keys_move_over_the_grid_as_in_a_list(fixture_d
         assert pairs.current == (rows[page], columns[0])
         await pilot.press("home", "end")
         assert pairs.current == (rows[-1], columns[-1])
+
+
+async def test_the_border_says_which_rows_and_columns_are_shown_when_not_all_fit(fixture_db):
+    app = make_app(fixture_db)
+    async with app.run_test(size=(50, 16)) as pilot:
+        await open_matrix(pilot)
+        pairs = grid(app, "pairs")
+        total = len(pairs.matrix.columns)
+        rows, columns = pairs._fits()
+        assert columns < total and rows < len(pairs.matrix.rows)  # the fixture overflows both ways here
+        await pilot.press("g")
+        await settle(pilot)
+        assert pairs.border_subtitle == (f"rows 1–{rows} of {len(pairs.matrix.rows)} · "
+                                         f"columns 1–{columns} of {total}")
+        await pilot.press("end")
+        await settle(pilot)
+        assert pairs.border_subtitle.endswith(f"columns {total - columns + 1}–{total} of {total}")
+    async with make_app(fixture_db).run_test(size=(200, 60)) as pilot:
+        await open_matrix(pilot)
+        assert grid(pilot.app, "pairs").border_subtitle is None  # all of it fits: nothing to say

@@ -25,7 +25,8 @@ def shade(count: int, peak: int) -> str:
 
 
 class MatrixGrid(Widget, can_focus=True):
-    """Draws the part of a Matrix that fits, keeping the cursor's cell in view."""
+    """Draws the part of a Matrix that fits, keeping the cursor's cell in view; its border's
+    subtitle says which rows and columns are shown when some are not."""
 
     DEFAULT_CSS = """
     MatrixGrid { height: 1fr; }
@@ -79,6 +80,7 @@ class MatrixGrid(Widget, can_focus=True):
         self.empty_text = "Loading…"
         self._top = 0  # first row and column drawn
         self._left = 0
+        self._window_note = ""  # the subtitle last set: setting one always redraws
 
     # ------------------------------------------------------------------ data
 
@@ -143,6 +145,25 @@ class MatrixGrid(Widget, can_focus=True):
                     out.append(text, style=shade(count, peak))
         return out
 
+    def _note_window(self) -> None:
+        """Name the rows and columns drawn when the grid holds more ("columns 8–14 of 15"):
+        the cells off screen are often the ones asked about. Set before the grid is drawn,
+        as the border is drawn apart from its content."""
+        self._keep_in_view()
+        fit_rows, fit_columns = self._fits()
+        parts = [
+            f"{axis} {first + 1}–{min(total, first + fit)} of {total}"
+            for axis, first, fit, total in (
+                ("rows", self._top, fit_rows, len(self.matrix.rows)),
+                ("columns", self._left, fit_columns, len(self.matrix.columns)),
+            )
+            if fit < total
+        ]
+        note = " · ".join(parts)
+        if note != self._window_note:
+            self._window_note = note
+            self.border_subtitle = note or None
+
     def on_focus(self) -> None:
         self.refresh()
         self._announce()
@@ -151,11 +172,13 @@ class MatrixGrid(Widget, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
+        self._note_window()
         self.refresh()
 
     # ------------------------------------------------------------------ moving
 
     def watch_cursor(self) -> None:
+        self._note_window()
         self.refresh()
         self._announce()
 
