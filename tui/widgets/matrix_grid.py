@@ -80,7 +80,6 @@ class MatrixGrid(Widget, can_focus=True):
         self.empty_text = "Loading…"
         self._top = 0  # first row and column drawn
         self._left = 0
-        self._window_note = ""  # the subtitle last set: setting one always redraws
 
     # ------------------------------------------------------------------ data
 
@@ -159,10 +158,7 @@ class MatrixGrid(Widget, can_focus=True):
             )
             if fit < total
         ]
-        note = " · ".join(parts)
-        if note != self._window_note:
-            self._window_note = note
-            self.border_subtitle = note or None
+        self.border_subtitle = " · ".join(parts) or None
 
     def on_focus(self) -> None:
         self.refresh()
